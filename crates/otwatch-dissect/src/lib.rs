@@ -1,0 +1,28 @@
+//! Protocol identification and sans-I/O dissectors.
+//!
+//! Every function here takes arbitrary bytes (a UDP datagram, a reassembled TCP stream
+//! chunk, an Ethernet payload) and returns a typed view or a [`Malformed`] reason. Nothing
+//! here knows about captures, flows or storage; nothing here may panic or allocate without
+//! a bound on attacker-controlled input.
+
+pub mod cdp;
+pub mod dhcp;
+pub mod dns;
+pub mod lldp;
+pub mod netbios;
+
+/// Why a message could not be decoded. `reason` is a stable, machine-readable label that
+/// is counted per reason in the analysis summary; `offset` is where in the message the
+/// problem was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{reason} at byte {offset}")]
+pub struct Malformed {
+    pub reason: &'static str,
+    pub offset: usize,
+}
+
+impl Malformed {
+    pub const fn new(reason: &'static str, offset: usize) -> Self {
+        Self { reason, offset }
+    }
+}
