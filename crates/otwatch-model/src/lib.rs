@@ -1,0 +1,251 @@
+//! The records that pass between otwatch's stages and reach its outputs.
+//!
+//! A dissector produces observations, the inventory turns them into assets whose every
+//! attribute carries [`Evidence`], the store and the exporters write these types. Keeping
+//! them here, free of capture or storage code, lets each stage be tested alone. The JSON
+//! form of these types is the documented, versioned schema (`docs/schema.md`).
+
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+pub mod site;
+
+/// Version of the JSON-lines record schema; bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Microseconds since the Unix epoch.
+pub type Micros = i64;
+
+/// Formats a timestamp as Zeek does: seconds with six decimals.
+pub fn zeek_time(ts: Micros) -> String {
+    let secs = ts.div_euclid(1_000_000);
+    let frac = ts.rem_euclid(1_000_000);
+    format!("{secs}.{frac:06}")
+}
+
+/// RFC 3339 in UTC with microseconds, for JSON and tables.
+pub fn iso_time(ts: Micros) -> String {
+    let secs = ts.div_euclid(1_000_000);
+    let micros = ts.rem_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportProto {
+    Tcp,
+    Udp,
+    Icmp,
+    Other,
+}
+
+impl TransportProto {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TransportProto::Tcp => "tcp",
+            TransportProto::Udp => "udp",
+            TransportProto::Icmp => "icmp",
+            TransportProto::Other => "unknown_transport",
+        }
+    }
+}
+
+/// How a flow's application protocol was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentifiedBy {
+    /// The payload matched the protocol's structure.
+    Payload,
+    /// Only the port suggested it: a guess, never reported as fact.
+    Port,
+}
+
+/// Where a claim comes from: the message that showed it, in which capture and frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Protocol that carried the fact, e.g. "dhcp", "arp", "modbus".
+    pub protocol: String,
+    /// The message, e.g. "DHCP REQUEST option 12 (host name)".
+    pub message: String,
+    /// Capture file (path as given on the command line).
+    pub capture: String,
+    /// 1-based frame number in that capture.
+    pub frame: u64,
+    pub ts: Micros,
+    /// 0.0 – 1.0: 1.0 for a device's own statement, lower for inferences.
+    pub confidence: f32,
+}
+
+/// One finished flow (a Zeek "connection").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowRecord {
+    pub uid: String,
+    pub first_ts: Micros,
+    pub last_ts: Micros,
+    pub orig_h: IpAddr,
+    pub orig_p: u16,
+    pub resp_h: IpAddr,
+    pub resp_p: u16,
+    pub transport: TransportProto,
+    /// IP protocol number (Zeek's `ip_proto`).
+    pub ip_proto: u8,
+    pub vlan: Option<u16>,
+    pub inner_vlan: Option<u16>,
+    pub orig_mac: Option<[u8; 6]>,
+    pub resp_mac: Option<[u8; 6]>,
+    /// Application protocol (Zeek `service` names where Zeek has one).
+    pub service: Option<String>,
+    pub service_identified_by: Option<IdentifiedBy>,
+    pub orig_pkts: u64,
+    pub orig_ip_bytes: u64,
+    pub resp_pkts: u64,
+    pub resp_ip_bytes: u64,
+    /// Application bytes: sequence-space size for TCP, payload sum otherwise.
+    pub orig_bytes: u64,
+    pub resp_bytes: u64,
+    /// Zeek's connection state (S0, SF, REJ, ...).
+    pub conn_state: String,
+    /// Zeek's history letters.
+    pub history: String,
+    /// Bytes missing from the stream (content gaps), as Zeek's `missed_bytes`.
+    pub missed_bytes: u64,
+    /// Bytes the peer acknowledged that the capture never showed.
+    pub acked_unseen_bytes: u64,
+    pub local_orig: Option<bool>,
+    pub local_resp: Option<bool>,
+    /// Capture and frame of the flow's first packet.
+    pub first_capture: String,
+    pub first_frame: u64,
+}
+
+impl FlowRecord {
+    pub fn duration_micros(&self) -> i64 {
+        self.last_ts - self.first_ts
+    }
+}
+
+/// A notable protocol event: not every transaction, but what a person may ask about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProtocolEvent {
+    pub ts: Micros,
+    pub flow_uid: Option<String>,
+    pub protocol: String,
+    /// Short machine-readable kind, e.g. "dhcp_request", "arp_reply", "dns_answer".
+    pub kind: String,
+    pub src: Option<IpAddr>,
+    pub dst: Option<IpAddr>,
+    pub detail: String,
+    pub capture: String,
+    pub frame: u64,
+}
+
+/// Which side of a conversation an asset was on for a protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProtocolRole {
+    Client,
+    Server,
+}
+
+/// A fact about an asset with where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attribute {
+    /// e.g. "vendor", "hostname", "ip", "mac".
+    pub name: String,
+    pub value: String,
+    pub evidence: Evidence,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetProtocol {
+    pub protocol: String,
+    pub role: ProtocolRole,
+    pub port: Option<u16>,
+    pub transport: TransportProto,
+    pub identified_by: IdentifiedBy,
+    pub first_seen: Micros,
+    pub last_seen: Micros,
+    pub flows: u64,
+}
+
+/// One device as the inventory sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Asset {
+    /// Stable key: "mac:aa:bb:..." inside a broadcast domain, "ip:10.0.0.1" beyond it.
+    pub key: String,
+    pub macs: Vec<String>,
+    pub ips: Vec<IpAddr>,
+    pub vendor: Option<String>,
+    pub hostnames: Vec<String>,
+    /// Internal per the site's configured networks (by its addresses).
+    pub internal: Option<bool>,
+    pub first_seen: Micros,
+    pub last_seen: Micros,
+    pub protocols: Vec<AssetProtocol>,
+    pub attributes: Vec<Attribute>,
+    /// Why the key was chosen (MAC seen directly, or IP behind a router).
+    pub note: Option<String>,
+}
+
+/// One edge of the communication map: a pair of assets and a protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edge {
+    pub client: String,
+    pub server: String,
+    pub protocol: String,
+    pub transport: TransportProto,
+    pub server_port: Option<u16>,
+    pub identified_by: IdentifiedBy,
+    pub flows: u64,
+    pub packets: u64,
+    pub bytes: u64,
+    pub first_seen: Micros,
+    pub last_seen: Micros,
+}
+
+/// Requests per protocol function on one edge (e.g. Modbus function codes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionAggregate {
+    pub client: String,
+    pub server: String,
+    pub protocol: String,
+    pub function: String,
+    pub count: u64,
+    pub first_seen: Micros,
+    pub last_seen: Micros,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_formats() {
+        assert_eq!(zeek_time(1_700_000_000_000_001), "1700000000.000001");
+        assert_eq!(iso_time(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(iso_time(1_772_438_400_500_000), "2026-03-02T08:00:00.500000Z");
+        assert_eq!(iso_time(951_782_400_000_000), "2000-02-29T00:00:00.000000Z");
+    }
+}
