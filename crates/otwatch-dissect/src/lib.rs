@@ -6,6 +6,7 @@
 //! a bound on attacker-controlled input.
 
 pub mod cdp;
+pub mod identify;
 pub mod dhcp;
 pub mod dns;
 pub mod lldp;

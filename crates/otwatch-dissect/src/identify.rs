@@ -1,0 +1,484 @@
+//! Which application protocol a flow carries: from the payload first, the port second.
+//!
+//! Each `looks_like_*` check is cheap and strict enough that random payload rarely passes;
+//! a match is reported as [`Confidence::Payload`]. When no payload check matches, a
+//! well-known port gives a [`Confidence::Port`] guess, which the outputs label as a guess.
+
+use serde::Serialize;
+
+/// Application protocols otwatch recognises on a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppProtocol {
+    Modbus,
+    Cotp,
+    S7comm,
+    S7commPlus,
+    Enip,
+    CipIo,
+    Dnp3,
+    Bacnet,
+    Iec104,
+    OpcUa,
+    ProfinetCm,
+    HartIp,
+    Synchrophasor,
+    OmronFins,
+    Bsap,
+    Genisys,
+    RocPlus,
+    Dhcp,
+    Dns,
+    NetbiosNs,
+    NetbiosDgm,
+    Ntp,
+    Snmp,
+    Syslog,
+    Http,
+    Tls,
+    Ssh,
+    Rdp,
+    Smb,
+    DceRpc,
+    Ftp,
+    Telnet,
+    Vnc,
+    Mqtt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Port,
+    Payload,
+}
+
+impl AppProtocol {
+    /// otwatch's own short name.
+    pub fn name(self) -> &'static str {
+        use AppProtocol::*;
+        match self {
+            Modbus => "modbus",
+            Cotp => "cotp",
+            S7comm => "s7comm",
+            S7commPlus => "s7comm-plus",
+            Enip => "enip",
+            CipIo => "cip_io",
+            Dnp3 => "dnp3",
+            Bacnet => "bacnet",
+            Iec104 => "iec104",
+            OpcUa => "opcua-binary",
+            ProfinetCm => "profinet_io_cm",
+            HartIp => "hart_ip",
+            Synchrophasor => "synchrophasor",
+            OmronFins => "omron_fins",
+            Bsap => "bsap",
+            Genisys => "genisys",
+            RocPlus => "roc_plus",
+            Dhcp => "dhcp",
+            Dns => "dns",
+            NetbiosNs => "netbios-ns",
+            NetbiosDgm => "netbios-dgm",
+            Ntp => "ntp",
+            Snmp => "snmp",
+            Syslog => "syslog",
+            Http => "http",
+            Tls => "ssl",
+            Ssh => "ssh",
+            Rdp => "rdp",
+            Smb => "smb",
+            DceRpc => "dce_rpc",
+            Ftp => "ftp",
+            Telnet => "telnet",
+            Vnc => "rfb",
+            Mqtt => "mqtt",
+        }
+    }
+
+    /// Whether this is an industrial (OT) protocol, for the summary and the inventory.
+    pub fn is_industrial(self) -> bool {
+        use AppProtocol::*;
+        matches!(
+            self,
+            Modbus | Cotp | S7comm | S7commPlus | Enip | CipIo | Dnp3 | Bacnet | Iec104 | OpcUa | ProfinetCm
+                | HartIp | Synchrophasor | OmronFins | Bsap | Genisys | RocPlus
+        )
+    }
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes([*b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?, *b.get(at + 3)?]))
+}
+
+/// Modbus/TCP: MBAP with protocol id 0, a plausible length, a valid function code.
+pub fn looks_like_modbus(p: &[u8]) -> bool {
+    let (Some(proto), Some(len)) = (be16(p, 2), be16(p, 4)) else { return false };
+    if p.len() < 8 || proto != 0 || !(2..=254).contains(&len) {
+        return false;
+    }
+    let fc = p[7] & 0x7f;
+    if fc == 0 {
+        return false;
+    }
+    // One or more whole ADUs; a segment may end mid-ADU only after the first one.
+    p.len() >= usize::from(len) + 6
+}
+
+/// TPKT (RFC 1006) with a COTP header of a known type. Returns the COTP PDU type.
+fn tpkt_cotp(p: &[u8]) -> Option<(u8, &[u8])> {
+    if p.len() < 7 || p[0] != 3 || p[1] != 0 {
+        return None;
+    }
+    let tpkt_len = usize::from(be16(p, 2)?);
+    if tpkt_len < 7 || tpkt_len > p.len().max(7) && p.len() < 7 {
+        return None;
+    }
+    let li = usize::from(p[4]);
+    let pdu = p[5] & 0xf0;
+    if li < 2 || 5 + li > tpkt_len.max(p.len()) {
+        return None;
+    }
+    matches!(pdu, 0xe0 | 0xd0 | 0xf0 | 0x80 | 0xc0 | 0x70).then(|| (pdu, p.get(5 + li..).unwrap_or(&[])))
+}
+
+/// S7comm, S7comm-plus, or bare COTP (connection setup, before any S7 data is seen).
+pub fn classify_tpkt(p: &[u8]) -> Option<AppProtocol> {
+    let (pdu, rest) = tpkt_cotp(p)?;
+    if pdu == 0xf0 {
+        return match rest.first() {
+            Some(0x32) => Some(AppProtocol::S7comm),
+            Some(0x72) => Some(AppProtocol::S7commPlus),
+            _ => Some(AppProtocol::Cotp),
+        };
+    }
+    // Connection request/confirm: RDP announces itself with a cookie or a negotiation block.
+    if pdu == 0xe0 || pdu == 0xd0 {
+        let window = &p[..p.len().min(64)];
+        if window.windows(17).any(|w| w == b"Cookie: mstshash=") || p.get(11..).is_some_and(|r| r.first() == Some(&0x01) && r.len() == 8) {
+            return Some(AppProtocol::Rdp);
+        }
+    }
+    Some(AppProtocol::Cotp)
+}
+
+/// EtherNet/IP encapsulation header with a known command and consistent length.
+pub fn looks_like_enip(p: &[u8]) -> bool {
+    let (Some(cmd), Some(len)) = (le16(p, 0), le16(p, 2)) else { return false };
+    if p.len() < 24 {
+        return false;
+    }
+    let known = matches!(cmd, 0x0001 | 0x0004 | 0x0063 | 0x0064 | 0x0065 | 0x0066 | 0x006f | 0x0070 | 0x0072 | 0x0073);
+    known && usize::from(len) + 24 <= p.len().max(usize::from(len) + 24) && (usize::from(len) + 24 == p.len() || p.len() > 24)
+        && le32(p, 20) == Some(0)
+}
+
+/// CIP implicit I/O on UDP: a common packet format with two items, the second connected data.
+pub fn looks_like_cip_io(p: &[u8]) -> bool {
+    matches!(le16(p, 0), Some(2)) && matches!(le16(p, 2), Some(0x8002)) && matches!(le16(p, 4), Some(8))
+        && matches!(le16(p, 14), Some(0x00b1))
+}
+
+/// DNP3 link layer: start bytes 05 64 and a length of at least 5.
+pub fn looks_like_dnp3(p: &[u8]) -> bool {
+    p.len() >= 10 && p[0] == 0x05 && p[1] == 0x64 && p[2] >= 5
+}
+
+/// IEC 60870-5-104 APCI: start 0x68, length 4..=253, a valid I, S or U control field.
+pub fn looks_like_iec104(p: &[u8]) -> bool {
+    if p.len() < 6 || p[0] != 0x68 || !(4..=253).contains(&p[1]) {
+        return false;
+    }
+    let c0 = p[2];
+    if c0 & 1 == 0 {
+        true // I-format
+    } else if c0 & 3 == 1 {
+        p[1] == 4 && c0 == 1 // S-format
+    } else {
+        p[1] == 4 && matches!(c0, 0x07 | 0x0b | 0x13 | 0x23 | 0x43 | 0x83)
+    }
+}
+
+/// BACnet/IP BVLC: type 0x81, a known function, length equal to the datagram.
+pub fn looks_like_bacnet(p: &[u8]) -> bool {
+    p.len() >= 4 && p[0] == 0x81 && p[1] <= 0x0c && be16(p, 2) == Some(p.len() as u16)
+}
+
+/// OPC UA binary: a message type, a chunk type and a consistent length.
+pub fn looks_like_opcua(p: &[u8]) -> bool {
+    if p.len() < 8 {
+        return false;
+    }
+    let kind = &p[..3];
+    let known = matches!(kind, b"HEL" | b"ACK" | b"OPN" | b"MSG" | b"CLO" | b"ERR" | b"RHE");
+    let chunk = matches!(p[3], b'F' | b'C' | b'A');
+    let len = le32(p, 4).unwrap_or(0) as usize;
+    known && chunk && len >= 8 && len <= 16 * 1024 * 1024
+}
+
+/// DCE/RPC connectionless (PROFINET IO context manager) or connection-oriented (v5).
+fn dcerpc_version(p: &[u8]) -> Option<u8> {
+    match p {
+        [4, ptype, ..] if p.len() >= 80 && *ptype <= 10 => Some(4),
+        [5, 0 | 1, ptype, ..] if p.len() >= 16 && *ptype <= 20 => Some(5),
+        _ => None,
+    }
+}
+
+/// PROFINET IO device interface UUID dea00001-6c97-11d1-8271-00a02442df7d (and the
+/// controller, supervisor and parameter-server ones, which differ in the first bytes).
+fn is_pnio_uuid(uuid: &[u8]) -> bool {
+    uuid.len() == 16 && uuid[4..] == [0x6c, 0x97, 0x11, 0xd1, 0x82, 0x71, 0x00, 0xa0, 0x24, 0x42, 0xdf, 0x7d][..]
+        || uuid.len() == 16 && uuid[..4] == [0x01, 0x00, 0xa0, 0xde][..]
+}
+
+pub fn looks_like_profinet_cm(p: &[u8]) -> bool {
+    if dcerpc_version(p) != Some(4) {
+        return false;
+    }
+    // The interface UUID sits at offset 24; byte order follows the data representation.
+    p.get(24..40).is_some_and(|u| {
+        is_pnio_uuid(u) || {
+            let mut swapped = [0u8; 16];
+            swapped.copy_from_slice(u);
+            swapped[..4].reverse();
+            swapped[4..6].reverse();
+            swapped[6..8].reverse();
+            is_pnio_uuid(&swapped)
+        }
+    })
+}
+
+pub fn looks_like_http(p: &[u8]) -> bool {
+    const STARTS: [&[u8]; 10] =
+        [b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"CONNECT ", b"PATCH ", b"TRACE ", b"HTTP/1."];
+    STARTS.iter().any(|s| p.starts_with(s))
+}
+
+pub fn looks_like_tls(p: &[u8]) -> bool {
+    p.len() >= 6 && matches!(p[0], 0x14..=0x17) && p[1] == 3 && p[2] <= 4 && (p[0] != 0x16 || matches!(p[5], 1 | 2))
+}
+
+pub fn looks_like_smb(p: &[u8]) -> bool {
+    p.len() >= 8 && p[0] == 0 && (&p[4..8] == b"\xffSMB" || &p[4..8] == b"\xfeSMB" || &p[4..8] == b"\xfdSMB")
+}
+
+pub fn looks_like_ntp(p: &[u8]) -> bool {
+    p.len() >= 48 && matches!((p[0] >> 3) & 7, 1..=4) && matches!(p[0] & 7, 1..=5)
+}
+
+/// SNMP: a BER SEQUENCE holding INTEGER version 0, 1 or 3.
+pub fn looks_like_snmp(p: &[u8]) -> bool {
+    if p.len() < 8 || p[0] != 0x30 {
+        return false;
+    }
+    let at = match p[1] {
+        n if n < 0x80 => 2,
+        0x81 => 3,
+        0x82 => 4,
+        _ => return false,
+    };
+    matches!(p.get(at..at + 3), Some([0x02, 0x01, 0 | 1 | 3]))
+}
+
+pub fn looks_like_hart_ip(p: &[u8]) -> bool {
+    p.len() >= 8 && matches!(p[0], 1 | 2) && p[1] <= 15 && p[2] <= 4 && be16(p, 6).is_some_and(|l| usize::from(l) == p.len() || usize::from(l) <= p.len() && l >= 8)
+}
+
+pub fn looks_like_synchrophasor(p: &[u8]) -> bool {
+    p.len() >= 16 && p[0] == 0xaa && matches!((p[1] >> 4) & 7, 0..=5) && matches!(p[1] & 0x0f, 1..=3)
+        && be16(p, 2).is_some_and(|l| usize::from(l) <= p.len() && l >= 16)
+}
+
+/// Tries every payload check that fits the transport, then ports.
+pub fn identify(tcp: bool, payload: &[u8], src_port: u16, dst_port: u16) -> Option<(AppProtocol, Confidence)> {
+    use AppProtocol::*;
+    let on = |port: u16| src_port == port || dst_port == port;
+    if !payload.is_empty() {
+        let by_payload = if tcp {
+            if payload.starts_with(b"SSH-") {
+                Some(Ssh)
+            } else if looks_like_http(payload) {
+                Some(Http)
+            } else if looks_like_tls(payload) {
+                Some(Tls)
+            } else if looks_like_smb(payload) {
+                Some(Smb)
+            } else if payload.starts_with(b"RFB 00") {
+                Some(Vnc)
+            } else if let Some(p) = classify_tpkt(payload) {
+                Some(p)
+            } else if looks_like_enip(payload) && (on(44818) || usize::from(le16(payload, 2).unwrap_or(0)) + 24 == payload.len()) {
+                Some(Enip)
+            } else if looks_like_modbus(payload) && (on(502) || be16(payload, 4).is_some_and(|l| usize::from(l) + 6 == payload.len())) {
+                Some(Modbus)
+            } else if looks_like_dnp3(payload) {
+                Some(Dnp3)
+            } else if looks_like_iec104(payload) && (on(2404) || usize::from(payload[1]) + 2 == payload.len()) {
+                Some(Iec104)
+            } else if looks_like_opcua(payload) {
+                Some(OpcUa)
+            } else if dcerpc_version(payload) == Some(5) && (on(135) || on(445)) {
+                Some(DceRpc)
+            } else if on(5094) && looks_like_hart_ip(payload) {
+                Some(HartIp)
+            } else if looks_like_synchrophasor(payload) && (on(4712) || on(4713)) {
+                Some(Synchrophasor)
+            } else if payload.starts_with(b"FINS") {
+                Some(OmronFins)
+            } else if (payload.starts_with(b"220 ") || payload.starts_with(b"220-") || payload.starts_with(b"USER ")) && on(21) {
+                Some(Ftp)
+            } else if payload[0] == 0xff && payload.len() >= 3 && matches!(payload[1], 0xfb..=0xfe) && on(23) {
+                Some(Telnet)
+            } else if payload[0] == 0x10 && payload.windows(4).take(16).any(|w| w == b"MQTT") {
+                Some(Mqtt)
+            } else {
+                None
+            }
+        } else if crate::dhcp::looks_like_dhcp(payload) && (on(67) || on(68)) {
+            Some(Dhcp)
+        } else if looks_like_bacnet(payload) {
+            Some(Bacnet)
+        } else if looks_like_cip_io(payload) && on(2222) {
+            Some(CipIo)
+        } else if looks_like_enip(payload) && on(44818) {
+            Some(Enip)
+        } else if looks_like_profinet_cm(payload) {
+            Some(ProfinetCm)
+        } else if looks_like_dnp3(payload) {
+            Some(Dnp3)
+        } else if (on(53) || on(5353) || on(5355)) && crate::dns::looks_like_dns(payload) {
+            Some(Dns)
+        } else if on(137) && crate::netbios::parse_name_service(payload).is_ok() {
+            Some(NetbiosNs)
+        } else if on(138) && crate::netbios::parse_datagram(payload).is_ok() {
+            Some(NetbiosDgm)
+        } else if on(123) && looks_like_ntp(payload) {
+            Some(Ntp)
+        } else if (on(161) || on(162)) && looks_like_snmp(payload) {
+            Some(Snmp)
+        } else if on(5094) && looks_like_hart_ip(payload) {
+            Some(HartIp)
+        } else if looks_like_synchrophasor(payload) {
+            Some(Synchrophasor)
+        } else if on(514) && payload.first() == Some(&b'<') {
+            Some(Syslog)
+        } else if on(9600) && payload.len() >= 10 && payload[0] & 0x80 != 0 && payload[1] == 0 {
+            Some(OmronFins)
+        } else {
+            None
+        };
+        if let Some(p) = by_payload {
+            return Some((p, Confidence::Payload));
+        }
+    }
+    by_port(tcp, src_port, dst_port).map(|p| (p, Confidence::Port))
+}
+
+/// The protocol a well-known port suggests. The lower port is tried first, since the
+/// server side usually has it.
+pub fn by_port(tcp: bool, a: u16, b: u16) -> Option<AppProtocol> {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    port_protocol(tcp, lo).or_else(|| port_protocol(tcp, hi))
+}
+
+fn port_protocol(tcp: bool, port: u16) -> Option<AppProtocol> {
+    use AppProtocol::*;
+    Some(match (tcp, port) {
+        (true, 502) => Modbus,
+        (true, 102) => Cotp,
+        (_, 44818) => Enip,
+        (false, 2222) => CipIo,
+        (_, 20000) => Dnp3,
+        (false, 47808) => Bacnet,
+        (true, 2404) => Iec104,
+        (true, 4840) => OpcUa,
+        (false, 34964) => ProfinetCm,
+        (_, 5094) => HartIp,
+        (true, 4712) | (false, 4713) => Synchrophasor,
+        (_, 9600) => OmronFins,
+        (false, 1234) => Bsap,
+        (true, 10001) => Genisys,
+        (_, 4000) => RocPlus,
+        (false, 67) | (false, 68) => Dhcp,
+        (_, 53) | (false, 5353) | (false, 5355) => Dns,
+        (false, 137) => NetbiosNs,
+        (false, 138) => NetbiosDgm,
+        (false, 123) => Ntp,
+        (false, 161) | (false, 162) => Snmp,
+        (false, 514) => Syslog,
+        (true, 80) | (true, 8080) => Http,
+        (true, 443) | (true, 8443) => Tls,
+        (true, 22) => Ssh,
+        (true, 3389) => Rdp,
+        (true, 445) | (true, 139) => Smb,
+        (true, 135) => DceRpc,
+        (true, 21) => Ftp,
+        (true, 23) => Telnet,
+        (true, 5900) => Vnc,
+        (true, 1883) => Mqtt,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modbus_request_by_payload() {
+        let req = [0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x00, 0x00, 0x0a];
+        assert_eq!(identify(true, &req, 49152, 502), Some((AppProtocol::Modbus, Confidence::Payload)));
+        // Same bytes on another port still match when the length is exact.
+        assert_eq!(identify(true, &req, 49152, 5020), Some((AppProtocol::Modbus, Confidence::Payload)));
+    }
+
+    #[test]
+    fn port_only_guess_is_marked() {
+        assert_eq!(identify(true, &[], 49152, 502), Some((AppProtocol::Modbus, Confidence::Port)));
+        assert_eq!(identify(true, b"garbage!", 49152, 502), Some((AppProtocol::Modbus, Confidence::Port)));
+        assert_eq!(identify(true, b"garbage!", 49152, 50222), None);
+    }
+
+    #[test]
+    fn s7_and_cotp() {
+        // COTP CR from an S7 client (TSAPs 0x0100 / 0x0102).
+        let cr = [3, 0, 0, 22, 17, 0xe0, 0, 0, 0, 1, 0, 0xc0, 1, 10, 0xc1, 2, 1, 0, 0xc2, 2, 1, 2];
+        assert_eq!(classify_tpkt(&cr), Some(AppProtocol::Cotp));
+        let dt = [3, 0, 0, 25, 2, 0xf0, 0x80, 0x32, 1, 0, 0, 0, 0, 0, 8, 0, 0, 0xf0, 0, 0, 1, 0, 1, 1, 0xe0];
+        assert_eq!(classify_tpkt(&dt), Some(AppProtocol::S7comm));
+        let plus = [3, 0, 0, 9, 2, 0xf0, 0x80, 0x72, 1];
+        assert_eq!(classify_tpkt(&plus), Some(AppProtocol::S7commPlus));
+    }
+
+    #[test]
+    fn enip_list_identity_and_bacnet() {
+        let mut li = vec![0x63, 0x00, 0x00, 0x00];
+        li.extend_from_slice(&[0u8; 20]);
+        assert_eq!(identify(false, &li, 50000, 44818), Some((AppProtocol::Enip, Confidence::Payload)));
+        let who_is = [0x81, 0x0b, 0x00, 0x0c, 0x01, 0x20, 0xff, 0xff, 0x00, 0xff, 0x10, 0x08];
+        assert_eq!(identify(false, &who_is, 47808, 47808), Some((AppProtocol::Bacnet, Confidence::Payload)));
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut s = 99u64;
+        for len in 0..2000usize {
+            let mut v = vec![0u8; len % 300];
+            for b in v.iter_mut() {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+                *b = (s >> 56) as u8;
+            }
+            let _ = identify(len % 2 == 0, &v, (s >> 8) as u16, (s >> 24) as u16);
+            let _ = identify(true, &v, 502, 102);
+            let _ = identify(false, &v, 47808, 34964);
+        }
+    }
+}
