@@ -166,10 +166,12 @@ impl CaptureReader {
             self.end -= self.start;
             self.start = 0;
         }
-        if want > self.buf.len() {
-            self.buf.resize(want.next_power_of_two(), 0);
-        }
         while self.end < want && !self.eof {
+            // Grow only as data arrives, so a corrupt length field costs nothing.
+            if self.end == self.buf.len() {
+                let grown = (self.buf.len() * 2).min(want.next_power_of_two()).max(64);
+                self.buf.resize(grown, 0);
+            }
             match self.source.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,

@@ -30,6 +30,8 @@ pub struct ReassemblyStats {
     pub overlap_conflicts: u64,
     pub gaps: u64,
     pub gap_bytes: u64,
+    /// Bytes the peer acknowledged that the capture never showed (capture loss).
+    pub acked_unseen_bytes: u64,
     /// Gaps forced by a full buffer rather than by acknowledged loss.
     pub buffer_overflows: u64,
 }
@@ -42,6 +44,7 @@ impl ReassemblyStats {
         self.overlap_conflicts += o.overlap_conflicts;
         self.gaps += o.gaps;
         self.gap_bytes += o.gap_bytes;
+        self.acked_unseen_bytes += o.acked_unseen_bytes;
         self.buffer_overflows += o.buffer_overflows;
     }
 }
@@ -142,6 +145,7 @@ impl Reassembler {
         let first_pending = self.pending.iter().map(|(s, _)| *s).min_by(|a, b| a.wrapping_sub(next).cmp(&b.wrapping_sub(next)));
         match first_pending {
             Some(p) if seq_lt(p, ack) => {
+                self.stats.acked_unseen_bytes += u64::from(p.wrapping_sub(next));
                 self.skip_to_first_pending(out);
             }
             _ => {
@@ -150,6 +154,7 @@ impl Reassembler {
                 if missing > 64 * 1024 * 1024 {
                     return false;
                 }
+                self.stats.acked_unseen_bytes += missing;
                 self.gap(missing, out);
                 self.next = Some(ack);
             }

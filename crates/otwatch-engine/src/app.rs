@@ -1,0 +1,353 @@
+//! Per-flow application state: which protocol the flow carries, and the facts its
+//! messages reveal about hosts (names, addresses) and about what is asked (functions).
+
+use otwatch_dissect::identify::{self, AppProtocol, Confidence};
+use otwatch_dissect::{dhcp, dns, netbios};
+use otwatch_inventory::{EvidenceRef, Observations, Via};
+use otwatch_model::ProtocolEvent;
+use std::net::IpAddr;
+
+/// Payload chunks per direction tried for identification before settling for the port.
+const MAX_TRIES: u8 = 4;
+/// A Modbus ADU is at most 260 bytes; a partial one is carried to the next chunk.
+const MODBUS_MAX_ADU: usize = 260;
+
+#[derive(Debug, Default)]
+pub struct AppState {
+    pub service: Option<(AppProtocol, Confidence)>,
+    tries: [u8; 2],
+    modbus_carry: Vec<u8>,
+}
+
+/// What a dissector may touch besides its own flow.
+pub struct Ctx<'a> {
+    pub obs: &'a mut Observations,
+    pub events: &'a mut Vec<ProtocolEvent>,
+    pub events_dropped: &'a mut u64,
+    pub max_events: usize,
+    pub ev: EvidenceRef,
+    pub capture_name: &'a str,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub src_mac: Option<[u8; 6]>,
+    pub orig: IpAddr,
+    pub resp: IpAddr,
+}
+
+impl Ctx<'_> {
+    fn event(&mut self, protocol: &str, kind: String, detail: String) {
+        if self.events.len() >= self.max_events {
+            *self.events_dropped += 1;
+            return;
+        }
+        self.events.push(ProtocolEvent {
+            ts: self.ev.ts,
+            flow_uid: None,
+            protocol: protocol.to_string(),
+            kind,
+            src: Some(self.src),
+            dst: Some(self.dst),
+            detail,
+            capture: self.capture_name.to_string(),
+            frame: self.ev.frame,
+        });
+    }
+}
+
+impl AppState {
+    /// Identification on a payload chunk; a payload match replaces a port guess, and
+    /// S7 data upgrades a COTP-only identification.
+    fn identify(&mut self, tcp: bool, from_orig: bool, data: &[u8], sport: u16, dport: u16) {
+        let dir = usize::from(!from_orig);
+        let settled = match self.service {
+            Some((AppProtocol::Cotp, Confidence::Payload)) => false,
+            Some((_, Confidence::Payload)) => true,
+            _ => false,
+        };
+        if settled || self.tries[dir] >= MAX_TRIES || data.is_empty() {
+            return;
+        }
+        self.tries[dir] += 1;
+        if let Some((p, Confidence::Payload)) = identify::identify(tcp, data, sport, dport) {
+            if self.service != Some((AppProtocol::S7comm, Confidence::Payload)) {
+                self.service = Some((p, Confidence::Payload));
+            }
+        }
+    }
+
+    /// At the end of the flow: fall back to the port when the payload said nothing.
+    pub fn finish(&mut self, tcp: bool, orig_port: u16, resp_port: u16) {
+        if self.service.is_none() {
+            self.service = identify::by_port(tcp, resp_port, orig_port).map(|p| (p, Confidence::Port));
+        }
+    }
+
+    /// A chunk of a reassembled TCP stream.
+    pub fn on_stream(&mut self, from_orig: bool, data: &[u8], sport: u16, dport: u16, ctx: &mut Ctx<'_>) {
+        self.identify(true, from_orig, data, sport, dport);
+        if from_orig && matches!(self.service, Some((AppProtocol::Modbus, Confidence::Payload))) {
+            self.modbus_requests(data, ctx);
+        }
+    }
+
+    /// Bytes are missing from the stream: framing state cannot be trusted.
+    pub fn on_gap(&mut self) {
+        self.modbus_carry.clear();
+    }
+
+    /// One UDP datagram.
+    pub fn on_datagram(&mut self, from_orig: bool, data: &[u8], sport: u16, dport: u16, ctx: &mut Ctx<'_>) {
+        self.identify(false, from_orig, data, sport, dport);
+        let on = |p: u16| sport == p || dport == p;
+        if on(67) || on(68) {
+            dhcp_facts(data, ctx);
+        } else if on(53) || on(5353) || on(5355) {
+            dns_facts(data, on(5353), ctx);
+        } else if on(137) {
+            nbns_facts(data, ctx);
+        } else if on(138) {
+            nbdgm_facts(data, ctx);
+        }
+    }
+
+    /// Counts Modbus request function codes, walking whole ADUs in the client's stream.
+    fn modbus_requests(&mut self, data: &[u8], ctx: &mut Ctx<'_>) {
+        let mut owned;
+        let mut buf: &[u8] = if self.modbus_carry.is_empty() {
+            data
+        } else {
+            owned = std::mem::take(&mut self.modbus_carry);
+            owned.extend_from_slice(data);
+            &owned[..]
+        };
+        loop {
+            if buf.len() < 8 {
+                break;
+            }
+            let len = usize::from(u16::from_be_bytes([buf[4], buf[5]]));
+            if buf[2] != 0 || buf[3] != 0 || !(2..=254).contains(&len) {
+                // Lost framing: drop what is held rather than misreading the rest.
+                buf = &[];
+                break;
+            }
+            let total = 6 + len;
+            if buf.len() < total {
+                break;
+            }
+            let fc = buf[7];
+            ctx.obs.function(ctx.orig, ctx.resp, "modbus", modbus_function_name(fc), ctx.ev.ts);
+            buf = &buf[total..];
+        }
+        if !buf.is_empty() && buf.len() <= MODBUS_MAX_ADU {
+            self.modbus_carry = buf.to_vec();
+        }
+    }
+}
+
+/// Zeek's names for Modbus function codes.
+pub fn modbus_function_name(fc: u8) -> String {
+    let name = match fc & 0x7f {
+        1 => "READ_COILS",
+        2 => "READ_DISCRETE_INPUTS",
+        3 => "READ_HOLDING_REGISTERS",
+        4 => "READ_INPUT_REGISTERS",
+        5 => "WRITE_SINGLE_COIL",
+        6 => "WRITE_SINGLE_REGISTER",
+        7 => "READ_EXCEPTION_STATUS",
+        8 => "DIAGNOSTICS",
+        11 => "GET_COMM_EVENT_COUNTER",
+        12 => "GET_COMM_EVENT_LOG",
+        15 => "WRITE_MULTIPLE_COILS",
+        16 => "WRITE_MULTIPLE_REGISTERS",
+        17 => "REPORT_SLAVE_ID",
+        20 => "READ_FILE_RECORD",
+        21 => "WRITE_FILE_RECORD",
+        22 => "MASK_WRITE_REGISTER",
+        23 => "READ_WRITE_MULTIPLE_REGISTERS",
+        24 => "READ_FIFO_QUEUE",
+        43 => "ENCAP_INTERFACE_TRANSPORT",
+        90 => "UMAS",
+        _ => return format!("FC_{fc}"),
+    };
+    name.to_string()
+}
+
+fn fmt_mac(mac: &[u8; 6]) -> String {
+    otwatch_wire::format_mac(*mac)
+}
+
+fn dhcp_facts(data: &[u8], ctx: &mut Ctx<'_>) {
+    let Ok(msg) = dhcp::parse(data) else { return };
+    let kind = msg.message_type.map(dhcp::message_type_name).unwrap_or("BOOTP");
+    let client = msg.client_mac;
+    let client_mac = (client != [0; 6]).then_some(client);
+    if msg.op == 1 {
+        for (name, what) in [(&msg.hostname, "option 12 (host name)"), (&msg.client_fqdn, "option 81 (client FQDN)")] {
+            if let Some(n) = name {
+                let message = format!("DHCP {kind} {what}");
+                ctx.obs.name(client_mac, None, n, "dhcp", &message, 1.0, ctx.ev);
+            }
+        }
+    }
+    if msg.op == 2 && msg.message_type == Some(5) && !msg.yiaddr.is_unspecified() {
+        if let Some(mac) = client_mac {
+            ctx.obs.sighting(mac, Some(IpAddr::V4(msg.yiaddr)), Via::Dhcp, ctx.ev);
+        }
+    }
+    let mut detail = format!("client {}", fmt_mac(&client));
+    if let Some(h) = &msg.hostname {
+        detail.push_str(&format!(" host name {h:?}"));
+    }
+    if let Some(ip) = msg.requested_ip {
+        detail.push_str(&format!(" requested {ip}"));
+    }
+    if !msg.yiaddr.is_unspecified() {
+        detail.push_str(&format!(" assigned {}", msg.yiaddr));
+    }
+    if let Some(v) = &msg.vendor_class {
+        detail.push_str(&format!(" vendor class {v:?}"));
+    }
+    ctx.event("dhcp", format!("dhcp_{}", kind.to_ascii_lowercase()), detail);
+}
+
+fn dns_facts(data: &[u8], multicast: bool, ctx: &mut Ctx<'_>) {
+    let Ok(msg) = dns::parse(data) else { return };
+    if !msg.is_response {
+        return;
+    }
+    // An mDNS answer is the host speaking for itself; a DNS answer is the resolver's word.
+    let (protocol, confidence) = if multicast { ("mdns", 0.9) } else { ("dns", 0.7) };
+    for rec in msg.answers.iter().chain(msg.additional.iter()) {
+        match &rec.data {
+            dns::DnsRData::A(a) => {
+                let message = format!("{} answer: A record for {}", protocol.to_uppercase(), rec.name);
+                ctx.obs.name(None, Some(IpAddr::V4(*a)), &rec.name, protocol, &message, confidence, ctx.ev);
+            }
+            dns::DnsRData::Aaaa(a) => {
+                let message = format!("{} answer: AAAA record for {}", protocol.to_uppercase(), rec.name);
+                ctx.obs.name(None, Some(IpAddr::V6(*a)), &rec.name, protocol, &message, confidence, ctx.ev);
+            }
+            dns::DnsRData::Name(target) if rec.rtype == 12 => {
+                if let Some(ip) = reverse_name_to_ip(&rec.name) {
+                    let message = format!("{} answer: PTR record {}", protocol.to_uppercase(), rec.name);
+                    ctx.obs.name(None, Some(ip), target, protocol, &message, confidence, ctx.ev);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// "21.1.20.10.in-addr.arpa" to 10.20.1.21.
+fn reverse_name_to_ip(name: &str) -> Option<IpAddr> {
+    let stem = name.strip_suffix(".in-addr.arpa")?;
+    let mut octets = [0u8; 4];
+    let parts: Vec<&str> = stem.split('.').collect();
+    if parts.len() != 4 {
+        return None;
+    }
+    for (i, p) in parts.iter().rev().enumerate() {
+        octets[i] = p.parse().ok()?;
+    }
+    Some(IpAddr::from(octets))
+}
+
+fn nbns_facts(data: &[u8], ctx: &mut Ctx<'_>) {
+    let Ok(msg) = netbios::parse_name_service(data) else { return };
+    // Registrations and refreshes carry the host's own name and address.
+    if !matches!(msg.opcode, 5 | 8 | 9) && !(msg.is_response && msg.opcode == 0) {
+        return;
+    }
+    for rec in msg.answers.iter().chain(msg.additional.iter()) {
+        if rec.group || !matches!(rec.name.suffix, 0x00 | 0x20) {
+            continue;
+        }
+        for ip in &rec.addresses {
+            let message = format!("NetBIOS name service {} for {}<{:02x}>", netbios::opcode_name(msg.opcode), rec.name.name, rec.name.suffix);
+            ctx.obs.name(None, Some(IpAddr::V4(*ip)), &rec.name.name, "netbios", &message, 0.9, ctx.ev);
+        }
+    }
+}
+
+fn nbdgm_facts(data: &[u8], ctx: &mut Ctx<'_>) {
+    let Ok(msg) = netbios::parse_datagram(data) else { return };
+    let Some(source) = &msg.source_name else { return };
+    if matches!(source.suffix, 0x00 | 0x20) {
+        let message = format!("NetBIOS datagram source name {}<{:02x}>", source.name, source.suffix);
+        ctx.obs.name(ctx.src_mac, Some(IpAddr::V4(msg.source_ip)), &source.name, "netbios", &message, 0.9, ctx.ev);
+    }
+}
+
+/// LLDP and CDP: the sender names itself.
+pub fn l2_discovery_facts(ethertype_lldp: bool, payload: &[u8], src_mac: Option<[u8; 6]>, ev: EvidenceRef, obs: &mut Observations) {
+    let Some(mac) = src_mac else { return };
+    if ethertype_lldp {
+        if let Ok(info) = otwatch_dissect::lldp::parse(payload) {
+            if let Some(name) = &info.system_name {
+                obs.name(Some(mac), None, name, "lldp", "LLDP system name TLV", 1.0, ev);
+            }
+        }
+    } else if let Some(cdp) = otwatch_dissect::cdp::strip_snap(payload) {
+        if let Ok(info) = otwatch_dissect::cdp::parse(cdp) {
+            if let Some(name) = &info.device_id {
+                obs.name(Some(mac), None, name, "cdp", "CDP device ID TLV", 1.0, ev);
+            }
+        }
+    }
+}
+
+/// Zeek's `service` value for a protocol, where Zeek (with ICSNPP) has one.
+pub fn zeek_service(p: AppProtocol) -> &'static str {
+    match p {
+        AppProtocol::Dnp3 => "dnp3_tcp",
+        AppProtocol::S7comm => "cotp,s7comm",
+        AppProtocol::S7commPlus => "cotp,s7comm-plus",
+        AppProtocol::ProfinetCm => "spicy_profinet_io_cm",
+        AppProtocol::CipIo => "cip",
+        other => other.name(),
+    }
+}
+
+pub fn observe_arp(sender_mac: [u8; 6], sender_ip: IpAddr, ev: EvidenceRef, obs: &mut Observations) {
+    obs.sighting(sender_mac, Some(sender_ip), Via::Arp, ev);
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_names() {
+        assert_eq!(reverse_name_to_ip("21.1.20.10.in-addr.arpa"), Some("10.20.1.21".parse().unwrap()));
+        assert_eq!(reverse_name_to_ip("x.1.20.10.in-addr.arpa"), None);
+    }
+
+    #[test]
+    fn modbus_requests_across_chunks() {
+        let mut obs = Observations::default();
+        let mut events = Vec::new();
+        let mut dropped = 0;
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut ctx = Ctx {
+            obs: &mut obs,
+            events: &mut events,
+            events_dropped: &mut dropped,
+            max_events: 10,
+            ev: EvidenceRef { ts: 1, capture: 0, frame: 1 },
+            capture_name: "t",
+            src: ip,
+            dst: ip,
+            src_mac: None,
+            orig: ip,
+            resp: ip,
+        };
+        let mut app = AppState { service: Some((AppProtocol::Modbus, Confidence::Payload)), ..Default::default() };
+        let two = [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10, 0, 2, 0, 0, 0, 6, 1, 6, 0, 4, 4, 0xb0];
+        app.on_stream(true, &two[..15], 40000, 502, &mut ctx);
+        app.on_stream(true, &two[15..], 40000, 502, &mut ctx);
+        let mut names: Vec<_> = obs.functions.values().map(|f| (f.function.clone(), f.count)).collect();
+        names.sort();
+        assert_eq!(names, vec![("READ_HOLDING_REGISTERS".into(), 1), ("WRITE_SINGLE_REGISTER".into(), 1)]);
+    }
+}

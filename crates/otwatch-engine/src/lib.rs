@@ -1,0 +1,436 @@
+//! The analysis pipeline: capture files in, flows, inventory, events and a summary out.
+//!
+//! One reader thread walks the captures in order and shards packets onto `threads` workers
+//! by a symmetric hash of the address pair (so both directions of a flow, and every
+//! fragment of a datagram, reach the same worker). Each worker owns its flow table,
+//! fragment table and observations: no lock sits on the per-packet path. At the end the
+//! workers' results are merged in an order-independent way and sorted, so the outcome is
+//! the same for every thread count.
+
+mod app;
+mod dedup;
+mod frag;
+mod summary;
+mod worker;
+
+pub use app::modbus_function_name;
+pub use summary::{CaptureQuality, CaptureSummary, Counters, ProtocolTally, Summary};
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+use otwatch_capture::{CaptureError, CaptureReader};
+use otwatch_flow::{FlowLimits, ReassemblyLimits};
+use otwatch_inventory::{Inventory, InventoryOptions, Observations};
+use otwatch_model::site::SiteNetworks;
+use otwatch_model::{iso_time, FlowRecord, Micros, ProtocolEvent, TransportProto};
+use otwatch_wire::{decode_frame, LinkType, Network};
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::Arc;
+use worker::{Batch, PacketMeta, Worker, WorkerOutput};
+
+/// Everything that shapes an analysis; each has a flag and a config key in the CLI.
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    pub threads: usize,
+    pub flow_limits: FlowLimits,
+    pub reassembly_limits: ReassemblyLimits,
+    pub site: SiteNetworks,
+    /// Frames identical to one seen less than this long before are dropped; 0 keeps all.
+    pub duplicate_window: Micros,
+    pub max_events_per_worker: usize,
+    pub inventory: InventoryOptions,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        Self {
+            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            flow_limits: FlowLimits::default(),
+            reassembly_limits: ReassemblyLimits::default(),
+            site: SiteNetworks::default(),
+            duplicate_window: 1_000,
+            max_events_per_worker: 200_000,
+            inventory: InventoryOptions::default(),
+        }
+    }
+}
+
+/// A capture to analyse: a file, or bytes in memory (the demo, tests).
+#[derive(Debug, Clone)]
+pub enum Input {
+    File(PathBuf),
+    Memory { name: String, bytes: Vec<u8> },
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Memory { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// Told about reading progress; the CLI draws a bar with it.
+pub trait Progress: Sync {
+    fn start_file(&self, _name: &str, _total_bytes: u64) {}
+    fn advance(&self, _bytes_read: u64) {}
+    fn finish_file(&self) {}
+}
+
+/// Reports nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+pub struct Analysis {
+    pub summary: Summary,
+    pub flows: Vec<FlowRecord>,
+    pub inventory: Inventory,
+    pub events: Vec<ProtocolEvent>,
+    /// Capture names by the index that evidence uses.
+    pub captures: Vec<String>,
+}
+
+impl Analysis {
+    /// Some capture was damaged (truncated or corrupt) but its valid part was analysed.
+    pub fn damaged(&self) -> bool {
+        self.summary.captures.iter().any(|c| c.damaged)
+    }
+    /// Some capture could not be read at all (missing, not a capture).
+    pub fn failed(&self) -> bool {
+        self.summary.captures.iter().any(|c| c.error.is_some() && !c.damaged)
+    }
+}
+
+const BATCH_PACKETS: usize = 512;
+const BATCH_BYTES: usize = 512 * 1024;
+
+/// Symmetric hash of what both directions of a flow share: the address pair (or the MAC
+/// pair for non-IP frames) and the VLAN tags.
+fn shard_key(link: Option<LinkType>, data: &[u8]) -> u64 {
+    let Some(link) = link else { return 0 };
+    let Ok(frame) = decode_frame(link, data) else { return 0 };
+    let mut h = rustc_hash::FxHasher::default();
+    frame.vlans.key().hash(&mut h);
+    match frame.network {
+        Network::Ip(ip) => {
+            let (a, b) = if ip.src <= ip.dst { (ip.src, ip.dst) } else { (ip.dst, ip.src) };
+            a.hash(&mut h);
+            b.hash(&mut h);
+        }
+        _ => {
+            let (a, b) = (frame.src_mac.unwrap_or_default(), frame.dst_mac.unwrap_or_default());
+            let (a, b) = if a <= b { (a, b) } else { (b, a) };
+            a.hash(&mut h);
+            b.hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+struct Shard {
+    work: Sender<Batch>,
+    free: Receiver<Batch>,
+    current: Batch,
+}
+
+impl Shard {
+    fn push(&mut self, meta: PacketMeta, data: &[u8]) {
+        let start = self.current.data.len() as u32;
+        self.current.data.extend_from_slice(data);
+        self.current.packets.push(PacketMeta { start, len: data.len() as u32, ..meta });
+        if self.current.packets.len() >= BATCH_PACKETS || self.current.data.len() >= BATCH_BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.current.packets.is_empty() {
+            return;
+        }
+        let mut next = self.free.try_recv().unwrap_or_default();
+        next.data.clear();
+        next.packets.clear();
+        let full = std::mem::replace(&mut self.current, next);
+        // A worker only goes away by panicking; its error surfaces at join.
+        let _ = self.work.send(full);
+    }
+}
+
+/// Analyses the inputs. Damage and unreadable files are recorded in the summary, not
+/// returned as errors: what was valid is kept.
+pub fn analyze(inputs: &[Input], opts: &AnalyzeOptions, progress: &dyn Progress) -> Analysis {
+    let threads = opts.threads.clamp(1, 64);
+    let captures: Arc<Vec<String>> = Arc::new(inputs.iter().map(Input::name).collect());
+    let shared = Arc::new(opts.clone());
+
+    let mut summaries = Vec::new();
+    let mut quality = CaptureQuality::default();
+    let outputs: Vec<WorkerOutput> = std::thread::scope(|scope| {
+        let mut shards = Vec::new();
+        let mut handles = Vec::new();
+        for _ in 0..threads {
+            let (work_tx, work_rx) = bounded::<Batch>(4);
+            let (free_tx, free_rx) = bounded::<Batch>(8);
+            let mut worker = Worker::new(shared.clone(), captures.clone());
+            handles.push(scope.spawn(move || {
+                for batch in work_rx {
+                    worker.process_batch(&batch);
+                    let _ = free_tx.try_send(batch);
+                }
+                worker.finish()
+            }));
+            shards.push(Shard { work: work_tx, free: free_rx, current: Batch::default() });
+        }
+
+        for (index, input) in inputs.iter().enumerate() {
+            let summary = read_capture(index as u32, input, &mut shards, threads, &mut quality, progress);
+            summaries.push(summary);
+        }
+        for shard in &mut shards {
+            shard.flush();
+        }
+        drop(shards);
+        handles.into_iter().map(|h| h.join().expect("analysis worker panicked")).collect()
+    });
+
+    merge(outputs, summaries, quality, captures, opts, threads)
+}
+
+fn read_capture(
+    index: u32,
+    input: &Input,
+    shards: &mut [Shard],
+    threads: usize,
+    quality: &mut CaptureQuality,
+    progress: &dyn Progress,
+) -> CaptureSummary {
+    let name = input.name();
+    let mut summary = CaptureSummary {
+        path: name.clone(),
+        compressed: false,
+        packets: 0,
+        bytes: 0,
+        first_ts: None,
+        last_ts: None,
+        linktypes: Vec::new(),
+        error: None,
+        damaged: false,
+    };
+    let (opened, total) = match input {
+        Input::File(p) => (CaptureReader::open(p), std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)),
+        Input::Memory { name, bytes } => (CaptureReader::from_bytes(name, bytes.clone()), bytes.len() as u64),
+    };
+    let mut reader = match opened {
+        Ok(r) => r,
+        Err(e) => {
+            summary.damaged = e.is_damage();
+            summary.error = Some(e.to_string());
+            return summary;
+        }
+    };
+    summary.compressed = reader.is_compressed();
+    progress.start_file(&name, total);
+    let counter = reader.progress_counter();
+    let (mut first, mut prev) = (None::<Micros>, None::<Micros>);
+    let mut cached_link: Option<(u32, Option<LinkType>)> = None;
+    loop {
+        let packet = match reader.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                summary.damaged = matches!(e, CaptureError::Truncated { .. } | CaptureError::Corrupt { .. });
+                summary.error = Some(e.to_string());
+                break;
+            }
+        };
+        summary.packets += 1;
+        summary.bytes += packet.data.len() as u64;
+        if !summary.linktypes.contains(&packet.linktype) {
+            summary.linktypes.push(packet.linktype);
+        }
+        if let Some(p) = prev {
+            let backwards = packet.ts_micros < p;
+            let jump = packet.ts_micros - p > 3_600_000_000;
+            if backwards || jump {
+                if backwards {
+                    quality.timestamps_backwards += 1;
+                } else {
+                    quality.timestamp_jumps += 1;
+                }
+                if quality.timestamp_examples.len() < 10 {
+                    let what = if backwards { "goes back" } else { "jumps over an hour" };
+                    quality.timestamp_examples.push(format!("{name} frame {}: time {what}", packet.frame_number));
+                }
+            }
+        }
+        first.get_or_insert(packet.ts_micros);
+        prev = Some(prev.map_or(packet.ts_micros, |p| p.max(packet.ts_micros)));
+        let shard = if threads == 1 {
+            0
+        } else {
+            let link = match cached_link {
+                Some((lt, l)) if lt == packet.linktype => l,
+                _ => {
+                    let l = LinkType::from_linktype(packet.linktype);
+                    cached_link = Some((packet.linktype, l));
+                    l
+                }
+            };
+            (shard_key(link, packet.data) % threads as u64) as usize
+        };
+        let meta = PacketMeta {
+            start: 0,
+            len: 0,
+            ts: packet.ts_micros,
+            frame: packet.frame_number,
+            capture: index,
+            linktype: packet.linktype,
+        };
+        shards[shard].push(meta, packet.data);
+        if summary.packets % 8192 == 0 {
+            progress.advance(counter.load(std::sync::atomic::Ordering::Relaxed));
+        }
+    }
+    progress.advance(counter.load(std::sync::atomic::Ordering::Relaxed));
+    progress.finish_file();
+    summary.first_ts = first.map(iso_time);
+    summary.last_ts = prev.map(iso_time);
+    summary
+}
+
+fn merge(
+    outputs: Vec<WorkerOutput>,
+    captures_summary: Vec<CaptureSummary>,
+    mut quality: CaptureQuality,
+    captures: Arc<Vec<String>>,
+    opts: &AnalyzeOptions,
+    threads: usize,
+) -> Analysis {
+    let mut counters = Counters::default();
+    let mut flows = Vec::new();
+    let mut events = Vec::new();
+    let mut obs = Observations::default();
+    for out in outputs {
+        counters.add(&out.counters);
+        flows.extend(out.flows);
+        events.extend(out.events);
+        obs.merge(out.observations);
+    }
+    flows.sort_by(|a, b| {
+        (a.first_ts, a.orig_h, a.orig_p, a.resp_h, a.resp_p, a.ip_proto, a.vlan)
+            .cmp(&(b.first_ts, b.orig_h, b.orig_p, b.resp_h, b.resp_p, b.ip_proto, b.vlan))
+    });
+    events.sort_by(|a, b| (a.ts, &a.capture, a.frame, &a.kind).cmp(&(b.ts, &b.capture, b.frame, &b.kind)));
+
+    let inventory = otwatch_inventory::build(&obs, &flows, &captures, &opts.site, &opts.inventory);
+
+    let mut protocols: BTreeMap<String, ProtocolTally> = BTreeMap::new();
+    for f in &flows {
+        let key = f.service.clone().unwrap_or_else(|| format!("(unidentified {})", f.transport.as_str()));
+        let t = protocols.entry(key).or_insert(ProtocolTally { flows: 0, packets: 0, bytes: 0, flows_by_port_only: 0 });
+        t.flows += 1;
+        t.packets += f.orig_pkts + f.resp_pkts;
+        t.bytes += f.orig_ip_bytes + f.resp_ip_bytes;
+        if f.service_identified_by == Some(otwatch_model::IdentifiedBy::Port) {
+            t.flows_by_port_only += 1;
+        }
+    }
+    quality.duplicate_frames_removed = counters.dropped.get("duplicate_frame").copied().unwrap_or(0);
+    quality.tcp_one_sided_flows = flows
+        .iter()
+        .filter(|f| f.transport == TransportProto::Tcp && (f.orig_pkts == 0 || f.resp_pkts == 0) && f.conn_state != "S0")
+        .count() as u64;
+    quality.tcp_gap_bytes = counters.reassembly.gap_bytes;
+    quality.tcp_acked_unseen_bytes = counters.reassembly.acked_unseen_bytes;
+    quality.capture_loss_percent = if counters.tcp_acks > 0 {
+        (counters.tcp_acks_revealing_gaps as f64 * 100.0 / counters.tcp_acks as f64 * 1000.0).round() / 1000.0
+    } else {
+        0.0
+    };
+    let errors = captures_summary.iter().filter_map(|c| c.error.clone()).collect();
+    let summary = Summary {
+        schema: "otwatch.summary/1",
+        otwatch_version: env!("CARGO_PKG_VERSION"),
+        threads,
+        captures: captures_summary,
+        packets: counters.packets,
+        bytes: counters.bytes,
+        flows: flows.len() as u64,
+        assets: inventory.assets.len() as u64,
+        edges: inventory.edges.len() as u64,
+        protocols,
+        ip_packets: counters.ip_packets,
+        tcp_packets: counters.tcp_packets,
+        udp_packets: counters.udp_packets,
+        icmp_packets: counters.icmp_packets,
+        arp_packets: counters.arp_packets,
+        non_ip_packets: counters.non_ip_packets,
+        link_protocols: counters.link_protocols.clone(),
+        malformed: counters.malformed.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        dropped: counters.dropped.clone(),
+        capture_quality: quality,
+        reassembly: counters.reassembly,
+        flow_table: counters.flow_table,
+        errors,
+    };
+    Analysis { summary, flows, inventory, events, captures: captures.to_vec() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Input {
+        Input::Memory { name: "demo.pcap".into(), bytes: otwatch_sim::demo_plant_default().pcap }
+    }
+
+    fn with_threads(n: usize) -> AnalyzeOptions {
+        AnalyzeOptions { threads: n, ..AnalyzeOptions::default() }
+    }
+
+    #[test]
+    fn demo_plant_is_understood() {
+        let a = analyze(&[demo()], &with_threads(1), &Silent);
+        assert_eq!(a.summary.malformed.len(), 0, "{:?}", a.summary.malformed);
+        assert!(a.summary.packets > 1000);
+        let modbus: Vec<_> = a.flows.iter().filter(|f| f.service.as_deref() == Some("modbus")).collect();
+        assert_eq!(modbus.len(), 3, "HMI to two PLCs, workstation to PLC-1");
+        assert!(modbus.iter().all(|f| f.resp_p == 502 && f.service_identified_by == Some(otwatch_model::IdentifiedBy::Payload)));
+        let names: Vec<_> = a.inventory.assets.iter().flat_map(|x| x.hostnames.clone()).collect();
+        assert!(names.contains(&"HMI-01".to_string()), "{names:?}");
+        assert!(names.contains(&"ENG-WS01".to_string()), "{names:?}");
+        let writes = a.inventory.functions.iter().find(|f| f.function == "WRITE_SINGLE_REGISTER").expect("operator write");
+        assert_eq!(writes.count, 1);
+        let plc1 = a.inventory.assets.iter().find(|x| x.ips.contains(&"10.20.1.11".parse().unwrap())).unwrap();
+        assert!(plc1.key.starts_with("mac:00:80:f4"));
+        assert!(plc1.protocols.iter().any(|p| p.protocol == "modbus" && p.port == Some(502)));
+        assert!(plc1.attributes.iter().all(|at| at.evidence.frame > 0 && at.evidence.capture == "demo.pcap"));
+    }
+
+    #[test]
+    fn results_do_not_depend_on_thread_count() {
+        let one = analyze(&[demo()], &with_threads(1), &Silent);
+        for n in [2, 4] {
+            let many = analyze(&[demo()], &with_threads(n), &Silent);
+            assert_eq!(one.flows, many.flows, "flows differ with {n} threads");
+            assert_eq!(one.inventory.assets, many.inventory.assets);
+            assert_eq!(one.inventory.edges, many.inventory.edges);
+            assert_eq!(one.events, many.events);
+            assert_eq!(one.summary.malformed, many.summary.malformed);
+        }
+    }
+
+    #[test]
+    fn damaged_capture_keeps_what_came_before() {
+        let mut bytes = otwatch_sim::demo_plant_default().pcap;
+        let full = bytes.len();
+        bytes.truncate(full / 2 + 3);
+        let a = analyze(&[Input::Memory { name: "cut.pcap".into(), bytes }], &with_threads(2), &Silent);
+        assert!(a.damaged());
+        assert!(a.summary.packets > 100);
+        assert!(a.summary.errors[0].contains("cut.pcap"), "{:?}", a.summary.errors);
+        assert!(a.summary.errors[0].contains("byte offset"), "{:?}", a.summary.errors);
+    }
+}

@@ -1,0 +1,404 @@
+//! One analysis worker: its own flow table, fragment table and observations.
+
+use crate::app::{self, AppState, Ctx};
+use crate::dedup::Deduplicator;
+use crate::frag::{FragOutcome, FragmentTable};
+use crate::summary::Counters;
+use crate::AnalyzeOptions;
+use otwatch_dissect::identify::Confidence;
+use otwatch_flow::{icmp_ports, Direction, Flow, FlowTable, PacketInfo, StreamChunk};
+use otwatch_inventory::{EvidenceRef, Observations, Via};
+use otwatch_model::site::SiteNetworks;
+use otwatch_model::{FlowRecord, IdentifiedBy, Micros, ProtocolEvent, TransportProto};
+use otwatch_wire::headers::{ethertype, tcp_flags};
+use otwatch_wire::{decode_frame, IpLayer, LinkType, Network, Transport, VlanTags};
+use std::sync::Arc;
+
+/// A packet handed to a worker: where its bytes sit in the batch buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct PacketMeta {
+    pub start: u32,
+    pub len: u32,
+    pub ts: Micros,
+    pub frame: u64,
+    pub capture: u32,
+    pub linktype: u32,
+}
+
+/// Packets travel to workers in batches, so that the channel is crossed rarely and no
+/// allocation is made per packet.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub data: Vec<u8>,
+    pub packets: Vec<PacketMeta>,
+}
+
+pub struct WorkerOutput {
+    pub flows: Vec<FlowRecord>,
+    pub observations: Observations,
+    pub events: Vec<ProtocolEvent>,
+    pub counters: Counters,
+}
+
+pub struct Worker {
+    flows: FlowTable<AppState>,
+    frags: FragmentTable,
+    dedup: Deduplicator,
+    obs: Observations,
+    events: Vec<ProtocolEvent>,
+    events_dropped: u64,
+    records: Vec<FlowRecord>,
+    counters: Counters,
+    opts: Arc<AnalyzeOptions>,
+    captures: Arc<Vec<String>>,
+    last_ts: Micros,
+}
+
+impl Worker {
+    pub fn new(opts: Arc<AnalyzeOptions>, captures: Arc<Vec<String>>) -> Self {
+        Self {
+            flows: FlowTable::new(opts.flow_limits),
+            frags: FragmentTable::new(),
+            dedup: Deduplicator::new(opts.duplicate_window),
+            obs: Observations::default(),
+            events: Vec::new(),
+            events_dropped: 0,
+            records: Vec::new(),
+            counters: Counters::default(),
+            opts,
+            captures,
+            last_ts: 0,
+        }
+    }
+
+    pub fn process_batch(&mut self, batch: &Batch) {
+        for meta in &batch.packets {
+            let data = &batch.data[meta.start as usize..(meta.start + meta.len) as usize];
+            self.packet(meta, data);
+        }
+    }
+
+    pub fn packet(&mut self, meta: &PacketMeta, data: &[u8]) {
+        self.counters.packets += 1;
+        self.counters.bytes += data.len() as u64;
+        if meta.ts > self.last_ts {
+            self.last_ts = meta.ts;
+        }
+        if self.dedup.is_duplicate(meta.ts, data) {
+            self.counters.drop("duplicate_frame");
+            return;
+        }
+        let Some(link) = LinkType::from_linktype(meta.linktype) else {
+            self.counters.drop(&format!("unsupported_linktype_{}", meta.linktype));
+            return;
+        };
+        let frame = match decode_frame(link, data) {
+            Ok(f) => f,
+            Err(e) => {
+                *self.counters.malformed.entry(e.reason()).or_default() += 1;
+                return;
+            }
+        };
+        let ev = EvidenceRef { ts: meta.ts, capture: meta.capture, frame: meta.frame };
+        match frame.network {
+            Network::Ip(ip) => {
+                self.counters.ip_packets += 1;
+                if let Some(mac) = frame.src_mac {
+                    self.obs.sighting(mac, Some(ip.src), Via::IpSource, ev);
+                }
+                if let Some(fragment) = ip.fragment {
+                    match self.frags.add(meta.ts, ip.src, ip.dst, ip.protocol, fragment.ident, fragment.offset, fragment.more, ip.payload) {
+                        FragOutcome::Pending => {}
+                        FragOutcome::Dropped(reason) => self.counters.drop(reason),
+                        FragOutcome::Complete(whole) => {
+                            self.counters.fragments_reassembled += 1;
+                            match otwatch_wire::decode::decode_transport(ip.protocol, &whole) {
+                                Ok(transport) => {
+                                    let header = if ip.src.is_ipv4() { 20 } else { 40 };
+                                    let ip_len = header + whole.len() as u32;
+                                    self.transport(meta, &frame.vlans, frame.src_mac, frame.dst_mac, &ip, transport, ip_len, ev);
+                                }
+                                Err(e) => *self.counters.malformed.entry(e.reason()).or_default() += 1,
+                            }
+                        }
+                    }
+                } else {
+                    let transport = ip.transport.clone();
+                    self.transport(meta, &frame.vlans, frame.src_mac, frame.dst_mac, &ip, transport, ip.ip_len, ev);
+                }
+            }
+            Network::Arp(arp) => {
+                self.counters.arp_packets += 1;
+                let sender = arp.sender_ip();
+                if !sender.is_unspecified() {
+                    app::observe_arp(arp.sender_mac(), sender.into(), ev, &mut self.obs);
+                } else if let Some(mac) = frame.src_mac {
+                    self.obs.sighting(mac, None, Via::Arp, ev);
+                }
+            }
+            Network::Other { ethertype: et, payload } => {
+                self.counters.non_ip_packets += 1;
+                *self.counters.link_protocols.entry(ethertype_name(et)).or_default() += 1;
+                if let Some(mac) = frame.src_mac {
+                    self.obs.sighting(mac, None, Via::IpSource, ev);
+                }
+                if et == ethertype::LLDP {
+                    app::l2_discovery_facts(true, payload, frame.src_mac, ev, &mut self.obs);
+                }
+            }
+            Network::Llc(payload) => {
+                self.counters.non_ip_packets += 1;
+                let name = if otwatch_dissect::cdp::strip_snap(payload).is_some() { "cdp" } else { "llc" };
+                *self.counters.link_protocols.entry(name.to_string()).or_default() += 1;
+                if let Some(mac) = frame.src_mac {
+                    self.obs.sighting(mac, None, Via::IpSource, ev);
+                }
+                app::l2_discovery_facts(false, payload, frame.src_mac, ev, &mut self.obs);
+            }
+        }
+        if !self.flows.finished.is_empty() {
+            self.collect_finished();
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn transport(
+        &mut self,
+        meta: &PacketMeta,
+        vlans: &VlanTags,
+        src_mac: Option<[u8; 6]>,
+        dst_mac: Option<[u8; 6]>,
+        ip: &IpLayer<'_>,
+        transport: Transport<'_>,
+        ip_len: u32,
+        ev: EvidenceRef,
+    ) {
+        let (kind, src_port, dst_port, flags, payload): (TransportProto, u16, u16, u8, &[u8]) = match &transport {
+            Transport::Tcp(t) => {
+                self.counters.tcp_packets += 1;
+                (TransportProto::Tcp, t.src_port, t.dst_port, t.flags, t.payload)
+            }
+            Transport::Udp { src_port, dst_port, payload } => {
+                self.counters.udp_packets += 1;
+                (TransportProto::Udp, *src_port, *dst_port, 0, payload)
+            }
+            Transport::Icmp { v6, icmp_type, code, payload } => {
+                self.counters.icmp_packets += 1;
+                let (s, d) = icmp_ports(*v6, *icmp_type, *code);
+                (TransportProto::Icmp, s, d, 0, payload)
+            }
+            Transport::Other | Transport::Fragment => {
+                self.counters.other_ip_packets += 1;
+                (TransportProto::Other, 0, 0, 0, &[][..])
+            }
+        };
+        let info = PacketInfo {
+            ts: meta.ts,
+            src: ip.src,
+            dst: ip.dst,
+            src_port,
+            dst_port,
+            ip_proto: ip.protocol,
+            transport: kind,
+            vlans: *vlans,
+            ip_len,
+            payload_len: payload.len() as u32,
+            tcp_flags: flags,
+            src_mac,
+            dst_mac,
+            capture: meta.capture,
+            frame: meta.frame,
+        };
+        let (flow, dir) = self.flows.packet(&info, AppState::default);
+        let Flow { orig, resp, tcp, streams, app, .. } = flow;
+        let capture_name = self.captures.get(meta.capture as usize).map(String::as_str).unwrap_or("");
+        let mut ctx = Ctx {
+            obs: &mut self.obs,
+            events: &mut self.events,
+            events_dropped: &mut self.events_dropped,
+            max_events: self.opts.max_events_per_worker,
+            ev,
+            capture_name,
+            src: ip.src,
+            dst: ip.dst,
+            src_mac,
+            orig: orig.0,
+            resp: resp.0,
+        };
+        let from_orig = dir == Direction::FromOrig;
+        match transport {
+            Transport::Tcp(seg) => {
+                let tracker = tcp.as_mut().expect("TCP flow has a tracker");
+                let (mine, theirs) = if from_orig { (0, 1) } else { (1, 0) };
+                let (sport, dport) = (seg.src_port, seg.dst_port);
+                let limits = &self.opts.reassembly_limits;
+                let outcome = {
+                    let mut deliver = |chunk: StreamChunk<'_>| match chunk {
+                        StreamChunk::Data(d) => app.on_stream(from_orig, d, sport, dport, &mut ctx),
+                        StreamChunk::Gap(_) => app.on_gap(),
+                    };
+                    streams[mine].segment(seg.seq, seg.flags & tcp_flags::SYN != 0, seg.payload, limits, &mut deliver)
+                };
+                tracker.segment(from_orig, seg.flags, seg.seq, seg.payload.len());
+                if outcome.retransmission {
+                    tracker.mark(from_orig, b't');
+                }
+                if outcome.gap {
+                    tracker.mark(from_orig, b'g');
+                }
+                if seg.flags & tcp_flags::ACK != 0 && seg.flags & tcp_flags::RST == 0 {
+                    self.counters.tcp_acks += 1;
+                    // The peer's stream runs the other way: its bytes flow from `theirs`.
+                    let peer_is_orig = !from_orig;
+                    let mut deliver = |chunk: StreamChunk<'_>| match chunk {
+                        StreamChunk::Data(d) => app.on_stream(peer_is_orig, d, dport, sport, &mut ctx),
+                        StreamChunk::Gap(_) => app.on_gap(),
+                    };
+                    if streams[theirs].acknowledged(seg.ack, &mut deliver) {
+                        self.counters.tcp_acks_revealing_gaps += 1;
+                        tracker.mark(peer_is_orig, b'g');
+                    }
+                }
+            }
+            Transport::Udp { src_port, dst_port, payload } => {
+                app.on_datagram(from_orig, payload, src_port, dst_port, &mut ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn collect_finished(&mut self) {
+        let finished = std::mem::take(&mut self.flows.finished);
+        for flow in finished {
+            let record = self.finish_flow(flow);
+            self.records.push(record);
+        }
+    }
+
+    fn finish_flow(&mut self, mut flow: Flow<AppState>) -> FlowRecord {
+        let tcp = flow.transport == TransportProto::Tcp;
+        if tcp {
+            // Held segments can no longer be completed; the application sees the gap.
+            let Flow { streams, app, .. } = &mut flow;
+            for stream in streams.iter_mut() {
+                stream.flush(&mut |c| {
+                    if let StreamChunk::Gap(_) = c {
+                        app.on_gap();
+                    }
+                });
+                self.counters.reassembly.add(&stream.stats);
+            }
+        }
+        flow.app.finish(tcp, flow.orig.1, flow.resp.1);
+        record_of(&flow, &self.captures, &self.opts.site)
+    }
+
+    pub fn finish(mut self) -> WorkerOutput {
+        self.flows.finish_all();
+        self.collect_finished();
+        self.frags.expire(Micros::MAX);
+        if self.frags.timed_out > 0 {
+            *self.counters.dropped.entry("fragment_incomplete".into()).or_default() += self.frags.timed_out;
+        }
+        if self.events_dropped > 0 {
+            *self.counters.dropped.entry("event_limit".into()).or_default() += self.events_dropped;
+        }
+        self.counters.flow_table = self.flows.stats;
+        WorkerOutput { flows: self.records, observations: self.obs, events: self.events, counters: self.counters }
+    }
+}
+
+fn ethertype_name(et: u16) -> String {
+    match et {
+        ethertype::LLDP => "lldp".into(),
+        ethertype::PROFINET => "profinet_rt".into(),
+        ethertype::GOOSE => "goose".into(),
+        ethertype::SAMPLED_VALUES => "sampled_values".into(),
+        ethertype::ETHERCAT => "ethercat".into(),
+        0x88e3 => "mrp".into(),
+        0x88f7 => "ptp".into(),
+        0x8899 => "realtek".into(),
+        0x88e1 => "homeplug".into(),
+        0x893a => "ieee1905".into(),
+        0x88cd => "sercos3".into(),
+        0x88ab => "powerlink".into(),
+        other => format!("ethertype_0x{other:04x}"),
+    }
+}
+
+/// A Zeek-like connection uid, derived from the flow itself so that every run (and every
+/// thread count) gives the same one.
+fn flow_uid(flow: &Flow<AppState>) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    flow.first_ts.hash(&mut h);
+    flow.key.hash(&mut h);
+    flow.orig.hash(&mut h);
+    let mut v = h.finish() ^ 0x9e37_79b9_7f4a_7c15;
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut uid = String::from("C");
+    for _ in 0..17 {
+        uid.push(DIGITS[(v % 62) as usize] as char);
+        v = v / 62 ^ (v << 7 | 1).rotate_left(11);
+    }
+    uid
+}
+
+fn record_of(flow: &Flow<AppState>, captures: &[String], site: &SiteNetworks) -> FlowRecord {
+    let (service, by) = match flow.app.service {
+        Some((p, c)) => (
+            Some(app::zeek_service(p).to_string()),
+            Some(if c == Confidence::Payload { IdentifiedBy::Payload } else { IdentifiedBy::Port }),
+        ),
+        None => (None, None),
+    };
+    let (orig_bytes, resp_bytes) = match &flow.tcp {
+        Some(t) => (t.orig_size(), t.resp_size()),
+        None => (flow.payload_bytes[0], flow.payload_bytes[1]),
+    };
+    let gap = flow.streams[0].stats.gap_bytes + flow.streams[1].stats.gap_bytes;
+    let mut history = flow.tcp.as_ref().map(|t| t.history().to_string()).unwrap_or_else(|| {
+        let mut h = String::new();
+        if flow.pkts[0] > 0 {
+            h.push('D');
+        }
+        if flow.pkts[1] > 0 {
+            h.push('d');
+        }
+        h
+    });
+    if flow.flipped && !history.starts_with('^') {
+        history.insert(0, '^');
+    }
+    FlowRecord {
+        uid: flow_uid(flow),
+        first_ts: flow.first_ts,
+        last_ts: flow.last_ts,
+        orig_h: flow.orig.0,
+        orig_p: flow.orig.1,
+        resp_h: flow.resp.0,
+        resp_p: flow.resp.1,
+        transport: flow.transport,
+        ip_proto: flow.ip_proto,
+        vlan: flow.vlans.outer,
+        inner_vlan: flow.vlans.inner,
+        orig_mac: flow.macs[0],
+        resp_mac: flow.macs[1],
+        service,
+        service_identified_by: by,
+        orig_pkts: flow.pkts[0],
+        orig_ip_bytes: flow.ip_bytes[0],
+        resp_pkts: flow.pkts[1],
+        resp_ip_bytes: flow.ip_bytes[1],
+        orig_bytes,
+        resp_bytes,
+        conn_state: flow.conn_state().to_string(),
+        history,
+        missed_bytes: gap,
+        acked_unseen_bytes: flow.streams[0].stats.acked_unseen_bytes + flow.streams[1].stats.acked_unseen_bytes,
+        local_orig: Some(site.is_internal(flow.orig.0)),
+        local_resp: Some(site.is_internal(flow.resp.0)),
+        first_capture: captures.get(flow.first_capture as usize).cloned().unwrap_or_default(),
+        first_frame: flow.first_frame,
+    }
+}

@@ -1,0 +1,13 @@
+//! The asset inventory and the communication map.
+//!
+//! Analysis workers record compact [`Observations`] (which MAC used which IP, which names
+//! hosts announced, each with the frame that showed it); observations from all workers are
+//! merged in an order-independent way, then [`build`] turns them, with the finished flows,
+//! into assets, edges and per-function aggregates. Nothing here knows about capture files:
+//! evidence refers to captures by index and the caller supplies their names.
+
+mod build;
+mod observe;
+
+pub use build::{build, Inventory, InventoryOptions};
+pub use observe::{EvidenceRef, FunctionCount, NameSighting, Observations, Via};

@@ -1,0 +1,309 @@
+//! Facts gathered per packet, kept small and mergeable.
+
+use otwatch_model::Micros;
+use rustc_hash::FxHashMap;
+use std::net::IpAddr;
+
+/// Where a fact was seen: capture index, 1-based frame number, timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EvidenceRef {
+    pub ts: Micros,
+    pub capture: u32,
+    pub frame: u64,
+}
+
+/// How an address was tied to a MAC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Via {
+    /// The MAC sent an ARP packet naming the address as its own.
+    Arp,
+    /// A DHCP server assigned the address to the MAC.
+    Dhcp,
+    /// The MAC sent IP packets from the address (may be a router forwarding for others).
+    IpSource,
+}
+
+impl Via {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Via::Arp => "ARP: sender hardware and protocol address",
+            Via::Dhcp => "DHCP ACK: address assigned to the client hardware address",
+            Via::IpSource => "IP packet sent from this address by this MAC",
+        }
+    }
+    pub fn protocol(self) -> &'static str {
+        match self {
+            Via::Arp => "arp",
+            Via::Dhcp => "dhcp",
+            Via::IpSource => "ip",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IpSighting {
+    pub first: EvidenceRef,
+    pub last_ts: Micros,
+    /// The strongest tie seen, with its evidence.
+    pub via: Via,
+    pub via_evidence: EvidenceRef,
+}
+
+#[derive(Debug, Clone)]
+pub struct MacSighting {
+    pub first: EvidenceRef,
+    pub last_ts: Micros,
+    pub frames: u64,
+    pub ips: Vec<(IpAddr, IpSighting)>,
+    /// Addresses not recorded because the per-MAC list was full.
+    pub ips_dropped: u64,
+}
+
+/// A name a host announced or that names it (DHCP, DNS, NetBIOS, LLDP, CDP).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameSighting {
+    pub mac: Option<[u8; 6]>,
+    pub ip: Option<IpAddr>,
+    pub name: String,
+    pub protocol: &'static str,
+    pub message: String,
+    pub confidence: f32,
+    pub first: EvidenceRef,
+    pub count: u64,
+}
+
+/// Requests per protocol function on one flow, for the per-edge aggregates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionCount {
+    pub client: IpAddr,
+    pub server: IpAddr,
+    pub protocol: &'static str,
+    pub function: String,
+    pub count: u64,
+    pub first_ts: Micros,
+    pub last_ts: Micros,
+}
+
+/// IP addresses kept per MAC; a router forwarding for a whole network reaches it quickly,
+/// and beyond it only the count matters.
+const MAX_IPS_PER_MAC: usize = 256;
+const MAX_NAMES: usize = 100_000;
+
+#[derive(Debug, Default)]
+pub struct Observations {
+    pub macs: FxHashMap<[u8; 6], MacSighting>,
+    pub names: FxHashMap<(Option<[u8; 6]>, Option<IpAddr>, String, &'static str), NameSighting>,
+    pub names_dropped: u64,
+    pub functions: FxHashMap<(IpAddr, IpAddr, &'static str, String), FunctionCount>,
+}
+
+fn is_unicast_mac(mac: &[u8; 6]) -> bool {
+    mac[0] & 1 == 0 && *mac != [0; 6]
+}
+
+impl Observations {
+    /// A frame from `mac`, optionally sent from `ip`.
+    pub fn sighting(&mut self, mac: [u8; 6], ip: Option<IpAddr>, via: Via, ev: EvidenceRef) {
+        if !is_unicast_mac(&mac) {
+            return;
+        }
+        let entry = self.macs.entry(mac).or_insert_with(|| MacSighting {
+            first: ev,
+            last_ts: ev.ts,
+            frames: 0,
+            ips: Vec::new(),
+            ips_dropped: 0,
+        });
+        entry.frames += 1;
+        if ev < entry.first {
+            entry.first = ev;
+        }
+        entry.last_ts = entry.last_ts.max(ev.ts);
+        let Some(ip) = ip.filter(is_host_address) else { return };
+        if let Some((_, seen)) = entry.ips.iter_mut().find(|(a, _)| *a == ip) {
+            seen.last_ts = seen.last_ts.max(ev.ts);
+            if ev < seen.first {
+                seen.first = ev;
+            }
+            if via < seen.via || (via == seen.via && ev < seen.via_evidence) {
+                seen.via = via;
+                seen.via_evidence = ev;
+            }
+        } else if entry.ips.len() < MAX_IPS_PER_MAC {
+            entry.ips.push((ip, IpSighting { first: ev, last_ts: ev.ts, via, via_evidence: ev }));
+        } else {
+            entry.ips_dropped += 1;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn name(
+        &mut self,
+        mac: Option<[u8; 6]>,
+        ip: Option<IpAddr>,
+        name: &str,
+        protocol: &'static str,
+        message: &str,
+        confidence: f32,
+        ev: EvidenceRef,
+    ) {
+        let name = name.trim().trim_end_matches('.');
+        if name.is_empty() {
+            return;
+        }
+        let mac = mac.filter(is_unicast_mac);
+        let key = (mac, ip, name.to_string(), protocol);
+        if let Some(seen) = self.names.get_mut(&key) {
+            seen.count += 1;
+            if ev < seen.first {
+                seen.first = ev;
+                seen.message = message.to_string();
+            }
+            return;
+        }
+        if self.names.len() >= MAX_NAMES {
+            self.names_dropped += 1;
+            return;
+        }
+        let sighting = NameSighting {
+            mac,
+            ip,
+            name: key.2.clone(),
+            protocol,
+            message: message.to_string(),
+            confidence,
+            first: ev,
+            count: 1,
+        };
+        self.names.insert(key, sighting);
+    }
+
+    pub fn function(&mut self, client: IpAddr, server: IpAddr, protocol: &'static str, function: String, ts: Micros) {
+        let e = self.functions.entry((client, server, protocol, function.clone())).or_insert(FunctionCount {
+            client,
+            server,
+            protocol,
+            function,
+            count: 0,
+            first_ts: ts,
+            last_ts: ts,
+        });
+        e.count += 1;
+        e.first_ts = e.first_ts.min(ts);
+        e.last_ts = e.last_ts.max(ts);
+    }
+
+    /// Folds another worker's observations in; the result does not depend on the order.
+    pub fn merge(&mut self, other: Observations) {
+        for (mac, theirs) in other.macs {
+            match self.macs.get_mut(&mac) {
+                None => {
+                    self.macs.insert(mac, theirs);
+                }
+                Some(mine) => {
+                    mine.frames += theirs.frames;
+                    mine.first = mine.first.min(theirs.first);
+                    mine.last_ts = mine.last_ts.max(theirs.last_ts);
+                    mine.ips_dropped += theirs.ips_dropped;
+                    for (ip, s) in theirs.ips {
+                        if let Some((_, m)) = mine.ips.iter_mut().find(|(a, _)| *a == ip) {
+                            m.first = m.first.min(s.first);
+                            m.last_ts = m.last_ts.max(s.last_ts);
+                            if (s.via, s.via_evidence) < (m.via, m.via_evidence) {
+                                m.via = s.via;
+                                m.via_evidence = s.via_evidence;
+                            }
+                        } else if mine.ips.len() < MAX_IPS_PER_MAC {
+                            mine.ips.push((ip, s));
+                        } else {
+                            mine.ips_dropped += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for (key, theirs) in other.names {
+            match self.names.get_mut(&key) {
+                None => {
+                    self.names.insert(key, theirs);
+                }
+                Some(mine) => {
+                    mine.count += theirs.count;
+                    if theirs.first < mine.first {
+                        mine.first = theirs.first;
+                        mine.message = theirs.message;
+                    }
+                }
+            }
+        }
+        self.names_dropped += other.names_dropped;
+        for (key, theirs) in other.functions {
+            match self.functions.get_mut(&key) {
+                None => {
+                    self.functions.insert(key, theirs);
+                }
+                Some(mine) => {
+                    mine.count += theirs.count;
+                    mine.first_ts = mine.first_ts.min(theirs.first_ts);
+                    mine.last_ts = mine.last_ts.max(theirs.last_ts);
+                }
+            }
+        }
+    }
+}
+
+/// Addresses that can belong to one host: not unspecified, broadcast or multicast.
+pub fn is_host_address(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => !(v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast()),
+        IpAddr::V6(v6) => !(v6.is_unspecified() || v6.is_multicast()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(ts: i64, frame: u64) -> EvidenceRef {
+        EvidenceRef { ts, capture: 0, frame }
+    }
+
+    #[test]
+    fn merge_is_order_independent() {
+        let mac = [0, 0x80, 0xf4, 1, 2, 3];
+        let ip: IpAddr = "10.20.1.11".parse().unwrap();
+        let mut a = Observations::default();
+        a.sighting(mac, Some(ip), Via::IpSource, ev(5, 5));
+        a.name(Some(mac), None, "PLC-1", "dhcp", "late", 1.0, ev(9, 9));
+        let mut b = Observations::default();
+        b.sighting(mac, Some(ip), Via::Arp, ev(7, 7));
+        b.name(Some(mac), None, "PLC-1", "dhcp", "early", 1.0, ev(2, 2));
+
+        let (mut ab, mut ba) = (Observations::default(), Observations::default());
+        let clone = |o: &Observations| Observations {
+            macs: o.macs.clone(),
+            names: o.names.clone(),
+            names_dropped: 0,
+            functions: o.functions.clone(),
+        };
+        ab.merge(clone(&a));
+        ab.merge(clone(&b));
+        ba.merge(b);
+        ba.merge(a);
+        for o in [&ab, &ba] {
+            let m = &o.macs[&mac];
+            assert_eq!(m.first, ev(5, 5));
+            assert_eq!(m.ips[0].1.via, Via::Arp);
+            let n = o.names.values().next().unwrap();
+            assert_eq!((n.message.as_str(), n.count), ("early", 2));
+        }
+    }
+
+    #[test]
+    fn broadcast_and_multicast_are_not_host_addresses() {
+        let mut o = Observations::default();
+        o.sighting([0xff; 6], Some("10.0.0.1".parse().unwrap()), Via::IpSource, ev(1, 1));
+        o.sighting([0, 1, 2, 3, 4, 5], Some("255.255.255.255".parse().unwrap()), Via::IpSource, ev(1, 1));
+        assert!(o.macs.len() == 1 && o.macs.values().next().unwrap().ips.is_empty());
+    }
+}
