@@ -17,23 +17,37 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "{path}: not a capture file (starts with {magic}); otwatch reads pcap and pcapng files, \
          optionally gzip-compressed"
     )]
     NotACapture { path: PathBuf, magic: String },
     #[error("{path}: file ends inside a {what} at byte offset {offset}; the packets before it were analysed")]
-    Truncated { path: PathBuf, offset: u64, what: &'static str },
+    Truncated {
+        path: PathBuf,
+        offset: u64,
+        what: &'static str,
+    },
     #[error("{path}: damaged {what} at byte offset {offset}; the packets before it were analysed")]
-    Corrupt { path: PathBuf, offset: u64, what: &'static str },
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        what: &'static str,
+    },
 }
 
 impl CaptureError {
     /// True when the file was readable up to some point and the valid part was analysed:
     /// the caller exits with the "damaged input" status rather than a failure.
     pub fn is_damage(&self) -> bool {
-        matches!(self, CaptureError::Truncated { .. } | CaptureError::Corrupt { .. })
+        matches!(
+            self,
+            CaptureError::Truncated { .. } | CaptureError::Corrupt { .. }
+        )
     }
 }
 
@@ -81,7 +95,10 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), 
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|source| CaptureError::Io { path: path.clone(), source })?;
+        let meta = std::fs::metadata(path).map_err(|source| CaptureError::Io {
+            path: path.clone(),
+            source,
+        })?;
         if meta.is_dir() {
             walk(path, &mut files, &mut skipped)?;
         } else {
@@ -91,8 +108,15 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), 
     Ok((files, skipped))
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, skipped: &mut Vec<PathBuf>) -> Result<(), CaptureError> {
-    let io = |source| CaptureError::Io { path: dir.to_path_buf(), source };
+fn walk(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    skipped: &mut Vec<PathBuf>,
+) -> Result<(), CaptureError> {
+    let io = |source| CaptureError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))

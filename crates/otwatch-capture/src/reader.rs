@@ -36,8 +36,15 @@ struct Interface {
 }
 
 enum Format {
-    Pcap { big_endian: bool, nanos: bool, linktype: u32 },
-    PcapNg { big_endian: bool, interfaces: Vec<Interface> },
+    Pcap {
+        big_endian: bool,
+        nanos: bool,
+        linktype: u32,
+    },
+    PcapNg {
+        big_endian: bool,
+        interfaces: Vec<Interface>,
+    },
 }
 
 /// Counts the bytes read from the underlying file, for progress on compressed input too.
@@ -74,10 +81,16 @@ pub struct CaptureReader {
 impl CaptureReader {
     /// Opens a file, undoing gzip compression if its magic says so, and reads its header.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let io = |source| CaptureError::Io { path: path.to_path_buf(), source };
+        let io = |source| CaptureError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = std::fs::File::open(path).map_err(io)?;
         let counter = Arc::new(AtomicU64::new(0));
-        let counting = CountingReader { inner: file, count: counter.clone() };
+        let counting = CountingReader {
+            inner: file,
+            count: counter.clone(),
+        };
         let mut reader = Self {
             path: path.to_path_buf(),
             source: Box::new(counting),
@@ -86,7 +99,11 @@ impl CaptureReader {
             end: 0,
             eof: false,
             offset: 0,
-            format: Format::Pcap { big_endian: false, nanos: false, linktype: 1 },
+            format: Format::Pcap {
+                big_endian: false,
+                nanos: false,
+                linktype: 1,
+            },
             frames: 0,
             last_ts: 0,
             file_bytes_read: counter,
@@ -120,7 +137,11 @@ impl CaptureReader {
             end: 0,
             eof: false,
             offset: 0,
-            format: Format::Pcap { big_endian: false, nanos: false, linktype: 1 },
+            format: Format::Pcap {
+                big_endian: false,
+                nanos: false,
+                linktype: 1,
+            },
             frames: 0,
             last_ts: 0,
             file_bytes_read: Arc::new(AtomicU64::new(len)),
@@ -179,14 +200,19 @@ impl CaptureReader {
                 Err(source) => {
                     // A damaged gzip stream surfaces as an I/O error from the decoder.
                     use std::io::ErrorKind::{InvalidData, InvalidInput, UnexpectedEof};
-                    if self.compressed && matches!(source.kind(), InvalidInput | InvalidData | UnexpectedEof) {
+                    if self.compressed
+                        && matches!(source.kind(), InvalidInput | InvalidData | UnexpectedEof)
+                    {
                         return Err(CaptureError::Corrupt {
                             path: self.path.clone(),
                             offset: self.offset + (self.end - self.start) as u64,
                             what: "gzip stream",
                         });
                     }
-                    return Err(CaptureError::Io { path: self.path.clone(), source });
+                    return Err(CaptureError::Io {
+                        path: self.path.clone(),
+                        source,
+                    });
                 }
             }
         }
@@ -199,11 +225,19 @@ impl CaptureReader {
     }
 
     fn truncated(&self, what: &'static str) -> CaptureError {
-        CaptureError::Truncated { path: self.path.clone(), offset: self.offset, what }
+        CaptureError::Truncated {
+            path: self.path.clone(),
+            offset: self.offset,
+            what,
+        }
     }
 
     fn corrupt(&self, what: &'static str) -> CaptureError {
-        CaptureError::Corrupt { path: self.path.clone(), offset: self.offset, what }
+        CaptureError::Corrupt {
+            path: self.path.clone(),
+            offset: self.offset,
+            what,
+        }
     }
 
     fn read_header(&mut self) -> Result<(), CaptureError> {
@@ -222,21 +256,40 @@ impl CaptureReader {
                     _ => (true, true),
                 };
                 let field = [h[20], h[21], h[22], h[23]];
-                let network = if big_endian { u32::from_be_bytes(field) } else { u32::from_le_bytes(field) };
+                let network = if big_endian {
+                    u32::from_be_bytes(field)
+                } else {
+                    u32::from_le_bytes(field)
+                };
                 // The upper bits of the link type field carry FCS information.
-                self.format = Format::Pcap { big_endian, nanos, linktype: network & 0x0fff_ffff };
+                self.format = Format::Pcap {
+                    big_endian,
+                    nanos,
+                    linktype: network & 0x0fff_ffff,
+                };
                 self.consume(24);
                 Ok(())
             }
             Sniffed::PcapNg => {
-                self.format = Format::PcapNg { big_endian: false, interfaces: Vec::new() };
+                self.format = Format::PcapNg {
+                    big_endian: false,
+                    interfaces: Vec::new(),
+                };
                 Ok(())
             }
             Sniffed::Gzip | Sniffed::Other => {
-                let magic = head.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
+                let magic = head
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 Err(CaptureError::NotACapture {
                     path: self.path.clone(),
-                    magic: if magic.is_empty() { "nothing: the file is empty".into() } else { magic },
+                    magic: if magic.is_empty() {
+                        "nothing: the file is empty".into()
+                    } else {
+                        magic
+                    },
                 })
             }
         }
@@ -268,7 +321,14 @@ impl CaptureReader {
     }
 
     fn next_pcap(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
-        let Format::Pcap { big_endian, nanos, linktype } = self.format else { unreachable!() };
+        let Format::Pcap {
+            big_endian,
+            nanos,
+            linktype,
+        } = self.format
+        else {
+            unreachable!()
+        };
         self.fill(16)?;
         let h = self.available();
         if h.is_empty() {
@@ -286,14 +346,19 @@ impl CaptureReader {
             }
         };
         let (secs, frac, caplen, orig_len) = (read(0), read(4), read(8) as usize, read(12));
-        if caplen > MAX_RECORD || (!nanos && frac >= 1_000_000) || (nanos && frac >= 1_000_000_000) {
+        if caplen > MAX_RECORD || (!nanos && frac >= 1_000_000) || (nanos && frac >= 1_000_000_000)
+        {
             return Err(self.corrupt("pcap record header"));
         }
         self.fill(16 + caplen)?;
         if self.available().len() < 16 + caplen {
             return Err(self.truncated("pcap record"));
         }
-        let micros = if nanos { i64::from(frac) / 1000 } else { i64::from(frac) };
+        let micros = if nanos {
+            i64::from(frac) / 1000
+        } else {
+            i64::from(frac)
+        };
         let ts = i64::from(secs) * 1_000_000 + micros;
         let data_start = self.start + 16;
         self.consume(16 + caplen);
@@ -320,10 +385,16 @@ impl CaptureReader {
         if head.len() < 12 {
             return Err(self.truncated("pcapng block header"));
         }
-        let Format::PcapNg { big_endian, .. } = self.format else { unreachable!() };
+        let Format::PcapNg { big_endian, .. } = self.format else {
+            unreachable!()
+        };
         let is_shb = head[..4] == [0x0a, 0x0d, 0x0d, 0x0a];
         // A section header carries its own byte order; every other block uses the section's.
-        let section_big_endian = if is_shb { head[8..12] == [0x1a, 0x2b, 0x3c, 0x4d] } else { big_endian };
+        let section_big_endian = if is_shb {
+            head[8..12] == [0x1a, 0x2b, 0x3c, 0x4d]
+        } else {
+            big_endian
+        };
         let len_bytes = [head[4], head[5], head[6], head[7]];
         let block_len = if section_big_endian {
             u32::from_be_bytes(len_bytes)
@@ -354,7 +425,10 @@ impl CaptureReader {
         let mut found = None;
         match block {
             Block::SectionHeader(shb) => {
-                self.format = Format::PcapNg { big_endian: shb.big_endian(), interfaces: Vec::new() };
+                self.format = Format::PcapNg {
+                    big_endian: shb.big_endian(),
+                    interfaces: Vec::new(),
+                };
             }
             Block::InterfaceDescription(idb) => {
                 let units = idb.ts_resolution().unwrap_or(1_000_000).max(1);
@@ -369,27 +443,38 @@ impl CaptureReader {
                 }
             }
             Block::EnhancedPacket(epb) => {
-                let Format::PcapNg { interfaces, .. } = &self.format else { unreachable!() };
+                let Format::PcapNg { interfaces, .. } = &self.format else {
+                    unreachable!()
+                };
                 let Some(iface) = interfaces.get(epb.if_id as usize).copied() else {
                     return Err(self.corrupt("packet block naming an undeclared interface"));
                 };
                 let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
                 let secs = (raw / iface.units_per_second) as i64 + iface.offset_seconds;
                 let frac = raw % iface.units_per_second;
-                let micros = (u128::from(frac) * 1_000_000 / u128::from(iface.units_per_second)) as i64;
+                let micros =
+                    (u128::from(frac) * 1_000_000 / u128::from(iface.units_per_second)) as i64;
                 let ts = secs.saturating_mul(1_000_000).saturating_add(micros);
                 let data = epb.packet_data();
                 let start = data.as_ptr() as usize - block_bytes.as_ptr() as usize;
                 found = Some((base + start, data.len(), ts, iface.linktype, epb.origlen));
             }
             Block::SimplePacket(spb) => {
-                let Format::PcapNg { interfaces, .. } = &self.format else { unreachable!() };
+                let Format::PcapNg { interfaces, .. } = &self.format else {
+                    unreachable!()
+                };
                 let Some(iface) = interfaces.first().copied() else {
                     return Err(self.corrupt("packet block before any interface description"));
                 };
                 let data = spb.packet_data();
                 let start = data.as_ptr() as usize - block_bytes.as_ptr() as usize;
-                found = Some((base + start, data.len(), self.last_ts, iface.linktype, spb.origlen));
+                found = Some((
+                    base + start,
+                    data.len(),
+                    self.last_ts,
+                    iface.linktype,
+                    spb.origlen,
+                ));
             }
             _ => {}
         }
@@ -407,7 +492,10 @@ mod tests {
     use super::*;
 
     fn legacy_pcap(records: &[(u32, u32, &[u8])]) -> Vec<u8> {
-        let mut out = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0];
+        let mut out = vec![
+            0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0,
+            0,
+        ];
         for (s, us, data) in records {
             out.extend_from_slice(&s.to_le_bytes());
             out.extend_from_slice(&us.to_le_bytes());
@@ -421,7 +509,9 @@ mod tests {
     fn pcapng(tsresol: Option<u8>, packets: &[(u64, &[u8])]) -> Vec<u8> {
         let mut out = Vec::new();
         // SHB, little endian, no options.
-        out.extend_from_slice(&[0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0]);
+        out.extend_from_slice(&[
+            0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0,
+        ]);
         out.extend_from_slice(&(-1i64).to_le_bytes());
         out.extend_from_slice(&28u32.to_le_bytes());
         // IDB with optional if_tsresol.
@@ -457,9 +547,15 @@ mod tests {
         let bytes = legacy_pcap(&[(10, 5, b"abc"), (11, 6, b"defgh")]);
         let mut r = CaptureReader::from_bytes("t.pcap", bytes).unwrap();
         let p = r.next_packet().unwrap().unwrap();
-        assert_eq!((p.ts_micros, p.frame_number, p.linktype, p.data), (10_000_005, 1, 1, &b"abc"[..]));
+        assert_eq!(
+            (p.ts_micros, p.frame_number, p.linktype, p.data),
+            (10_000_005, 1, 1, &b"abc"[..])
+        );
         let p = r.next_packet().unwrap().unwrap();
-        assert_eq!((p.ts_micros, p.frame_number, p.data), (11_000_006, 2, &b"defgh"[..]));
+        assert_eq!(
+            (p.ts_micros, p.frame_number, p.data),
+            (11_000_006, 2, &b"defgh"[..])
+        );
         assert!(r.next_packet().unwrap().is_none());
     }
 
@@ -487,18 +583,31 @@ mod tests {
 
     #[test]
     fn pcapng_default_resolution_is_microseconds() {
-        let bytes = pcapng(None, &[(1_700_000_000_123_456, b"a"), (1_700_000_001_000_000, b"bcdef")]);
+        let bytes = pcapng(
+            None,
+            &[
+                (1_700_000_000_123_456, b"a"),
+                (1_700_000_001_000_000, b"bcdef"),
+            ],
+        );
         let mut r = CaptureReader::from_bytes("t.pcapng", bytes).unwrap();
-        assert_eq!(r.next_packet().unwrap().unwrap().ts_micros, 1_700_000_000_123_456);
+        assert_eq!(
+            r.next_packet().unwrap().unwrap().ts_micros,
+            1_700_000_000_123_456
+        );
         let p = r.next_packet().unwrap().unwrap();
         assert_eq!((p.frame_number, p.data), (2, &b"bcdef"[..]));
     }
 
     #[test]
     fn not_a_capture_names_magic() {
-        let err = CaptureReader::from_bytes("notes.txt", b"hello world".to_vec()).err().unwrap();
+        let err = CaptureReader::from_bytes("notes.txt", b"hello world".to_vec())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("68 65 6c 6c"), "{err}");
-        let err = CaptureReader::from_bytes("empty", Vec::new()).err().unwrap();
+        let err = CaptureReader::from_bytes("empty", Vec::new())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("empty"), "{err}");
     }
 
@@ -527,7 +636,11 @@ mod tests {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let mut bytes = if i % 2 == 0 { good.clone() } else { legacy.clone() };
+            let mut bytes = if i % 2 == 0 {
+                good.clone()
+            } else {
+                legacy.clone()
+            };
             let at = (state as usize) % bytes.len();
             bytes[at] = (state >> 40) as u8;
             bytes.truncate(((state >> 20) as usize) % (bytes.len() + 1));

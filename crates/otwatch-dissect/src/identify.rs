@@ -100,8 +100,23 @@ impl AppProtocol {
         use AppProtocol::*;
         matches!(
             self,
-            Modbus | Cotp | S7comm | S7commPlus | Enip | CipIo | Dnp3 | Bacnet | Iec104 | OpcUa | ProfinetCm
-                | HartIp | Synchrophasor | OmronFins | Bsap | Genisys | RocPlus
+            Modbus
+                | Cotp
+                | S7comm
+                | S7commPlus
+                | Enip
+                | CipIo
+                | Dnp3
+                | Bacnet
+                | Iec104
+                | OpcUa
+                | ProfinetCm
+                | HartIp
+                | Synchrophasor
+                | OmronFins
+                | Bsap
+                | Genisys
+                | RocPlus
         )
     }
 }
@@ -115,12 +130,19 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
 }
 
 fn le32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes([*b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?, *b.get(at + 3)?]))
+    Some(u32::from_le_bytes([
+        *b.get(at)?,
+        *b.get(at + 1)?,
+        *b.get(at + 2)?,
+        *b.get(at + 3)?,
+    ]))
 }
 
 /// Modbus/TCP: MBAP with protocol id 0, a plausible length, a valid function code.
 pub fn looks_like_modbus(p: &[u8]) -> bool {
-    let (Some(proto), Some(len)) = (be16(p, 2), be16(p, 4)) else { return false };
+    let (Some(proto), Some(len)) = (be16(p, 2), be16(p, 4)) else {
+        return false;
+    };
     if p.len() < 8 || proto != 0 || !(2..=254).contains(&len) {
         return false;
     }
@@ -146,7 +168,8 @@ fn tpkt_cotp(p: &[u8]) -> Option<(u8, &[u8])> {
     if li < 2 || 5 + li > tpkt_len.max(p.len()) {
         return None;
     }
-    matches!(pdu, 0xe0 | 0xd0 | 0xf0 | 0x80 | 0xc0 | 0x70).then(|| (pdu, p.get(5 + li..).unwrap_or(&[])))
+    matches!(pdu, 0xe0 | 0xd0 | 0xf0 | 0x80 | 0xc0 | 0x70)
+        .then(|| (pdu, p.get(5 + li..).unwrap_or(&[])))
 }
 
 /// S7comm, S7comm-plus, or bare COTP (connection setup, before any S7 data is seen).
@@ -162,7 +185,10 @@ pub fn classify_tpkt(p: &[u8]) -> Option<AppProtocol> {
     // Connection request/confirm: RDP announces itself with a cookie or a negotiation block.
     if pdu == 0xe0 || pdu == 0xd0 {
         let window = &p[..p.len().min(64)];
-        if window.windows(17).any(|w| w == b"Cookie: mstshash=") || p.get(11..).is_some_and(|r| r.first() == Some(&0x01) && r.len() == 8) {
+        if window.windows(17).any(|w| w == b"Cookie: mstshash=")
+            || p.get(11..)
+                .is_some_and(|r| r.first() == Some(&0x01) && r.len() == 8)
+        {
             return Some(AppProtocol::Rdp);
         }
     }
@@ -171,18 +197,27 @@ pub fn classify_tpkt(p: &[u8]) -> Option<AppProtocol> {
 
 /// EtherNet/IP encapsulation header with a known command and consistent length.
 pub fn looks_like_enip(p: &[u8]) -> bool {
-    let (Some(cmd), Some(len)) = (le16(p, 0), le16(p, 2)) else { return false };
+    let (Some(cmd), Some(len)) = (le16(p, 0), le16(p, 2)) else {
+        return false;
+    };
     if p.len() < 24 {
         return false;
     }
-    let known = matches!(cmd, 0x0001 | 0x0004 | 0x0063 | 0x0064 | 0x0065 | 0x0066 | 0x006f | 0x0070 | 0x0072 | 0x0073);
-    known && usize::from(len) + 24 <= p.len().max(usize::from(len) + 24) && (usize::from(len) + 24 == p.len() || p.len() > 24)
+    let known = matches!(
+        cmd,
+        0x0001 | 0x0004 | 0x0063 | 0x0064 | 0x0065 | 0x0066 | 0x006f | 0x0070 | 0x0072 | 0x0073
+    );
+    known
+        && usize::from(len) + 24 <= p.len().max(usize::from(len) + 24)
+        && (usize::from(len) + 24 == p.len() || p.len() > 24)
         && le32(p, 20) == Some(0)
 }
 
 /// CIP implicit I/O on UDP: a common packet format with two items, the second connected data.
 pub fn looks_like_cip_io(p: &[u8]) -> bool {
-    matches!(le16(p, 0), Some(2)) && matches!(le16(p, 2), Some(0x8002)) && matches!(le16(p, 4), Some(8))
+    matches!(le16(p, 0), Some(2))
+        && matches!(le16(p, 2), Some(0x8002))
+        && matches!(le16(p, 4), Some(8))
         && matches!(le16(p, 14), Some(0x00b1))
 }
 
@@ -217,7 +252,10 @@ pub fn looks_like_opcua(p: &[u8]) -> bool {
         return false;
     }
     let kind = &p[..3];
-    let known = matches!(kind, b"HEL" | b"ACK" | b"OPN" | b"MSG" | b"CLO" | b"ERR" | b"RHE");
+    let known = matches!(
+        kind,
+        b"HEL" | b"ACK" | b"OPN" | b"MSG" | b"CLO" | b"ERR" | b"RHE"
+    );
     let chunk = matches!(p[3], b'F' | b'C' | b'A');
     let len = le32(p, 4).unwrap_or(0) as usize;
     known && chunk && len >= 8 && len <= 16 * 1024 * 1024
@@ -235,7 +273,11 @@ fn dcerpc_version(p: &[u8]) -> Option<u8> {
 /// PROFINET IO device interface UUID dea00001-6c97-11d1-8271-00a02442df7d (and the
 /// controller, supervisor and parameter-server ones, which differ in the first bytes).
 fn is_pnio_uuid(uuid: &[u8]) -> bool {
-    uuid.len() == 16 && uuid[4..] == [0x6c, 0x97, 0x11, 0xd1, 0x82, 0x71, 0x00, 0xa0, 0x24, 0x42, 0xdf, 0x7d][..]
+    uuid.len() == 16
+        && uuid[4..]
+            == [
+                0x6c, 0x97, 0x11, 0xd1, 0x82, 0x71, 0x00, 0xa0, 0x24, 0x42, 0xdf, 0x7d,
+            ][..]
         || uuid.len() == 16 && uuid[..4] == [0x01, 0x00, 0xa0, 0xde][..]
 }
 
@@ -257,17 +299,33 @@ pub fn looks_like_profinet_cm(p: &[u8]) -> bool {
 }
 
 pub fn looks_like_http(p: &[u8]) -> bool {
-    const STARTS: [&[u8]; 10] =
-        [b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"CONNECT ", b"PATCH ", b"TRACE ", b"HTTP/1."];
+    const STARTS: [&[u8]; 10] = [
+        b"GET ",
+        b"POST ",
+        b"HEAD ",
+        b"PUT ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"CONNECT ",
+        b"PATCH ",
+        b"TRACE ",
+        b"HTTP/1.",
+    ];
     STARTS.iter().any(|s| p.starts_with(s))
 }
 
 pub fn looks_like_tls(p: &[u8]) -> bool {
-    p.len() >= 6 && matches!(p[0], 0x14..=0x17) && p[1] == 3 && p[2] <= 4 && (p[0] != 0x16 || matches!(p[5], 1 | 2))
+    p.len() >= 6
+        && matches!(p[0], 0x14..=0x17)
+        && p[1] == 3
+        && p[2] <= 4
+        && (p[0] != 0x16 || matches!(p[5], 1 | 2))
 }
 
 pub fn looks_like_smb(p: &[u8]) -> bool {
-    p.len() >= 8 && p[0] == 0 && (&p[4..8] == b"\xffSMB" || &p[4..8] == b"\xfeSMB" || &p[4..8] == b"\xfdSMB")
+    p.len() >= 8
+        && p[0] == 0
+        && (&p[4..8] == b"\xffSMB" || &p[4..8] == b"\xfeSMB" || &p[4..8] == b"\xfdSMB")
 }
 
 pub fn looks_like_ntp(p: &[u8]) -> bool {
@@ -289,16 +347,29 @@ pub fn looks_like_snmp(p: &[u8]) -> bool {
 }
 
 pub fn looks_like_hart_ip(p: &[u8]) -> bool {
-    p.len() >= 8 && matches!(p[0], 1 | 2) && p[1] <= 15 && p[2] <= 4 && be16(p, 6).is_some_and(|l| usize::from(l) == p.len() || usize::from(l) <= p.len() && l >= 8)
+    p.len() >= 8
+        && matches!(p[0], 1 | 2)
+        && p[1] <= 15
+        && p[2] <= 4
+        && be16(p, 6)
+            .is_some_and(|l| usize::from(l) == p.len() || usize::from(l) <= p.len() && l >= 8)
 }
 
 pub fn looks_like_synchrophasor(p: &[u8]) -> bool {
-    p.len() >= 16 && p[0] == 0xaa && matches!((p[1] >> 4) & 7, 0..=5) && matches!(p[1] & 0x0f, 1..=3)
+    p.len() >= 16
+        && p[0] == 0xaa
+        && matches!((p[1] >> 4) & 7, 0..=5)
+        && matches!(p[1] & 0x0f, 1..=3)
         && be16(p, 2).is_some_and(|l| usize::from(l) <= p.len() && l >= 16)
 }
 
 /// Tries every payload check that fits the transport, then ports.
-pub fn identify(tcp: bool, payload: &[u8], src_port: u16, dst_port: u16) -> Option<(AppProtocol, Confidence)> {
+pub fn identify(
+    tcp: bool,
+    payload: &[u8],
+    src_port: u16,
+    dst_port: u16,
+) -> Option<(AppProtocol, Confidence)> {
     use AppProtocol::*;
     let on = |port: u16| src_port == port || dst_port == port;
     if !payload.is_empty() {
@@ -315,13 +386,20 @@ pub fn identify(tcp: bool, payload: &[u8], src_port: u16, dst_port: u16) -> Opti
                 Some(Vnc)
             } else if let Some(p) = classify_tpkt(payload) {
                 Some(p)
-            } else if looks_like_enip(payload) && (on(44818) || usize::from(le16(payload, 2).unwrap_or(0)) + 24 == payload.len()) {
+            } else if looks_like_enip(payload)
+                && (on(44818) || usize::from(le16(payload, 2).unwrap_or(0)) + 24 == payload.len())
+            {
                 Some(Enip)
-            } else if looks_like_modbus(payload) && (on(502) || be16(payload, 4).is_some_and(|l| usize::from(l) + 6 == payload.len())) {
+            } else if looks_like_modbus(payload)
+                && (on(502)
+                    || be16(payload, 4).is_some_and(|l| usize::from(l) + 6 == payload.len()))
+            {
                 Some(Modbus)
             } else if looks_like_dnp3(payload) {
                 Some(Dnp3)
-            } else if looks_like_iec104(payload) && (on(2404) || usize::from(payload[1]) + 2 == payload.len()) {
+            } else if looks_like_iec104(payload)
+                && (on(2404) || usize::from(payload[1]) + 2 == payload.len())
+            {
                 Some(Iec104)
             } else if looks_like_opcua(payload) {
                 Some(OpcUa)
@@ -333,9 +411,17 @@ pub fn identify(tcp: bool, payload: &[u8], src_port: u16, dst_port: u16) -> Opti
                 Some(Synchrophasor)
             } else if payload.starts_with(b"FINS") {
                 Some(OmronFins)
-            } else if (payload.starts_with(b"220 ") || payload.starts_with(b"220-") || payload.starts_with(b"USER ")) && on(21) {
+            } else if (payload.starts_with(b"220 ")
+                || payload.starts_with(b"220-")
+                || payload.starts_with(b"USER "))
+                && on(21)
+            {
                 Some(Ftp)
-            } else if payload[0] == 0xff && payload.len() >= 3 && matches!(payload[1], 0xfb..=0xfe) && on(23) {
+            } else if payload[0] == 0xff
+                && payload.len() >= 3
+                && matches!(payload[1], 0xfb..=0xfe)
+                && on(23)
+            {
                 Some(Telnet)
             } else if payload[0] == 0x10 && payload.windows(4).take(16).any(|w| w == b"MQTT") {
                 Some(Mqtt)
@@ -434,25 +520,44 @@ mod tests {
 
     #[test]
     fn modbus_request_by_payload() {
-        let req = [0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x00, 0x00, 0x0a];
-        assert_eq!(identify(true, &req, 49152, 502), Some((AppProtocol::Modbus, Confidence::Payload)));
+        let req = [
+            0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x00, 0x00, 0x0a,
+        ];
+        assert_eq!(
+            identify(true, &req, 49152, 502),
+            Some((AppProtocol::Modbus, Confidence::Payload))
+        );
         // Same bytes on another port still match when the length is exact.
-        assert_eq!(identify(true, &req, 49152, 5020), Some((AppProtocol::Modbus, Confidence::Payload)));
+        assert_eq!(
+            identify(true, &req, 49152, 5020),
+            Some((AppProtocol::Modbus, Confidence::Payload))
+        );
     }
 
     #[test]
     fn port_only_guess_is_marked() {
-        assert_eq!(identify(true, &[], 49152, 502), Some((AppProtocol::Modbus, Confidence::Port)));
-        assert_eq!(identify(true, b"garbage!", 49152, 502), Some((AppProtocol::Modbus, Confidence::Port)));
+        assert_eq!(
+            identify(true, &[], 49152, 502),
+            Some((AppProtocol::Modbus, Confidence::Port))
+        );
+        assert_eq!(
+            identify(true, b"garbage!", 49152, 502),
+            Some((AppProtocol::Modbus, Confidence::Port))
+        );
         assert_eq!(identify(true, b"garbage!", 49152, 50222), None);
     }
 
     #[test]
     fn s7_and_cotp() {
         // COTP CR from an S7 client (TSAPs 0x0100 / 0x0102).
-        let cr = [3, 0, 0, 22, 17, 0xe0, 0, 0, 0, 1, 0, 0xc0, 1, 10, 0xc1, 2, 1, 0, 0xc2, 2, 1, 2];
+        let cr = [
+            3, 0, 0, 22, 17, 0xe0, 0, 0, 0, 1, 0, 0xc0, 1, 10, 0xc1, 2, 1, 0, 0xc2, 2, 1, 2,
+        ];
         assert_eq!(classify_tpkt(&cr), Some(AppProtocol::Cotp));
-        let dt = [3, 0, 0, 25, 2, 0xf0, 0x80, 0x32, 1, 0, 0, 0, 0, 0, 8, 0, 0, 0xf0, 0, 0, 1, 0, 1, 1, 0xe0];
+        let dt = [
+            3, 0, 0, 25, 2, 0xf0, 0x80, 0x32, 1, 0, 0, 0, 0, 0, 8, 0, 0, 0xf0, 0, 0, 1, 0, 1, 1,
+            0xe0,
+        ];
         assert_eq!(classify_tpkt(&dt), Some(AppProtocol::S7comm));
         let plus = [3, 0, 0, 9, 2, 0xf0, 0x80, 0x72, 1];
         assert_eq!(classify_tpkt(&plus), Some(AppProtocol::S7commPlus));
@@ -462,9 +567,17 @@ mod tests {
     fn enip_list_identity_and_bacnet() {
         let mut li = vec![0x63, 0x00, 0x00, 0x00];
         li.extend_from_slice(&[0u8; 20]);
-        assert_eq!(identify(false, &li, 50000, 44818), Some((AppProtocol::Enip, Confidence::Payload)));
-        let who_is = [0x81, 0x0b, 0x00, 0x0c, 0x01, 0x20, 0xff, 0xff, 0x00, 0xff, 0x10, 0x08];
-        assert_eq!(identify(false, &who_is, 47808, 47808), Some((AppProtocol::Bacnet, Confidence::Payload)));
+        assert_eq!(
+            identify(false, &li, 50000, 44818),
+            Some((AppProtocol::Enip, Confidence::Payload))
+        );
+        let who_is = [
+            0x81, 0x0b, 0x00, 0x0c, 0x01, 0x20, 0xff, 0xff, 0x00, 0xff, 0x10, 0x08,
+        ];
+        assert_eq!(
+            identify(false, &who_is, 47808, 47808),
+            Some((AppProtocol::Bacnet, Confidence::Payload))
+        );
     }
 
     #[test]

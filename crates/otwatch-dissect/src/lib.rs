@@ -6,9 +6,9 @@
 //! a bound on attacker-controlled input.
 
 pub mod cdp;
-pub mod identify;
 pub mod dhcp;
 pub mod dns;
+pub mod identify;
 pub mod lldp;
 pub mod netbios;
 

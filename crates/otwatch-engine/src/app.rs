@@ -78,14 +78,27 @@ impl AppState {
     /// At the end of the flow: fall back to the port when the payload said nothing.
     pub fn finish(&mut self, tcp: bool, orig_port: u16, resp_port: u16) {
         if self.service.is_none() {
-            self.service = identify::by_port(tcp, resp_port, orig_port).map(|p| (p, Confidence::Port));
+            self.service =
+                identify::by_port(tcp, resp_port, orig_port).map(|p| (p, Confidence::Port));
         }
     }
 
     /// A chunk of a reassembled TCP stream.
-    pub fn on_stream(&mut self, from_orig: bool, data: &[u8], sport: u16, dport: u16, ctx: &mut Ctx<'_>) {
+    pub fn on_stream(
+        &mut self,
+        from_orig: bool,
+        data: &[u8],
+        sport: u16,
+        dport: u16,
+        ctx: &mut Ctx<'_>,
+    ) {
         self.identify(true, from_orig, data, sport, dport);
-        if from_orig && matches!(self.service, Some((AppProtocol::Modbus, Confidence::Payload))) {
+        if from_orig
+            && matches!(
+                self.service,
+                Some((AppProtocol::Modbus, Confidence::Payload))
+            )
+        {
             self.modbus_requests(data, ctx);
         }
     }
@@ -96,7 +109,14 @@ impl AppState {
     }
 
     /// One UDP datagram.
-    pub fn on_datagram(&mut self, from_orig: bool, data: &[u8], sport: u16, dport: u16, ctx: &mut Ctx<'_>) {
+    pub fn on_datagram(
+        &mut self,
+        from_orig: bool,
+        data: &[u8],
+        sport: u16,
+        dport: u16,
+        ctx: &mut Ctx<'_>,
+    ) {
         self.identify(false, from_orig, data, sport, dport);
         let on = |p: u16| sport == p || dport == p;
         if on(67) || on(68) {
@@ -135,7 +155,13 @@ impl AppState {
                 break;
             }
             let fc = buf[7];
-            ctx.obs.function(ctx.orig, ctx.resp, "modbus", modbus_function_name(fc), ctx.ev.ts);
+            ctx.obs.function(
+                ctx.orig,
+                ctx.resp,
+                "modbus",
+                modbus_function_name(fc),
+                ctx.ev.ts,
+            );
             buf = &buf[total..];
         }
         if !buf.is_empty() && buf.len() <= MODBUS_MAX_ADU {
@@ -178,20 +204,28 @@ fn fmt_mac(mac: &[u8; 6]) -> String {
 
 fn dhcp_facts(data: &[u8], ctx: &mut Ctx<'_>) {
     let Ok(msg) = dhcp::parse(data) else { return };
-    let kind = msg.message_type.map(dhcp::message_type_name).unwrap_or("BOOTP");
+    let kind = msg
+        .message_type
+        .map(dhcp::message_type_name)
+        .unwrap_or("BOOTP");
     let client = msg.client_mac;
     let client_mac = (client != [0; 6]).then_some(client);
     if msg.op == 1 {
-        for (name, what) in [(&msg.hostname, "option 12 (host name)"), (&msg.client_fqdn, "option 81 (client FQDN)")] {
+        for (name, what) in [
+            (&msg.hostname, "option 12 (host name)"),
+            (&msg.client_fqdn, "option 81 (client FQDN)"),
+        ] {
             if let Some(n) = name {
                 let message = format!("DHCP {kind} {what}");
-                ctx.obs.name(client_mac, None, n, "dhcp", &message, 1.0, ctx.ev);
+                ctx.obs
+                    .name(client_mac, None, n, "dhcp", &message, 1.0, ctx.ev);
             }
         }
     }
     if msg.op == 2 && msg.message_type == Some(5) && !msg.yiaddr.is_unspecified() {
         if let Some(mac) = client_mac {
-            ctx.obs.sighting(mac, Some(IpAddr::V4(msg.yiaddr)), Via::Dhcp, ctx.ev);
+            ctx.obs
+                .sighting(mac, Some(IpAddr::V4(msg.yiaddr)), Via::Dhcp, ctx.ev);
         }
     }
     let mut detail = format!("client {}", fmt_mac(&client));
@@ -207,7 +241,11 @@ fn dhcp_facts(data: &[u8], ctx: &mut Ctx<'_>) {
     if let Some(v) = &msg.vendor_class {
         detail.push_str(&format!(" vendor class {v:?}"));
     }
-    ctx.event("dhcp", format!("dhcp_{}", kind.to_ascii_lowercase()), detail);
+    ctx.event(
+        "dhcp",
+        format!("dhcp_{}", kind.to_ascii_lowercase()),
+        detail,
+    );
 }
 
 fn dns_facts(data: &[u8], multicast: bool, ctx: &mut Ctx<'_>) {
@@ -216,21 +254,61 @@ fn dns_facts(data: &[u8], multicast: bool, ctx: &mut Ctx<'_>) {
         return;
     }
     // An mDNS answer is the host speaking for itself; a DNS answer is the resolver's word.
-    let (protocol, confidence) = if multicast { ("mdns", 0.9) } else { ("dns", 0.7) };
+    let (protocol, confidence) = if multicast {
+        ("mdns", 0.9)
+    } else {
+        ("dns", 0.7)
+    };
     for rec in msg.answers.iter().chain(msg.additional.iter()) {
         match &rec.data {
             dns::DnsRData::A(a) => {
-                let message = format!("{} answer: A record for {}", protocol.to_uppercase(), rec.name);
-                ctx.obs.name(None, Some(IpAddr::V4(*a)), &rec.name, protocol, &message, confidence, ctx.ev);
+                let message = format!(
+                    "{} answer: A record for {}",
+                    protocol.to_uppercase(),
+                    rec.name
+                );
+                ctx.obs.name(
+                    None,
+                    Some(IpAddr::V4(*a)),
+                    &rec.name,
+                    protocol,
+                    &message,
+                    confidence,
+                    ctx.ev,
+                );
             }
             dns::DnsRData::Aaaa(a) => {
-                let message = format!("{} answer: AAAA record for {}", protocol.to_uppercase(), rec.name);
-                ctx.obs.name(None, Some(IpAddr::V6(*a)), &rec.name, protocol, &message, confidence, ctx.ev);
+                let message = format!(
+                    "{} answer: AAAA record for {}",
+                    protocol.to_uppercase(),
+                    rec.name
+                );
+                ctx.obs.name(
+                    None,
+                    Some(IpAddr::V6(*a)),
+                    &rec.name,
+                    protocol,
+                    &message,
+                    confidence,
+                    ctx.ev,
+                );
             }
             dns::DnsRData::Name(target) if rec.rtype == 12 => {
                 if let Some(ip) = reverse_name_to_ip(&rec.name) {
-                    let message = format!("{} answer: PTR record {}", protocol.to_uppercase(), rec.name);
-                    ctx.obs.name(None, Some(ip), target, protocol, &message, confidence, ctx.ev);
+                    let message = format!(
+                        "{} answer: PTR record {}",
+                        protocol.to_uppercase(),
+                        rec.name
+                    );
+                    ctx.obs.name(
+                        None,
+                        Some(ip),
+                        target,
+                        protocol,
+                        &message,
+                        confidence,
+                        ctx.ev,
+                    );
                 }
             }
             _ => {}
@@ -253,7 +331,9 @@ fn reverse_name_to_ip(name: &str) -> Option<IpAddr> {
 }
 
 fn nbns_facts(data: &[u8], ctx: &mut Ctx<'_>) {
-    let Ok(msg) = netbios::parse_name_service(data) else { return };
+    let Ok(msg) = netbios::parse_name_service(data) else {
+        return;
+    };
     // Registrations and refreshes carry the host's own name and address.
     if !matches!(msg.opcode, 5 | 8 | 9) && !(msg.is_response && msg.opcode == 0) {
         return;
@@ -263,28 +343,70 @@ fn nbns_facts(data: &[u8], ctx: &mut Ctx<'_>) {
             continue;
         }
         for ip in &rec.addresses {
-            let message = format!("NetBIOS name service {} for {}<{:02x}>", netbios::opcode_name(msg.opcode), rec.name.name, rec.name.suffix);
-            ctx.obs.name(None, Some(IpAddr::V4(*ip)), &rec.name.name, "netbios", &message, 0.9, ctx.ev);
+            let message = format!(
+                "NetBIOS name service {} for {}<{:02x}>",
+                netbios::opcode_name(msg.opcode),
+                rec.name.name,
+                rec.name.suffix
+            );
+            ctx.obs.name(
+                None,
+                Some(IpAddr::V4(*ip)),
+                &rec.name.name,
+                "netbios",
+                &message,
+                0.9,
+                ctx.ev,
+            );
         }
     }
 }
 
 fn nbdgm_facts(data: &[u8], ctx: &mut Ctx<'_>) {
-    let Ok(msg) = netbios::parse_datagram(data) else { return };
-    let Some(source) = &msg.source_name else { return };
+    let Ok(msg) = netbios::parse_datagram(data) else {
+        return;
+    };
+    let Some(source) = &msg.source_name else {
+        return;
+    };
     if matches!(source.suffix, 0x00 | 0x20) {
-        let message = format!("NetBIOS datagram source name {}<{:02x}>", source.name, source.suffix);
-        ctx.obs.name(ctx.src_mac, Some(IpAddr::V4(msg.source_ip)), &source.name, "netbios", &message, 0.9, ctx.ev);
+        let message = format!(
+            "NetBIOS datagram source name {}<{:02x}>",
+            source.name, source.suffix
+        );
+        ctx.obs.name(
+            ctx.src_mac,
+            Some(IpAddr::V4(msg.source_ip)),
+            &source.name,
+            "netbios",
+            &message,
+            0.9,
+            ctx.ev,
+        );
     }
 }
 
 /// LLDP and CDP: the sender names itself.
-pub fn l2_discovery_facts(ethertype_lldp: bool, payload: &[u8], src_mac: Option<[u8; 6]>, ev: EvidenceRef, obs: &mut Observations) {
+pub fn l2_discovery_facts(
+    ethertype_lldp: bool,
+    payload: &[u8],
+    src_mac: Option<[u8; 6]>,
+    ev: EvidenceRef,
+    obs: &mut Observations,
+) {
     let Some(mac) = src_mac else { return };
     if ethertype_lldp {
         if let Ok(info) = otwatch_dissect::lldp::parse(payload) {
             if let Some(name) = &info.system_name {
-                obs.name(Some(mac), None, name, "lldp", "LLDP system name TLV", 1.0, ev);
+                obs.name(
+                    Some(mac),
+                    None,
+                    name,
+                    "lldp",
+                    "LLDP system name TLV",
+                    1.0,
+                    ev,
+                );
             }
         }
     } else if let Some(cdp) = otwatch_dissect::cdp::strip_snap(payload) {
@@ -308,10 +430,14 @@ pub fn zeek_service(p: AppProtocol) -> &'static str {
     }
 }
 
-pub fn observe_arp(sender_mac: [u8; 6], sender_ip: IpAddr, ev: EvidenceRef, obs: &mut Observations) {
+pub fn observe_arp(
+    sender_mac: [u8; 6],
+    sender_ip: IpAddr,
+    ev: EvidenceRef,
+    obs: &mut Observations,
+) {
     obs.sighting(sender_mac, Some(sender_ip), Via::Arp, ev);
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -319,7 +445,10 @@ mod tests {
 
     #[test]
     fn reverse_names() {
-        assert_eq!(reverse_name_to_ip("21.1.20.10.in-addr.arpa"), Some("10.20.1.21".parse().unwrap()));
+        assert_eq!(
+            reverse_name_to_ip("21.1.20.10.in-addr.arpa"),
+            Some("10.20.1.21".parse().unwrap())
+        );
         assert_eq!(reverse_name_to_ip("x.1.20.10.in-addr.arpa"), None);
     }
 
@@ -334,7 +463,11 @@ mod tests {
             events: &mut events,
             events_dropped: &mut dropped,
             max_events: 10,
-            ev: EvidenceRef { ts: 1, capture: 0, frame: 1 },
+            ev: EvidenceRef {
+                ts: 1,
+                capture: 0,
+                frame: 1,
+            },
             capture_name: "t",
             src: ip,
             dst: ip,
@@ -342,12 +475,27 @@ mod tests {
             orig: ip,
             resp: ip,
         };
-        let mut app = AppState { service: Some((AppProtocol::Modbus, Confidence::Payload)), ..Default::default() };
-        let two = [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10, 0, 2, 0, 0, 0, 6, 1, 6, 0, 4, 4, 0xb0];
+        let mut app = AppState {
+            service: Some((AppProtocol::Modbus, Confidence::Payload)),
+            ..Default::default()
+        };
+        let two = [
+            0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10, 0, 2, 0, 0, 0, 6, 1, 6, 0, 4, 4, 0xb0,
+        ];
         app.on_stream(true, &two[..15], 40000, 502, &mut ctx);
         app.on_stream(true, &two[15..], 40000, 502, &mut ctx);
-        let mut names: Vec<_> = obs.functions.values().map(|f| (f.function.clone(), f.count)).collect();
+        let mut names: Vec<_> = obs
+            .functions
+            .values()
+            .map(|f| (f.function.clone(), f.count))
+            .collect();
         names.sort();
-        assert_eq!(names, vec![("READ_HOLDING_REGISTERS".into(), 1), ("WRITE_SINGLE_REGISTER".into(), 1)]);
+        assert_eq!(
+            names,
+            vec![
+                ("READ_HOLDING_REGISTERS".into(), 1),
+                ("WRITE_SINGLE_REGISTER".into(), 1)
+            ]
+        );
     }
 }

@@ -21,7 +21,11 @@ pub struct Deduplicator {
 
 impl Deduplicator {
     pub fn new(window: Micros) -> Self {
-        Self { window, recent: FxHashMap::default(), order: VecDeque::new() }
+        Self {
+            window,
+            recent: FxHashMap::default(),
+            order: VecDeque::new(),
+        }
     }
 
     /// True when the frame duplicates one seen within the window.

@@ -39,7 +39,10 @@ const TIMEOUT: Micros = 30_000_000;
 
 impl FragmentTable {
     pub fn new() -> Self {
-        Self { open: FxHashMap::default(), timed_out: 0 }
+        Self {
+            open: FxHashMap::default(),
+            timed_out: 0,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -54,14 +57,24 @@ impl FragmentTable {
         more: bool,
         data: &[u8],
     ) -> FragOutcome {
-        let key = FragKey { src, dst, protocol, ident };
+        let key = FragKey {
+            src,
+            dst,
+            protocol,
+            ident,
+        };
         if !self.open.contains_key(&key) && self.open.len() >= MAX_OPEN {
             self.expire(ts);
             if self.open.len() >= MAX_OPEN {
                 return FragOutcome::Dropped("fragment_table_full");
             }
         }
-        let d = self.open.entry(key).or_insert(Datagram { first_ts: ts, pieces: Vec::new(), bytes: 0, total: None });
+        let d = self.open.entry(key).or_insert(Datagram {
+            first_ts: ts,
+            pieces: Vec::new(),
+            bytes: 0,
+            total: None,
+        });
         let end = offset as usize + data.len();
         if end > MAX_DATAGRAM || d.bytes + data.len() > MAX_DATAGRAM || d.pieces.len() >= 512 {
             self.open.remove(&key);
@@ -72,7 +85,9 @@ impl FragmentTable {
         }
         d.pieces.push((offset, data.to_vec()));
         d.bytes += data.len();
-        let Some(total) = d.total else { return FragOutcome::Pending };
+        let Some(total) = d.total else {
+            return FragOutcome::Pending;
+        };
         d.pieces.sort_by_key(|(o, _)| *o);
         let mut covered = 0u32;
         for (o, p) in &d.pieces {
@@ -117,7 +132,10 @@ mod tests {
         let mut t = FragmentTable::new();
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!(matches!(t.add(0, a, b, 17, 7, 8, false, b"world"), FragOutcome::Pending));
+        assert!(matches!(
+            t.add(0, a, b, 17, 7, 8, false, b"world"),
+            FragOutcome::Pending
+        ));
         match t.add(1, a, b, 17, 7, 0, true, b"hello, w") {
             FragOutcome::Complete(d) => assert_eq!(d, b"hello, wworld"),
             _ => panic!("not complete"),
@@ -129,6 +147,9 @@ mod tests {
     fn oversized_datagram_is_dropped() {
         let mut t = FragmentTable::new();
         let a: IpAddr = "10.0.0.1".parse().unwrap();
-        assert!(matches!(t.add(0, a, a, 17, 1, 65_000, true, &[0u8; 1000]), FragOutcome::Dropped(_)));
+        assert!(matches!(
+            t.add(0, a, a, 17, 1, 65_000, true, &[0u8; 1000]),
+            FragOutcome::Dropped(_)
+        ));
     }
 }

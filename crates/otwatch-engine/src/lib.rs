@@ -45,7 +45,9 @@ pub struct AnalyzeOptions {
 impl Default for AnalyzeOptions {
     fn default() -> Self {
         Self {
-            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
             flow_limits: FlowLimits::default(),
             reassembly_limits: ReassemblyLimits::default(),
             site: SiteNetworks::default(),
@@ -99,7 +101,10 @@ impl Analysis {
     }
     /// Some capture could not be read at all (missing, not a capture).
     pub fn failed(&self) -> bool {
-        self.summary.captures.iter().any(|c| c.error.is_some() && !c.damaged)
+        self.summary
+            .captures
+            .iter()
+            .any(|c| c.error.is_some() && !c.damaged)
     }
 }
 
@@ -110,17 +115,26 @@ const BATCH_BYTES: usize = 512 * 1024;
 /// pair for non-IP frames) and the VLAN tags.
 fn shard_key(link: Option<LinkType>, data: &[u8]) -> u64 {
     let Some(link) = link else { return 0 };
-    let Ok(frame) = decode_frame(link, data) else { return 0 };
+    let Ok(frame) = decode_frame(link, data) else {
+        return 0;
+    };
     let mut h = rustc_hash::FxHasher::default();
     frame.vlans.key().hash(&mut h);
     match frame.network {
         Network::Ip(ip) => {
-            let (a, b) = if ip.src <= ip.dst { (ip.src, ip.dst) } else { (ip.dst, ip.src) };
+            let (a, b) = if ip.src <= ip.dst {
+                (ip.src, ip.dst)
+            } else {
+                (ip.dst, ip.src)
+            };
             a.hash(&mut h);
             b.hash(&mut h);
         }
         _ => {
-            let (a, b) = (frame.src_mac.unwrap_or_default(), frame.dst_mac.unwrap_or_default());
+            let (a, b) = (
+                frame.src_mac.unwrap_or_default(),
+                frame.dst_mac.unwrap_or_default(),
+            );
             let (a, b) = if a <= b { (a, b) } else { (b, a) };
             a.hash(&mut h);
             b.hash(&mut h);
@@ -139,7 +153,11 @@ impl Shard {
     fn push(&mut self, meta: PacketMeta, data: &[u8]) {
         let start = self.current.data.len() as u32;
         self.current.data.extend_from_slice(data);
-        self.current.packets.push(PacketMeta { start, len: data.len() as u32, ..meta });
+        self.current.packets.push(PacketMeta {
+            start,
+            len: data.len() as u32,
+            ..meta
+        });
         if self.current.packets.len() >= BATCH_PACKETS || self.current.data.len() >= BATCH_BYTES {
             self.flush();
         }
@@ -181,18 +199,32 @@ pub fn analyze(inputs: &[Input], opts: &AnalyzeOptions, progress: &dyn Progress)
                 }
                 worker.finish()
             }));
-            shards.push(Shard { work: work_tx, free: free_rx, current: Batch::default() });
+            shards.push(Shard {
+                work: work_tx,
+                free: free_rx,
+                current: Batch::default(),
+            });
         }
 
         for (index, input) in inputs.iter().enumerate() {
-            let summary = read_capture(index as u32, input, &mut shards, threads, &mut quality, progress);
+            let summary = read_capture(
+                index as u32,
+                input,
+                &mut shards,
+                threads,
+                &mut quality,
+                progress,
+            );
             summaries.push(summary);
         }
         for shard in &mut shards {
             shard.flush();
         }
         drop(shards);
-        handles.into_iter().map(|h| h.join().expect("analysis worker panicked")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("analysis worker panicked"))
+            .collect()
     });
 
     merge(outputs, summaries, quality, captures, opts, threads)
@@ -219,8 +251,14 @@ fn read_capture(
         damaged: false,
     };
     let (opened, total) = match input {
-        Input::File(p) => (CaptureReader::open(p), std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)),
-        Input::Memory { name, bytes } => (CaptureReader::from_bytes(name, bytes.clone()), bytes.len() as u64),
+        Input::File(p) => (
+            CaptureReader::open(p),
+            std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        ),
+        Input::Memory { name, bytes } => (
+            CaptureReader::from_bytes(name, bytes.clone()),
+            bytes.len() as u64,
+        ),
     };
     let mut reader = match opened {
         Ok(r) => r,
@@ -240,7 +278,10 @@ fn read_capture(
             Ok(Some(p)) => p,
             Ok(None) => break,
             Err(e) => {
-                summary.damaged = matches!(e, CaptureError::Truncated { .. } | CaptureError::Corrupt { .. });
+                summary.damaged = matches!(
+                    e,
+                    CaptureError::Truncated { .. } | CaptureError::Corrupt { .. }
+                );
                 summary.error = Some(e.to_string());
                 break;
             }
@@ -260,8 +301,14 @@ fn read_capture(
                     quality.timestamp_jumps += 1;
                 }
                 if quality.timestamp_examples.len() < 10 {
-                    let what = if backwards { "goes back" } else { "jumps over an hour" };
-                    quality.timestamp_examples.push(format!("{name} frame {}: time {what}", packet.frame_number));
+                    let what = if backwards {
+                        "goes back"
+                    } else {
+                        "jumps over an hour"
+                    };
+                    quality
+                        .timestamp_examples
+                        .push(format!("{name} frame {}: time {what}", packet.frame_number));
                 }
             }
         }
@@ -319,17 +366,31 @@ fn merge(
         obs.merge(out.observations);
     }
     flows.sort_by(|a, b| {
-        (a.first_ts, a.orig_h, a.orig_p, a.resp_h, a.resp_p, a.ip_proto, a.vlan)
-            .cmp(&(b.first_ts, b.orig_h, b.orig_p, b.resp_h, b.resp_p, b.ip_proto, b.vlan))
+        (
+            a.first_ts, a.orig_h, a.orig_p, a.resp_h, a.resp_p, a.ip_proto, a.vlan,
+        )
+            .cmp(&(
+                b.first_ts, b.orig_h, b.orig_p, b.resp_h, b.resp_p, b.ip_proto, b.vlan,
+            ))
     });
-    events.sort_by(|a, b| (a.ts, &a.capture, a.frame, &a.kind).cmp(&(b.ts, &b.capture, b.frame, &b.kind)));
+    events.sort_by(|a, b| {
+        (a.ts, &a.capture, a.frame, &a.kind).cmp(&(b.ts, &b.capture, b.frame, &b.kind))
+    });
 
     let inventory = otwatch_inventory::build(&obs, &flows, &captures, &opts.site, &opts.inventory);
 
     let mut protocols: BTreeMap<String, ProtocolTally> = BTreeMap::new();
     for f in &flows {
-        let key = f.service.clone().unwrap_or_else(|| format!("(unidentified {})", f.transport.as_str()));
-        let t = protocols.entry(key).or_insert(ProtocolTally { flows: 0, packets: 0, bytes: 0, flows_by_port_only: 0 });
+        let key = f
+            .service
+            .clone()
+            .unwrap_or_else(|| format!("(unidentified {})", f.transport.as_str()));
+        let t = protocols.entry(key).or_insert(ProtocolTally {
+            flows: 0,
+            packets: 0,
+            bytes: 0,
+            flows_by_port_only: 0,
+        });
         t.flows += 1;
         t.packets += f.orig_pkts + f.resp_pkts;
         t.bytes += f.orig_ip_bytes + f.resp_ip_bytes;
@@ -337,19 +398,32 @@ fn merge(
             t.flows_by_port_only += 1;
         }
     }
-    quality.duplicate_frames_removed = counters.dropped.get("duplicate_frame").copied().unwrap_or(0);
+    quality.duplicate_frames_removed = counters
+        .dropped
+        .get("duplicate_frame")
+        .copied()
+        .unwrap_or(0);
     quality.tcp_one_sided_flows = flows
         .iter()
-        .filter(|f| f.transport == TransportProto::Tcp && (f.orig_pkts == 0 || f.resp_pkts == 0) && f.conn_state != "S0")
+        .filter(|f| {
+            f.transport == TransportProto::Tcp
+                && (f.orig_pkts == 0 || f.resp_pkts == 0)
+                && f.conn_state != "S0"
+        })
         .count() as u64;
     quality.tcp_gap_bytes = counters.reassembly.gap_bytes;
     quality.tcp_acked_unseen_bytes = counters.reassembly.acked_unseen_bytes;
     quality.capture_loss_percent = if counters.tcp_acks > 0 {
-        (counters.tcp_acks_revealing_gaps as f64 * 100.0 / counters.tcp_acks as f64 * 1000.0).round() / 1000.0
+        (counters.tcp_acks_revealing_gaps as f64 * 100.0 / counters.tcp_acks as f64 * 1000.0)
+            .round()
+            / 1000.0
     } else {
         0.0
     };
-    let errors = captures_summary.iter().filter_map(|c| c.error.clone()).collect();
+    let errors = captures_summary
+        .iter()
+        .filter_map(|c| c.error.clone())
+        .collect();
     let summary = Summary {
         schema: "otwatch.summary/1",
         otwatch_version: env!("CARGO_PKG_VERSION"),
@@ -368,14 +442,24 @@ fn merge(
         arp_packets: counters.arp_packets,
         non_ip_packets: counters.non_ip_packets,
         link_protocols: counters.link_protocols.clone(),
-        malformed: counters.malformed.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        malformed: counters
+            .malformed
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
         dropped: counters.dropped.clone(),
         capture_quality: quality,
         reassembly: counters.reassembly,
         flow_table: counters.flow_table,
         errors,
     };
-    Analysis { summary, flows, inventory, events, captures: captures.to_vec() }
+    Analysis {
+        summary,
+        flows,
+        inventory,
+        events,
+        captures: captures.to_vec(),
+    }
 }
 
 #[cfg(test)]
@@ -383,11 +467,17 @@ mod tests {
     use super::*;
 
     fn demo() -> Input {
-        Input::Memory { name: "demo.pcap".into(), bytes: otwatch_sim::demo_plant_default().pcap }
+        Input::Memory {
+            name: "demo.pcap".into(),
+            bytes: otwatch_sim::demo_plant_default().pcap,
+        }
     }
 
     fn with_threads(n: usize) -> AnalyzeOptions {
-        AnalyzeOptions { threads: n, ..AnalyzeOptions::default() }
+        AnalyzeOptions {
+            threads: n,
+            ..AnalyzeOptions::default()
+        }
     }
 
     #[test]
@@ -395,18 +485,44 @@ mod tests {
         let a = analyze(&[demo()], &with_threads(1), &Silent);
         assert_eq!(a.summary.malformed.len(), 0, "{:?}", a.summary.malformed);
         assert!(a.summary.packets > 1000);
-        let modbus: Vec<_> = a.flows.iter().filter(|f| f.service.as_deref() == Some("modbus")).collect();
+        let modbus: Vec<_> = a
+            .flows
+            .iter()
+            .filter(|f| f.service.as_deref() == Some("modbus"))
+            .collect();
         assert_eq!(modbus.len(), 3, "HMI to two PLCs, workstation to PLC-1");
-        assert!(modbus.iter().all(|f| f.resp_p == 502 && f.service_identified_by == Some(otwatch_model::IdentifiedBy::Payload)));
-        let names: Vec<_> = a.inventory.assets.iter().flat_map(|x| x.hostnames.clone()).collect();
+        assert!(modbus.iter().all(|f| f.resp_p == 502
+            && f.service_identified_by == Some(otwatch_model::IdentifiedBy::Payload)));
+        let names: Vec<_> = a
+            .inventory
+            .assets
+            .iter()
+            .flat_map(|x| x.hostnames.clone())
+            .collect();
         assert!(names.contains(&"HMI-01".to_string()), "{names:?}");
         assert!(names.contains(&"ENG-WS01".to_string()), "{names:?}");
-        let writes = a.inventory.functions.iter().find(|f| f.function == "WRITE_SINGLE_REGISTER").expect("operator write");
+        let writes = a
+            .inventory
+            .functions
+            .iter()
+            .find(|f| f.function == "WRITE_SINGLE_REGISTER")
+            .expect("operator write");
         assert_eq!(writes.count, 1);
-        let plc1 = a.inventory.assets.iter().find(|x| x.ips.contains(&"10.20.1.11".parse().unwrap())).unwrap();
+        let plc1 = a
+            .inventory
+            .assets
+            .iter()
+            .find(|x| x.ips.contains(&"10.20.1.11".parse().unwrap()))
+            .unwrap();
         assert!(plc1.key.starts_with("mac:00:80:f4"));
-        assert!(plc1.protocols.iter().any(|p| p.protocol == "modbus" && p.port == Some(502)));
-        assert!(plc1.attributes.iter().all(|at| at.evidence.frame > 0 && at.evidence.capture == "demo.pcap"));
+        assert!(plc1
+            .protocols
+            .iter()
+            .any(|p| p.protocol == "modbus" && p.port == Some(502)));
+        assert!(plc1
+            .attributes
+            .iter()
+            .all(|at| at.evidence.frame > 0 && at.evidence.capture == "demo.pcap"));
     }
 
     #[test]
@@ -427,10 +543,25 @@ mod tests {
         let mut bytes = otwatch_sim::demo_plant_default().pcap;
         let full = bytes.len();
         bytes.truncate(full / 2 + 3);
-        let a = analyze(&[Input::Memory { name: "cut.pcap".into(), bytes }], &with_threads(2), &Silent);
+        let a = analyze(
+            &[Input::Memory {
+                name: "cut.pcap".into(),
+                bytes,
+            }],
+            &with_threads(2),
+            &Silent,
+        );
         assert!(a.damaged());
         assert!(a.summary.packets > 100);
-        assert!(a.summary.errors[0].contains("cut.pcap"), "{:?}", a.summary.errors);
-        assert!(a.summary.errors[0].contains("byte offset"), "{:?}", a.summary.errors);
+        assert!(
+            a.summary.errors[0].contains("cut.pcap"),
+            "{:?}",
+            a.summary.errors
+        );
+        assert!(
+            a.summary.errors[0].contains("byte offset"),
+            "{:?}",
+            a.summary.errors
+        );
     }
 }

@@ -6,7 +6,10 @@ use crate::frag::{FragOutcome, FragmentTable};
 use crate::summary::Counters;
 use crate::AnalyzeOptions;
 use otwatch_dissect::identify::Confidence;
-use otwatch_flow::{icmp_ports, Direction, Flow, FlowTable, PacketInfo, StreamChunk};
+use otwatch_flow::{icmp_ports, Direction, Flow, FlowTable, PacketInfo, SessionTimer, StreamChunk};
+
+/// Ports where Zeek's DNS analyzer, and with it its session timer, runs on UDP.
+const DNS_PORTS: [u16; 4] = [53, 137, 5353, 5355];
 use otwatch_inventory::{EvidenceRef, Observations, Via};
 use otwatch_model::site::SiteNetworks;
 use otwatch_model::{FlowRecord, IdentifiedBy, Micros, ProtocolEvent, TransportProto};
@@ -89,7 +92,8 @@ impl Worker {
             return;
         }
         let Some(link) = LinkType::from_linktype(meta.linktype) else {
-            self.counters.drop(&format!("unsupported_linktype_{}", meta.linktype));
+            self.counters
+                .drop(&format!("unsupported_linktype_{}", meta.linktype));
             return;
         };
         let frame = match decode_frame(link, data) {
@@ -99,7 +103,11 @@ impl Worker {
                 return;
             }
         };
-        let ev = EvidenceRef { ts: meta.ts, capture: meta.capture, frame: meta.frame };
+        let ev = EvidenceRef {
+            ts: meta.ts,
+            capture: meta.capture,
+            frame: meta.frame,
+        };
         match frame.network {
             Network::Ip(ip) => {
                 self.counters.ip_packets += 1;
@@ -107,7 +115,16 @@ impl Worker {
                     self.obs.sighting(mac, Some(ip.src), Via::IpSource, ev);
                 }
                 if let Some(fragment) = ip.fragment {
-                    match self.frags.add(meta.ts, ip.src, ip.dst, ip.protocol, fragment.ident, fragment.offset, fragment.more, ip.payload) {
+                    match self.frags.add(
+                        meta.ts,
+                        ip.src,
+                        ip.dst,
+                        ip.protocol,
+                        fragment.ident,
+                        fragment.offset,
+                        fragment.more,
+                        ip.payload,
+                    ) {
                         FragOutcome::Pending => {}
                         FragOutcome::Dropped(reason) => self.counters.drop(reason),
                         FragOutcome::Complete(whole) => {
@@ -116,15 +133,35 @@ impl Worker {
                                 Ok(transport) => {
                                     let header = if ip.src.is_ipv4() { 20 } else { 40 };
                                     let ip_len = header + whole.len() as u32;
-                                    self.transport(meta, &frame.vlans, frame.src_mac, frame.dst_mac, &ip, transport, ip_len, ev);
+                                    self.transport(
+                                        meta,
+                                        &frame.vlans,
+                                        frame.src_mac,
+                                        frame.dst_mac,
+                                        &ip,
+                                        transport,
+                                        ip_len,
+                                        ev,
+                                    );
                                 }
-                                Err(e) => *self.counters.malformed.entry(e.reason()).or_default() += 1,
+                                Err(e) => {
+                                    *self.counters.malformed.entry(e.reason()).or_default() += 1
+                                }
                             }
                         }
                     }
                 } else {
                     let transport = ip.transport.clone();
-                    self.transport(meta, &frame.vlans, frame.src_mac, frame.dst_mac, &ip, transport, ip.ip_len, ev);
+                    self.transport(
+                        meta,
+                        &frame.vlans,
+                        frame.src_mac,
+                        frame.dst_mac,
+                        &ip,
+                        transport,
+                        ip.ip_len,
+                        ev,
+                    );
                 }
             }
             Network::Arp(arp) => {
@@ -136,9 +173,16 @@ impl Worker {
                     self.obs.sighting(mac, None, Via::Arp, ev);
                 }
             }
-            Network::Other { ethertype: et, payload } => {
+            Network::Other {
+                ethertype: et,
+                payload,
+            } => {
                 self.counters.non_ip_packets += 1;
-                *self.counters.link_protocols.entry(ethertype_name(et)).or_default() += 1;
+                *self
+                    .counters
+                    .link_protocols
+                    .entry(ethertype_name(et))
+                    .or_default() += 1;
                 if let Some(mac) = frame.src_mac {
                     self.obs.sighting(mac, None, Via::IpSource, ev);
                 }
@@ -148,8 +192,16 @@ impl Worker {
             }
             Network::Llc(payload) => {
                 self.counters.non_ip_packets += 1;
-                let name = if otwatch_dissect::cdp::strip_snap(payload).is_some() { "cdp" } else { "llc" };
-                *self.counters.link_protocols.entry(name.to_string()).or_default() += 1;
+                let name = if otwatch_dissect::cdp::strip_snap(payload).is_some() {
+                    "cdp"
+                } else {
+                    "llc"
+                };
+                *self
+                    .counters
+                    .link_protocols
+                    .entry(name.to_string())
+                    .or_default() += 1;
                 if let Some(mac) = frame.src_mac {
                     self.obs.sighting(mac, None, Via::IpSource, ev);
                 }
@@ -173,25 +225,41 @@ impl Worker {
         ip_len: u32,
         ev: EvidenceRef,
     ) {
-        let (kind, src_port, dst_port, flags, payload): (TransportProto, u16, u16, u8, &[u8]) = match &transport {
-            Transport::Tcp(t) => {
-                self.counters.tcp_packets += 1;
-                (TransportProto::Tcp, t.src_port, t.dst_port, t.flags, t.payload)
-            }
-            Transport::Udp { src_port, dst_port, payload } => {
-                self.counters.udp_packets += 1;
-                (TransportProto::Udp, *src_port, *dst_port, 0, payload)
-            }
-            Transport::Icmp { v6, icmp_type, code, payload } => {
-                self.counters.icmp_packets += 1;
-                let (s, d) = icmp_ports(*v6, *icmp_type, *code);
-                (TransportProto::Icmp, s, d, 0, payload)
-            }
-            Transport::Other | Transport::Fragment => {
-                self.counters.other_ip_packets += 1;
-                (TransportProto::Other, 0, 0, 0, &[][..])
-            }
-        };
+        let (kind, src_port, dst_port, flags, payload): (TransportProto, u16, u16, u8, &[u8]) =
+            match &transport {
+                Transport::Tcp(t) => {
+                    self.counters.tcp_packets += 1;
+                    (
+                        TransportProto::Tcp,
+                        t.src_port,
+                        t.dst_port,
+                        t.flags,
+                        t.payload,
+                    )
+                }
+                Transport::Udp {
+                    src_port,
+                    dst_port,
+                    payload,
+                } => {
+                    self.counters.udp_packets += 1;
+                    (TransportProto::Udp, *src_port, *dst_port, 0, payload)
+                }
+                Transport::Icmp {
+                    v6,
+                    icmp_type,
+                    code,
+                    payload,
+                } => {
+                    self.counters.icmp_packets += 1;
+                    let (s, d) = icmp_ports(*v6, *icmp_type, *code);
+                    (TransportProto::Icmp, s, d, 0, payload)
+                }
+                Transport::Other | Transport::Fragment => {
+                    self.counters.other_ip_packets += 1;
+                    (TransportProto::Other, 0, 0, 0, &[][..])
+                }
+            };
         let info = PacketInfo {
             ts: meta.ts,
             src: ip.src,
@@ -210,8 +278,25 @@ impl Worker {
             frame: meta.frame,
         };
         let (flow, dir) = self.flows.packet(&info, AppState::default);
-        let Flow { orig, resp, tcp, streams, app, .. } = flow;
-        let capture_name = self.captures.get(meta.capture as usize).map(String::as_str).unwrap_or("");
+        if kind == TransportProto::Udp
+            && flow.session_timer.is_none()
+            && [src_port, dst_port].iter().any(|p| DNS_PORTS.contains(p))
+        {
+            flow.session_timer = Some(SessionTimer::dns(flow.first_ts));
+        }
+        let Flow {
+            orig,
+            resp,
+            tcp,
+            streams,
+            app,
+            ..
+        } = flow;
+        let capture_name = self
+            .captures
+            .get(meta.capture as usize)
+            .map(String::as_str)
+            .unwrap_or("");
         let mut ctx = Ctx {
             obs: &mut self.obs,
             events: &mut self.events,
@@ -237,7 +322,13 @@ impl Worker {
                         StreamChunk::Data(d) => app.on_stream(from_orig, d, sport, dport, &mut ctx),
                         StreamChunk::Gap(_) => app.on_gap(),
                     };
-                    streams[mine].segment(seg.seq, seg.flags & tcp_flags::SYN != 0, seg.payload, limits, &mut deliver)
+                    streams[mine].segment(
+                        seg.seq,
+                        seg.flags & tcp_flags::SYN != 0,
+                        seg.payload,
+                        limits,
+                        &mut deliver,
+                    )
                 };
                 tracker.segment(from_orig, seg.flags, seg.seq, seg.payload.len());
                 if outcome.retransmission {
@@ -251,7 +342,9 @@ impl Worker {
                     // The peer's stream runs the other way: its bytes flow from `theirs`.
                     let peer_is_orig = !from_orig;
                     let mut deliver = |chunk: StreamChunk<'_>| match chunk {
-                        StreamChunk::Data(d) => app.on_stream(peer_is_orig, d, dport, sport, &mut ctx),
+                        StreamChunk::Data(d) => {
+                            app.on_stream(peer_is_orig, d, dport, sport, &mut ctx)
+                        }
                         StreamChunk::Gap(_) => app.on_gap(),
                     };
                     if streams[theirs].acknowledged(seg.ack, &mut deliver) {
@@ -260,7 +353,11 @@ impl Worker {
                     }
                 }
             }
-            Transport::Udp { src_port, dst_port, payload } => {
+            Transport::Udp {
+                src_port,
+                dst_port,
+                payload,
+            } => {
                 app.on_datagram(from_orig, payload, src_port, dst_port, &mut ctx);
             }
             _ => {}
@@ -298,13 +395,26 @@ impl Worker {
         self.collect_finished();
         self.frags.expire(Micros::MAX);
         if self.frags.timed_out > 0 {
-            *self.counters.dropped.entry("fragment_incomplete".into()).or_default() += self.frags.timed_out;
+            *self
+                .counters
+                .dropped
+                .entry("fragment_incomplete".into())
+                .or_default() += self.frags.timed_out;
         }
         if self.events_dropped > 0 {
-            *self.counters.dropped.entry("event_limit".into()).or_default() += self.events_dropped;
+            *self
+                .counters
+                .dropped
+                .entry("event_limit".into())
+                .or_default() += self.events_dropped;
         }
         self.counters.flow_table = self.flows.stats;
-        WorkerOutput { flows: self.records, observations: self.obs, events: self.events, counters: self.counters }
+        WorkerOutput {
+            flows: self.records,
+            observations: self.obs,
+            events: self.events,
+            counters: self.counters,
+        }
     }
 }
 
@@ -348,7 +458,11 @@ fn record_of(flow: &Flow<AppState>, captures: &[String], site: &SiteNetworks) ->
     let (service, by) = match flow.app.service {
         Some((p, c)) => (
             Some(app::zeek_service(p).to_string()),
-            Some(if c == Confidence::Payload { IdentifiedBy::Payload } else { IdentifiedBy::Port }),
+            Some(if c == Confidence::Payload {
+                IdentifiedBy::Payload
+            } else {
+                IdentifiedBy::Port
+            }),
         ),
         None => (None, None),
     };
@@ -357,16 +471,20 @@ fn record_of(flow: &Flow<AppState>, captures: &[String], site: &SiteNetworks) ->
         None => (flow.payload_bytes[0], flow.payload_bytes[1]),
     };
     let gap = flow.streams[0].stats.gap_bytes + flow.streams[1].stats.gap_bytes;
-    let mut history = flow.tcp.as_ref().map(|t| t.history().to_string()).unwrap_or_else(|| {
-        let mut h = String::new();
-        if flow.pkts[0] > 0 {
-            h.push('D');
-        }
-        if flow.pkts[1] > 0 {
-            h.push('d');
-        }
-        h
-    });
+    let mut history = flow
+        .tcp
+        .as_ref()
+        .map(|t| t.history().to_string())
+        .unwrap_or_else(|| {
+            let mut h = String::new();
+            if flow.pkts[0] > 0 {
+                h.push('D');
+            }
+            if flow.pkts[1] > 0 {
+                h.push('d');
+            }
+            h
+        });
     if flow.flipped && !history.starts_with('^') {
         history.insert(0, '^');
     }
@@ -395,10 +513,14 @@ fn record_of(flow: &Flow<AppState>, captures: &[String], site: &SiteNetworks) ->
         conn_state: flow.conn_state().to_string(),
         history,
         missed_bytes: gap,
-        acked_unseen_bytes: flow.streams[0].stats.acked_unseen_bytes + flow.streams[1].stats.acked_unseen_bytes,
+        acked_unseen_bytes: flow.streams[0].stats.acked_unseen_bytes
+            + flow.streams[1].stats.acked_unseen_bytes,
         local_orig: Some(site.is_internal(flow.orig.0)),
         local_resp: Some(site.is_internal(flow.resp.0)),
-        first_capture: captures.get(flow.first_capture as usize).cloned().unwrap_or_default(),
+        first_capture: captures
+            .get(flow.first_capture as usize)
+            .cloned()
+            .unwrap_or_default(),
         first_frame: flow.first_frame,
     }
 }

@@ -13,5 +13,8 @@ mod tcp_state;
 
 pub use ports::is_likely_server_port;
 pub use reassembly::{Reassembler, ReassemblyLimits, ReassemblyStats, SegmentOutcome, StreamChunk};
-pub use table::{icmp_ports, Direction, Flow, FlowKey, FlowLimits, FlowTable, FlowTableStats, PacketInfo};
+pub use table::{
+    icmp_ports, Direction, Flow, FlowKey, FlowLimits, FlowTable, FlowTableStats, PacketInfo,
+    SessionTimer,
+};
 pub use tcp_state::{EndpointState, TcpTracker};

@@ -18,7 +18,10 @@ pub struct ReassemblyLimits {
 
 impl Default for ReassemblyLimits {
     fn default() -> Self {
-        Self { max_buffered_bytes: 256 * 1024, max_segments: 256 }
+        Self {
+            max_buffered_bytes: 256 * 1024,
+            max_segments: 256,
+        }
     }
 }
 
@@ -117,14 +120,20 @@ impl Reassembler {
             }
         } else {
             self.stats.out_of_order_segments += 1;
-            if self.pending.iter().any(|(s, d)| *s == data_seq && d.len() >= payload.len()) {
+            if self
+                .pending
+                .iter()
+                .any(|(s, d)| *s == data_seq && d.len() >= payload.len())
+            {
                 self.stats.retransmitted_bytes += payload.len() as u64;
                 outcome.retransmission = true;
                 return outcome;
             }
             self.pending.push((data_seq, payload.to_vec()));
             self.pending_bytes += payload.len();
-            while self.pending_bytes > limits.max_buffered_bytes || self.pending.len() > limits.max_segments {
+            while self.pending_bytes > limits.max_buffered_bytes
+                || self.pending.len() > limits.max_segments
+            {
                 self.stats.buffer_overflows += 1;
                 if !self.skip_to_first_pending(out) {
                     break;
@@ -142,7 +151,11 @@ impl Reassembler {
         if !seq_lt(next.wrapping_add(1), ack) {
             return false;
         }
-        let first_pending = self.pending.iter().map(|(s, _)| *s).min_by(|a, b| a.wrapping_sub(next).cmp(&b.wrapping_sub(next)));
+        let first_pending = self
+            .pending
+            .iter()
+            .map(|(s, _)| *s)
+            .min_by(|a, b| a.wrapping_sub(next).cmp(&b.wrapping_sub(next)));
         match first_pending {
             Some(p) if seq_lt(p, ack) => {
                 self.stats.acked_unseen_bytes += u64::from(p.wrapping_sub(next));
@@ -178,7 +191,8 @@ impl Reassembler {
         }
         if data.len() >= RECENT_KEPT {
             self.recent.clear();
-            self.recent.extend_from_slice(&data[data.len() - RECENT_KEPT..]);
+            self.recent
+                .extend_from_slice(&data[data.len() - RECENT_KEPT..]);
         } else {
             self.recent.extend_from_slice(data);
             if self.recent.len() > RECENT_KEPT {
@@ -242,7 +256,12 @@ impl Reassembler {
     /// Jumps over the hole before the earliest held segment. False when nothing is held.
     fn skip_to_first_pending(&mut self, out: &mut impl FnMut(StreamChunk<'_>)) -> bool {
         let Some(next) = self.next else { return false };
-        let Some(first) = self.pending.iter().map(|(s, _)| *s).min_by_key(|s| s.wrapping_sub(next)) else {
+        let Some(first) = self
+            .pending
+            .iter()
+            .map(|(s, _)| *s)
+            .min_by_key(|s| s.wrapping_sub(next))
+        else {
             return false;
         };
         let missing = first.wrapping_sub(next);
@@ -265,7 +284,10 @@ mod tests {
     use super::*;
 
     fn collect(r: &mut Reassembler, segs: &[(u32, &[u8])]) -> Vec<String> {
-        let limits = ReassemblyLimits { max_buffered_bytes: 16, max_segments: 4 };
+        let limits = ReassemblyLimits {
+            max_buffered_bytes: 16,
+            max_segments: 4,
+        };
         let mut got = Vec::new();
         for (seq, data) in segs {
             r.segment(*seq, false, data, &limits, &mut |c| {
@@ -296,7 +318,10 @@ mod tests {
         assert_eq!(r.stats.overlap_conflicts, 0);
         let got = collect(&mut r, &[(5, b"XY")]);
         assert!(got.is_empty());
-        assert_eq!(r.stats.overlap_conflicts, 1, "different bytes for the same sequence numbers");
+        assert_eq!(
+            r.stats.overlap_conflicts, 1,
+            "different bytes for the same sequence numbers"
+        );
     }
 
     #[test]
@@ -332,10 +357,15 @@ mod tests {
     #[test]
     fn hostile_segments_stay_bounded() {
         let mut r = Reassembler::default();
-        let limits = ReassemblyLimits { max_buffered_bytes: 1000, max_segments: 10 };
+        let limits = ReassemblyLimits {
+            max_buffered_bytes: 1000,
+            max_segments: 10,
+        };
         let mut state = 7u64;
         for _ in 0..10_000 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let seq = (state >> 32) as u32;
             let len = ((state >> 8) % 300) as usize;
             r.segment(seq, false, &vec![0u8; len], &limits, &mut |_| {});

@@ -22,7 +22,12 @@ pub struct FlowKey {
 impl FlowKey {
     pub fn new(vlan: u32, proto: u8, a: (IpAddr, u16), b: (IpAddr, u16)) -> Self {
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        Self { vlan, proto, lo, hi }
+        Self {
+            vlan,
+            proto,
+            lo,
+            hi,
+        }
     }
 }
 
@@ -71,6 +76,8 @@ pub struct FlowLimits {
     pub tcp_idle_timeout: Micros,
     pub udp_idle_timeout: Micros,
     pub other_idle_timeout: Micros,
+    /// How long a closed or reset TCP connection is kept before new packets start another.
+    pub tcp_close_delay: Micros,
 }
 
 impl Default for FlowLimits {
@@ -81,6 +88,7 @@ impl Default for FlowLimits {
             tcp_idle_timeout: 300_000_000,
             udp_idle_timeout: 60_000_000,
             other_idle_timeout: 60_000_000,
+            tcp_close_delay: 5_000_000,
         }
     }
 }
@@ -125,7 +133,39 @@ pub struct Flow<A> {
     pub flipped: bool,
     pub first_capture: u32,
     pub first_frame: u64,
+    /// A periodic idle check some analyzers run (Zeek's DNS analyzer on UDP): when it
+    /// fires and the flow has been quiet for `idle`, the flow ends.
+    pub session_timer: Option<SessionTimer>,
     pub app: A,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimer {
+    pub next_fire: Micros,
+    pub interval: Micros,
+    pub idle: Micros,
+}
+
+impl SessionTimer {
+    /// Zeek's DNS session timer: every 10 s from the start, ends the flow after 9 s of quiet.
+    pub fn dns(first_ts: Micros) -> Self {
+        Self {
+            next_fire: first_ts + 10_000_000,
+            interval: 10_000_000,
+            idle: 9_000_000,
+        }
+    }
+
+    /// Runs the timer up to `now`; true when it ended the flow.
+    fn expired(&mut self, last_ts: Micros, now: Micros) -> bool {
+        while self.next_fire <= now {
+            if self.next_fire - last_ts >= self.idle {
+                return true;
+            }
+            self.next_fire += self.interval;
+        }
+        false
+    }
 }
 
 impl<A> Flow<A> {
@@ -134,11 +174,16 @@ impl<A> Flow<A> {
         let flip = match p.transport {
             TransportProto::Tcp if pure_syn => false,
             TransportProto::Tcp | TransportProto::Udp => {
-                is_likely_server_port(p.src_port) && !is_likely_server_port(p.dst_port)
+                let tcp = p.transport == TransportProto::Tcp;
+                is_likely_server_port(tcp, p.src_port) && !is_likely_server_port(tcp, p.dst_port)
             }
             _ => false,
         };
-        let (orig, resp) = if flip { ((p.dst, p.dst_port), (p.src, p.src_port)) } else { ((p.src, p.src_port), (p.dst, p.dst_port)) };
+        let (orig, resp) = if flip {
+            ((p.dst, p.dst_port), (p.src, p.src_port))
+        } else {
+            ((p.src, p.src_port), (p.dst, p.dst_port))
+        };
         Flow {
             key,
             orig,
@@ -157,6 +202,7 @@ impl<A> Flow<A> {
             flipped: flip,
             first_capture: p.capture,
             first_frame: p.frame,
+            session_timer: None,
             app,
         }
     }
@@ -173,12 +219,14 @@ impl<A> Flow<A> {
     pub fn conn_state(&self) -> &'static str {
         match &self.tcp {
             Some(t) => t.conn_state(),
-            None if self.transport == TransportProto::Udp => match (self.pkts[0] > 0, self.pkts[1] > 0) {
-                (true, true) => "SF",
-                (true, false) => "S0",
-                (false, true) => "SHR",
-                (false, false) => "OTH",
-            },
+            None if self.transport == TransportProto::Udp => {
+                match (self.pkts[0] > 0, self.pkts[1] > 0) {
+                    (true, true) => "SF",
+                    (true, false) => "S0",
+                    (false, true) => "SHR",
+                    (false, false) => "OTH",
+                }
+            }
             None => "OTH",
         }
     }
@@ -226,19 +274,36 @@ impl<A> FlowTable<A> {
 
     /// Finds or creates the packet's flow, counts the packet, and updates TCP state.
     /// `new_app` makes the application state of a new flow.
-    pub fn packet(&mut self, p: &PacketInfo, new_app: impl FnOnce() -> A) -> (&mut Flow<A>, Direction) {
+    pub fn packet(
+        &mut self,
+        p: &PacketInfo,
+        new_app: impl FnOnce() -> A,
+    ) -> (&mut Flow<A>, Direction) {
         if self.last_sweep == Micros::MIN {
             self.last_sweep = p.ts;
         } else if p.ts - self.last_sweep >= SWEEP_INTERVAL {
             self.expire_idle(p.ts);
             self.last_sweep = p.ts;
         }
-        let key = FlowKey::new(p.vlans.key(), p.ip_proto, (p.src, p.src_port), (p.dst, p.dst_port));
-        if let Some(existing) = self.map.get(&key) {
+        let key = FlowKey::new(
+            p.vlans.key(),
+            p.ip_proto,
+            (p.src, p.src_port),
+            (p.dst, p.dst_port),
+        );
+        if let Some(existing) = self.map.get_mut(&key) {
             let idle = p.ts - existing.last_ts > existing.idle_timeout(&self.limits);
             let pure_syn = p.tcp_flags & SYN != 0 && p.tcp_flags & ACK == 0;
-            let reused = pure_syn && existing.tcp.as_ref().is_some_and(|t| t.is_finished());
-            if idle || reused {
+            let finished = existing.tcp.as_ref().is_some_and(|t| t.is_finished());
+            // A finished connection lingers only briefly (Zeek's tcp_close_delay).
+            let reused =
+                finished && (pure_syn || p.ts - existing.last_ts > self.limits.tcp_close_delay);
+            let last_ts = existing.last_ts;
+            let timer_ended = existing
+                .session_timer
+                .as_mut()
+                .is_some_and(|t| t.expired(last_ts, p.ts));
+            if idle || reused || timer_ended {
                 if reused {
                     self.stats.tcp_reuse += 1;
                 } else {
@@ -258,7 +323,10 @@ impl<A> FlowTable<A> {
                 self.stats.peak_flows = len;
             }
         }
-        let flow = self.map.entry(key).or_insert_with(|| Flow::new(p, key, new_app()));
+        let flow = self
+            .map
+            .entry(key)
+            .or_insert_with(|| Flow::new(p, key, new_app()));
         let dir = flow.direction_of(p.src, p.src_port);
         let i = dir.index();
         flow.pkts[i] += 1;
@@ -295,7 +363,8 @@ impl<A> FlowTable<A> {
 
     /// Makes room by ending the eighth of flows idle longest.
     fn evict_oldest(&mut self) {
-        let mut ages: Vec<(Micros, FlowKey)> = self.map.iter().map(|(k, f)| (f.last_ts, *k)).collect();
+        let mut ages: Vec<(Micros, FlowKey)> =
+            self.map.iter().map(|(k, f)| (f.last_ts, *k)).collect();
         let n = (ages.len() / 8).max(1);
         if n < ages.len() {
             ages.select_nth_unstable(n);
@@ -359,7 +428,15 @@ mod tests {
     use super::*;
     use otwatch_wire::headers::tcp_flags::{FIN, PSH};
 
-    fn pkt(ts: Micros, src: &str, sport: u16, dst: &str, dport: u16, flags: u8, len: u32) -> PacketInfo {
+    fn pkt(
+        ts: Micros,
+        src: &str,
+        sport: u16,
+        dst: &str,
+        dport: u16,
+        flags: u8,
+        len: u32,
+    ) -> PacketInfo {
         PacketInfo {
             ts,
             src: src.parse().unwrap(),
@@ -383,7 +460,10 @@ mod tests {
     fn both_directions_share_a_flow() {
         let mut t: FlowTable<()> = FlowTable::new(FlowLimits::default());
         t.packet(&pkt(0, "10.0.0.1", 40000, "10.0.0.2", 502, SYN, 0), || ());
-        let (f, d) = t.packet(&pkt(1, "10.0.0.2", 502, "10.0.0.1", 40000, SYN | ACK, 0), || ());
+        let (f, d) = t.packet(
+            &pkt(1, "10.0.0.2", 502, "10.0.0.1", 40000, SYN | ACK, 0),
+            || (),
+        );
         assert_eq!(d, Direction::FromResp);
         assert_eq!(f.orig.1, 40000);
         assert_eq!(t.len(), 1);
@@ -392,7 +472,10 @@ mod tests {
     #[test]
     fn mid_stream_server_reply_first_is_flipped() {
         let mut t: FlowTable<()> = FlowTable::new(FlowLimits::default());
-        let (f, d) = t.packet(&pkt(0, "10.0.0.2", 502, "10.0.0.1", 40000, ACK | PSH, 9), || ());
+        let (f, d) = t.packet(
+            &pkt(0, "10.0.0.2", 502, "10.0.0.1", 40000, ACK | PSH, 9),
+            || (),
+        );
         assert_eq!(d, Direction::FromResp);
         assert_eq!(f.resp, ("10.0.0.2".parse().unwrap(), 502));
         assert!(f.flipped);
@@ -402,31 +485,97 @@ mod tests {
     fn idle_flows_expire_and_reused_ports_start_a_new_flow() {
         let mut t: FlowTable<()> = FlowTable::new(FlowLimits::default());
         t.packet(&pkt(0, "10.0.0.1", 1, "10.0.0.2", 2, SYN, 0), || ());
-        t.packet(&pkt(400_000_000, "10.0.0.1", 1, "10.0.0.2", 2, ACK, 0), || ());
+        t.packet(
+            &pkt(400_000_000, "10.0.0.1", 1, "10.0.0.2", 2, ACK, 0),
+            || (),
+        );
         assert_eq!(t.finished.len(), 1);
         assert_eq!(t.stats.expired_idle, 1);
         // Close both sides, then a new SYN on the same ports.
-        for p in [pkt(400_000_001, "10.0.0.1", 1, "10.0.0.2", 2, FIN | ACK, 0), pkt(400_000_002, "10.0.0.2", 2, "10.0.0.1", 1, FIN | ACK, 0)] {
+        for p in [
+            pkt(400_000_001, "10.0.0.1", 1, "10.0.0.2", 2, FIN | ACK, 0),
+            pkt(400_000_002, "10.0.0.2", 2, "10.0.0.1", 1, FIN | ACK, 0),
+        ] {
             let (f, d) = t.packet(&p, || ());
             let flags = p.tcp_flags;
             f.tcp.as_mut().unwrap().segment(d.is_orig(), flags, 0, 0);
         }
-        t.packet(&pkt(400_000_003, "10.0.0.1", 1, "10.0.0.2", 2, SYN, 0), || ());
+        t.packet(
+            &pkt(400_000_003, "10.0.0.1", 1, "10.0.0.2", 2, SYN, 0),
+            || (),
+        );
         assert_eq!(t.finished.len(), 2);
         assert_eq!(t.stats.tcp_reuse, 1);
     }
 
     #[test]
     fn full_table_evicts_oldest_and_counts() {
-        let limits = FlowLimits { max_flows: 16, ..FlowLimits::default() };
+        let limits = FlowLimits {
+            max_flows: 16,
+            ..FlowLimits::default()
+        };
         let mut t: FlowTable<()> = FlowTable::new(limits);
         for i in 0..100u16 {
-            t.packet(&pkt(i64::from(i), "10.0.0.1", 1000 + i, "10.0.0.2", 502, SYN, 0), || ());
+            t.packet(
+                &pkt(i64::from(i), "10.0.0.1", 1000 + i, "10.0.0.2", 502, SYN, 0),
+                || (),
+            );
             assert!(t.len() <= 16);
         }
         assert!(t.stats.evicted_full > 0);
         assert_eq!(t.stats.created, 100);
         assert_eq!(t.finished.len() as u64 + t.len() as u64, 100);
+    }
+
+    #[test]
+    fn dns_session_timer_splits_like_zeek() {
+        let mut t: FlowTable<()> = FlowTable::new(FlowLimits::default());
+        let mut udp = |ts: Micros| {
+            let mut p = pkt(ts, "169.254.216.43", 137, "169.254.255.255", 137, 0, 50);
+            p.transport = TransportProto::Udp;
+            p.ip_proto = 17;
+            let (f, _) = t.packet(&p, || ());
+            if f.session_timer.is_none() {
+                f.session_timer = Some(SessionTimer::dns(f.first_ts));
+            }
+        };
+        // Quiet for 14 s, but the timer fires 5.5 s into the silence: same flow.
+        udp(0);
+        udp(4_500_000);
+        udp(18_500_000);
+        // Quiet for 20 s: the timer at 30 s sees 11.5 s of quiet and ends the flow.
+        udp(38_500_000);
+        assert_eq!(t.finished.len(), 1);
+        assert_eq!(t.finished[0].pkts[0], 3);
+    }
+
+    #[test]
+    fn closed_connection_then_late_packet_is_a_new_flow() {
+        let mut t: FlowTable<()> = FlowTable::new(FlowLimits::default());
+        for p in [
+            pkt(0, "10.0.0.1", 1, "10.0.0.2", 502, SYN, 0),
+            pkt(1, "10.0.0.2", 502, "10.0.0.1", 1, SYN | ACK, 0),
+            pkt(
+                2,
+                "10.0.0.1",
+                1,
+                "10.0.0.2",
+                502,
+                otwatch_wire::headers::tcp_flags::RST,
+                0,
+            ),
+        ] {
+            let (f, d) = t.packet(&p, || ());
+            f.tcp
+                .as_mut()
+                .unwrap()
+                .segment(d.is_orig(), p.tcp_flags, 0, 0);
+        }
+        t.packet(
+            &pkt(16_000_000, "10.0.0.1", 1, "10.0.0.2", 502, ACK, 109),
+            || (),
+        );
+        assert_eq!(t.finished.len(), 1);
     }
 
     #[test]

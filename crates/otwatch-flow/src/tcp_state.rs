@@ -38,7 +38,11 @@ struct SeqSpan {
 
 impl SeqSpan {
     fn note(&mut self, seq: u32, flags: u8, len: usize) {
-        let data_seq = if flags & SYN != 0 { seq.wrapping_add(1) } else { seq };
+        let data_seq = if flags & SYN != 0 {
+            seq.wrapping_add(1)
+        } else {
+            seq
+        };
         let start = *self.start.get_or_insert(data_seq);
         if len == 0 {
             return;
@@ -61,11 +65,19 @@ fn letter_bit(letter: u8) -> u32 {
 
 impl TcpTracker {
     fn add_history(&mut self, from_orig: bool, letter: u8) {
-        let seen = if from_orig { &mut self.seen_orig } else { &mut self.seen_resp };
+        let seen = if from_orig {
+            &mut self.seen_orig
+        } else {
+            &mut self.seen_resp
+        };
         let bit = letter_bit(letter);
         if *seen & bit == 0 {
             *seen |= bit;
-            let c = if from_orig { letter.to_ascii_uppercase() } else { letter.to_ascii_lowercase() };
+            let c = if from_orig {
+                letter.to_ascii_uppercase()
+            } else {
+                letter.to_ascii_lowercase()
+            };
             self.history.push(c as char);
         }
     }
@@ -110,7 +122,11 @@ impl TcpTracker {
             self.add_history(from_orig, b'a');
         }
 
-        let (me, peer) = if from_orig { (self.orig, self.resp) } else { (self.resp, self.orig) };
+        let (me, peer) = if from_orig {
+            (self.orig, self.resp)
+        } else {
+            (self.resp, self.orig)
+        };
         let mut me_next = me;
         let mut peer_next = peer;
         if rst {

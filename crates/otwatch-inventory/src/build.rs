@@ -3,7 +3,8 @@
 use crate::observe::{is_host_address, EvidenceRef, Observations, Via};
 use otwatch_model::site::SiteNetworks;
 use otwatch_model::{
-    Asset, AssetProtocol, Attribute, Edge, Evidence, FlowRecord, FunctionAggregate, IdentifiedBy, ProtocolRole,
+    Asset, AssetProtocol, Attribute, Edge, Evidence, FlowRecord, FunctionAggregate, IdentifiedBy,
+    ProtocolRole,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -17,7 +18,9 @@ pub struct InventoryOptions {
 
 impl Default for InventoryOptions {
     fn default() -> Self {
-        Self { router_ip_threshold: 4 }
+        Self {
+            router_ip_threshold: 4,
+        }
     }
 }
 
@@ -43,11 +46,21 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn evidence(&self, ev: EvidenceRef, protocol: &str, message: String, confidence: f32) -> Evidence {
+    fn evidence(
+        &self,
+        ev: EvidenceRef,
+        protocol: &str,
+        message: String,
+        confidence: f32,
+    ) -> Evidence {
         Evidence {
             protocol: protocol.to_string(),
             message,
-            capture: self.captures.get(ev.capture as usize).cloned().unwrap_or_default(),
+            capture: self
+                .captures
+                .get(ev.capture as usize)
+                .cloned()
+                .unwrap_or_default(),
             frame: ev.frame,
             ts: ev.ts,
             confidence,
@@ -88,14 +101,23 @@ pub fn build(
     site: &SiteNetworks,
     opts: &InventoryOptions,
 ) -> Inventory {
-    let mut b = Builder { captures, assets: BTreeMap::new(), by_ip: BTreeMap::new(), by_mac: BTreeMap::new() };
+    let mut b = Builder {
+        captures,
+        assets: BTreeMap::new(),
+        by_ip: BTreeMap::new(),
+        by_mac: BTreeMap::new(),
+    };
 
     // 1. One asset per unicast MAC; addresses tied to it unless it forwards for many.
     let mut macs: Vec<_> = obs.macs.iter().collect();
     macs.sort_by_key(|(m, _)| **m);
     for (mac, seen) in macs {
         let key = format!("mac:{}", mac_string(mac));
-        let claimed: Vec<_> = seen.ips.iter().filter(|(_, s)| s.via != Via::IpSource).collect();
+        let claimed: Vec<_> = seen
+            .ips
+            .iter()
+            .filter(|(_, s)| s.via != Via::IpSource)
+            .collect();
         let is_router = seen.ips.len() > opts.router_ip_threshold;
         let note = is_router.then(|| {
             format!(
@@ -107,25 +129,59 @@ pub fn build(
         b.new_asset(key.clone(), seen.first.ts, seen.last_ts, note);
         b.by_mac.insert(*mac, key.clone());
         let vendor = otwatch_oui::lookup(*mac);
-        let mac_ev = b.evidence(seen.first, "ethernet", "source MAC address of a frame".into(), 1.0);
+        let mac_ev = b.evidence(
+            seen.first,
+            "ethernet",
+            "source MAC address of a frame".into(),
+            1.0,
+        );
         let vendor_ev = vendor.map(|_| {
-            b.evidence(seen.first, "oui", format!("MAC prefix in the {}", otwatch_oui::source()), 0.6)
+            b.evidence(
+                seen.first,
+                "oui",
+                format!("MAC prefix in the {}", otwatch_oui::source()),
+                0.6,
+            )
         });
         let mut owned_ips = Vec::new();
-        let candidates: Vec<_> = if is_router { claimed } else { seen.ips.iter().collect() };
+        let candidates: Vec<_> = if is_router {
+            claimed
+        } else {
+            seen.ips.iter().collect()
+        };
         for (ip, s) in candidates {
-            owned_ips.push((*ip, b.evidence(s.via_evidence, s.via.protocol(), s.via.describe().into(), if s.via == Via::IpSource { 0.8 } else { 1.0 })));
+            owned_ips.push((
+                *ip,
+                b.evidence(
+                    s.via_evidence,
+                    s.via.protocol(),
+                    s.via.describe().into(),
+                    if s.via == Via::IpSource { 0.8 } else { 1.0 },
+                ),
+            ));
         }
         let asset = b.assets.get_mut(&key).expect("just created");
         asset.macs.push(mac_string(mac));
-        asset.attributes.push(Attribute { name: "mac".into(), value: mac_string(mac), evidence: mac_ev });
+        asset.attributes.push(Attribute {
+            name: "mac".into(),
+            value: mac_string(mac),
+            evidence: mac_ev,
+        });
         if let (Some(v), Some(ev)) = (vendor, vendor_ev) {
             asset.vendor = Some(v.to_string());
-            asset.attributes.push(Attribute { name: "vendor".into(), value: v.to_string(), evidence: ev });
+            asset.attributes.push(Attribute {
+                name: "vendor".into(),
+                value: v.to_string(),
+                evidence: ev,
+            });
         }
         for (ip, ev) in owned_ips {
             asset.ips.push(ip);
-            asset.attributes.push(Attribute { name: "ip".into(), value: ip.to_string(), evidence: ev });
+            asset.attributes.push(Attribute {
+                name: "ip".into(),
+                value: ip.to_string(),
+                evidence: ev,
+            });
             b.by_ip.insert(ip, key.clone());
         }
     }
@@ -133,7 +189,10 @@ pub fn build(
     // 2. Addresses that sent traffic but belong to no MAC-keyed asset: beyond a router, or
     //    captured without a link layer.
     for f in flows {
-        for (ip, pkts, ts, mac) in [(f.orig_h, f.orig_pkts, f.first_ts, f.orig_mac), (f.resp_h, f.resp_pkts, f.first_ts, f.resp_mac)] {
+        for (ip, pkts, ts, mac) in [
+            (f.orig_h, f.orig_pkts, f.first_ts, f.orig_mac),
+            (f.resp_h, f.resp_pkts, f.first_ts, f.resp_mac),
+        ] {
             if pkts == 0 || !is_host_address(&ip) || b.by_ip.contains_key(&ip) {
                 continue;
             }
@@ -143,16 +202,27 @@ pub fn build(
                 None => "seen without a link-layer address".to_string(),
             };
             let ev = b.evidence(
-                EvidenceRef { ts, capture: 0, frame: f.first_frame },
+                EvidenceRef {
+                    ts,
+                    capture: 0,
+                    frame: f.first_frame,
+                },
                 "ip",
                 format!("source address of flow {}", f.uid),
                 0.9,
             );
-            let ev = Evidence { capture: f.first_capture.clone(), ..ev };
+            let ev = Evidence {
+                capture: f.first_capture.clone(),
+                ..ev
+            };
             b.new_asset(key.clone(), f.first_ts, f.last_ts, Some(note));
             let asset = b.assets.get_mut(&key).expect("just created");
             asset.ips.push(ip);
-            asset.attributes.push(Attribute { name: "ip".into(), value: ip.to_string(), evidence: ev });
+            asset.attributes.push(Attribute {
+                name: "ip".into(),
+                value: ip.to_string(),
+                evidence: ev,
+            });
             b.by_ip.insert(ip, key);
         }
     }
@@ -171,36 +241,54 @@ pub fn build(
         if !asset.hostnames.contains(&n.name) {
             asset.hostnames.push(n.name.clone());
         }
-        asset.attributes.push(Attribute { name: "hostname".into(), value: n.name.clone(), evidence: ev });
+        asset.attributes.push(Attribute {
+            name: "hostname".into(),
+            value: n.name.clone(),
+            evidence: ev,
+        });
     }
 
     // 4. Protocols per asset and the communication map, from flows.
     let mut edges: BTreeMap<(String, String, String, u16), Edge> = BTreeMap::new();
     for f in flows {
-        let client = b.asset_for(f.orig_h, f.orig_mac).cloned().unwrap_or_else(|| format!("net:{}", f.orig_h));
-        let server = b.asset_for(f.resp_h, f.resp_mac).cloned().unwrap_or_else(|| format!("net:{}", f.resp_h));
+        let client = b
+            .asset_for(f.orig_h, f.orig_mac)
+            .cloned()
+            .unwrap_or_else(|| format!("net:{}", f.orig_h));
+        let server = b
+            .asset_for(f.resp_h, f.resp_mac)
+            .cloned()
+            .unwrap_or_else(|| format!("net:{}", f.resp_h));
         let (protocol, identified_by) = match (&f.service, f.service_identified_by) {
             (Some(s), Some(by)) => (s.clone(), by),
-            _ => (format!("{}/{}", f.transport.as_str(), f.resp_p), IdentifiedBy::Port),
+            _ => (
+                format!("{}/{}", f.transport.as_str(), f.resp_p),
+                IdentifiedBy::Port,
+            ),
         };
-        let port = if matches!(f.transport, otwatch_model::TransportProto::Tcp | otwatch_model::TransportProto::Udp) {
+        let port = if matches!(
+            f.transport,
+            otwatch_model::TransportProto::Tcp | otwatch_model::TransportProto::Udp
+        ) {
             Some(f.resp_p)
         } else {
             None
         };
-        let e = edges.entry((client.clone(), server.clone(), protocol.clone(), f.resp_p)).or_insert(Edge {
-            client: client.clone(),
-            server: server.clone(),
-            protocol: protocol.clone(),
-            transport: f.transport,
-            server_port: port,
-            identified_by,
-            flows: 0,
-            packets: 0,
-            bytes: 0,
-            first_seen: f.first_ts,
-            last_seen: f.last_ts,
-        });
+        let e = edges
+            .entry((client.clone(), server.clone(), protocol.clone(), f.resp_p))
+            .or_insert(Edge {
+                client: client.clone(),
+                server: server.clone(),
+                protocol: protocol.clone(),
+                transport: f.transport,
+                server_port: port,
+                identified_by,
+                flows: 0,
+                packets: 0,
+                bytes: 0,
+                first_seen: f.first_ts,
+                last_seen: f.last_ts,
+            });
         e.flows += 1;
         e.packets += f.orig_pkts + f.resp_pkts;
         e.bytes += f.orig_ip_bytes + f.resp_ip_bytes;
@@ -213,15 +301,24 @@ pub fn build(
             continue;
         }
         let answered = f.resp_pkts > 0;
-        let sides = [(client, ProtocolRole::Client, true), (server, ProtocolRole::Server, answered)];
+        let sides = [
+            (client, ProtocolRole::Client, true),
+            (server, ProtocolRole::Server, answered),
+        ];
         for (key, role, seen) in sides {
-            let Some(asset) = b.assets.get_mut(&key) else { continue };
+            let Some(asset) = b.assets.get_mut(&key) else {
+                continue;
+            };
             if !seen {
                 continue;
             }
             asset.first_seen = asset.first_seen.min(f.first_ts);
             asset.last_seen = asset.last_seen.max(f.last_ts);
-            let p = asset.protocols.iter_mut().find(|p| p.protocol == protocol && p.role == role && p.port == port.filter(|_| role == ProtocolRole::Server));
+            let p = asset.protocols.iter_mut().find(|p| {
+                p.protocol == protocol
+                    && p.role == role
+                    && p.port == port.filter(|_| role == ProtocolRole::Server)
+            });
             match p {
                 Some(p) => {
                     p.flows += 1;
@@ -246,19 +343,35 @@ pub fn build(
     }
 
     // 5. Per-function aggregates, by asset pair.
-    let mut functions: BTreeMap<(String, String, &str, String), FunctionAggregate> = BTreeMap::new();
+    let mut functions: BTreeMap<(String, String, &str, String), FunctionAggregate> =
+        BTreeMap::new();
     for fc in obs.functions.values() {
-        let client = b.by_ip.get(&fc.client).cloned().unwrap_or_else(|| format!("net:{}", fc.client));
-        let server = b.by_ip.get(&fc.server).cloned().unwrap_or_else(|| format!("net:{}", fc.server));
-        let e = functions.entry((client.clone(), server.clone(), fc.protocol, fc.function.clone())).or_insert(FunctionAggregate {
-            client,
-            server,
-            protocol: fc.protocol.to_string(),
-            function: fc.function.clone(),
-            count: 0,
-            first_seen: fc.first_ts,
-            last_seen: fc.last_ts,
-        });
+        let client = b
+            .by_ip
+            .get(&fc.client)
+            .cloned()
+            .unwrap_or_else(|| format!("net:{}", fc.client));
+        let server = b
+            .by_ip
+            .get(&fc.server)
+            .cloned()
+            .unwrap_or_else(|| format!("net:{}", fc.server));
+        let e = functions
+            .entry((
+                client.clone(),
+                server.clone(),
+                fc.protocol,
+                fc.function.clone(),
+            ))
+            .or_insert(FunctionAggregate {
+                client,
+                server,
+                protocol: fc.protocol.to_string(),
+                function: fc.function.clone(),
+                count: 0,
+                first_seen: fc.first_ts,
+                last_seen: fc.last_ts,
+            });
         e.count += fc.count;
         e.first_seen = e.first_seen.min(fc.first_ts);
         e.last_seen = e.last_seen.max(fc.last_ts);
@@ -267,14 +380,31 @@ pub fn build(
     let mut assets: Vec<Asset> = b.assets.into_values().collect();
     for a in &mut assets {
         a.ips.sort();
-        a.internal = if a.ips.is_empty() { None } else { Some(a.ips.iter().any(|ip| site.is_internal(*ip))) };
-        a.protocols.sort_by(|x, y| (&x.protocol, x.role, x.port).cmp(&(&y.protocol, y.role, y.port)));
-        a.attributes.sort_by(|x, y| (&x.name, &x.value, x.evidence.ts).cmp(&(&y.name, &y.value, y.evidence.ts)));
+        a.internal = if a.ips.is_empty() {
+            None
+        } else {
+            Some(a.ips.iter().any(|ip| site.is_internal(*ip)))
+        };
+        a.protocols
+            .sort_by(|x, y| (&x.protocol, x.role, x.port).cmp(&(&y.protocol, y.role, y.port)));
+        a.attributes.sort_by(|x, y| {
+            (&x.name, &x.value, x.evidence.ts).cmp(&(&y.name, &y.value, y.evidence.ts))
+        });
         let mut seen = BTreeSet::new();
-        a.attributes.retain(|at| seen.insert((at.name.clone(), at.value.clone(), at.evidence.protocol.clone())));
+        a.attributes.retain(|at| {
+            seen.insert((
+                at.name.clone(),
+                at.value.clone(),
+                at.evidence.protocol.clone(),
+            ))
+        });
     }
     assets.sort_by(|x, y| (x.ips.first(), &x.key).cmp(&(y.ips.first(), &y.key)));
-    Inventory { assets, edges: edges.into_values().collect(), functions: functions.into_values().collect() }
+    Inventory {
+        assets,
+        edges: edges.into_values().collect(),
+        functions: functions.into_values().collect(),
+    }
 }
 
 #[cfg(test)]
@@ -283,10 +413,20 @@ mod tests {
     use otwatch_model::TransportProto;
 
     fn ev(ts: i64, frame: u64) -> EvidenceRef {
-        EvidenceRef { ts, capture: 0, frame }
+        EvidenceRef {
+            ts,
+            capture: 0,
+            frame,
+        }
     }
 
-    fn flow(orig: &str, resp: &str, port: u16, service: Option<&str>, orig_mac: [u8; 6]) -> FlowRecord {
+    fn flow(
+        orig: &str,
+        resp: &str,
+        port: u16,
+        service: Option<&str>,
+        orig_mac: [u8; 6],
+    ) -> FlowRecord {
         FlowRecord {
             uid: "Cx".into(),
             first_ts: 10,
@@ -326,20 +466,64 @@ mod tests {
         let router = [0x00, 0x00, 0x0c, 9, 9, 9];
         let mut obs = Observations::default();
         obs.sighting(hmi, Some("10.0.0.5".parse().unwrap()), Via::Arp, ev(1, 1));
-        obs.sighting(router, Some("10.0.0.1".parse().unwrap()), Via::Arp, ev(2, 2));
+        obs.sighting(
+            router,
+            Some("10.0.0.1".parse().unwrap()),
+            Via::Arp,
+            ev(2, 2),
+        );
         for i in 0..10u8 {
-            obs.sighting(router, Some(IpAddr::from([198, 51, 100, i])), Via::IpSource, ev(3, 3 + u64::from(i)));
+            obs.sighting(
+                router,
+                Some(IpAddr::from([198, 51, 100, i])),
+                Via::IpSource,
+                ev(3, 3 + u64::from(i)),
+            );
         }
-        obs.name(Some(hmi), None, "HMI-01", "dhcp", "DHCP REQUEST option 12 (host name)", 1.0, ev(1, 1));
-        let flows = vec![flow("198.51.100.3", "10.0.0.5", 502, Some("modbus"), router)];
-        let inv = build(&obs, &flows, &["c.pcap".into()], &SiteNetworks::default(), &InventoryOptions::default());
+        obs.name(
+            Some(hmi),
+            None,
+            "HMI-01",
+            "dhcp",
+            "DHCP REQUEST option 12 (host name)",
+            1.0,
+            ev(1, 1),
+        );
+        let flows = vec![flow(
+            "198.51.100.3",
+            "10.0.0.5",
+            502,
+            Some("modbus"),
+            router,
+        )];
+        let inv = build(
+            &obs,
+            &flows,
+            &["c.pcap".into()],
+            &SiteNetworks::default(),
+            &InventoryOptions::default(),
+        );
         let keys: Vec<_> = inv.assets.iter().map(|a| a.key.as_str()).collect();
         assert!(keys.contains(&"ip:198.51.100.3"), "{keys:?}");
-        let router_asset = inv.assets.iter().find(|a| a.key == "mac:00:00:0c:09:09:09").unwrap();
-        assert_eq!(router_asset.ips, vec!["10.0.0.1".parse::<IpAddr>().unwrap()]);
-        let hmi_asset = inv.assets.iter().find(|a| a.key == "mac:00:d0:c9:01:01:01").unwrap();
+        let router_asset = inv
+            .assets
+            .iter()
+            .find(|a| a.key == "mac:00:00:0c:09:09:09")
+            .unwrap();
+        assert_eq!(
+            router_asset.ips,
+            vec!["10.0.0.1".parse::<IpAddr>().unwrap()]
+        );
+        let hmi_asset = inv
+            .assets
+            .iter()
+            .find(|a| a.key == "mac:00:d0:c9:01:01:01")
+            .unwrap();
         assert_eq!(hmi_asset.hostnames, vec!["HMI-01"]);
-        assert!(hmi_asset.attributes.iter().all(|a| !a.evidence.capture.is_empty()));
+        assert!(hmi_asset
+            .attributes
+            .iter()
+            .all(|a| !a.evidence.capture.is_empty()));
         assert_eq!(hmi_asset.internal, Some(true));
         assert_eq!(hmi_asset.protocols[0].role, ProtocolRole::Server);
         assert_eq!(inv.edges.len(), 1);

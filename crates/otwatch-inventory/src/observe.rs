@@ -119,7 +119,9 @@ impl Observations {
             entry.first = ev;
         }
         entry.last_ts = entry.last_ts.max(ev.ts);
-        let Some(ip) = ip.filter(is_host_address) else { return };
+        let Some(ip) = ip.filter(is_host_address) else {
+            return;
+        };
         if let Some((_, seen)) = entry.ips.iter_mut().find(|(a, _)| *a == ip) {
             seen.last_ts = seen.last_ts.max(ev.ts);
             if ev < seen.first {
@@ -130,7 +132,15 @@ impl Observations {
                 seen.via_evidence = ev;
             }
         } else if entry.ips.len() < MAX_IPS_PER_MAC {
-            entry.ips.push((ip, IpSighting { first: ev, last_ts: ev.ts, via, via_evidence: ev }));
+            entry.ips.push((
+                ip,
+                IpSighting {
+                    first: ev,
+                    last_ts: ev.ts,
+                    via,
+                    via_evidence: ev,
+                },
+            ));
         } else {
             entry.ips_dropped += 1;
         }
@@ -178,16 +188,26 @@ impl Observations {
         self.names.insert(key, sighting);
     }
 
-    pub fn function(&mut self, client: IpAddr, server: IpAddr, protocol: &'static str, function: String, ts: Micros) {
-        let e = self.functions.entry((client, server, protocol, function.clone())).or_insert(FunctionCount {
-            client,
-            server,
-            protocol,
-            function,
-            count: 0,
-            first_ts: ts,
-            last_ts: ts,
-        });
+    pub fn function(
+        &mut self,
+        client: IpAddr,
+        server: IpAddr,
+        protocol: &'static str,
+        function: String,
+        ts: Micros,
+    ) {
+        let e = self
+            .functions
+            .entry((client, server, protocol, function.clone()))
+            .or_insert(FunctionCount {
+                client,
+                server,
+                protocol,
+                function,
+                count: 0,
+                first_ts: ts,
+                last_ts: ts,
+            });
         e.count += 1;
         e.first_ts = e.first_ts.min(ts);
         e.last_ts = e.last_ts.max(ts);
@@ -265,7 +285,11 @@ mod tests {
     use super::*;
 
     fn ev(ts: i64, frame: u64) -> EvidenceRef {
-        EvidenceRef { ts, capture: 0, frame }
+        EvidenceRef {
+            ts,
+            capture: 0,
+            frame,
+        }
     }
 
     #[test]
@@ -302,8 +326,18 @@ mod tests {
     #[test]
     fn broadcast_and_multicast_are_not_host_addresses() {
         let mut o = Observations::default();
-        o.sighting([0xff; 6], Some("10.0.0.1".parse().unwrap()), Via::IpSource, ev(1, 1));
-        o.sighting([0, 1, 2, 3, 4, 5], Some("255.255.255.255".parse().unwrap()), Via::IpSource, ev(1, 1));
+        o.sighting(
+            [0xff; 6],
+            Some("10.0.0.1".parse().unwrap()),
+            Via::IpSource,
+            ev(1, 1),
+        );
+        o.sighting(
+            [0, 1, 2, 3, 4, 5],
+            Some("255.255.255.255".parse().unwrap()),
+            Via::IpSource,
+            ev(1, 1),
+        );
         assert!(o.macs.len() == 1 && o.macs.values().next().unwrap().ips.is_empty());
     }
 }

@@ -47,7 +47,9 @@ mod tests {
         let default = SiteNetworks::default();
         assert!(default.is_internal("192.168.1.6".parse().unwrap()));
         assert!(!default.is_internal("3.15.227.20".parse().unwrap()));
-        let site = SiteNetworks { internal: vec!["3.15.0.0/16".parse().unwrap()] };
+        let site = SiteNetworks {
+            internal: vec!["3.15.0.0/16".parse().unwrap()],
+        };
         assert!(site.is_internal("3.15.227.20".parse().unwrap()));
         assert!(!site.is_internal("192.168.1.6".parse().unwrap()));
     }

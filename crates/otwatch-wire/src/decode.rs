@@ -1,8 +1,10 @@
 //! Walks a captured frame from its link type down to the transport payload.
 
-use crate::headers::{ethertype, ip_proto, ArpPacket, Ipv4Header, Ipv6Header, TcpHeader, UdpHeader};
-use crate::link::LinkType;
 use crate::be16;
+use crate::headers::{
+    ethertype, ip_proto, ArpPacket, Ipv4Header, Ipv6Header, TcpHeader, UdpHeader,
+};
+use crate::link::LinkType;
 use std::net::IpAddr;
 
 /// Why a frame could not be decoded. Each variant has a stable label ([`Self::reason`]) that
@@ -101,7 +103,10 @@ pub enum Network<'a> {
     /// 802.3 frame with a length field instead of an EtherType (STP, CDP over SNAP, ...).
     Llc(&'a [u8]),
     /// Any other EtherType (LLDP, PROFINET, GOOSE, ...): the payload after the type.
-    Other { ethertype: u16, payload: &'a [u8] },
+    Other {
+        ethertype: u16,
+        payload: &'a [u8],
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -133,8 +138,17 @@ pub struct Fragment {
 #[derive(Debug, Clone)]
 pub enum Transport<'a> {
     Tcp(TcpSegment<'a>),
-    Udp { src_port: u16, dst_port: u16, payload: &'a [u8] },
-    Icmp { v6: bool, icmp_type: u8, code: u8, payload: &'a [u8] },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+        payload: &'a [u8],
+    },
+    Icmp {
+        v6: bool,
+        icmp_type: u8,
+        code: u8,
+        payload: &'a [u8],
+    },
     /// Part of a fragmented datagram: decode after reassembly with [`decode_transport`].
     Fragment,
     Other,
@@ -204,7 +218,12 @@ fn sll_mac(arphrd: u16, addr_len: u16, addr: &[u8]) -> Option<[u8; 6]> {
 }
 
 fn bare(network: Network<'_>) -> Frame<'_> {
-    Frame { src_mac: None, dst_mac: None, vlans: VlanTags::default(), network }
+    Frame {
+        src_mac: None,
+        dst_mac: None,
+        vlans: VlanTags::default(),
+        network,
+    }
 }
 
 fn decode_ethernet(data: &[u8]) -> Result<Frame<'_>, DecodeError> {
@@ -221,7 +240,11 @@ fn decode_ethernet(data: &[u8]) -> Result<Frame<'_>, DecodeError> {
     Ok(frame)
 }
 
-fn decode_ethertype(mut ty: u16, mut rest: &[u8], mut vlans: VlanTags) -> Result<Frame<'_>, DecodeError> {
+fn decode_ethertype(
+    mut ty: u16,
+    mut rest: &[u8],
+    mut vlans: VlanTags,
+) -> Result<Frame<'_>, DecodeError> {
     let mut depth = 0;
     while matches!(ty, ethertype::VLAN | ethertype::QINQ | ethertype::QINQ_OLD) {
         depth += 1;
@@ -240,9 +263,17 @@ fn decode_ethertype(mut ty: u16, mut rest: &[u8], mut vlans: VlanTags) -> Result
         ethertype::IPV6 => decode_ipv6(rest)?,
         ethertype::ARP => Network::Arp(ArpPacket::new_checked(rest)?),
         len if len <= 1500 => Network::Llc(&rest[..rest.len().min(usize::from(len))]),
-        other => Network::Other { ethertype: other, payload: rest },
+        other => Network::Other {
+            ethertype: other,
+            payload: rest,
+        },
     };
-    Ok(Frame { src_mac: None, dst_mac: None, vlans, network })
+    Ok(Frame {
+        src_mac: None,
+        dst_mac: None,
+        vlans,
+        network,
+    })
 }
 
 fn decode_ip_by_version(data: &[u8]) -> Result<Network<'_>, DecodeError> {
@@ -345,7 +376,14 @@ fn decode_ipv6(data: &[u8]) -> Result<Network<'_>, DecodeError> {
         }
     }
     // A fragment header saying "offset 0, no more fragments" is an atomic fragment.
-    if matches!(fragment, Some(Fragment { offset: 0, more: false, .. })) {
+    if matches!(
+        fragment,
+        Some(Fragment {
+            offset: 0,
+            more: false,
+            ..
+        })
+    ) {
         fragment = None;
     }
     let payload = &data[at..end];
@@ -359,7 +397,11 @@ fn decode_ipv6(data: &[u8]) -> Result<Network<'_>, DecodeError> {
         dst: IpAddr::V6(h.dst()),
         protocol: next,
         ttl: h.hop_limit(),
-        ip_len: if h.payload_len() == 0 { data.len() as u32 } else { declared as u32 },
+        ip_len: if h.payload_len() == 0 {
+            data.len() as u32
+        } else {
+            declared as u32
+        },
         truncated,
         fragment,
         payload,
@@ -384,7 +426,11 @@ pub fn decode_transport(protocol: u8, payload: &[u8]) -> Result<Transport<'_>, D
         }
         ip_proto::UDP => {
             let u = UdpHeader::new_checked(payload)?;
-            Transport::Udp { src_port: u.src_port(), dst_port: u.dst_port(), payload: u.payload() }
+            Transport::Udp {
+                src_port: u.src_port(),
+                dst_port: u.dst_port(),
+                payload: u.payload(),
+            }
         }
         ip_proto::ICMP | ip_proto::ICMPV6 => {
             if payload.len() < 4 {
@@ -408,11 +454,14 @@ mod tests {
     /// Modbus/TCP request frame (Ethernet, IPv4, TCP) with 2 bytes of Ethernet padding.
     fn modbus_frame() -> Vec<u8> {
         let mut f = vec![
-            0x00, 0x80, 0xf4, 0x01, 0x02, 0x03, 0x00, 0xd0, 0xc9, 0x0a, 0x0b, 0x0c, 0x08, 0x00, // eth
-            0x45, 0x00, 0x00, 0x34, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 20, 1, 21, 10,
-            20, 1, 11, // ipv4, total 52
-            0xc3, 0x50, 0x01, 0xf6, 0, 0, 0, 100, 0, 0, 0, 200, 0x50, 0x18, 0x20, 0x00, 0, 0, 0, 0, // tcp
-            0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x00, 0x00, 0x0a, // mbap + pdu
+            0x00, 0x80, 0xf4, 0x01, 0x02, 0x03, 0x00, 0xd0, 0xc9, 0x0a, 0x0b, 0x0c, 0x08,
+            0x00, // eth
+            0x45, 0x00, 0x00, 0x34, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 20, 1, 21,
+            10, 20, 1, 11, // ipv4, total 52
+            0xc3, 0x50, 0x01, 0xf6, 0, 0, 0, 100, 0, 0, 0, 200, 0x50, 0x18, 0x20, 0x00, 0, 0, 0,
+            0, // tcp
+            0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x00, 0x00,
+            0x0a, // mbap + pdu
         ];
         f.extend_from_slice(&[0, 0]);
         f
@@ -423,9 +472,13 @@ mod tests {
         let data = modbus_frame();
         let frame = decode_frame(LinkType::Ethernet, &data).unwrap();
         assert_eq!(frame.src_mac, Some([0x00, 0xd0, 0xc9, 0x0a, 0x0b, 0x0c]));
-        let Network::Ip(ip) = frame.network else { panic!("not ip") };
+        let Network::Ip(ip) = frame.network else {
+            panic!("not ip")
+        };
         assert_eq!(ip.ip_len, 52);
-        let Transport::Tcp(tcp) = ip.transport else { panic!("not tcp") };
+        let Transport::Tcp(tcp) = ip.transport else {
+            panic!("not tcp")
+        };
         assert_eq!(tcp.dst_port, 502);
         assert_eq!(tcp.seq, 100);
         assert_eq!(tcp.payload.len(), 12, "padding must be trimmed");
@@ -446,7 +499,9 @@ mod tests {
     #[test]
     fn linux_sll_and_null() {
         let eth = modbus_frame();
-        let mut sll = vec![0, 0, 0, 1, 0, 6, 0x00, 0xd0, 0xc9, 0x0a, 0x0b, 0x0c, 0, 0, 0x08, 0x00];
+        let mut sll = vec![
+            0, 0, 0, 1, 0, 6, 0x00, 0xd0, 0xc9, 0x0a, 0x0b, 0x0c, 0, 0, 0x08, 0x00,
+        ];
         sll.extend_from_slice(&eth[14..]);
         let frame = decode_frame(LinkType::LinuxSll, &sll).unwrap();
         assert_eq!(frame.src_mac, Some([0x00, 0xd0, 0xc9, 0x0a, 0x0b, 0x0c]));
@@ -454,9 +509,15 @@ mod tests {
 
         let mut null = vec![2, 0, 0, 0];
         null.extend_from_slice(&eth[14..]);
-        assert!(matches!(decode_frame(LinkType::Null, &null).unwrap().network, Network::Ip(_)));
+        assert!(matches!(
+            decode_frame(LinkType::Null, &null).unwrap().network,
+            Network::Ip(_)
+        ));
         null[0..4].copy_from_slice(&[0, 0, 0, 2]);
-        assert!(matches!(decode_frame(LinkType::Loop, &null).unwrap().network, Network::Ip(_)));
+        assert!(matches!(
+            decode_frame(LinkType::Loop, &null).unwrap().network,
+            Network::Ip(_)
+        ));
     }
 
     #[test]
@@ -464,7 +525,9 @@ mod tests {
         let mut data = modbus_frame();
         data[14 + 6] = 0x20; // more fragments
         let frame = decode_frame(LinkType::Ethernet, &data).unwrap();
-        let Network::Ip(ip) = frame.network else { panic!() };
+        let Network::Ip(ip) = frame.network else {
+            panic!()
+        };
         assert!(matches!(ip.transport, Transport::Fragment));
         assert_eq!(ip.fragment.unwrap().offset, 0);
     }
@@ -477,9 +540,18 @@ mod tests {
         data.extend_from_slice(&[17, 0, 5, 2, 0, 0, 1, 0]); // hop-by-hop with router alert
         data.extend_from_slice(&[0x02, 0x22, 0x02, 0x23, 0x00, 0x0a, 0, 0, 0xab, 0xcd]);
         let frame = decode_frame(LinkType::RawIp, &data).unwrap();
-        let Network::Ip(ip) = frame.network else { panic!() };
+        let Network::Ip(ip) = frame.network else {
+            panic!()
+        };
         assert_eq!(ip.protocol, 17);
-        assert!(matches!(ip.transport, Transport::Udp { dst_port: 547, payload: &[0xab, 0xcd], .. }));
+        assert!(matches!(
+            ip.transport,
+            Transport::Udp {
+                dst_port: 547,
+                payload: &[0xab, 0xcd],
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -501,7 +573,11 @@ mod tests {
             LinkType::LinuxSll2,
         ];
         for i in 0..50_000 {
-            let mut data = if i % 2 == 0 { template.clone() } else { vec![0u8; (next() % 200) as usize] };
+            let mut data = if i % 2 == 0 {
+                template.clone()
+            } else {
+                vec![0u8; (next() % 200) as usize]
+            };
             for _ in 0..(next() % 8) {
                 if data.is_empty() {
                     break;

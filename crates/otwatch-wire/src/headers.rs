@@ -81,10 +81,20 @@ impl<'a> Ipv4Header<'a> {
         self.bytes[9]
     }
     pub fn src(&self) -> Ipv4Addr {
-        Ipv4Addr::new(self.bytes[12], self.bytes[13], self.bytes[14], self.bytes[15])
+        Ipv4Addr::new(
+            self.bytes[12],
+            self.bytes[13],
+            self.bytes[14],
+            self.bytes[15],
+        )
     }
     pub fn dst(&self) -> Ipv4Addr {
-        Ipv4Addr::new(self.bytes[16], self.bytes[17], self.bytes[18], self.bytes[19])
+        Ipv4Addr::new(
+            self.bytes[16],
+            self.bytes[17],
+            self.bytes[18],
+            self.bytes[19],
+        )
     }
 }
 
@@ -237,7 +247,11 @@ impl<'a> ArpPacket<'a> {
             return Err(DecodeError::TruncatedArp);
         }
         let view = Self { bytes };
-        if be16(bytes, 0) != 1 || be16(bytes, 2) != ethertype::IPV4 || bytes[4] != 6 || bytes[5] != 4 {
+        if be16(bytes, 0) != 1
+            || be16(bytes, 2) != ethertype::IPV4
+            || bytes[4] != 6
+            || bytes[5] != 4
+        {
             return Err(DecodeError::UnsupportedArp);
         }
         Ok(view)
@@ -255,13 +269,23 @@ impl<'a> ArpPacket<'a> {
         self.mac(8)
     }
     pub fn sender_ip(&self) -> Ipv4Addr {
-        Ipv4Addr::new(self.bytes[14], self.bytes[15], self.bytes[16], self.bytes[17])
+        Ipv4Addr::new(
+            self.bytes[14],
+            self.bytes[15],
+            self.bytes[16],
+            self.bytes[17],
+        )
     }
     pub fn target_mac(&self) -> [u8; 6] {
         self.mac(18)
     }
     pub fn target_ip(&self) -> Ipv4Addr {
-        Ipv4Addr::new(self.bytes[24], self.bytes[25], self.bytes[26], self.bytes[27])
+        Ipv4Addr::new(
+            self.bytes[24],
+            self.bytes[25],
+            self.bytes[26],
+            self.bytes[27],
+        )
     }
 }
 
@@ -273,8 +297,8 @@ mod tests {
     fn ipv4_fields_from_real_header() {
         // A UDP/IPv4 header from a BACnet capture: 172.20.32.200 -> 172.20.32.255.
         let bytes = [
-            0x45, 0x00, 0x00, 0x28, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 172, 20, 32, 200,
-            172, 20, 32, 255,
+            0x45, 0x00, 0x00, 0x28, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 172, 20, 32,
+            200, 172, 20, 32, 255,
         ];
         let h = Ipv4Header::new_checked(&bytes).unwrap();
         assert_eq!(h.header_len(), 20);
@@ -290,19 +314,28 @@ mod tests {
     fn ipv4_rejects_short_ihl_and_truncation() {
         let mut bytes = [0u8; 20];
         bytes[0] = 0x44;
-        assert_eq!(Ipv4Header::new_checked(&bytes).err(), Some(DecodeError::BadIpv4HeaderLength));
+        assert_eq!(
+            Ipv4Header::new_checked(&bytes).err(),
+            Some(DecodeError::BadIpv4HeaderLength)
+        );
         bytes[0] = 0x46;
-        assert_eq!(Ipv4Header::new_checked(&bytes).err(), Some(DecodeError::TruncatedIpv4));
+        assert_eq!(
+            Ipv4Header::new_checked(&bytes).err(),
+            Some(DecodeError::TruncatedIpv4)
+        );
         bytes[0] = 0x65;
-        assert_eq!(Ipv4Header::new_checked(&bytes).err(), Some(DecodeError::BadIpVersion));
+        assert_eq!(
+            Ipv4Header::new_checked(&bytes).err(),
+            Some(DecodeError::BadIpVersion)
+        );
     }
 
     #[test]
     fn tcp_header_with_options() {
         // SYN to port 502 with a 20-byte option block (data offset 10).
         let mut bytes = vec![
-            0x94, 0x41, 0x01, 0xf6, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xff,
-            0xff, 0x00, 0x00, 0x00, 0x00,
+            0x94, 0x41, 0x01, 0xf6, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02,
+            0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
         ];
         bytes.extend_from_slice(&[1u8; 20]);
         let h = TcpHeader::new_checked(&bytes).unwrap();
@@ -310,12 +343,17 @@ mod tests {
         assert_eq!(h.header_len(), 40);
         assert_eq!(h.flags(), tcp_flags::SYN);
         assert!(h.payload().is_empty());
-        assert_eq!(TcpHeader::new_checked(&bytes[..30]).err(), Some(DecodeError::TruncatedTcp));
+        assert_eq!(
+            TcpHeader::new_checked(&bytes[..30]).err(),
+            Some(DecodeError::TruncatedTcp)
+        );
     }
 
     #[test]
     fn udp_payload_respects_length_field() {
-        let bytes = [0xba, 0xc0, 0xba, 0xc0, 0x00, 0x0a, 0, 0, 0x81, 0x0b, 0xff, 0xff];
+        let bytes = [
+            0xba, 0xc0, 0xba, 0xc0, 0x00, 0x0a, 0, 0, 0x81, 0x0b, 0xff, 0xff,
+        ];
         let h = UdpHeader::new_checked(&bytes).unwrap();
         assert_eq!(h.payload(), &[0x81, 0x0b]);
     }
