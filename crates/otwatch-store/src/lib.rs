@@ -1,0 +1,473 @@
+//! The database: what a person queries after an analysis.
+//!
+//! SQLite by default, one file, no server. It holds flows, assets with every attribute's
+//! evidence, the communication map, per-function aggregates, notable events and each run's
+//! summary — never one row per packet or transaction. The schema is versioned with
+//! migrations (`PRAGMA user_version`): a database from an older otwatch is upgraded in
+//! place, one from a newer otwatch is refused with a clear message, nothing is silently
+//! rebuilt.
+
+mod migrations;
+
+use otwatch_model::{
+    Asset, AssetProtocol, Attribute, Edge, Evidence, FlowRecord, FunctionAggregate, IdentifiedBy, ProtocolEvent,
+    ProtocolRole, TransportProto,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+pub use migrations::SCHEMA_VERSION;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: database error: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "{path}: written by a newer otwatch (schema version {found}; this otwatch knows up to {supported}); \
+         upgrade otwatch or choose another --db"
+    )]
+    NewerSchema { path: PathBuf, found: i64, supported: i64 },
+    #[error("{path}: not an otwatch database ({detail}); choose another --db")]
+    Foreign { path: PathBuf, detail: String },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What one analysis run writes.
+pub struct RunRecord<'a> {
+    pub summary_json: &'a str,
+    pub flows: &'a [FlowRecord],
+    pub assets: &'a [Asset],
+    pub edges: &'a [Edge],
+    pub functions: &'a [FunctionAggregate],
+    pub events: &'a [ProtocolEvent],
+}
+
+fn transport_from(s: &str) -> TransportProto {
+    match s {
+        "tcp" => TransportProto::Tcp,
+        "udp" => TransportProto::Udp,
+        "icmp" => TransportProto::Icmp,
+        _ => TransportProto::Other,
+    }
+}
+
+fn by_from(s: &str) -> IdentifiedBy {
+    if s == "payload" {
+        IdentifiedBy::Payload
+    } else {
+        IdentifiedBy::Port
+    }
+}
+
+fn by_str(b: IdentifiedBy) -> &'static str {
+    match b {
+        IdentifiedBy::Payload => "payload",
+        IdentifiedBy::Port => "port",
+    }
+}
+
+fn role_str(r: ProtocolRole) -> &'static str {
+    match r {
+        ProtocolRole::Client => "client",
+        ProtocolRole::Server => "server",
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let err = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        let conn = Connection::open(path).map_err(err)?;
+        let mut store = Store { conn, path: path.to_path_buf() };
+        store.prepare()?;
+        Ok(store)
+    }
+
+    /// An in-memory database, for tests and the demo.
+    pub fn open_in_memory() -> Result<Self> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
+        let mut store = Store { conn, path };
+        store.prepare()?;
+        Ok(store)
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    fn prepare(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let foreign = |source: rusqlite::Error| match source {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase => {
+                StoreError::Foreign { path: path.clone(), detail: "the file is not an SQLite database".into() }
+            }
+            source => StoreError::Sqlite { path: path.clone(), source },
+        };
+        self.conn
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(&foreign)?;
+        migrations::migrate(&mut self.conn, &self.path)
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(self.err())
+    }
+
+    /// Writes one run in a single transaction. Assets, edges and aggregates merge with
+    /// what earlier runs recorded; flows and events are appended.
+    pub fn record_run(&mut self, run: &RunRecord<'_>) -> Result<i64> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO runs (started_at, otwatch_version, summary_json) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2)",
+            params![env!("CARGO_PKG_VERSION"), run.summary_json],
+        )
+        .map_err(err)?;
+        let run_id = tx.last_insert_rowid();
+        {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO flows (run_id, uid, first_ts, last_ts, orig_h, orig_p, resp_h, resp_p, transport, ip_proto, vlan,
+                     service, service_identified_by, orig_pkts, orig_ip_bytes, resp_pkts, resp_ip_bytes, orig_bytes, resp_bytes,
+                     conn_state, history, missed_bytes, capture, first_frame)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
+                )
+                .map_err(err)?;
+            for f in run.flows {
+                st.execute(params![
+                    run_id,
+                    f.uid,
+                    f.first_ts,
+                    f.last_ts,
+                    f.orig_h.to_string(),
+                    f.orig_p,
+                    f.resp_h.to_string(),
+                    f.resp_p,
+                    f.transport.as_str(),
+                    f.ip_proto,
+                    f.vlan,
+                    f.service,
+                    f.service_identified_by.map(by_str),
+                    f.orig_pkts as i64,
+                    f.orig_ip_bytes as i64,
+                    f.resp_pkts as i64,
+                    f.resp_ip_bytes as i64,
+                    f.orig_bytes as i64,
+                    f.resp_bytes as i64,
+                    f.conn_state,
+                    f.history,
+                    f.missed_bytes as i64,
+                    f.first_capture,
+                    f.first_frame as i64,
+                ])
+                .map_err(err)?;
+            }
+        }
+        for a in run.assets {
+            tx.execute(
+                "INSERT INTO assets (key, vendor, internal, first_seen, last_seen, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(key) DO UPDATE SET
+                   vendor = COALESCE(excluded.vendor, assets.vendor),
+                   internal = COALESCE(excluded.internal, assets.internal),
+                   first_seen = MIN(assets.first_seen, excluded.first_seen),
+                   last_seen = MAX(assets.last_seen, excluded.last_seen),
+                   note = COALESCE(excluded.note, assets.note)",
+                params![a.key, a.vendor, a.internal, a.first_seen, a.last_seen, a.note],
+            )
+            .map_err(err)?;
+            let id: i64 = tx.query_row("SELECT id FROM assets WHERE key = ?1", [&a.key], |r| r.get(0)).map_err(err)?;
+            for mac in &a.macs {
+                tx.execute("INSERT OR IGNORE INTO asset_addresses (asset_id, kind, value) VALUES (?1, 'mac', ?2)", params![id, mac])
+                    .map_err(err)?;
+            }
+            for ip in &a.ips {
+                tx.execute(
+                    "INSERT OR IGNORE INTO asset_addresses (asset_id, kind, value) VALUES (?1, 'ip', ?2)",
+                    params![id, ip.to_string()],
+                )
+                .map_err(err)?;
+            }
+            for at in &a.attributes {
+                let e = &at.evidence;
+                tx.execute(
+                    "INSERT OR IGNORE INTO asset_attributes (asset_id, run_id, name, value, protocol, message, capture, frame, ts, confidence)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![id, run_id, at.name, at.value, e.protocol, e.message, e.capture, e.frame as i64, e.ts, f64::from(e.confidence)],
+                )
+                .map_err(err)?;
+            }
+            for p in &a.protocols {
+                tx.execute(
+                    "INSERT INTO asset_protocols (asset_id, protocol, role, port, transport, identified_by, first_seen, last_seen, flows)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT(asset_id, protocol, role, port) DO UPDATE SET
+                       identified_by = CASE WHEN excluded.identified_by = 'payload' THEN 'payload' ELSE asset_protocols.identified_by END,
+                       first_seen = MIN(asset_protocols.first_seen, excluded.first_seen),
+                       last_seen = MAX(asset_protocols.last_seen, excluded.last_seen),
+                       flows = asset_protocols.flows + excluded.flows",
+                    params![
+                        id,
+                        p.protocol,
+                        role_str(p.role),
+                        p.port.map(i64::from).unwrap_or(-1),
+                        p.transport.as_str(),
+                        by_str(p.identified_by),
+                        p.first_seen,
+                        p.last_seen,
+                        p.flows as i64
+                    ],
+                )
+                .map_err(err)?;
+            }
+        }
+        for e in run.edges {
+            tx.execute(
+                "INSERT INTO edges (client, server, protocol, transport, server_port, identified_by, flows, packets, bytes, first_seen, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT(client, server, protocol, server_port) DO UPDATE SET
+                   identified_by = CASE WHEN excluded.identified_by = 'payload' THEN 'payload' ELSE edges.identified_by END,
+                   flows = edges.flows + excluded.flows, packets = edges.packets + excluded.packets,
+                   bytes = edges.bytes + excluded.bytes,
+                   first_seen = MIN(edges.first_seen, excluded.first_seen), last_seen = MAX(edges.last_seen, excluded.last_seen)",
+                params![
+                    e.client,
+                    e.server,
+                    e.protocol,
+                    e.transport.as_str(),
+                    e.server_port.map(i64::from).unwrap_or(-1),
+                    by_str(e.identified_by),
+                    e.flows as i64,
+                    e.packets as i64,
+                    e.bytes as i64,
+                    e.first_seen,
+                    e.last_seen
+                ],
+            )
+            .map_err(err)?;
+        }
+        for f in run.functions {
+            tx.execute(
+                "INSERT INTO function_aggregates (client, server, protocol, function, count, first_seen, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(client, server, protocol, function) DO UPDATE SET
+                   count = function_aggregates.count + excluded.count,
+                   first_seen = MIN(function_aggregates.first_seen, excluded.first_seen),
+                   last_seen = MAX(function_aggregates.last_seen, excluded.last_seen)",
+                params![f.client, f.server, f.protocol, f.function, f.count as i64, f.first_seen, f.last_seen],
+            )
+            .map_err(err)?;
+        }
+        {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO events (run_id, ts, protocol, kind, src, dst, detail, capture, frame)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(err)?;
+            for e in run.events {
+                st.execute(params![
+                    run_id,
+                    e.ts,
+                    e.protocol,
+                    e.kind,
+                    e.src.map(|a| a.to_string()),
+                    e.dst.map(|a| a.to_string()),
+                    e.detail,
+                    e.capture,
+                    e.frame as i64
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(run_id)
+    }
+
+    /// The inventory as stored, ordered by first address.
+    pub fn assets(&self) -> Result<Vec<(i64, Asset)>> {
+        let err = self.err();
+        let mut st = self
+            .conn
+            .prepare("SELECT id, key, vendor, internal, first_seen, last_seen, note FROM assets ORDER BY id")
+            .map_err(&err)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    Asset {
+                        key: r.get(1)?,
+                        macs: Vec::new(),
+                        ips: Vec::new(),
+                        vendor: r.get(2)?,
+                        hostnames: Vec::new(),
+                        internal: r.get(3)?,
+                        first_seen: r.get(4)?,
+                        last_seen: r.get(5)?,
+                        protocols: Vec::new(),
+                        attributes: Vec::new(),
+                        note: r.get(6)?,
+                    },
+                ))
+            })
+            .map_err(&err)?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, mut a) in rows {
+            let mut st = self.conn.prepare_cached("SELECT kind, value FROM asset_addresses WHERE asset_id = ?1 ORDER BY kind, value").map_err(&err)?;
+            let addrs = st
+                .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(&err)?
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(&err)?;
+            for (kind, value) in addrs {
+                if kind == "mac" {
+                    a.macs.push(value);
+                } else if let Ok(ip) = value.parse::<IpAddr>() {
+                    a.ips.push(ip);
+                }
+            }
+            a.ips.sort();
+            let mut st = self
+                .conn
+                .prepare_cached(
+                    "SELECT name, value, protocol, message, capture, frame, ts, confidence FROM asset_attributes
+                     WHERE asset_id = ?1 ORDER BY name, value, ts",
+                )
+                .map_err(&err)?;
+            a.attributes = st
+                .query_map([id], |r| {
+                    Ok(Attribute {
+                        name: r.get(0)?,
+                        value: r.get(1)?,
+                        evidence: Evidence {
+                            protocol: r.get(2)?,
+                            message: r.get(3)?,
+                            capture: r.get(4)?,
+                            frame: r.get::<_, i64>(5)? as u64,
+                            ts: r.get(6)?,
+                            confidence: r.get::<_, f64>(7)? as f32,
+                        },
+                    })
+                })
+                .map_err(&err)?
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(&err)?;
+            for at in &a.attributes {
+                if at.name == "hostname" && !a.hostnames.contains(&at.value) {
+                    a.hostnames.push(at.value.clone());
+                }
+            }
+            let mut st = self
+                .conn
+                .prepare_cached(
+                    "SELECT protocol, role, port, transport, identified_by, first_seen, last_seen, flows FROM asset_protocols
+                     WHERE asset_id = ?1 ORDER BY protocol, role, port",
+                )
+                .map_err(&err)?;
+            a.protocols = st
+                .query_map([id], |r| {
+                    let port: i64 = r.get(2)?;
+                    Ok(AssetProtocol {
+                        protocol: r.get(0)?,
+                        role: if r.get::<_, String>(1)? == "server" { ProtocolRole::Server } else { ProtocolRole::Client },
+                        port: u16::try_from(port).ok(),
+                        transport: transport_from(&r.get::<_, String>(3)?),
+                        identified_by: by_from(&r.get::<_, String>(4)?),
+                        first_seen: r.get(5)?,
+                        last_seen: r.get(6)?,
+                        flows: r.get::<_, i64>(7)? as u64,
+                    })
+                })
+                .map_err(&err)?
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(&err)?;
+            out.push((id, a));
+        }
+        out.sort_by(|(ia, a), (ib, b)| (a.ips.first(), ia).cmp(&(b.ips.first(), ib)));
+        Ok(out)
+    }
+
+    pub fn edges(&self) -> Result<Vec<Edge>> {
+        let err = self.err();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT client, server, protocol, transport, server_port, identified_by, flows, packets, bytes, first_seen, last_seen
+                 FROM edges ORDER BY client, server, protocol, server_port",
+            )
+            .map_err(&err)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(Edge {
+                    client: r.get(0)?,
+                    server: r.get(1)?,
+                    protocol: r.get(2)?,
+                    transport: transport_from(&r.get::<_, String>(3)?),
+                    server_port: u16::try_from(r.get::<_, i64>(4)?).ok(),
+                    identified_by: by_from(&r.get::<_, String>(5)?),
+                    flows: r.get::<_, i64>(6)? as u64,
+                    packets: r.get::<_, i64>(7)? as u64,
+                    bytes: r.get::<_, i64>(8)? as u64,
+                    first_seen: r.get(9)?,
+                    last_seen: r.get(10)?,
+                })
+            })
+            .map_err(&err)?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)?;
+        Ok(rows)
+    }
+
+    pub fn functions(&self) -> Result<Vec<FunctionAggregate>> {
+        let err = self.err();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT client, server, protocol, function, count, first_seen, last_seen FROM function_aggregates
+                 ORDER BY client, server, protocol, function",
+            )
+            .map_err(&err)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(FunctionAggregate {
+                    client: r.get(0)?,
+                    server: r.get(1)?,
+                    protocol: r.get(2)?,
+                    function: r.get(3)?,
+                    count: r.get::<_, i64>(4)? as u64,
+                    first_seen: r.get(5)?,
+                    last_seen: r.get(6)?,
+                })
+            })
+            .map_err(&err)?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)?;
+        Ok(rows)
+    }
+
+    pub fn count(&self, table: &str) -> Result<i64> {
+        // Table names come from this crate's callers, never from input.
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        self.conn.query_row(&sql, [], |r| r.get(0)).map_err(self.err())
+    }
+
+    pub fn last_summary(&self) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT summary_json FROM runs ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+            .optional()
+            .map_err(self.err())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,118 @@
+//! Versioned schema changes. Each entry upgrades the schema by one version; they run in
+//! order inside one transaction, so a failed upgrade leaves the old database as it was.
+
+use crate::{Result, StoreError};
+use rusqlite::Connection;
+use std::path::Path;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: first release.
+    "CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        otwatch_version TEXT NOT NULL,
+        summary_json TEXT NOT NULL
+    );
+    CREATE TABLE flows (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        uid TEXT NOT NULL,
+        first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+        orig_h TEXT NOT NULL, orig_p INTEGER NOT NULL, resp_h TEXT NOT NULL, resp_p INTEGER NOT NULL,
+        transport TEXT NOT NULL, ip_proto INTEGER NOT NULL, vlan INTEGER,
+        service TEXT, service_identified_by TEXT,
+        orig_pkts INTEGER NOT NULL, orig_ip_bytes INTEGER NOT NULL, resp_pkts INTEGER NOT NULL, resp_ip_bytes INTEGER NOT NULL,
+        orig_bytes INTEGER NOT NULL, resp_bytes INTEGER NOT NULL,
+        conn_state TEXT NOT NULL, history TEXT NOT NULL, missed_bytes INTEGER NOT NULL,
+        capture TEXT NOT NULL, first_frame INTEGER NOT NULL
+    );
+    CREATE TABLE assets (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        vendor TEXT, internal INTEGER,
+        first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+        note TEXT
+    );
+    CREATE TABLE asset_addresses (
+        asset_id INTEGER NOT NULL REFERENCES assets(id),
+        kind TEXT NOT NULL CHECK (kind IN ('mac', 'ip')),
+        value TEXT NOT NULL,
+        UNIQUE (asset_id, kind, value)
+    );
+    CREATE TABLE asset_attributes (
+        id INTEGER PRIMARY KEY,
+        asset_id INTEGER NOT NULL REFERENCES assets(id),
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        name TEXT NOT NULL, value TEXT NOT NULL,
+        protocol TEXT NOT NULL, message TEXT NOT NULL,
+        capture TEXT NOT NULL, frame INTEGER NOT NULL, ts INTEGER NOT NULL, confidence REAL NOT NULL,
+        UNIQUE (asset_id, name, value, protocol)
+    );
+    CREATE TABLE asset_protocols (
+        asset_id INTEGER NOT NULL REFERENCES assets(id),
+        protocol TEXT NOT NULL, role TEXT NOT NULL, port INTEGER NOT NULL,
+        transport TEXT NOT NULL, identified_by TEXT NOT NULL,
+        first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, flows INTEGER NOT NULL,
+        PRIMARY KEY (asset_id, protocol, role, port)
+    );
+    CREATE TABLE edges (
+        id INTEGER PRIMARY KEY,
+        client TEXT NOT NULL, server TEXT NOT NULL, protocol TEXT NOT NULL,
+        transport TEXT NOT NULL, server_port INTEGER NOT NULL, identified_by TEXT NOT NULL,
+        flows INTEGER NOT NULL, packets INTEGER NOT NULL, bytes INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+        UNIQUE (client, server, protocol, server_port)
+    );
+    CREATE TABLE function_aggregates (
+        client TEXT NOT NULL, server TEXT NOT NULL, protocol TEXT NOT NULL, function TEXT NOT NULL,
+        count INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+        UNIQUE (client, server, protocol, function)
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        ts INTEGER NOT NULL, protocol TEXT NOT NULL, kind TEXT NOT NULL,
+        src TEXT, dst TEXT, detail TEXT NOT NULL, capture TEXT NOT NULL, frame INTEGER NOT NULL
+    );",
+    // 2: lookups the CLI makes by time and by address.
+    "CREATE INDEX flows_by_time ON flows (first_ts);
+    CREATE INDEX flows_by_hosts ON flows (orig_h, resp_h);
+    CREATE INDEX events_by_time ON events (ts);
+    CREATE INDEX addresses_by_value ON asset_addresses (kind, value);",
+];
+
+/// The schema version this otwatch writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    migrate_to(conn, path, SCHEMA_VERSION)
+}
+
+pub(crate) fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<()> {
+    let err = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { path: path.to_path_buf(), found: current, supported: SCHEMA_VERSION });
+    }
+    if current == 0 {
+        // A version-0 file with tables of its own is someone else's database.
+        let tables: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
+            .map_err(err)?;
+        if tables > 0 {
+            return Err(StoreError::Foreign {
+                path: path.to_path_buf(),
+                detail: format!("it holds {tables} tables but no otwatch schema version"),
+            });
+        }
+    }
+    if current >= target {
+        return Ok(());
+    }
+    let tx = conn.transaction().map_err(err)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(target as usize).skip(current as usize) {
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(err)?;
+    }
+    tx.commit().map_err(err)
+}

@@ -1,0 +1,95 @@
+use super::*;
+use otwatch_model::TransportProto;
+
+fn ev(frame: u64) -> Evidence {
+    Evidence {
+        protocol: "dhcp".into(),
+        message: "DHCP REQUEST option 12 (host name)".into(),
+        capture: "demo.pcap".into(),
+        frame,
+        ts: 100,
+        confidence: 1.0,
+    }
+}
+
+fn asset(first: i64, flows: u64) -> Asset {
+    Asset {
+        key: "mac:00:80:f4:01:02:03".into(),
+        macs: vec!["00:80:f4:01:02:03".into()],
+        ips: vec!["10.20.1.11".parse().unwrap()],
+        vendor: Some("TELEMECANIQUE ELECTRIQUE".into()),
+        hostnames: vec!["PLC-1".into()],
+        internal: Some(true),
+        first_seen: first,
+        last_seen: first + 10,
+        protocols: vec![AssetProtocol {
+            protocol: "modbus".into(),
+            role: ProtocolRole::Server,
+            port: Some(502),
+            transport: TransportProto::Tcp,
+            identified_by: IdentifiedBy::Payload,
+            first_seen: first,
+            last_seen: first + 10,
+            flows,
+        }],
+        attributes: vec![Attribute { name: "hostname".into(), value: "PLC-1".into(), evidence: ev(7) }],
+        note: None,
+    }
+}
+
+fn record(store: &mut Store, assets: &[Asset]) {
+    store
+        .record_run(&RunRecord { summary_json: "{}", flows: &[], assets, edges: &[], functions: &[], events: &[] })
+        .unwrap();
+}
+
+#[test]
+fn assets_merge_across_runs_with_evidence() {
+    let mut store = Store::open_in_memory().unwrap();
+    record(&mut store, &[asset(100, 2)]);
+    record(&mut store, &[asset(50, 3)]);
+    let assets = store.assets().unwrap();
+    assert_eq!(assets.len(), 1);
+    let (_, a) = &assets[0];
+    assert_eq!(a.first_seen, 50);
+    assert_eq!(a.protocols[0].flows, 5);
+    assert_eq!(a.hostnames, vec!["PLC-1"]);
+    assert_eq!(a.attributes[0].evidence.frame, 7);
+}
+
+#[test]
+fn old_database_is_upgraded_not_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        migrations::migrate_to(&mut conn, &path, 1).unwrap();
+        conn.execute(
+            "INSERT INTO assets (key, first_seen, last_seen) VALUES ('ip:10.0.0.9', 1, 2)",
+            [],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.count("assets").unwrap(), 1, "data from the old version is kept");
+}
+
+#[test]
+fn newer_or_foreign_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("newer.db");
+    Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    let e = Store::open(&newer).err().unwrap().to_string();
+    assert!(e.contains("newer otwatch") && e.contains("newer.db"), "{e}");
+
+    let foreign = dir.path().join("foreign.db");
+    Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE x (a)").unwrap();
+    let e = Store::open(&foreign).err().unwrap().to_string();
+    assert!(e.contains("not an otwatch database"), "{e}");
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "this is not sqlite, just a text file that is long enough to matter").unwrap();
+    let e = Store::open(&text).err().unwrap().to_string();
+    assert!(e.contains("notes.txt"), "{e}");
+}
