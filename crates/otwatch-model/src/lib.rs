@@ -113,7 +113,9 @@ pub struct FlowRecord {
     pub ip_proto: u8,
     pub vlan: Option<u16>,
     pub inner_vlan: Option<u16>,
+    #[serde(with = "mac_text")]
     pub orig_mac: Option<[u8; 6]>,
+    #[serde(with = "mac_text")]
     pub resp_mac: Option<[u8; 6]>,
     /// Application protocol (Zeek `service` names where Zeek has one).
     pub service: Option<String>,
@@ -237,9 +239,49 @@ pub struct FunctionAggregate {
     pub last_seen: Micros,
 }
 
+/// MAC addresses in JSON as "aa:bb:cc:dd:ee:ff".
+pub mod mac_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn format(mac: &[u8; 6]) -> String {
+        mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    }
+
+    pub fn parse(text: &str) -> Option<[u8; 6]> {
+        let mut mac = [0u8; 6];
+        let mut parts = text.split(':');
+        for byte in mac.iter_mut() {
+            *byte = u8::from_str_radix(parts.next()?, 16).ok()?;
+        }
+        parts.next().is_none().then_some(mac)
+    }
+
+    pub fn serialize<S: Serializer>(mac: &Option<[u8; 6]>, s: S) -> Result<S::Ok, S::Error> {
+        match mac {
+            Some(m) => s.serialize_str(&format(m)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 6]>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        match text {
+            None => Ok(None),
+            Some(t) => parse(&t).map(Some).ok_or_else(|| serde::de::Error::custom(format!("not a MAC address: {t}"))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mac_text_round_trip() {
+        assert_eq!(mac_text::parse("00:80:f4:01:02:0a"), Some([0, 0x80, 0xf4, 1, 2, 10]));
+        assert_eq!(mac_text::parse("00:80:f4:01:02"), None);
+        assert_eq!(mac_text::format(&[0, 0x80, 0xf4, 1, 2, 10]), "00:80:f4:01:02:0a");
+    }
 
     #[test]
     fn time_formats() {
