@@ -401,7 +401,7 @@ impl CaptureReader {
         } else {
             u32::from_le_bytes(len_bytes)
         } as usize;
-        if block_len < 12 || block_len % 4 != 0 || block_len > MAX_RECORD {
+        if block_len < 12 || !block_len.is_multiple_of(4) || block_len > MAX_RECORD {
             return Err(self.corrupt("pcapng block length"));
         }
         self.fill(block_len)?;

@@ -156,20 +156,15 @@ pub fn looks_like_modbus(p: &[u8]) -> bool {
 
 /// TPKT (RFC 1006) with a COTP header of a known type. Returns the COTP PDU type.
 fn tpkt_cotp(p: &[u8]) -> Option<(u8, &[u8])> {
-    if p.len() < 7 || p[0] != 3 || p[1] != 0 {
-        return None;
-    }
-    let tpkt_len = usize::from(be16(p, 2)?);
-    if tpkt_len < 7 || tpkt_len > p.len().max(7) && p.len() < 7 {
+    if p.len() < 7 || p[0] != 3 || p[1] != 0 || be16(p, 2)? < 7 {
         return None;
     }
     let li = usize::from(p[4]);
     let pdu = p[5] & 0xf0;
-    if li < 2 || 5 + li > tpkt_len.max(p.len()) {
+    if li < 2 || 5 + li > p.len() {
         return None;
     }
-    matches!(pdu, 0xe0 | 0xd0 | 0xf0 | 0x80 | 0xc0 | 0x70)
-        .then(|| (pdu, p.get(5 + li..).unwrap_or(&[])))
+    matches!(pdu, 0xe0 | 0xd0 | 0xf0 | 0x80 | 0xc0 | 0x70).then(|| (pdu, &p[5 + li..]))
 }
 
 /// S7comm, S7comm-plus, or bare COTP (connection setup, before any S7 data is seen).
@@ -197,20 +192,15 @@ pub fn classify_tpkt(p: &[u8]) -> Option<AppProtocol> {
 
 /// EtherNet/IP encapsulation header with a known command and consistent length.
 pub fn looks_like_enip(p: &[u8]) -> bool {
-    let (Some(cmd), Some(len)) = (le16(p, 0), le16(p, 2)) else {
+    let (Some(cmd), Some(len), Some(options)) = (le16(p, 0), le16(p, 2), le32(p, 20)) else {
         return false;
     };
-    if p.len() < 24 {
-        return false;
-    }
     let known = matches!(
         cmd,
         0x0001 | 0x0004 | 0x0063 | 0x0064 | 0x0065 | 0x0066 | 0x006f | 0x0070 | 0x0072 | 0x0073
     );
-    known
-        && usize::from(len) + 24 <= p.len().max(usize::from(len) + 24)
-        && (usize::from(len) + 24 == p.len() || p.len() > 24)
-        && le32(p, 20) == Some(0)
+    // The whole first encapsulation message must be present; more may follow it.
+    known && options == 0 && usize::from(len) + 24 <= p.len()
 }
 
 /// CIP implicit I/O on UDP: a common packet format with two items, the second connected data.
@@ -258,7 +248,7 @@ pub fn looks_like_opcua(p: &[u8]) -> bool {
     );
     let chunk = matches!(p[3], b'F' | b'C' | b'A');
     let len = le32(p, 4).unwrap_or(0) as usize;
-    known && chunk && len >= 8 && len <= 16 * 1024 * 1024
+    known && chunk && (8..=16 * 1024 * 1024).contains(&len)
 }
 
 /// DCE/RPC connectionless (PROFINET IO context manager) or connection-oriented (v5).
@@ -473,6 +463,16 @@ pub fn identify(
 pub fn by_port(tcp: bool, a: u16, b: u16) -> Option<AppProtocol> {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
     port_protocol(tcp, lo).or_else(|| port_protocol(tcp, hi))
+}
+
+/// Whether `port` is where the protocol's server listens (DHCP clients use 68, trap
+/// receivers 162: those are not servers a person would draw the arrow to).
+pub fn is_server_port(p: AppProtocol, tcp: bool, port: u16) -> bool {
+    port_protocol(tcp, port) == Some(p)
+        && !matches!(
+            (p, port),
+            (AppProtocol::Dhcp, 68) | (AppProtocol::Snmp, 162)
+        )
 }
 
 fn port_protocol(tcp: bool, port: u16) -> Option<AppProtocol> {

@@ -335,7 +335,9 @@ fn nbns_facts(data: &[u8], ctx: &mut Ctx<'_>) {
         return;
     };
     // Registrations and refreshes carry the host's own name and address.
-    if !matches!(msg.opcode, 5 | 8 | 9) && !(msg.is_response && msg.opcode == 0) {
+    let registration = matches!(msg.opcode, 5 | 8 | 9);
+    let answer = msg.is_response && msg.opcode == 0;
+    if !registration && !answer {
         return;
     }
     for rec in msg.answers.iter().chain(msg.additional.iter()) {

@@ -336,7 +336,7 @@ fn read_capture(
             linktype: packet.linktype,
         };
         shards[shard].push(meta, packet.data);
-        if summary.packets % 8192 == 0 {
+        if summary.packets.is_multiple_of(8192) {
             progress.advance(counter.load(std::sync::atomic::Ordering::Relaxed));
         }
     }

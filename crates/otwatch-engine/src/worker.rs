@@ -5,7 +5,7 @@ use crate::dedup::Deduplicator;
 use crate::frag::{FragOutcome, FragmentTable};
 use crate::summary::Counters;
 use crate::AnalyzeOptions;
-use otwatch_dissect::identify::Confidence;
+use otwatch_dissect::identify::{self, Confidence};
 use otwatch_flow::{icmp_ports, Direction, Flow, FlowTable, PacketInfo, SessionTimer, StreamChunk};
 
 /// Ports where Zeek's DNS analyzer, and with it its session timer, runs on UDP.
@@ -444,12 +444,14 @@ fn flow_uid(flow: &Flow<AppState>) -> String {
     flow.first_ts.hash(&mut h);
     flow.key.hash(&mut h);
     flow.orig.hash(&mut h);
-    let mut v = h.finish() ^ 0x9e37_79b9_7f4a_7c15;
+    let first = h.finish();
+    first.hash(&mut h);
+    let mut v = (u128::from(first) << 64 | u128::from(h.finish())) >> 32;
     const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut uid = String::from("C");
     for _ in 0..17 {
         uid.push(DIGITS[(v % 62) as usize] as char);
-        v = v / 62 ^ (v << 7 | 1).rotate_left(11);
+        v /= 62;
     }
     uid
 }
@@ -466,6 +468,11 @@ fn record_of(flow: &Flow<AppState>, captures: &[String], site: &SiteNetworks) ->
         ),
         None => (None, None),
     };
+    let tcp = flow.transport == TransportProto::Tcp;
+    let orig_is_server = flow.app.service.is_some_and(|(p, _)| {
+        identify::is_server_port(p, tcp, flow.orig.1)
+            && !identify::is_server_port(p, tcp, flow.resp.1)
+    });
     let (orig_bytes, resp_bytes) = match &flow.tcp {
         Some(t) => (t.orig_size(), t.resp_size()),
         None => (flow.payload_bytes[0], flow.payload_bytes[1]),
@@ -517,6 +524,7 @@ fn record_of(flow: &Flow<AppState>, captures: &[String], site: &SiteNetworks) ->
             + flow.streams[1].stats.acked_unseen_bytes,
         local_orig: Some(site.is_internal(flow.orig.0)),
         local_resp: Some(site.is_internal(flow.resp.0)),
+        orig_is_server,
         first_capture: captures
             .get(flow.first_capture as usize)
             .cloned()

@@ -5,7 +5,9 @@
 //! lines carry a `schema` field naming the record type and its version
 //! (`otwatch.flow/1`, ...), documented in `docs/schema.md`.
 
-use otwatch_model::{zeek_time, Asset, Edge, FlowRecord, FunctionAggregate, Micros, ProtocolEvent, SCHEMA_VERSION};
+use otwatch_model::{
+    zeek_time, Asset, Edge, FlowRecord, FunctionAggregate, Micros, ProtocolEvent, SCHEMA_VERSION,
+};
 use serde::Serialize;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -19,7 +21,12 @@ pub struct ExportError {
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, ExportError> {
-    File::create(path).map(|f| BufWriter::with_capacity(1 << 20, f)).map_err(|source| ExportError { path: path.to_path_buf(), source })
+    File::create(path)
+        .map(|f| BufWriter::with_capacity(1 << 20, f))
+        .map_err(|source| ExportError {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Zeek's escaping for string fields: separators, non-printable bytes and backslashes
@@ -51,7 +58,13 @@ fn zeek_bool(b: Option<bool>) -> &'static str {
 fn zeek_stamp(ts: Micros) -> String {
     let iso = otwatch_model::iso_time(ts);
     // 2026-03-02T08:00:00.000000Z -> 2026-03-02-08-00-00
-    format!("{}-{}-{}-{}", &iso[0..10], &iso[11..13], &iso[14..16], &iso[17..19])
+    format!(
+        "{}-{}-{}-{}",
+        &iso[0..10],
+        &iso[11..13],
+        &iso[14..16],
+        &iso[17..19]
+    )
 }
 
 const CONN_FIELDS: &[(&str, &str)] = &[
@@ -80,16 +93,27 @@ const CONN_FIELDS: &[(&str, &str)] = &[
 ];
 
 /// Writes `conn.log` in `dir`. `stamp` is the time written in `#open` and `#close`.
-pub fn write_zeek_conn(dir: &Path, flows: &[FlowRecord], stamp: Micros) -> Result<PathBuf, ExportError> {
+pub fn write_zeek_conn(
+    dir: &Path,
+    flows: &[FlowRecord],
+    stamp: Micros,
+) -> Result<PathBuf, ExportError> {
     let path = dir.join("conn.log");
-    let err = |source| ExportError { path: path.clone(), source };
+    let err = |source| ExportError {
+        path: path.clone(),
+        source,
+    };
     let mut w = create(&path)?;
     write_zeek_header(&mut w, "conn", CONN_FIELDS, stamp).map_err(err)?;
     for f in flows {
         // Zeek leaves duration and byte counts unset for a connection without duration.
         let duration = f.duration_micros();
         let (dur, ob, rb) = if duration > 0 {
-            (format!("{}.{:06}", duration / 1_000_000, duration % 1_000_000), f.orig_bytes.to_string(), f.resp_bytes.to_string())
+            (
+                format!("{}.{:06}", duration / 1_000_000, duration % 1_000_000),
+                f.orig_bytes.to_string(),
+                f.resp_bytes.to_string(),
+            )
         } else {
             ("-".into(), "-".into(), "-".into())
         };
@@ -103,7 +127,10 @@ pub fn write_zeek_conn(dir: &Path, flows: &[FlowRecord], stamp: Micros) -> Resul
             f.resp_h,
             f.resp_p,
             f.transport.as_str(),
-            f.service.as_deref().map(zeek_str).unwrap_or_else(|| "-".into()),
+            f.service
+                .as_deref()
+                .map(zeek_str)
+                .unwrap_or_else(|| "-".into()),
             dur,
             ob,
             rb,
@@ -111,7 +138,11 @@ pub fn write_zeek_conn(dir: &Path, flows: &[FlowRecord], stamp: Micros) -> Resul
             zeek_bool(f.local_orig),
             zeek_bool(f.local_resp),
             f.missed_bytes,
-            if f.history.is_empty() { "-".to_string() } else { zeek_str(&f.history) },
+            if f.history.is_empty() {
+                "-".to_string()
+            } else {
+                zeek_str(&f.history)
+            },
             f.orig_pkts,
             f.orig_ip_bytes,
             f.resp_pkts,
@@ -125,7 +156,12 @@ pub fn write_zeek_conn(dir: &Path, flows: &[FlowRecord], stamp: Micros) -> Resul
     Ok(path)
 }
 
-fn write_zeek_header(w: &mut impl Write, log: &str, fields: &[(&str, &str)], stamp: Micros) -> std::io::Result<()> {
+fn write_zeek_header(
+    w: &mut impl Write,
+    log: &str,
+    fields: &[(&str, &str)],
+    stamp: Micros,
+) -> std::io::Result<()> {
     writeln!(w, "#separator \\x09")?;
     writeln!(w, "#set_separator\t,")?;
     writeln!(w, "#empty_field\t(empty)")?;
@@ -146,11 +182,21 @@ struct Versioned<'a, T: Serialize> {
 }
 
 fn write_lines<T: Serialize>(path: &Path, kind: &str, records: &[T]) -> Result<(), ExportError> {
-    let err = |source| ExportError { path: path.to_path_buf(), source };
+    let err = |source| ExportError {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut w = create(path)?;
     let schema = format!("otwatch.{kind}/{SCHEMA_VERSION}");
     for record in records {
-        serde_json::to_writer(&mut w, &Versioned { schema: schema.clone(), record }).map_err(|e| err(e.into()))?;
+        serde_json::to_writer(
+            &mut w,
+            &Versioned {
+                schema: schema.clone(),
+                record,
+            },
+        )
+        .map_err(|e| err(e.into()))?;
         w.write_all(b"\n").map_err(err)?;
     }
     w.flush().map_err(err)
@@ -222,6 +268,7 @@ mod tests {
             acked_unseen_bytes: 0,
             local_orig: Some(true),
             local_resp: Some(true),
+            orig_is_server: false,
             first_capture: "modbus.pcap".into(),
             first_frame: 1,
         }
@@ -240,8 +287,26 @@ mod tests {
         assert_eq!(
             &fields[..20],
             &[
-                "1700000000.000001", "CHhAvVGS1DHFjwGM9", "127.0.0.1", "47785", "127.0.0.1", "502", "tcp", "modbus",
-                "0.006324", "292", "393", "SF", "T", "T", "0", "ShADadFf", "50", "2900", "48", "2897"
+                "1700000000.000001",
+                "CHhAvVGS1DHFjwGM9",
+                "127.0.0.1",
+                "47785",
+                "127.0.0.1",
+                "502",
+                "tcp",
+                "modbus",
+                "0.006324",
+                "292",
+                "393",
+                "SF",
+                "T",
+                "T",
+                "0",
+                "ShADadFf",
+                "50",
+                "2900",
+                "48",
+                "2897"
             ]
         );
         let single: Vec<&str> = lines[9].split('\t').collect();
@@ -253,13 +318,25 @@ mod tests {
     fn jsonl_records_carry_their_schema() {
         let dir = tempfile::tempdir().unwrap();
         let flows = [flow(1)];
-        write_jsonl(dir.path(), &JsonlRecords { flows: &flows, assets: &[], edges: &[], functions: &[], events: &[] }).unwrap();
+        write_jsonl(
+            dir.path(),
+            &JsonlRecords {
+                flows: &flows,
+                assets: &[],
+                edges: &[],
+                functions: &[],
+                events: &[],
+            },
+        )
+        .unwrap();
         let text = std::fs::read_to_string(dir.path().join("flows.jsonl")).unwrap();
         let v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
         assert_eq!(v["schema"], "otwatch.flow/1");
         assert_eq!(v["orig_mac"], "00:80:f4:01:02:03");
         assert_eq!(v["service_identified_by"], "payload");
-        assert!(std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap().is_empty());
+        assert!(std::fs::read_to_string(dir.path().join("events.jsonl"))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

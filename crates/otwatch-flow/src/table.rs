@@ -380,7 +380,7 @@ impl<A> FlowTable<A> {
     /// Ends every flow (end of input).
     pub fn finish_all(&mut self) {
         let mut all: Vec<Flow<A>> = self.map.drain().map(|(_, f)| f).collect();
-        all.sort_by(|a, b| (a.first_ts, a.key).cmp(&(b.first_ts, b.key)));
+        all.sort_by_key(|f| (f.first_ts, f.key));
         self.finished.extend(all);
     }
 }

@@ -251,14 +251,19 @@ pub fn build(
     // 4. Protocols per asset and the communication map, from flows.
     let mut edges: BTreeMap<(String, String, String, u16), Edge> = BTreeMap::new();
     for f in flows {
-        let client = b
+        let orig = b
             .asset_for(f.orig_h, f.orig_mac)
             .cloned()
             .unwrap_or_else(|| format!("net:{}", f.orig_h));
-        let server = b
+        let resp = b
             .asset_for(f.resp_h, f.resp_mac)
             .cloned()
             .unwrap_or_else(|| format!("net:{}", f.resp_h));
+        let (client, server, server_port) = if f.orig_is_server {
+            (resp, orig, f.orig_p)
+        } else {
+            (orig, resp, f.resp_p)
+        };
         let (protocol, identified_by) = match (&f.service, f.service_identified_by) {
             (Some(s), Some(by)) => (s.clone(), by),
             _ => (
@@ -270,12 +275,17 @@ pub fn build(
             f.transport,
             otwatch_model::TransportProto::Tcp | otwatch_model::TransportProto::Udp
         ) {
-            Some(f.resp_p)
+            Some(server_port)
         } else {
             None
         };
         let e = edges
-            .entry((client.clone(), server.clone(), protocol.clone(), f.resp_p))
+            .entry((
+                client.clone(),
+                server.clone(),
+                protocol.clone(),
+                server_port,
+            ))
             .or_insert(Edge {
                 client: client.clone(),
                 server: server.clone(),
@@ -300,10 +310,15 @@ pub fn build(
         if f.service.is_none() {
             continue;
         }
-        let answered = f.resp_pkts > 0;
+        // A server is only credited with a protocol when it sent something.
+        let (client_sent, server_sent) = if f.orig_is_server {
+            (f.resp_pkts > 0, true)
+        } else {
+            (true, f.resp_pkts > 0)
+        };
         let sides = [
-            (client, ProtocolRole::Client, true),
-            (server, ProtocolRole::Server, answered),
+            (client, ProtocolRole::Client, client_sent),
+            (server, ProtocolRole::Server, server_sent),
         ];
         for (key, role, seen) in sides {
             let Some(asset) = b.assets.get_mut(&key) else {
@@ -455,6 +470,7 @@ mod tests {
             acked_unseen_bytes: 0,
             local_orig: None,
             local_resp: None,
+            orig_is_server: false,
             first_capture: "c.pcap".into(),
             first_frame: 1,
         }

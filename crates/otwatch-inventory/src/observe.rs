@@ -72,6 +72,9 @@ pub struct NameSighting {
     pub count: u64,
 }
 
+/// A name is kept once per (MAC, address, name, protocol).
+pub type NameKey = (Option<[u8; 6]>, Option<IpAddr>, String, &'static str);
+
 /// Requests per protocol function on one flow, for the per-edge aggregates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionCount {
@@ -92,7 +95,7 @@ const MAX_NAMES: usize = 100_000;
 #[derive(Debug, Default)]
 pub struct Observations {
     pub macs: FxHashMap<[u8; 6], MacSighting>,
-    pub names: FxHashMap<(Option<[u8; 6]>, Option<IpAddr>, String, &'static str), NameSighting>,
+    pub names: FxHashMap<NameKey, NameSighting>,
     pub names_dropped: u64,
     pub functions: FxHashMap<(IpAddr, IpAddr, &'static str, String), FunctionCount>,
 }

@@ -137,6 +137,9 @@ pub struct FlowRecord {
     pub acked_unseen_bytes: u64,
     pub local_orig: Option<bool>,
     pub local_resp: Option<bool>,
+    /// The originator is the protocol's server (a DHCP server answering first, say); the
+    /// communication map draws the arrow from the client all the same.
+    pub orig_is_server: bool,
     /// Capture and frame of the flow's first packet.
     pub first_capture: String,
     pub first_frame: u64,
@@ -244,7 +247,10 @@ pub mod mac_text {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn format(mac: &[u8; 6]) -> String {
-        mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+        mac.iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":")
     }
 
     pub fn parse(text: &str) -> Option<[u8; 6]> {
@@ -267,7 +273,9 @@ pub mod mac_text {
         let text: Option<String> = Option::deserialize(d)?;
         match text {
             None => Ok(None),
-            Some(t) => parse(&t).map(Some).ok_or_else(|| serde::de::Error::custom(format!("not a MAC address: {t}"))),
+            Some(t) => parse(&t)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("not a MAC address: {t}"))),
         }
     }
 }
@@ -278,9 +286,15 @@ mod tests {
 
     #[test]
     fn mac_text_round_trip() {
-        assert_eq!(mac_text::parse("00:80:f4:01:02:0a"), Some([0, 0x80, 0xf4, 1, 2, 10]));
+        assert_eq!(
+            mac_text::parse("00:80:f4:01:02:0a"),
+            Some([0, 0x80, 0xf4, 1, 2, 10])
+        );
         assert_eq!(mac_text::parse("00:80:f4:01:02"), None);
-        assert_eq!(mac_text::format(&[0, 0x80, 0xf4, 1, 2, 10]), "00:80:f4:01:02:0a");
+        assert_eq!(
+            mac_text::format(&[0, 0x80, 0xf4, 1, 2, 10]),
+            "00:80:f4:01:02:0a"
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@
 mod migrations;
 
 use otwatch_model::{
-    Asset, AssetProtocol, Attribute, Edge, Evidence, FlowRecord, FunctionAggregate, IdentifiedBy, ProtocolEvent,
-    ProtocolRole, TransportProto,
+    Asset, AssetProtocol, Attribute, Edge, Evidence, FlowRecord, FunctionAggregate, IdentifiedBy,
+    ProtocolEvent, ProtocolRole, TransportProto,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use std::net::IpAddr;
@@ -22,12 +22,19 @@ pub use migrations::SCHEMA_VERSION;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{path}: database error: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error(
         "{path}: written by a newer otwatch (schema version {found}; this otwatch knows up to {supported}); \
          upgrade otwatch or choose another --db"
     )]
-    NewerSchema { path: PathBuf, found: i64, supported: i64 },
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     #[error("{path}: not an otwatch database ({detail}); choose another --db")]
     Foreign { path: PathBuf, detail: String },
 }
@@ -83,9 +90,15 @@ fn role_str(r: ProtocolRole) -> &'static str {
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
-        let err = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        let err = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
         let conn = Connection::open(path).map_err(err)?;
-        let mut store = Store { conn, path: path.to_path_buf() };
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
         store.prepare()?;
         Ok(store)
     }
@@ -93,39 +106,58 @@ impl Store {
     /// An in-memory database, for tests and the demo.
     pub fn open_in_memory() -> Result<Self> {
         let path = PathBuf::from(":memory:");
-        let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
         let mut store = Store { conn, path };
         store.prepare()?;
         Ok(store)
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError::Sqlite { path: self.path.clone(), source }
+        move |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     fn prepare(&mut self) -> Result<()> {
         let path = self.path.clone();
         let foreign = |source: rusqlite::Error| match source {
             rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase => {
-                StoreError::Foreign { path: path.clone(), detail: "the file is not an SQLite database".into() }
+                StoreError::Foreign {
+                    path: path.clone(),
+                    detail: "the file is not an SQLite database".into(),
+                }
             }
-            source => StoreError::Sqlite { path: path.clone(), source },
+            source => StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            },
         };
         self.conn
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
             .map_err(&foreign)?;
         migrations::migrate(&mut self.conn, &self.path)
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(self.err())
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(self.err())
     }
 
     /// Writes one run in a single transaction. Assets, edges and aggregates merge with
     /// what earlier runs recorded; flows and events are appended.
     pub fn record_run(&mut self, run: &RunRecord<'_>) -> Result<i64> {
         let path = self.path.clone();
-        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute(
             "INSERT INTO runs (started_at, otwatch_version, summary_json) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2)",
@@ -184,7 +216,11 @@ impl Store {
                 params![a.key, a.vendor, a.internal, a.first_seen, a.last_seen, a.note],
             )
             .map_err(err)?;
-            let id: i64 = tx.query_row("SELECT id FROM assets WHERE key = ?1", [&a.key], |r| r.get(0)).map_err(err)?;
+            let id: i64 = tx
+                .query_row("SELECT id FROM assets WHERE key = ?1", [&a.key], |r| {
+                    r.get(0)
+                })
+                .map_err(err)?;
             for mac in &a.macs {
                 tx.execute("INSERT OR IGNORE INTO asset_addresses (asset_id, kind, value) VALUES (?1, 'mac', ?2)", params![id, mac])
                     .map_err(err)?;
@@ -325,7 +361,9 @@ impl Store {
         for (id, mut a) in rows {
             let mut st = self.conn.prepare_cached("SELECT kind, value FROM asset_addresses WHERE asset_id = ?1 ORDER BY kind, value").map_err(&err)?;
             let addrs = st
-                .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .query_map([id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
                 .map_err(&err)?
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(&err)?;
@@ -379,7 +417,11 @@ impl Store {
                     let port: i64 = r.get(2)?;
                     Ok(AssetProtocol {
                         protocol: r.get(0)?,
-                        role: if r.get::<_, String>(1)? == "server" { ProtocolRole::Server } else { ProtocolRole::Client },
+                        role: if r.get::<_, String>(1)? == "server" {
+                            ProtocolRole::Server
+                        } else {
+                            ProtocolRole::Client
+                        },
                         port: u16::try_from(port).ok(),
                         transport: transport_from(&r.get::<_, String>(3)?),
                         identified_by: by_from(&r.get::<_, String>(4)?),
@@ -458,12 +500,18 @@ impl Store {
     pub fn count(&self, table: &str) -> Result<i64> {
         // Table names come from this crate's callers, never from input.
         let sql = format!("SELECT COUNT(*) FROM {table}");
-        self.conn.query_row(&sql, [], |r| r.get(0)).map_err(self.err())
+        self.conn
+            .query_row(&sql, [], |r| r.get(0))
+            .map_err(self.err())
     }
 
     pub fn last_summary(&self) -> Result<Option<String>> {
         self.conn
-            .query_row("SELECT summary_json FROM runs ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT summary_json FROM runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(self.err())
     }

@@ -89,15 +89,28 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 }
 
 pub(crate) fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<()> {
-    let err = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+    let err = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
     if current > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema { path: path.to_path_buf(), found: current, supported: SCHEMA_VERSION });
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
     }
     if current == 0 {
         // A version-0 file with tables of its own is someone else's database.
         let tables: i64 = conn
-            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
             .map_err(err)?;
         if tables > 0 {
             return Err(StoreError::Foreign {
@@ -110,9 +123,15 @@ pub(crate) fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Res
         return Ok(());
     }
     let tx = conn.transaction().map_err(err)?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().take(target as usize).skip(current as usize) {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
         tx.execute_batch(sql).map_err(err)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(err)?;
     }
     tx.commit().map_err(err)
 }

@@ -32,14 +32,25 @@ fn asset(first: i64, flows: u64) -> Asset {
             last_seen: first + 10,
             flows,
         }],
-        attributes: vec![Attribute { name: "hostname".into(), value: "PLC-1".into(), evidence: ev(7) }],
+        attributes: vec![Attribute {
+            name: "hostname".into(),
+            value: "PLC-1".into(),
+            evidence: ev(7),
+        }],
         note: None,
     }
 }
 
 fn record(store: &mut Store, assets: &[Asset]) {
     store
-        .record_run(&RunRecord { summary_json: "{}", flows: &[], assets, edges: &[], functions: &[], events: &[] })
+        .record_run(&RunRecord {
+            summary_json: "{}",
+            flows: &[],
+            assets,
+            edges: &[],
+            functions: &[],
+            events: &[],
+        })
         .unwrap();
 }
 
@@ -72,24 +83,38 @@ fn old_database_is_upgraded_not_rebuilt() {
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(store.count("assets").unwrap(), 1, "data from the old version is kept");
+    assert_eq!(
+        store.count("assets").unwrap(),
+        1,
+        "data from the old version is kept"
+    );
 }
 
 #[test]
 fn newer_or_foreign_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let newer = dir.path().join("newer.db");
-    Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
     let e = Store::open(&newer).err().unwrap().to_string();
     assert!(e.contains("newer otwatch") && e.contains("newer.db"), "{e}");
 
     let foreign = dir.path().join("foreign.db");
-    Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE x (a)").unwrap();
+    Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE x (a)")
+        .unwrap();
     let e = Store::open(&foreign).err().unwrap().to_string();
     assert!(e.contains("not an otwatch database"), "{e}");
 
     let text = dir.path().join("notes.txt");
-    std::fs::write(&text, "this is not sqlite, just a text file that is long enough to matter").unwrap();
+    std::fs::write(
+        &text,
+        "this is not sqlite, just a text file that is long enough to matter",
+    )
+    .unwrap();
     let e = Store::open(&text).err().unwrap().to_string();
     assert!(e.contains("notes.txt"), "{e}");
 }

@@ -1,0 +1,296 @@
+//! `otwatch assets`, `asset` and `edges`: what the database knows.
+
+use crate::table::Table;
+use crate::FormatArgs;
+use anyhow::{bail, Result};
+use otwatch_model::{iso_time, Asset, ProtocolRole};
+use otwatch_store::Store;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+fn open_existing(db: &Path) -> Result<Store> {
+    if !db.exists() {
+        bail!(
+            "no database at {}; run `otwatch analyze CAPTURE --db {}` first",
+            db.display(),
+            db.display()
+        );
+    }
+    Ok(Store::open(db)?)
+}
+
+/// A readable name for an asset key: its first address, and its host name if known.
+pub fn labels<'a>(assets: impl Iterator<Item = &'a Asset>) -> HashMap<String, String> {
+    assets
+        .map(|a| {
+            let addr = a
+                .ips
+                .first()
+                .map(|ip| ip.to_string())
+                .or_else(|| a.macs.first().cloned())
+                .unwrap_or_else(|| a.key.clone());
+            let label = match a.hostnames.first() {
+                Some(h) => format!("{addr} ({h})"),
+                None => addr,
+            };
+            (a.key.clone(), label)
+        })
+        .collect()
+}
+
+pub fn label_of(labels: &HashMap<String, String>, key: &str) -> String {
+    labels
+        .get(key)
+        .cloned()
+        .unwrap_or_else(|| key.strip_prefix("net:").unwrap_or(key).to_string())
+}
+
+fn short_time(ts: i64) -> String {
+    let iso = iso_time(ts);
+    format!("{} {}", &iso[..10], &iso[11..19])
+}
+
+fn protocol_list(a: &Asset, role: ProtocolRole) -> String {
+    let mut out: Vec<String> = a
+        .protocols
+        .iter()
+        .filter(|p| p.role == role)
+        .map(|p| {
+            let guess = if p.identified_by == otwatch_model::IdentifiedBy::Port {
+                "?"
+            } else {
+                ""
+            };
+            match (role, p.port) {
+                (ProtocolRole::Server, Some(port)) => format!("{}{guess}/{port}", p.protocol),
+                _ => format!("{}{guess}", p.protocol),
+            }
+        })
+        .collect();
+    out.dedup();
+    if out.is_empty() {
+        "-".into()
+    } else {
+        out.join(" ")
+    }
+}
+
+/// The inventory as a table; ids are shown when the assets come from the database.
+pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -> Table {
+    let mut t = Table::new(&[
+        "id",
+        "ip",
+        "mac",
+        "vendor",
+        "hostname",
+        "serves",
+        "uses",
+        "first seen",
+        "last seen",
+    ]);
+    for (id, a) in assets {
+        let ips = if a.ips.is_empty() {
+            "-".to_string()
+        } else {
+            a.ips
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        t.row(vec![
+            id.map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
+            ips,
+            if a.macs.is_empty() {
+                "-".into()
+            } else {
+                a.macs.join(" ")
+            },
+            a.vendor.clone().unwrap_or_else(|| "-".into()),
+            if a.hostnames.is_empty() {
+                "-".into()
+            } else {
+                a.hostnames.join(" ")
+            },
+            protocol_list(a, ProtocolRole::Server),
+            protocol_list(a, ProtocolRole::Client),
+            short_time(a.first_seen),
+            short_time(a.last_seen),
+        ]);
+    }
+    t
+}
+
+#[derive(Serialize)]
+struct AssetWithId<'a> {
+    id: i64,
+    #[serde(flatten)]
+    asset: &'a Asset,
+}
+
+fn print_json<T: Serialize>(items: &[T], lines: bool) -> Result<()> {
+    if lines {
+        for item in items {
+            println!("{}", serde_json::to_string(item)?);
+        }
+    } else {
+        println!("{}", serde_json::to_string_pretty(items)?);
+    }
+    Ok(())
+}
+
+pub fn assets(db: &Path, format: FormatArgs) -> Result<()> {
+    let store = open_existing(db)?;
+    let assets = store.assets()?;
+    if format.json || format.jsonl {
+        let items: Vec<_> = assets
+            .iter()
+            .map(|(id, a)| AssetWithId { id: *id, asset: a })
+            .collect();
+        return print_json(&items, format.jsonl);
+    }
+    let table = asset_table(assets.iter().map(|(id, a)| (Some(*id), a)));
+    if format.csv {
+        print!("{}", table.csv());
+    } else {
+        print!("{}", table.render());
+        eprintln!("{} assets; `otwatch asset ID` shows the evidence; '?' marks a protocol known only by its port", assets.len());
+    }
+    Ok(())
+}
+
+pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
+    let store = open_existing(db)?;
+    let assets = store.assets()?;
+    let found = assets.iter().find(|(id, a)| {
+        wanted.parse::<i64>().ok() == Some(*id)
+            || a.key == wanted
+            || a.ips.iter().any(|ip| ip.to_string() == wanted)
+            || a.macs.iter().any(|m| m.eq_ignore_ascii_case(wanted))
+    });
+    let Some((id, a)) = found else {
+        bail!(
+            "no asset {wanted:?} in {}; `otwatch assets --db {}` lists them",
+            db.display(),
+            db.display()
+        );
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&AssetWithId { id: *id, asset: a })?
+        );
+        return Ok(());
+    }
+    println!("asset {id}: {}", a.key);
+    if let Some(note) = &a.note {
+        println!("note: {note}");
+    }
+    println!(
+        "first seen {}, last seen {}",
+        iso_time(a.first_seen),
+        iso_time(a.last_seen)
+    );
+    match a.internal {
+        Some(true) => println!("internal: yes (an address is inside the site's networks)"),
+        Some(false) => println!("internal: no (no address inside the site's networks)"),
+        None => {}
+    }
+    let mut t = Table::new(&[
+        "attribute",
+        "value",
+        "source",
+        "evidence",
+        "capture",
+        "frame",
+        "time",
+        "confidence",
+    ]);
+    for at in &a.attributes {
+        let e = &at.evidence;
+        t.row(vec![
+            at.name.clone(),
+            at.value.clone(),
+            e.protocol.clone(),
+            e.message.clone(),
+            e.capture.clone(),
+            e.frame.to_string(),
+            iso_time(e.ts),
+            format!("{:.1}", e.confidence),
+        ]);
+    }
+    println!("\n{}", t.render());
+    let mut p = Table::new(&[
+        "protocol",
+        "role",
+        "port",
+        "identified by",
+        "flows",
+        "first seen",
+        "last seen",
+    ]);
+    for proto in &a.protocols {
+        p.row(vec![
+            proto.protocol.clone(),
+            format!("{:?}", proto.role).to_lowercase(),
+            proto
+                .port
+                .map(|x| x.to_string())
+                .unwrap_or_else(|| "-".into()),
+            format!("{:?}", proto.identified_by).to_lowercase(),
+            proto.flows.to_string(),
+            iso_time(proto.first_seen),
+            iso_time(proto.last_seen),
+        ]);
+    }
+    if !p.is_empty() {
+        println!("{}", p.render());
+    }
+    Ok(())
+}
+
+pub fn edges(db: &Path, format: FormatArgs) -> Result<()> {
+    let store = open_existing(db)?;
+    let edges = store.edges()?;
+    if format.json || format.jsonl {
+        return print_json(&edges, format.jsonl);
+    }
+    let assets = store.assets()?;
+    let names = labels(assets.iter().map(|(_, a)| a));
+    let mut t = Table::new(&[
+        "client",
+        "server",
+        "protocol",
+        "port",
+        "identified by",
+        "flows",
+        "packets",
+        "bytes",
+        "first seen",
+        "last seen",
+    ]);
+    for e in &edges {
+        t.row(vec![
+            label_of(&names, &e.client),
+            label_of(&names, &e.server),
+            e.protocol.clone(),
+            e.server_port
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "-".into()),
+            format!("{:?}", e.identified_by).to_lowercase(),
+            e.flows.to_string(),
+            e.packets.to_string(),
+            e.bytes.to_string(),
+            short_time(e.first_seen),
+            short_time(e.last_seen),
+        ]);
+    }
+    if format.csv {
+        print!("{}", t.csv());
+    } else {
+        print!("{}", t.render());
+        eprintln!("{} edges", edges.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! `otwatch`: the command-line front of the passive OT monitor.
+//!
+//! A thin layer over the library crates: it parses flags and the site description, runs
+//! the analysis with a progress bar, writes the database and the opt-in logs, and prints
+//! tables. Exit status: 0 success, 1 failure, 2 bad usage, 3 done but an input was
+//! damaged (the valid part was analysed).
+
+mod analyze;
+mod config;
+mod demo;
+mod listing;
+mod progress;
+mod table;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status for "done, but an input capture was damaged".
+pub const EXIT_DAMAGED: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "otwatch",
+    version,
+    about = "Passive OT security monitor: captures in, asset inventory, communication map and Zeek-style logs out",
+    long_about = "otwatch only listens. It reads capture files (pcap, pcapng, gzip-compressed, or folders of them), \
+                  decodes the traffic into flows and industrial protocols, and keeps an evidence-backed asset \
+                  inventory and communication map in a SQLite database.",
+    after_help = "Examples:\n  otwatch demo\n  otwatch analyze plant.pcapng --zeek-logs logs/\n  otwatch assets --csv > assets.csv\n\n\
+                  Exit status: 0 success, 1 failure, 2 bad usage, 3 done but an input capture was damaged."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct DbArg {
+    /// Database file (created if missing).
+    #[arg(long, value_name = "PATH", default_value = "otwatch.db")]
+    pub db: PathBuf,
+}
+
+#[derive(Args, Clone, Copy, Default)]
+pub struct FormatArgs {
+    /// Print JSON (an array) instead of a table.
+    #[arg(long, conflicts_with_all = ["jsonl", "csv"])]
+    pub json: bool,
+    /// Print JSON lines, one record per line.
+    #[arg(long, conflicts_with = "csv")]
+    pub jsonl: bool,
+    /// Print CSV instead of a table.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse capture files or folders into the database.
+    #[command(
+        after_help = "Examples:\n  otwatch analyze plant.pcapng\n  otwatch analyze captures/ --db site.db --zeek-logs logs/ --jsonl out/ --summary-json summary.json\n  otwatch analyze big.pcap.gz --threads 2 --config site.toml"
+    )]
+    Analyze(analyze::AnalyzeArgs),
+    /// Generate a capture of a small simulated plant, analyse it and show what was found.
+    #[command(
+        after_help = "Examples:\n  otwatch demo\n  otwatch demo --out plant.pcap --db demo.db --zeek-logs demo-logs/"
+    )]
+    Demo(demo::DemoArgs),
+    /// List the asset inventory.
+    #[command(
+        after_help = "Examples:\n  otwatch assets\n  otwatch assets --db site.db --csv > assets.csv\n  otwatch assets --json | jq '.[].vendor'"
+    )]
+    Assets {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Show one asset with the evidence for every attribute.
+    #[command(
+        after_help = "Examples:\n  otwatch asset 3\n  otwatch asset 10.20.1.11\n  otwatch asset mac:00:80:f4:0a:01:0b --json"
+    )]
+    Asset {
+        /// Asset id (from `otwatch assets`), key, IP or MAC address.
+        id: String,
+        #[command(flatten)]
+        db: DbArg,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the communication map: who talks to whom, with which protocol.
+    #[command(after_help = "Examples:\n  otwatch edges\n  otwatch edges --csv > map.csv")]
+    Edges {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Assets { db, format } => listing::assets(&db.db, format).map(|_| 0),
+        Command::Asset { id, db, json } => listing::asset(&db.db, &id, json).map(|_| 0),
+        Command::Edges { db, format } => listing::edges(&db.db, format).map(|_| 0),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
