@@ -346,8 +346,9 @@ impl CaptureReader {
             }
         };
         let (secs, frac, caplen, orig_len) = (read(0), read(4), read(8) as usize, read(12));
-        if caplen > MAX_RECORD || (!nanos && frac >= 1_000_000) || (nanos && frac >= 1_000_000_000)
-        {
+        // Some writers store a fraction of exactly one second (or more); like Wireshark,
+        // carry it into the seconds instead of calling the record damaged.
+        if caplen > MAX_RECORD {
             return Err(self.corrupt("pcap record header"));
         }
         self.fill(16 + caplen)?;

@@ -108,6 +108,9 @@ impl Analysis {
     }
 }
 
+/// A capture starting more than this after the previous one ended does not continue it.
+const SEGMENT_GAP: Micros = 3_600_000_000;
+
 const BATCH_PACKETS: usize = 512;
 const BATCH_BYTES: usize = 512 * 1024;
 
@@ -143,8 +146,16 @@ fn shard_key(link: Option<LinkType>, data: &[u8]) -> u64 {
     h.finish()
 }
 
+/// What the reader sends a worker.
+pub(crate) enum WorkerMsg {
+    Packets(Batch),
+    /// The next capture does not continue this one in time: end every flow now, so that
+    /// unrelated captures never share a flow.
+    EndOfSegment,
+}
+
 struct Shard {
-    work: Sender<Batch>,
+    work: Sender<WorkerMsg>,
     free: Receiver<Batch>,
     current: Batch,
 }
@@ -172,7 +183,12 @@ impl Shard {
         next.packets.clear();
         let full = std::mem::replace(&mut self.current, next);
         // A worker only goes away by panicking; its error surfaces at join.
-        let _ = self.work.send(full);
+        let _ = self.work.send(WorkerMsg::Packets(full));
+    }
+
+    fn end_segment(&mut self) {
+        self.flush();
+        let _ = self.work.send(WorkerMsg::EndOfSegment);
     }
 }
 
@@ -189,13 +205,18 @@ pub fn analyze(inputs: &[Input], opts: &AnalyzeOptions, progress: &dyn Progress)
         let mut shards = Vec::new();
         let mut handles = Vec::new();
         for _ in 0..threads {
-            let (work_tx, work_rx) = bounded::<Batch>(4);
+            let (work_tx, work_rx) = bounded::<WorkerMsg>(4);
             let (free_tx, free_rx) = bounded::<Batch>(8);
             let mut worker = Worker::new(shared.clone(), captures.clone());
             handles.push(scope.spawn(move || {
-                for batch in work_rx {
-                    worker.process_batch(&batch);
-                    let _ = free_tx.try_send(batch);
+                for msg in work_rx {
+                    match msg {
+                        WorkerMsg::Packets(batch) => {
+                            worker.process_batch(&batch);
+                            let _ = free_tx.try_send(batch);
+                        }
+                        WorkerMsg::EndOfSegment => worker.end_segment(),
+                    }
                 }
                 worker.finish()
             }));
@@ -206,6 +227,7 @@ pub fn analyze(inputs: &[Input], opts: &AnalyzeOptions, progress: &dyn Progress)
             });
         }
 
+        let mut previous_last: Option<Micros> = None;
         for (index, input) in inputs.iter().enumerate() {
             let summary = read_capture(
                 index as u32,
@@ -214,6 +236,7 @@ pub fn analyze(inputs: &[Input], opts: &AnalyzeOptions, progress: &dyn Progress)
                 threads,
                 &mut quality,
                 progress,
+                &mut previous_last,
             );
             summaries.push(summary);
         }
@@ -237,6 +260,7 @@ fn read_capture(
     threads: usize,
     quality: &mut CaptureQuality,
     progress: &dyn Progress,
+    previous_last: &mut Option<Micros>,
 ) -> CaptureSummary {
     let name = input.name();
     let mut summary = CaptureSummary {
@@ -247,6 +271,7 @@ fn read_capture(
         first_ts: None,
         last_ts: None,
         linktypes: Vec::new(),
+        warnings: Vec::new(),
         error: None,
         damaged: false,
     };
@@ -290,6 +315,16 @@ fn read_capture(
         summary.bytes += packet.data.len() as u64;
         if !summary.linktypes.contains(&packet.linktype) {
             summary.linktypes.push(packet.linktype);
+            if LinkType::from_linktype(packet.linktype).is_none() {
+                summary.warnings.push(format!(
+                    "{name}: link type {} ({}) is not decoded by otwatch; its packets are counted as dropped \
+                     (unsupported_linktype_{}); convert the capture to Ethernet or Linux cooked (editcap -T) to \
+                     analyse them",
+                    packet.linktype,
+                    otwatch_wire::link::linktype_name(packet.linktype),
+                    packet.linktype
+                ));
+            }
         }
         if let Some(p) = prev {
             let backwards = packet.ts_micros < p;
@@ -312,7 +347,17 @@ fn read_capture(
                 }
             }
         }
-        first.get_or_insert(packet.ts_micros);
+        if first.is_none() {
+            first = Some(packet.ts_micros);
+            // Rotated files of one recording continue each other; anything else starts over.
+            if let Some(last) = *previous_last {
+                if packet.ts_micros < last || packet.ts_micros - last > SEGMENT_GAP {
+                    for shard in shards.iter_mut() {
+                        shard.end_segment();
+                    }
+                }
+            }
+        }
         prev = Some(prev.map_or(packet.ts_micros, |p| p.max(packet.ts_micros)));
         let shard = if threads == 1 {
             0
@@ -342,6 +387,9 @@ fn read_capture(
     }
     progress.advance(counter.load(std::sync::atomic::Ordering::Relaxed));
     progress.finish_file();
+    if prev.is_some() {
+        *previous_last = prev;
+    }
     summary.first_ts = first.map(iso_time);
     summary.last_ts = prev.map(iso_time);
     summary
@@ -424,6 +472,10 @@ fn merge(
         .iter()
         .filter_map(|c| c.error.clone())
         .collect();
+    let warnings = captures_summary
+        .iter()
+        .flat_map(|c| c.warnings.clone())
+        .collect();
     let summary = Summary {
         schema: "otwatch.summary/1",
         otwatch_version: env!("CARGO_PKG_VERSION"),
@@ -452,6 +504,7 @@ fn merge(
         reassembly: counters.reassembly,
         flow_table: counters.flow_table,
         errors,
+        warnings,
     };
     Analysis {
         summary,

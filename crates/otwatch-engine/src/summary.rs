@@ -72,6 +72,8 @@ pub struct CaptureSummary {
     pub first_ts: Option<String>,
     pub last_ts: Option<String>,
     pub linktypes: Vec<u32>,
+    /// Things the user should know that did not stop the analysis (link types not decoded).
+    pub warnings: Vec<String>,
     /// Set when the file was damaged or unreadable; the message names the offset.
     pub error: Option<String>,
     pub damaged: bool,
@@ -129,4 +131,5 @@ pub struct Summary {
     pub reassembly: ReassemblyStats,
     pub flow_table: FlowTableStats,
     pub errors: Vec<String>,
+    pub warnings: Vec<String>,
 }

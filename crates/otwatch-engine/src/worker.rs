@@ -390,6 +390,14 @@ impl Worker {
         record_of(&flow, &self.captures, &self.opts.site)
     }
 
+    /// Ends every flow and forgets short-lived state, at a break between captures.
+    pub fn end_segment(&mut self) {
+        self.flows.finish_all();
+        self.collect_finished();
+        self.frags.expire(Micros::MAX);
+        self.dedup = Deduplicator::new(self.opts.duplicate_window);
+    }
+
     pub fn finish(mut self) -> WorkerOutput {
         self.flows.finish_all();
         self.collect_finished();

@@ -35,6 +35,8 @@ pub struct ReassemblyStats {
     pub gap_bytes: u64,
     /// Bytes the peer acknowledged that the capture never showed (capture loss).
     pub acked_unseen_bytes: u64,
+    /// Segments too far ahead of the stream to belong to it, ignored.
+    pub out_of_window_segments: u64,
     /// Gaps forced by a full buffer rather than by acknowledged loss.
     pub buffer_overflows: u64,
 }
@@ -49,6 +51,7 @@ impl ReassemblyStats {
         self.gap_bytes += o.gap_bytes;
         self.acked_unseen_bytes += o.acked_unseen_bytes;
         self.buffer_overflows += o.buffer_overflows;
+        self.out_of_window_segments += o.out_of_window_segments;
     }
 }
 
@@ -83,6 +86,9 @@ fn seq_lt(a: u32, b: u32) -> bool {
 }
 
 const RECENT_KEPT: usize = 64;
+/// Largest distance ahead of the stream at which a segment is still held (far above any
+/// real TCP window, which scaling caps at 1 GiB but OT links never approach).
+const MAX_AHEAD: u32 = 16 * 1024 * 1024;
 
 impl Reassembler {
     /// Takes one segment. `out` receives the stream in order.
@@ -118,6 +124,10 @@ impl Reassembler {
                 self.deliver(&payload[already..], out);
                 self.drain(out);
             }
+        } else if data_seq.wrapping_sub(next) > MAX_AHEAD {
+            // Far beyond anything a window allows: a stray or forged segment, not a hole
+            // worth skipping the stream for.
+            self.stats.out_of_window_segments += 1;
         } else {
             self.stats.out_of_order_segments += 1;
             if self
@@ -345,6 +355,15 @@ mod tests {
         assert_eq!(got, vec!["Gap(100)"]);
         let got = collect(&mut r, &[(203, b"z")]);
         assert_eq!(got, vec!["z"]);
+    }
+
+    #[test]
+    fn segment_far_ahead_is_ignored_not_a_gap() {
+        let mut r = Reassembler::default();
+        let got = collect(&mut r, &[(0, b"a"), (1_000_000_000, b"zz"), (1, b"b")]);
+        assert_eq!(got.concat(), "ab");
+        assert_eq!(r.stats.out_of_window_segments, 1);
+        assert_eq!(r.stats.gap_bytes, 0);
     }
 
     #[test]

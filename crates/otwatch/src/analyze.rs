@@ -120,8 +120,13 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
 
     let (files, skipped) =
         otwatch_capture::expand_inputs(&args.captures).context("cannot list the captures")?;
-    for s in &skipped {
-        eprintln!("note: skipping {} (not a capture file)", s.display());
+    if let Some(first) = skipped.first() {
+        eprintln!(
+            "note: skipped {} file{} in the folders that are not captures (first: {})",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+            first.display()
+        );
     }
     if files.is_empty() {
         bail!(
@@ -167,8 +172,11 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     if !args.no_db {
         eprintln!("results stored in {}", db.display());
     }
+    for w in &analysis.summary.warnings {
+        eprintln!("warning: {w}");
+    }
     for e in &analysis.summary.errors {
-        eprintln!("warning: {e}");
+        eprintln!("error: {e}");
     }
     Ok(if analysis.failed() {
         1
