@@ -1,0 +1,342 @@
+//! End-to-end tests of the `otwatch` binary on real captures from the shared corpus and on
+//! the simulated plant.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn otwatch(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_otwatch"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run otwatch")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The shared corpus beside the repository; CI always has it.
+fn corpus(rel: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    let path = root.join(rel);
+    assert!(
+        path.exists(),
+        "{} is missing: the tests need ../shared/corpus beside the repository",
+        path.display()
+    );
+    path.canonicalize().unwrap()
+}
+
+#[test]
+fn demo_finds_the_simulated_plant() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = otwatch(&["demo", "--zeek-logs", "logs"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("found 5 of 5 simulated devices"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 of 2 announced host names"), "{stdout}");
+    assert!(stdout.contains("WRITE_SINGLE_REGISTER"), "{stdout}");
+    assert!(dir.path().join("otwatch-demo.pcap").exists());
+    let conn = std::fs::read_to_string(dir.path().join("logs/conn.log")).unwrap();
+    assert_eq!(
+        conn.lines().filter(|l| !l.starts_with('#')).count(),
+        9,
+        "{conn}"
+    );
+
+    let assets = otwatch(&["assets", "--db", "otwatch-demo.db", "--json"], dir.path());
+    assert!(assets.status.success(), "{}", text(&assets.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&assets.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 5);
+    let one = otwatch(
+        &["asset", "10.20.1.21", "--db", "otwatch-demo.db"],
+        dir.path(),
+    );
+    let one_text = text(&one.stdout);
+    assert!(
+        one_text.contains("HMI-01") && one_text.contains("option 12 (host name)"),
+        "{one_text}"
+    );
+}
+
+#[test]
+fn analyze_real_capture_writes_database_logs_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus("icsnpp-modbus/testing/traces/modbus_example.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--db",
+            "site.db",
+            "--zeek-logs",
+            "zeek",
+            "--jsonl",
+            "jsonl",
+            "--summary-json",
+            "summary.json",
+            "--threads",
+            "2",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["schema"], "otwatch.summary/1");
+    assert_eq!(summary["packets"], 100);
+    assert_eq!(summary["flows"], 2);
+    assert!(summary["protocols"]["modbus"]["flows"].as_u64().unwrap() >= 1);
+
+    // The same connection Zeek reports in its baseline for this capture.
+    let conn = std::fs::read_to_string(dir.path().join("zeek/conn.log")).unwrap();
+    assert!(conn.contains("#fields\tts\tuid\tid.orig_h"));
+    let row = conn
+        .lines()
+        .find(|l| l.contains("\t47785\t"))
+        .expect("the loopback modbus connection");
+    let f: Vec<&str> = row.split('\t').collect();
+    assert_eq!(
+        &f[2..8],
+        &["127.0.0.1", "47785", "127.0.0.1", "502", "tcp", "modbus"]
+    );
+    assert_eq!(
+        &f[11..],
+        &["SF", "T", "T", "0", "ShADadFf", "50", "2900", "48", "2897", "-", "6"]
+    );
+
+    for file in ["flows", "assets", "edges", "functions", "events"] {
+        let path = dir.path().join(format!("jsonl/{file}.jsonl"));
+        let body = std::fs::read_to_string(&path).unwrap();
+        for line in body.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(
+                v["schema"].as_str().unwrap().starts_with("otwatch."),
+                "{line}"
+            );
+        }
+    }
+
+    let edges = otwatch(&["edges", "--db", "site.db", "--csv"], dir.path());
+    assert!(edges.status.success());
+    assert!(text(&edges.stdout).starts_with("client,server,protocol,port"));
+    let assets = otwatch(&["assets", "--db", "site.db", "--csv"], dir.path());
+    let csv = text(&assets.stdout);
+    assert!(
+        csv.contains("127.0.0.1") && csv.contains("modbus/502"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn site_networks_from_config_decide_what_is_local() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("site.toml"),
+        "[site]\nname = \"test\"\ninternal_networks = [\"3.15.0.0/16\"]\n",
+    )
+    .unwrap();
+    let capture = corpus("icsnpp-modbus/testing/traces/modbus_example.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--config",
+            "site.toml",
+            "--no-db",
+            "--zeek-logs",
+            "z",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let conn = std::fs::read_to_string(dir.path().join("z/conn.log")).unwrap();
+    let row = conn.lines().find(|l| l.contains("3.15.227.20")).unwrap();
+    let f: Vec<&str> = row.split('\t').collect();
+    assert_eq!(
+        (f[12], f[13]),
+        ("F", "T"),
+        "192.168.1.6 is not in the site, 3.15.227.20 is: {row}"
+    );
+}
+
+#[test]
+fn bad_config_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.toml"), "[limits]\nmax_flow = 10\n").unwrap();
+    let capture = corpus("icsnpp-modbus/testing/traces/modbus_example.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--config",
+            "bad.toml",
+            "--no-db",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("bad.toml") && err.contains("line 2") && err.contains("max_flow"),
+        "{err}"
+    );
+}
+
+#[test]
+fn truncated_capture_keeps_the_valid_part_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read(corpus("icsnpp-modbus/testing/traces/modbus_example.pcap")).unwrap();
+    std::fs::write(dir.path().join("cut.pcap"), &full[..full.len() - 30]).unwrap();
+    let out = otwatch(
+        &["analyze", "cut.pcap", "--summary-json", "s.json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cut.pcap") && err.contains("byte offset"),
+        "{err}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(summary["packets"], 99, "every packet before the damage");
+    let assets = otwatch(&["assets", "--json"], dir.path());
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&assets.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2
+    );
+}
+
+#[test]
+fn not_a_capture_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.pcap"), "meeting notes, not packets").unwrap();
+    let out = otwatch(&["analyze", "notes.pcap", "--no-db"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("notes.pcap") && err.contains("not a capture file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn gzip_folders_and_misnamed_files_are_read_by_magic() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("captures");
+    std::fs::create_dir_all(folder.join("nested")).unwrap();
+    let raw = std::fs::read(corpus("icsnpp-modbus/testing/traces/modbus_example.pcap")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&raw).unwrap();
+    std::fs::write(folder.join("nested/modbus.pcapng"), gz.finish().unwrap()).unwrap();
+    std::fs::write(folder.join("README.txt"), "not a capture").unwrap();
+    std::fs::copy(
+        corpus("icsnpp-enip/tests/traces/enip_cip_example.pcap"),
+        folder.join("enip.cap"),
+    )
+    .unwrap();
+    let out = otwatch(
+        &["analyze", "captures", "--no-db", "--summary-json", "s.json"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(summary["captures"].as_array().unwrap().len(), 2);
+    assert!(summary["captures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["compressed"] == true));
+    assert!(text(&out.stderr).contains("skipped 1 file"));
+}
+
+#[test]
+fn database_from_a_newer_otwatch_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = otwatch(&["demo", "--db", "a.db"], dir.path());
+    assert!(demo.status.success());
+    rusqlite::Connection::open(dir.path().join("a.db"))
+        .unwrap()
+        .pragma_update(None, "user_version", 999)
+        .unwrap();
+    let out = otwatch(&["assets", "--db", "a.db"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("a.db") && err.contains("newer otwatch"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in ["analyze", "demo", "assets", "asset", "edges"] {
+        let out = otwatch(&[cmd, "--help"], dir.path());
+        assert!(out.status.success());
+        assert!(
+            text(&out.stdout).contains("Examples:"),
+            "{cmd} --help has no example"
+        );
+    }
+    let out = otwatch(&["analyze"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "missing arguments are bad usage"
+    );
+}
+
+#[test]
+fn thread_count_does_not_change_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let captures = [
+        corpus("icsnpp-bacnet/testing/traces/bacnet_services.pcap"),
+        corpus("icsnpp-enip/tests/traces/enip_cip_example.pcap"),
+        corpus("icsnpp-profinet-io-cm/testing/traces/profinet_io_cm_mixed_2.pcapng"),
+        corpus("icsnpp-dnp3/testing/traces/dnp3_example.pcap"),
+    ];
+    let mut outputs = Vec::new();
+    for n in ["1", "2", "4"] {
+        let mut args = vec!["analyze".to_string()];
+        args.extend(captures.iter().map(|c| c.display().to_string()));
+        args.extend(
+            [
+                "--no-db",
+                "--jsonl",
+                &format!("out{n}"),
+                "--zeek-logs",
+                &format!("out{n}"),
+                "--threads",
+                n,
+            ]
+            .map(String::from),
+        );
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = otwatch(&refs, dir.path());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let read =
+            |f: &str| std::fs::read_to_string(dir.path().join(format!("out{n}/{f}"))).unwrap();
+        outputs.push((
+            read("conn.log"),
+            read("assets.jsonl"),
+            read("edges.jsonl"),
+            read("events.jsonl"),
+        ));
+    }
+    assert!(outputs[0].0.lines().count() > 50, "{}", outputs[0].0);
+    assert_eq!(outputs[0], outputs[1], "1 and 2 threads differ");
+    assert_eq!(outputs[0], outputs[2], "1 and 4 threads differ");
+}
