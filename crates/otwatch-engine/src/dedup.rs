@@ -5,17 +5,18 @@
 //! one seen less than `window` earlier is dropped and counted. Real retransmissions differ
 //! (sequence numbers, IP id) or come hundreds of milliseconds later, so they are kept.
 
+use ahash::{AHashMap, RandomState};
 use otwatch_model::Micros;
-use rustc_hash::{FxHashMap, FxHasher};
 use std::collections::VecDeque;
-use std::hash::Hasher;
 
 /// Entries kept at most; beyond it the oldest are forgotten early (never a memory leak).
 const MAX_TRACKED: usize = 65_536;
 
 pub struct Deduplicator {
     window: Micros,
-    recent: FxHashMap<u64, Micros>,
+    /// Keyed per run, so that crafted frames cannot collide with another frame's hash.
+    hasher: RandomState,
+    recent: AHashMap<u64, Micros>,
     order: VecDeque<(Micros, u64)>,
 }
 
@@ -23,7 +24,8 @@ impl Deduplicator {
     pub fn new(window: Micros) -> Self {
         Self {
             window,
-            recent: FxHashMap::default(),
+            hasher: RandomState::new(),
+            recent: AHashMap::new(),
             order: VecDeque::new(),
         }
     }
@@ -43,10 +45,7 @@ impl Deduplicator {
                 break;
             }
         }
-        let mut hasher = FxHasher::default();
-        hasher.write(frame);
-        hasher.write_usize(frame.len());
-        let h = hasher.finish();
+        let h = self.hasher.hash_one(frame);
         if let Some(&seen) = self.recent.get(&h) {
             if ts - seen <= self.window && ts >= seen {
                 return true;

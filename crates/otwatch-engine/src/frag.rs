@@ -1,7 +1,7 @@
 //! IPv4 and IPv6 fragment reassembly with bounded memory.
 
+use ahash::AHashMap;
 use otwatch_model::Micros;
-use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,7 +29,7 @@ pub enum FragOutcome {
 }
 
 pub struct FragmentTable {
-    open: FxHashMap<FragKey, Datagram>,
+    open: AHashMap<FragKey, Datagram>,
     pub timed_out: u64,
 }
 
@@ -40,7 +40,7 @@ const TIMEOUT: Micros = 30_000_000;
 impl FragmentTable {
     pub fn new() -> Self {
         Self {
-            open: FxHashMap::default(),
+            open: AHashMap::new(),
             timed_out: 0,
         }
     }

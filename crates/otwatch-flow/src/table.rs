@@ -3,10 +3,10 @@
 use crate::ports::is_likely_server_port;
 use crate::reassembly::Reassembler;
 use crate::tcp_state::TcpTracker;
+use ahash::AHashMap;
 use otwatch_model::{Micros, TransportProto};
 use otwatch_wire::headers::tcp_flags::{ACK, SYN};
 use otwatch_wire::VlanTags;
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -244,7 +244,8 @@ impl<A> Flow<A> {
 /// on the same ports, or at [`FlowTable::finish_all`]) are moved to `finished` for the
 /// caller to take.
 pub struct FlowTable<A> {
-    map: FxHashMap<FlowKey, Flow<A>>,
+    /// Randomly keyed: flow keys are chosen by whoever sends packets.
+    map: AHashMap<FlowKey, Flow<A>>,
     limits: FlowLimits,
     last_sweep: Micros,
     pub finished: Vec<Flow<A>>,
@@ -256,7 +257,7 @@ const SWEEP_INTERVAL: Micros = 10_000_000;
 impl<A> FlowTable<A> {
     pub fn new(limits: FlowLimits) -> Self {
         Self {
-            map: FxHashMap::default(),
+            map: AHashMap::new(),
             limits,
             last_sweep: Micros::MIN,
             finished: Vec::new(),

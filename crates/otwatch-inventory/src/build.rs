@@ -229,7 +229,10 @@ pub fn build(
 
     // 3. Names, attached by MAC first, then by address.
     let mut names: Vec<_> = obs.names.values().collect();
-    names.sort_by(|a, b| (a.first, &a.name, a.protocol).cmp(&(b.first, &b.name, b.protocol)));
+    names.sort_by(|a, b| {
+        (a.first, &a.name, a.protocol, a.mac, a.ip)
+            .cmp(&(b.first, &b.name, b.protocol, b.mac, b.ip))
+    });
     for n in names {
         let key = n
             .mac

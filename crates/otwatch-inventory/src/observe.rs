@@ -1,7 +1,7 @@
 //! Facts gathered per packet, kept small and mergeable.
 
+use ahash::AHashMap;
 use otwatch_model::Micros;
-use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 /// Where a fact was seen: capture index, 1-based frame number, timestamp.
@@ -94,10 +94,10 @@ const MAX_NAMES: usize = 100_000;
 
 #[derive(Debug, Default)]
 pub struct Observations {
-    pub macs: FxHashMap<[u8; 6], MacSighting>,
-    pub names: FxHashMap<NameKey, NameSighting>,
+    pub macs: AHashMap<[u8; 6], MacSighting>,
+    pub names: AHashMap<NameKey, NameSighting>,
     pub names_dropped: u64,
-    pub functions: FxHashMap<(IpAddr, IpAddr, &'static str, String), FunctionCount>,
+    pub functions: AHashMap<(IpAddr, IpAddr, &'static str, String), FunctionCount>,
 }
 
 fn is_unicast_mac(mac: &[u8; 6]) -> bool {
