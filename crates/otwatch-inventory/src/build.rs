@@ -120,10 +120,14 @@ pub fn build(
             .collect();
         let is_router = seen.ips.len() > opts.router_ip_threshold;
         let note = is_router.then(|| {
+            let count = if seen.ips_dropped > 0 {
+                format!("more than {}", seen.ips.len())
+            } else {
+                seen.ips.len().to_string()
+            };
             format!(
-                "sends IP traffic from {} addresses{}: a router or gateway; those addresses are assets of their own",
-                seen.ips.len() as u64 + seen.ips_dropped,
-                if seen.ips_dropped > 0 { " (list capped)" } else { "" }
+                "sends IP traffic from {count} addresses: a router or gateway; \
+                 those addresses are assets of their own"
             )
         });
         b.new_asset(key.clone(), seen.first.ts, seen.last_ts, note);

@@ -55,8 +55,40 @@ pub struct MacSighting {
     pub last_ts: Micros,
     pub frames: u64,
     pub ips: Vec<(IpAddr, IpSighting)>,
-    /// Addresses not recorded because the per-MAC list was full.
+    /// Packets from addresses not recorded because the per-MAC list was full.
     pub ips_dropped: u64,
+    /// Position of each address in `ips`, built once a MAC has many (a router): keeps the
+    /// per-packet lookup constant-time.
+    index: Option<AHashMap<IpAddr, usize>>,
+}
+
+/// Addresses a MAC is looked up among by a plain scan before an index is built.
+const SCAN_LIMIT: usize = 8;
+
+impl MacSighting {
+    fn position(&mut self, ip: IpAddr) -> Option<usize> {
+        if let Some(index) = &self.index {
+            return index.get(&ip).copied();
+        }
+        let found = self.ips.iter().position(|(a, _)| *a == ip);
+        if found.is_none() && self.ips.len() >= SCAN_LIMIT {
+            self.index = Some(
+                self.ips
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (a, _))| (*a, i))
+                    .collect(),
+            );
+        }
+        found
+    }
+
+    fn push(&mut self, ip: IpAddr, seen: IpSighting) {
+        if let Some(index) = &mut self.index {
+            index.insert(ip, self.ips.len());
+        }
+        self.ips.push((ip, seen));
+    }
 }
 
 /// A name a host announced or that names it (DHCP, DNS, NetBIOS, LLDP, CDP).
@@ -116,6 +148,7 @@ impl Observations {
             frames: 0,
             ips: Vec::new(),
             ips_dropped: 0,
+            index: None,
         });
         entry.frames += 1;
         if ev < entry.first {
@@ -125,7 +158,8 @@ impl Observations {
         let Some(ip) = ip.filter(is_host_address) else {
             return;
         };
-        if let Some((_, seen)) = entry.ips.iter_mut().find(|(a, _)| *a == ip) {
+        if let Some(i) = entry.position(ip) {
+            let seen = &mut entry.ips[i].1;
             seen.last_ts = seen.last_ts.max(ev.ts);
             if ev < seen.first {
                 seen.first = ev;
@@ -135,7 +169,7 @@ impl Observations {
                 seen.via_evidence = ev;
             }
         } else if entry.ips.len() < MAX_IPS_PER_MAC {
-            entry.ips.push((
+            entry.push(
                 ip,
                 IpSighting {
                     first: ev,
@@ -143,7 +177,7 @@ impl Observations {
                     via,
                     via_evidence: ev,
                 },
-            ));
+            );
         } else {
             entry.ips_dropped += 1;
         }
@@ -229,18 +263,25 @@ impl Observations {
                     mine.last_ts = mine.last_ts.max(theirs.last_ts);
                     mine.ips_dropped += theirs.ips_dropped;
                     for (ip, s) in theirs.ips {
-                        if let Some((_, m)) = mine.ips.iter_mut().find(|(a, _)| *a == ip) {
+                        if let Some(i) = mine.position(ip) {
+                            let m = &mut mine.ips[i].1;
                             m.first = m.first.min(s.first);
                             m.last_ts = m.last_ts.max(s.last_ts);
                             if (s.via, s.via_evidence) < (m.via, m.via_evidence) {
                                 m.via = s.via;
                                 m.via_evidence = s.via_evidence;
                             }
-                        } else if mine.ips.len() < MAX_IPS_PER_MAC {
-                            mine.ips.push((ip, s));
                         } else {
-                            mine.ips_dropped += 1;
+                            mine.push(ip, s);
                         }
+                    }
+                    // Keep the earliest addresses, as a single worker reading in time order
+                    // would have: the result must not depend on how packets were sharded.
+                    if mine.ips.len() > MAX_IPS_PER_MAC {
+                        mine.ips.sort_by_key(|(ip, s)| (s.first, *ip));
+                        mine.ips_dropped += (mine.ips.len() - MAX_IPS_PER_MAC) as u64;
+                        mine.ips.truncate(MAX_IPS_PER_MAC);
+                        mine.index = None;
                     }
                 }
             }
@@ -324,6 +365,30 @@ mod tests {
             let n = o.names.values().next().unwrap();
             assert_eq!((n.message.as_str(), n.count), ("early", 2));
         }
+    }
+
+    #[test]
+    fn capped_address_list_does_not_depend_on_sharding() {
+        let router = [0, 0, 0x0c, 1, 1, 1];
+        let ip = |i: u32| IpAddr::from((0x0a00_0000 + i).to_be_bytes());
+        let mut single = Observations::default();
+        let (mut even, mut odd) = (Observations::default(), Observations::default());
+        for i in 0..600u32 {
+            let e = ev(i64::from(i), u64::from(i) + 1);
+            single.sighting(router, Some(ip(i)), Via::IpSource, e);
+            let shard = if i % 2 == 0 { &mut even } else { &mut odd };
+            shard.sighting(router, Some(ip(i)), Via::IpSource, e);
+        }
+        let mut merged = Observations::default();
+        merged.merge(odd);
+        merged.merge(even);
+        let kept = |o: &Observations| {
+            let mut v: Vec<IpAddr> = o.macs[&router].ips.iter().map(|(a, _)| *a).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(kept(&single).len(), MAX_IPS_PER_MAC);
+        assert_eq!(kept(&single), kept(&merged));
     }
 
     #[test]
