@@ -6,7 +6,9 @@ use crate::frag::{FragOutcome, FragmentTable};
 use crate::summary::Counters;
 use crate::AnalyzeOptions;
 use otwatch_dissect::identify::{self, Confidence};
-use otwatch_flow::{icmp_ports, Direction, Flow, FlowTable, PacketInfo, SessionTimer, StreamChunk};
+use otwatch_flow::{
+    icmp_ports, Direction, Flow, FlowLimits, FlowTable, PacketInfo, SessionTimer, StreamChunk,
+};
 
 /// Ports where Zeek's DNS analyzer, and with it its session timer, runs on UDP.
 const DNS_PORTS: [u16; 4] = [53, 137, 5353, 5355];
@@ -55,12 +57,20 @@ pub struct Worker {
     opts: Arc<AnalyzeOptions>,
     captures: Arc<Vec<String>>,
     last_ts: Micros,
+    fingerprint_key: u64,
 }
+
+/// Enough to cover Ethernet, VLAN, IP and TCP headers with options: two frames that agree
+/// here and in length are the same frame for any purpose of the analysis.
+const FINGERPRINT_BYTES: usize = 128;
 
 impl Worker {
     pub fn new(opts: Arc<AnalyzeOptions>, captures: Arc<Vec<String>>) -> Self {
         Self {
-            flows: FlowTable::new(opts.flow_limits),
+            flows: FlowTable::new(FlowLimits {
+                duplicate_window: opts.duplicate_window,
+                ..opts.flow_limits
+            }),
             frags: FragmentTable::new(),
             dedup: Deduplicator::new(opts.duplicate_window),
             obs: Observations::default(),
@@ -71,7 +81,19 @@ impl Worker {
             opts,
             captures,
             last_ts: 0,
+            fingerprint_key: ahash::RandomState::new().hash_one(0u64),
         }
+    }
+
+    /// A digest of the frame's first bytes (all headers), keyed per worker, for recognising
+    /// a frame the mirror port delivered twice.
+    fn fingerprint(&self, data: &[u8]) -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write_u64(self.fingerprint_key);
+        h.write(&data[..data.len().min(FINGERPRINT_BYTES)]);
+        h.write_usize(data.len());
+        h.finish() | 1
     }
 
     pub fn process_batch(&mut self, batch: &Batch) {
@@ -86,10 +108,6 @@ impl Worker {
         self.counters.bytes += data.len() as u64;
         if meta.ts > self.last_ts {
             self.last_ts = meta.ts;
-        }
-        if self.dedup.is_duplicate(meta.ts, data) {
-            self.counters.drop("duplicate_frame");
-            return;
         }
         let Some(link) = LinkType::from_linktype(meta.linktype) else {
             self.counters
@@ -111,10 +129,14 @@ impl Worker {
         match frame.network {
             Network::Ip(ip) => {
                 self.counters.ip_packets += 1;
-                if let Some(mac) = frame.src_mac {
-                    self.obs.sighting(mac, Some(ip.src), Via::IpSource, ev);
-                }
                 if let Some(fragment) = ip.fragment {
+                    if self.dedup.is_duplicate(meta.ts, data) {
+                        self.counters.drop("duplicate_frame");
+                        return;
+                    }
+                    if let Some(mac) = frame.src_mac {
+                        self.obs.sighting(mac, Some(ip.src), Via::IpSource, ev);
+                    }
                     match self.frags.add(
                         meta.ts,
                         ip.src,
@@ -142,6 +164,7 @@ impl Worker {
                                         transport,
                                         ip_len,
                                         ev,
+                                        0,
                                     );
                                 }
                                 Err(e) => {
@@ -161,8 +184,14 @@ impl Worker {
                         transport,
                         ip.ip_len,
                         ev,
+                        self.fingerprint(data),
                     );
                 }
+            }
+            Network::Arp(_) | Network::Other { .. } | Network::Llc(_)
+                if self.dedup.is_duplicate(meta.ts, data) =>
+            {
+                self.counters.drop("duplicate_frame");
             }
             Network::Arp(arp) => {
                 self.counters.arp_packets += 1;
@@ -224,41 +253,32 @@ impl Worker {
         transport: Transport<'_>,
         ip_len: u32,
         ev: EvidenceRef,
+        fingerprint: u64,
     ) {
         let (kind, src_port, dst_port, flags, payload): (TransportProto, u16, u16, u8, &[u8]) =
             match &transport {
-                Transport::Tcp(t) => {
-                    self.counters.tcp_packets += 1;
-                    (
-                        TransportProto::Tcp,
-                        t.src_port,
-                        t.dst_port,
-                        t.flags,
-                        t.payload,
-                    )
-                }
+                Transport::Tcp(t) => (
+                    TransportProto::Tcp,
+                    t.src_port,
+                    t.dst_port,
+                    t.flags,
+                    t.payload,
+                ),
                 Transport::Udp {
                     src_port,
                     dst_port,
                     payload,
-                } => {
-                    self.counters.udp_packets += 1;
-                    (TransportProto::Udp, *src_port, *dst_port, 0, payload)
-                }
+                } => (TransportProto::Udp, *src_port, *dst_port, 0, payload),
                 Transport::Icmp {
                     v6,
                     icmp_type,
                     code,
                     payload,
                 } => {
-                    self.counters.icmp_packets += 1;
                     let (s, d) = icmp_ports(*v6, *icmp_type, *code);
                     (TransportProto::Icmp, s, d, 0, payload)
                 }
-                Transport::Other | Transport::Fragment => {
-                    self.counters.other_ip_packets += 1;
-                    (TransportProto::Other, 0, 0, 0, &[][..])
-                }
+                Transport::Other | Transport::Fragment => (TransportProto::Other, 0, 0, 0, &[][..]),
             };
         let info = PacketInfo {
             ts: meta.ts,
@@ -276,8 +296,25 @@ impl Worker {
             dst_mac,
             capture: meta.capture,
             frame: meta.frame,
+            fingerprint,
         };
-        let (flow, dir) = self.flows.packet(&info, AppState::default);
+        let Some((flow, dir)) = self.flows.packet(&info, AppState::default) else {
+            self.counters.drop("duplicate_frame");
+            return;
+        };
+        match kind {
+            TransportProto::Tcp => self.counters.tcp_packets += 1,
+            TransportProto::Udp => self.counters.udp_packets += 1,
+            TransportProto::Icmp => self.counters.icmp_packets += 1,
+            TransportProto::Other => self.counters.other_ip_packets += 1,
+        }
+        // Which MAC used which address is recorded once per flow and direction, not per
+        // packet; the flow's end extends the time it was last seen.
+        if flow.pkts[dir.index()] == 1 {
+            if let Some(mac) = src_mac {
+                self.obs.sighting(mac, Some(ip.src), Via::IpSource, ev);
+            }
+        }
         if kind == TransportProto::Udp
             && flow.session_timer.is_none()
             && [src_port, dst_port].iter().any(|p| DNS_PORTS.contains(p))
@@ -387,6 +424,11 @@ impl Worker {
             }
         }
         flow.app.finish(tcp, flow.orig.1, flow.resp.1);
+        for (i, ip) in [flow.orig.0, flow.resp.0].into_iter().enumerate() {
+            if let (Some(mac), true) = (flow.macs[i], flow.pkts[i] > 0) {
+                self.obs.extend(mac, ip, flow.last_ts, flow.pkts[i]);
+            }
+        }
         record_of(&flow, &self.captures, &self.opts.site)
     }
 

@@ -8,19 +8,30 @@ use otwatch_model::{Micros, TransportProto};
 use otwatch_wire::headers::tcp_flags::{ACK, SYN};
 use otwatch_wire::VlanTags;
 use serde::Serialize;
+use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 
-/// Key of a flow, the same for both directions: the endpoints are stored in order.
+/// Key of a flow, the same for both directions: the endpoints are stored in order, as
+/// plain integers so that hashing a key costs a handful of instructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     pub vlan: u32,
     pub proto: u8,
-    pub lo: (IpAddr, u16),
-    pub hi: (IpAddr, u16),
+    pub lo: (u128, u16),
+    pub hi: (u128, u16),
+}
+
+fn ip_bits(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
+        IpAddr::V6(v6) => u128::from(v6),
+    }
 }
 
 impl FlowKey {
     pub fn new(vlan: u32, proto: u8, a: (IpAddr, u16), b: (IpAddr, u16)) -> Self {
+        let a = (ip_bits(a.0), a.1);
+        let b = (ip_bits(b.0), b.1);
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
         Self {
             vlan,
@@ -68,6 +79,8 @@ pub struct PacketInfo {
     pub dst_mac: Option<[u8; 6]>,
     pub capture: u32,
     pub frame: u64,
+    /// A cheap digest of the frame's headers, to recognise a frame delivered twice.
+    pub fingerprint: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +91,9 @@ pub struct FlowLimits {
     pub other_idle_timeout: Micros,
     /// How long a closed or reset TCP connection is kept before new packets start another.
     pub tcp_close_delay: Micros,
+    /// A frame equal to one of the flow's last few within this time is a duplicate from
+    /// the mirror port, not traffic; 0 keeps every frame.
+    pub duplicate_window: Micros,
 }
 
 impl Default for FlowLimits {
@@ -89,6 +105,7 @@ impl Default for FlowLimits {
             udp_idle_timeout: 60_000_000,
             other_idle_timeout: 60_000_000,
             tcp_close_delay: 5_000_000,
+            duplicate_window: 1_000,
         }
     }
 }
@@ -136,8 +153,13 @@ pub struct Flow<A> {
     /// A periodic idle check some analyzers run (Zeek's DNS analyzer on UDP): when it
     /// fires and the flow has been quiet for `idle`, the flow ends.
     pub session_timer: Option<SessionTimer>,
+    /// The last few frames' fingerprints and times, for duplicate detection.
+    recent: [(Micros, u64); RECENT_FRAMES],
+    recent_next: u8,
     pub app: A,
 }
+
+const RECENT_FRAMES: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionTimer {
@@ -203,6 +225,8 @@ impl<A> Flow<A> {
             first_capture: p.capture,
             first_frame: p.frame,
             session_timer: None,
+            recent: [(Micros::MIN, 0); RECENT_FRAMES],
+            recent_next: 0,
             app,
         }
     }
@@ -229,6 +253,37 @@ impl<A> Flow<A> {
             }
             None => "OTH",
         }
+    }
+
+    /// Remembers the frame; true when an equal one came within `window` before it.
+    fn seen_recently(&mut self, ts: Micros, fingerprint: u64, window: Micros) -> bool {
+        if window <= 0 || fingerprint == 0 {
+            return false;
+        }
+        if self
+            .recent
+            .iter()
+            .any(|&(t, f)| f == fingerprint && ts >= t && ts - t <= window)
+        {
+            return true;
+        }
+        self.recent[usize::from(self.recent_next)] = (ts, fingerprint);
+        self.recent_next = (self.recent_next + 1) % RECENT_FRAMES as u8;
+        false
+    }
+
+    fn ends_before(&mut self, p: &PacketInfo, limits: &FlowLimits) -> Option<bool> {
+        let idle = p.ts - self.last_ts > self.idle_timeout(limits);
+        let pure_syn = p.tcp_flags & SYN != 0 && p.tcp_flags & ACK == 0;
+        let finished = self.tcp.as_ref().is_some_and(|t| t.is_finished());
+        // A finished connection lingers only briefly (Zeek's tcp_close_delay).
+        let reused = finished && (pure_syn || p.ts - self.last_ts > limits.tcp_close_delay);
+        let last_ts = self.last_ts;
+        let timer_ended = self
+            .session_timer
+            .as_mut()
+            .is_some_and(|t| t.expired(last_ts, p.ts));
+        (idle || reused || timer_ended).then_some(reused)
     }
 
     fn idle_timeout(&self, limits: &FlowLimits) -> Micros {
@@ -279,7 +334,7 @@ impl<A> FlowTable<A> {
         &mut self,
         p: &PacketInfo,
         new_app: impl FnOnce() -> A,
-    ) -> (&mut Flow<A>, Direction) {
+    ) -> Option<(&mut Flow<A>, Direction)> {
         if self.last_sweep == Micros::MIN {
             self.last_sweep = p.ts;
         } else if p.ts - self.last_sweep >= SWEEP_INTERVAL {
@@ -292,42 +347,41 @@ impl<A> FlowTable<A> {
             (p.src, p.src_port),
             (p.dst, p.dst_port),
         );
-        if let Some(existing) = self.map.get_mut(&key) {
-            let idle = p.ts - existing.last_ts > existing.idle_timeout(&self.limits);
-            let pure_syn = p.tcp_flags & SYN != 0 && p.tcp_flags & ACK == 0;
-            let finished = existing.tcp.as_ref().is_some_and(|t| t.is_finished());
-            // A finished connection lingers only briefly (Zeek's tcp_close_delay).
-            let reused =
-                finished && (pure_syn || p.ts - existing.last_ts > self.limits.tcp_close_delay);
-            let last_ts = existing.last_ts;
-            let timer_ended = existing
-                .session_timer
-                .as_mut()
-                .is_some_and(|t| t.expired(last_ts, p.ts));
-            if idle || reused || timer_ended {
-                if reused {
-                    self.stats.tcp_reuse += 1;
-                } else {
-                    self.stats.expired_idle += 1;
-                }
-                let old = self.map.remove(&key).expect("flow present");
-                self.finished.push(old);
-            }
-        }
-        if !self.map.contains_key(&key) && self.map.len() >= self.limits.max_flows {
+        if self.map.len() >= self.limits.max_flows && !self.map.contains_key(&key) {
             self.evict_oldest();
         }
-        if !self.map.contains_key(&key) {
-            self.stats.created += 1;
-            let len = self.map.len() as u64 + 1;
-            if len > self.stats.peak_flows {
-                self.stats.peak_flows = len;
+        let before = self.map.len() as u64;
+        let flow = match self.map.entry(key) {
+            Entry::Occupied(entry) => {
+                let flow = entry.into_mut();
+                match flow.ends_before(p, &self.limits) {
+                    None => {
+                        if flow.seen_recently(p.ts, p.fingerprint, self.limits.duplicate_window) {
+                            return None;
+                        }
+                    }
+                    Some(reused) => {
+                        if reused {
+                            self.stats.tcp_reuse += 1;
+                        } else {
+                            self.stats.expired_idle += 1;
+                        }
+                        self.stats.created += 1;
+                        let old = std::mem::replace(flow, Flow::new(p, key, new_app()));
+                        self.finished.push(old);
+                        flow.seen_recently(p.ts, p.fingerprint, self.limits.duplicate_window);
+                    }
+                }
+                flow
             }
-        }
-        let flow = self
-            .map
-            .entry(key)
-            .or_insert_with(|| Flow::new(p, key, new_app()));
+            Entry::Vacant(entry) => {
+                self.stats.created += 1;
+                self.stats.peak_flows = self.stats.peak_flows.max(before + 1);
+                let flow = entry.insert(Flow::new(p, key, new_app()));
+                flow.seen_recently(p.ts, p.fingerprint, self.limits.duplicate_window);
+                flow
+            }
+        };
         let dir = flow.direction_of(p.src, p.src_port);
         let i = dir.index();
         flow.pkts[i] += 1;
@@ -342,7 +396,7 @@ impl<A> FlowTable<A> {
         if p.ts > flow.last_ts {
             flow.last_ts = p.ts;
         }
-        (flow, dir)
+        Some((flow, dir))
     }
 
     /// Ends flows idle for longer than their timeout.
@@ -454,6 +508,7 @@ mod tests {
             dst_mac: None,
             capture: 0,
             frame: 1,
+            fingerprint: 0,
         }
     }
 
@@ -461,10 +516,12 @@ mod tests {
     fn both_directions_share_a_flow() {
         let mut t: FlowTable<()> = FlowTable::new(FlowLimits::default());
         t.packet(&pkt(0, "10.0.0.1", 40000, "10.0.0.2", 502, SYN, 0), || ());
-        let (f, d) = t.packet(
-            &pkt(1, "10.0.0.2", 502, "10.0.0.1", 40000, SYN | ACK, 0),
-            || (),
-        );
+        let (f, d) = t
+            .packet(
+                &pkt(1, "10.0.0.2", 502, "10.0.0.1", 40000, SYN | ACK, 0),
+                || (),
+            )
+            .unwrap();
         assert_eq!(d, Direction::FromResp);
         assert_eq!(f.orig.1, 40000);
         assert_eq!(t.len(), 1);
@@ -473,10 +530,12 @@ mod tests {
     #[test]
     fn mid_stream_server_reply_first_is_flipped() {
         let mut t: FlowTable<()> = FlowTable::new(FlowLimits::default());
-        let (f, d) = t.packet(
-            &pkt(0, "10.0.0.2", 502, "10.0.0.1", 40000, ACK | PSH, 9),
-            || (),
-        );
+        let (f, d) = t
+            .packet(
+                &pkt(0, "10.0.0.2", 502, "10.0.0.1", 40000, ACK | PSH, 9),
+                || (),
+            )
+            .unwrap();
         assert_eq!(d, Direction::FromResp);
         assert_eq!(f.resp, ("10.0.0.2".parse().unwrap(), 502));
         assert!(f.flipped);
@@ -497,7 +556,7 @@ mod tests {
             pkt(400_000_001, "10.0.0.1", 1, "10.0.0.2", 2, FIN | ACK, 0),
             pkt(400_000_002, "10.0.0.2", 2, "10.0.0.1", 1, FIN | ACK, 0),
         ] {
-            let (f, d) = t.packet(&p, || ());
+            let (f, d) = t.packet(&p, || ()).unwrap();
             let flags = p.tcp_flags;
             f.tcp.as_mut().unwrap().segment(d.is_orig(), flags, 0, 0);
         }
@@ -535,7 +594,7 @@ mod tests {
             let mut p = pkt(ts, "169.254.216.43", 137, "169.254.255.255", 137, 0, 50);
             p.transport = TransportProto::Udp;
             p.ip_proto = 17;
-            let (f, _) = t.packet(&p, || ());
+            let (f, _) = t.packet(&p, || ()).unwrap();
             if f.session_timer.is_none() {
                 f.session_timer = Some(SessionTimer::dns(f.first_ts));
             }
@@ -566,7 +625,7 @@ mod tests {
                 0,
             ),
         ] {
-            let (f, d) = t.packet(&p, || ());
+            let (f, d) = t.packet(&p, || ()).unwrap();
             f.tcp
                 .as_mut()
                 .unwrap()
@@ -577,6 +636,19 @@ mod tests {
             || (),
         );
         assert_eq!(t.finished.len(), 1);
+    }
+
+    #[test]
+    fn duplicate_frame_in_a_flow_is_not_counted() {
+        let mut t: FlowTable<()> = FlowTable::new(FlowLimits::default());
+        let mut p = pkt(0, "10.0.0.1", 40000, "10.0.0.2", 502, ACK, 12);
+        p.fingerprint = 77;
+        assert!(t.packet(&p, || ()).is_some());
+        p.ts = 300;
+        assert!(t.packet(&p, || ()).is_none(), "same frame 300 µs later");
+        p.ts = 500_000;
+        let (f, _) = t.packet(&p, || ()).unwrap();
+        assert_eq!(f.pkts[0], 2, "a retransmission half a second later counts");
     }
 
     #[test]

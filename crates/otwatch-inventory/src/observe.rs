@@ -183,6 +183,19 @@ impl Observations {
         }
     }
 
+    /// A flow from `mac` and `ip` ended: widen when they were last seen, count its frames.
+    pub fn extend(&mut self, mac: [u8; 6], ip: IpAddr, last_ts: Micros, frames: u64) {
+        let Some(entry) = self.macs.get_mut(&mac) else {
+            return;
+        };
+        entry.last_ts = entry.last_ts.max(last_ts);
+        entry.frames += frames.saturating_sub(1);
+        if let Some(i) = entry.position(ip) {
+            let seen = &mut entry.ips[i].1;
+            seen.last_ts = seen.last_ts.max(last_ts);
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn name(
         &mut self,
