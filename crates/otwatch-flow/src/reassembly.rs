@@ -70,13 +70,47 @@ pub struct SegmentOutcome {
     pub gap: bool,
 }
 
+/// The tail of the delivered stream, in a fixed buffer: no allocation per flow.
+#[derive(Debug)]
+struct Recent {
+    buf: [u8; RECENT_KEPT],
+    len: usize,
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Self {
+            buf: [0; RECENT_KEPT],
+            len: 0,
+        }
+    }
+}
+
+impl Recent {
+    fn push(&mut self, data: &[u8]) {
+        if data.len() >= RECENT_KEPT {
+            self.buf.copy_from_slice(&data[data.len() - RECENT_KEPT..]);
+            self.len = RECENT_KEPT;
+            return;
+        }
+        let keep = (RECENT_KEPT - data.len()).min(self.len);
+        self.buf.copy_within(self.len - keep..self.len, 0);
+        self.buf[keep..keep + data.len()].copy_from_slice(data);
+        self.len = keep + data.len();
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Reassembler {
     next: Option<u32>,
     pending: Vec<(u32, Vec<u8>)>,
     pending_bytes: usize,
     /// Last delivered bytes, kept short, to tell an honest retransmission from a conflict.
-    recent: Vec<u8>,
+    recent: Recent,
     pub stats: ReassemblyStats,
 }
 
@@ -199,33 +233,24 @@ impl Reassembler {
         if let Some(n) = self.next.as_mut() {
             *n = n.wrapping_add(data.len() as u32);
         }
-        if data.len() >= RECENT_KEPT {
-            self.recent.clear();
-            self.recent
-                .extend_from_slice(&data[data.len() - RECENT_KEPT..]);
-        } else {
-            self.recent.extend_from_slice(data);
-            if self.recent.len() > RECENT_KEPT {
-                self.recent.drain(..self.recent.len() - RECENT_KEPT);
-            }
-        }
+        self.recent.push(data);
     }
 
     fn gap(&mut self, bytes: u64, out: &mut impl FnMut(StreamChunk<'_>)) {
         self.stats.gaps += 1;
         self.stats.gap_bytes += bytes;
-        self.recent.clear();
+        self.recent.len = 0;
         out(StreamChunk::Gap(bytes));
     }
 
     /// Compares retransmitted bytes with the tail of what was delivered, where still known.
     fn check_overlap(&mut self, data_seq: u32, old: &[u8], next: u32) {
         let back = next.wrapping_sub(data_seq) as usize;
-        if back == 0 || back > self.recent.len() {
+        let recent = self.recent.bytes();
+        if back == 0 || back > recent.len() {
             return;
         }
-        let start = self.recent.len() - back;
-        let known = &self.recent[start..];
+        let known = &recent[recent.len() - back..];
         let n = known.len().min(old.len());
         if known[..n] != old[..n] {
             self.stats.overlap_conflicts += 1;
@@ -234,6 +259,9 @@ impl Reassembler {
 
     /// Delivers held segments that have become contiguous.
     fn drain(&mut self, out: &mut impl FnMut(StreamChunk<'_>)) {
+        if self.pending.is_empty() {
+            return;
+        }
         loop {
             let Some(next) = self.next else { return };
             let mut progressed = false;

@@ -166,6 +166,7 @@ pub struct TcpSegment<'a> {
 }
 
 /// Decodes one captured frame. Errors describe the first header that did not fit.
+#[inline]
 pub fn decode_frame(link: LinkType, data: &[u8]) -> Result<Frame<'_>, DecodeError> {
     match link {
         LinkType::Ethernet => decode_ethernet(data),
@@ -226,6 +227,7 @@ fn bare(network: Network<'_>) -> Frame<'_> {
     }
 }
 
+#[inline]
 fn decode_ethernet(data: &[u8]) -> Result<Frame<'_>, DecodeError> {
     if data.len() < 14 {
         return Err(DecodeError::TruncatedLinkHeader);
@@ -240,6 +242,7 @@ fn decode_ethernet(data: &[u8]) -> Result<Frame<'_>, DecodeError> {
     Ok(frame)
 }
 
+#[inline]
 fn decode_ethertype(
     mut ty: u16,
     mut rest: &[u8],
@@ -276,6 +279,7 @@ fn decode_ethertype(
     })
 }
 
+#[inline]
 fn decode_ip_by_version(data: &[u8]) -> Result<Network<'_>, DecodeError> {
     match data.first().map(|b| b >> 4) {
         Some(4) => decode_ipv4(data),
@@ -285,6 +289,7 @@ fn decode_ip_by_version(data: &[u8]) -> Result<Network<'_>, DecodeError> {
     }
 }
 
+#[inline]
 fn decode_ipv4(data: &[u8]) -> Result<Network<'_>, DecodeError> {
     let h = Ipv4Header::new_checked(data)?;
     let declared = usize::from(h.total_len());
@@ -323,6 +328,7 @@ fn decode_ipv4(data: &[u8]) -> Result<Network<'_>, DecodeError> {
     }))
 }
 
+#[inline]
 fn decode_ipv6(data: &[u8]) -> Result<Network<'_>, DecodeError> {
     let h = Ipv6Header::new_checked(data)?;
     let declared = usize::from(h.payload_len()) + Ipv6Header::LEN;
@@ -410,6 +416,7 @@ fn decode_ipv6(data: &[u8]) -> Result<Network<'_>, DecodeError> {
 }
 
 /// Decodes a transport header and payload; used directly for reassembled fragments.
+#[inline]
 pub fn decode_transport(protocol: u8, payload: &[u8]) -> Result<Transport<'_>, DecodeError> {
     Ok(match protocol {
         ip_proto::TCP => {
