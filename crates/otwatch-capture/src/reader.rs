@@ -14,6 +14,13 @@ use std::sync::Arc;
 /// reader buffer the rest of the file.
 const MAX_RECORD: usize = 16 * 1024 * 1024;
 const INITIAL_BUFFER: usize = 1024 * 1024;
+/// 9999-12-31T23:59:59.999999Z. Timestamps are clamped to the years 1970–9999 so that a
+/// hostile or broken header cannot make time arithmetic downstream overflow.
+const MAX_TS_MICROS: i64 = 253_402_300_799_999_999;
+
+fn sane_ts(ts: i64) -> i64 {
+    ts.clamp(0, MAX_TS_MICROS)
+}
 
 /// One captured packet, borrowed from the reader's buffer until the next call.
 #[derive(Debug, Clone, Copy)]
@@ -360,7 +367,7 @@ impl CaptureReader {
         } else {
             i64::from(frac)
         };
-        let ts = i64::from(secs) * 1_000_000 + micros;
+        let ts = sane_ts(i64::from(secs) * 1_000_000 + micros);
         let data_start = self.start + 16;
         self.consume(16 + caplen);
         self.frames += 1;
@@ -451,11 +458,12 @@ impl CaptureReader {
                     return Err(self.corrupt("packet block naming an undeclared interface"));
                 };
                 let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                let secs = (raw / iface.units_per_second) as i64 + iface.offset_seconds;
+                let secs =
+                    ((raw / iface.units_per_second) as i64).saturating_add(iface.offset_seconds);
                 let frac = raw % iface.units_per_second;
                 let micros =
                     (u128::from(frac) * 1_000_000 / u128::from(iface.units_per_second)) as i64;
-                let ts = secs.saturating_mul(1_000_000).saturating_add(micros);
+                let ts = sane_ts(secs.saturating_mul(1_000_000).saturating_add(micros));
                 let data = epb.packet_data();
                 let start = data.as_ptr() as usize - block_bytes.as_ptr() as usize;
                 found = Some((base + start, data.len(), ts, iface.linktype, epb.origlen));

@@ -263,7 +263,7 @@ impl<A> Flow<A> {
         if self
             .recent
             .iter()
-            .any(|&(t, f)| f == fingerprint && ts >= t && ts - t <= window)
+            .any(|&(t, f)| f == fingerprint && ts >= t && ts.saturating_sub(t) <= window)
         {
             return true;
         }
