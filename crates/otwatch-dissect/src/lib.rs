@@ -8,6 +8,8 @@
 pub mod cdp;
 pub mod dhcp;
 pub mod dns;
+#[cfg(test)]
+mod hostile;
 pub mod identify;
 pub mod lldp;
 pub mod netbios;

@@ -736,45 +736,19 @@ mod tests {
         assert_eq!(parse_name_service(&v).unwrap_err().reason, "nbns_truncated");
     }
 
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
-    }
-
     #[test]
     fn never_panics() {
         let valid = [registration(), node_status(), host_announcement()];
-        for v in &valid {
-            for n in 0..=v.len() {
-                let _ = parse_name_service(&v[..n]);
-                let _ = parse_datagram(&v[..n]);
-                let _ = decode_netbios_name(&v[..n]);
-            }
-        }
-        let mut s = 0xd1b5_4a32_d192_ed03u64;
-        for i in 0..20_000 {
-            let len = (xorshift(&mut s) % 600) as usize;
-            let mut buf: Vec<u8> = (0..len).map(|_| xorshift(&mut s) as u8).collect();
-            if i % 2 == 0 && buf.len() >= 12 {
+        let shape = |buf: &mut Vec<u8>, i: usize| {
+            if buf.len() >= 12 {
                 buf[4..12].copy_from_slice(&[0, 1, 0, 2, 0, 0, 0, 1]);
                 buf[0] = 0x10 + (i % 7) as u8;
             }
-            let _ = parse_name_service(&buf);
-            let _ = parse_datagram(&buf);
-            let _ = decode_netbios_name(&buf);
-        }
-        for v in &valid {
-            for _ in 0..5_000 {
-                let mut buf = v.clone();
-                for _ in 0..=(xorshift(&mut s) % 4) {
-                    let at = (xorshift(&mut s) as usize) % buf.len();
-                    buf[at] = xorshift(&mut s) as u8;
-                }
-                let _ = parse_name_service(&buf);
-                let _ = parse_datagram(&buf);
-            }
-        }
+        };
+        crate::hostile::never_panics(&valid, 0xd1b5_4a32_d192_ed03, shape, |b| {
+            let _ = parse_name_service(b);
+            let _ = parse_datagram(b);
+            let _ = decode_netbios_name(b);
+        });
     }
 }
