@@ -168,6 +168,38 @@ def seeds_of(raw):
         yield "engine_packets", bytes(engine)
 
 
+def pcapng_block(end, kind, body):
+    body += b"\0" * (-len(body) % 4)
+    length = struct.pack(end + "I", 12 + len(body))
+    return struct.pack(end + "I", kind) + length + body + length
+
+
+def option(end, code, value):
+    return struct.pack(end + "HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
+
+
+def synthetic():
+    """Captures that use what the real ones rarely do: both pcapng byte orders, the
+    interface options that set timestamp resolution and offset, simple packet blocks,
+    several interfaces, and nanosecond classic pcap. Mutating their option values is how
+    the fuzzer reaches the reader's timestamp arithmetic."""
+    frame = bytes(12) + b"\x08\x00" + bytes.fromhex(
+        "450000200000400040110000c0a80001c0a800ff0089008900080000")
+    for end in "<>":
+        out = pcapng_block(end, 0x0A0D0D0A, struct.pack(end + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+        for resolution, offset in ((6, 0), (9, 1), (0, -1)):
+            opts = option(end, 9, bytes([resolution])) + option(end, 14, struct.pack("<q", offset))
+            out += pcapng_block(end, 1, struct.pack(end + "HHI", 1, 0, 65535) + opts + bytes(4))
+        for iface, ts in ((0, 1_700_000_000_000_000), (1, 1_700_000_000_000_000_000), (2, 1)):
+            header = struct.pack(end + "IIIII", iface, ts >> 32, ts & 0xFFFFFFFF, len(frame), len(frame))
+            out += pcapng_block(end, 6, header + frame)
+        out += pcapng_block(end, 3, struct.pack(end + "I", len(frame)) + frame)
+        yield out
+    header = struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, 1)
+    record = struct.pack("<IIII", 1_700_000_000, 999_999_999, len(frame), len(frame)) + frame
+    yield header + record + record
+
+
 def captures(root):
     for folder, dirs, files in os.walk(root):
         dirs.sort()
@@ -207,6 +239,13 @@ def main():
                 written[target] = written.get(target, 0) + 1
         except (struct.error, IndexError, ValueError):
             continue
+    for seed in synthetic():
+        for target in ("capture_reader", "engine_capture"):
+            folder = os.path.join(out, target)
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, hashlib.sha1(seed).hexdigest()), "wb") as f:
+                f.write(seed)
+            written[target] = written.get(target, 0) + 1
     for target in sorted(written):
         print(f"  {target}: {written[target]} seeds")
 
