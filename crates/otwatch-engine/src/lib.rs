@@ -626,6 +626,55 @@ mod tests {
     }
 
     #[test]
+    fn second_mac_in_the_same_flow_direction_is_an_asset_too() {
+        use otwatch_sim::frame::ipv4_udp;
+        let (a, b) = ([0x00, 0x1b, 0x1b, 1, 1, 1], [0x00, 0x30, 0xde, 2, 2, 2]);
+        let dst = [0x00, 0x80, 0xf4, 3, 3, 3];
+        let (src_ip, dst_ip) = ("10.0.0.5".parse().unwrap(), "10.0.0.9".parse().unwrap());
+        let first = ipv4_udp(
+            a,
+            dst,
+            src_ip,
+            dst_ip,
+            40000,
+            47808,
+            1,
+            64,
+            &[0x81, 0x0a, 0x00, 0x04],
+        );
+        let second = ipv4_udp(
+            b,
+            dst,
+            src_ip,
+            dst_ip,
+            40000,
+            47808,
+            2,
+            64,
+            &[0x81, 0x0a, 0x00, 0x04],
+        );
+        let bytes =
+            otwatch_sim::pcap::pcap_to_vec([(1_000_000, &first[..]), (2_000_000, &second[..])])
+                .unwrap();
+        let a = analyze(
+            &[Input::Memory {
+                name: "two-macs.pcap".into(),
+                bytes,
+            }],
+            &with_threads(1),
+            &Silent,
+        );
+        let macs: Vec<_> = a
+            .inventory
+            .assets
+            .iter()
+            .flat_map(|x| x.macs.clone())
+            .collect();
+        assert!(macs.contains(&"00:1b:1b:01:01:01".to_string()), "{macs:?}");
+        assert!(macs.contains(&"00:30:de:02:02:02".to_string()), "{macs:?}");
+    }
+
+    #[test]
     fn damaged_capture_keeps_what_came_before() {
         let mut bytes = otwatch_sim::demo_plant_default().pcap;
         let full = bytes.len();

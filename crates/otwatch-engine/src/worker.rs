@@ -309,9 +309,11 @@ impl Worker {
             TransportProto::Other => self.counters.other_ip_packets += 1,
         }
         // Which MAC used which address is recorded once per flow and direction, not per
-        // packet; the flow's end extends the time it was last seen.
-        if flow.pkts[dir.index()] == 1 {
-            if let Some(mac) = src_mac {
+        // packet (the flow's end extends the time it was last seen) — and again whenever a
+        // direction's frames come from another MAC than its first (two capture points,
+        // a failover), so that no sender is missed.
+        if let Some(mac) = src_mac {
+            if flow.pkts[dir.index()] == 1 || flow.macs[dir.index()] != Some(mac) {
                 self.obs.sighting(mac, Some(ip.src), Via::IpSource, ev);
             }
         }
