@@ -271,6 +271,7 @@ fn read_capture(
     let name = input.name();
     let mut summary = CaptureSummary {
         path: name.clone(),
+        file_bytes: 0,
         compressed: false,
         packets: 0,
         bytes: 0,
@@ -300,6 +301,7 @@ fn read_capture(
         }
     };
     summary.compressed = reader.is_compressed();
+    summary.file_bytes = total;
     progress.start_file(&name, total);
     let counter = reader.progress_counter();
     let (mut first, mut prev) = (None::<Micros>, None::<Micros>);

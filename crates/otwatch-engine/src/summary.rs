@@ -66,6 +66,8 @@ impl Counters {
 #[derive(Debug, Clone, Serialize)]
 pub struct CaptureSummary {
     pub path: String,
+    /// Size of the file as stored (compressed size for gzip files).
+    pub file_bytes: u64,
     pub compressed: bool,
     pub packets: u64,
     pub bytes: u64,

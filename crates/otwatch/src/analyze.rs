@@ -267,13 +267,15 @@ pub fn asset_ids(store: &Store) -> Result<HashMap<String, i64>> {
 
 pub fn print_summary(a: &Analysis, seconds: f64, quiet: bool, ids: Option<&HashMap<String, i64>>) {
     let s: &Summary = &a.summary;
+    let file_bytes: u64 = s.captures.iter().map(|c| c.file_bytes).sum();
     let rate = if seconds > 0.0 {
-        s.bytes as f64 / seconds / 1e6
+        file_bytes as f64 / seconds / 1e6
     } else {
         0.0
     };
     println!(
-        "{} capture{}, {} packets, {}, {} flows, {} assets, {} edges in {seconds:.2} s ({rate:.0} MB/s, {} thread{})",
+        "{} capture{}, {} packets, {}, {} flows, {} assets, {} edges in {seconds:.2} s \
+         ({rate:.0} MB/s of capture file, {} thread{})",
         s.captures.len(),
         if s.captures.len() == 1 { "" } else { "s" },
         s.packets,
