@@ -12,6 +12,7 @@ pub mod dns;
 mod hostile;
 pub mod identify;
 pub mod lldp;
+pub mod modbus;
 pub mod netbios;
 
 /// Why a message could not be decoded. `reason` is a stable, machine-readable label that

@@ -1,6 +1,7 @@
 //! Per-flow application state: which protocol the flow carries, and the facts its
 //! messages reveal about hosts (names, addresses) and about what is asked (functions).
 
+use crate::modbus::ModbusFlow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
 use otwatch_inventory::{EvidenceRef, Observations, Via};
@@ -9,14 +10,13 @@ use std::net::IpAddr;
 
 /// Payload chunks per direction tried for identification before settling for the port.
 const MAX_TRIES: u8 = 4;
-/// A Modbus ADU is at most 260 bytes; a partial one is carried to the next chunk.
-const MODBUS_MAX_ADU: usize = 260;
 
 #[derive(Debug, Default)]
 pub struct AppState {
     pub service: Option<(AppProtocol, Confidence)>,
     tries: [u8; 2],
-    modbus_carry: Vec<u8>,
+    /// Kept apart so that flows of other protocols stay small.
+    pub modbus: Option<Box<ModbusFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -30,12 +30,10 @@ pub struct Ctx<'a> {
     pub src: IpAddr,
     pub dst: IpAddr,
     pub src_mac: Option<[u8; 6]>,
-    pub orig: IpAddr,
-    pub resp: IpAddr,
 }
 
 impl Ctx<'_> {
-    fn event(&mut self, protocol: &str, kind: String, detail: String) {
+    pub fn event(&mut self, protocol: &str, kind: String, detail: String) {
         if self.events.len() >= self.max_events {
             *self.events_dropped += 1;
             return;
@@ -93,19 +91,23 @@ impl AppState {
         ctx: &mut Ctx<'_>,
     ) {
         self.identify(true, from_orig, data, sport, dport);
-        if from_orig
-            && matches!(
-                self.service,
-                Some((AppProtocol::Modbus, Confidence::Payload))
-            )
-        {
-            self.modbus_requests(data, ctx);
+        if matches!(
+            self.service,
+            Some((AppProtocol::Modbus, Confidence::Payload))
+        ) {
+            // The server is the side on 502; elsewhere the originator is the client.
+            let request = dport == 502 || (sport != 502 && from_orig);
+            self.modbus
+                .get_or_insert_with(Default::default)
+                .chunk(request, data, ctx);
         }
     }
 
     /// Bytes are missing from the stream: framing state cannot be trusted.
     pub fn on_gap(&mut self) {
-        self.modbus_carry.clear();
+        if let Some(m) = self.modbus.as_mut() {
+            m.gap();
+        }
     }
 
     /// One UDP datagram.
@@ -129,73 +131,6 @@ impl AppState {
             nbdgm_facts(data, ctx);
         }
     }
-
-    /// Counts Modbus request function codes, walking whole ADUs in the client's stream.
-    fn modbus_requests(&mut self, data: &[u8], ctx: &mut Ctx<'_>) {
-        let mut owned;
-        let mut buf: &[u8] = if self.modbus_carry.is_empty() {
-            data
-        } else {
-            owned = std::mem::take(&mut self.modbus_carry);
-            owned.extend_from_slice(data);
-            &owned[..]
-        };
-        loop {
-            if buf.len() < 8 {
-                break;
-            }
-            let len = usize::from(u16::from_be_bytes([buf[4], buf[5]]));
-            if buf[2] != 0 || buf[3] != 0 || !(2..=254).contains(&len) {
-                // Lost framing: drop what is held rather than misreading the rest.
-                buf = &[];
-                break;
-            }
-            let total = 6 + len;
-            if buf.len() < total {
-                break;
-            }
-            let fc = buf[7];
-            ctx.obs.function(
-                ctx.orig,
-                ctx.resp,
-                "modbus",
-                modbus_function_name(fc),
-                ctx.ev.ts,
-            );
-            buf = &buf[total..];
-        }
-        if !buf.is_empty() && buf.len() <= MODBUS_MAX_ADU {
-            self.modbus_carry = buf.to_vec();
-        }
-    }
-}
-
-/// Zeek's names for Modbus function codes.
-pub fn modbus_function_name(fc: u8) -> String {
-    let name = match fc & 0x7f {
-        1 => "READ_COILS",
-        2 => "READ_DISCRETE_INPUTS",
-        3 => "READ_HOLDING_REGISTERS",
-        4 => "READ_INPUT_REGISTERS",
-        5 => "WRITE_SINGLE_COIL",
-        6 => "WRITE_SINGLE_REGISTER",
-        7 => "READ_EXCEPTION_STATUS",
-        8 => "DIAGNOSTICS",
-        11 => "GET_COMM_EVENT_COUNTER",
-        12 => "GET_COMM_EVENT_LOG",
-        15 => "WRITE_MULTIPLE_COILS",
-        16 => "WRITE_MULTIPLE_REGISTERS",
-        17 => "REPORT_SLAVE_ID",
-        20 => "READ_FILE_RECORD",
-        21 => "WRITE_FILE_RECORD",
-        22 => "MASK_WRITE_REGISTER",
-        23 => "READ_WRITE_MULTIPLE_REGISTERS",
-        24 => "READ_FIFO_QUEUE",
-        43 => "ENCAP_INTERFACE_TRANSPORT",
-        90 => "UMAS",
-        _ => return format!("FC_{fc}"),
-    };
-    name.to_string()
 }
 
 fn fmt_mac(mac: &[u8; 6]) -> String {
@@ -474,8 +409,6 @@ mod tests {
             src: ip,
             dst: ip,
             src_mac: None,
-            orig: ip,
-            resp: ip,
         };
         let mut app = AppState {
             service: Some((AppProtocol::Modbus, Confidence::Payload)),

@@ -10,10 +10,10 @@
 mod app;
 mod dedup;
 mod frag;
+mod modbus;
 mod summary;
 mod worker;
 
-pub use app::modbus_function_name;
 pub use summary::{CaptureQuality, CaptureSummary, Counters, ProtocolTally, Summary};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
@@ -580,6 +580,31 @@ mod tests {
             .protocols
             .iter()
             .any(|p| p.protocol == "modbus" && p.port == Some(502)));
+        // The PLC's own answer to Read Device Identification names it, with its evidence.
+        assert_eq!(
+            plc1.vendor.as_deref(),
+            Some("Schneider Electric"),
+            "its own statement beats the OUI"
+        );
+        let stated = |name: &str| {
+            plc1.attributes
+                .iter()
+                .find(|at| at.name == name)
+                .map(|at| at.value.clone())
+        };
+        assert_eq!(stated("product_code").as_deref(), Some("BMX P34 2020"));
+        assert_eq!(stated("firmware").as_deref(), Some("v3.10"));
+        let firmware = plc1
+            .attributes
+            .iter()
+            .find(|at| at.name == "firmware")
+            .unwrap();
+        assert_eq!(firmware.evidence.protocol, "modbus");
+        assert!(firmware.evidence.message.contains("43/14"));
+        assert!(a
+            .events
+            .iter()
+            .any(|e| e.kind == "modbus_device_identification"));
         assert!(plc1
             .attributes
             .iter()

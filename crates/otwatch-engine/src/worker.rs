@@ -324,12 +324,7 @@ impl Worker {
             flow.session_timer = Some(SessionTimer::dns(flow.first_ts));
         }
         let Flow {
-            orig,
-            resp,
-            tcp,
-            streams,
-            app,
-            ..
+            tcp, streams, app, ..
         } = flow;
         let capture_name = self
             .captures
@@ -346,8 +341,6 @@ impl Worker {
             src: ip.src,
             dst: ip.dst,
             src_mac,
-            orig: orig.0,
-            resp: resp.0,
         };
         let from_orig = dir == Direction::FromOrig;
         match transport {
@@ -426,6 +419,19 @@ impl Worker {
             }
         }
         flow.app.finish(tcp, flow.orig.1, flow.resp.1);
+        if let Some(hits) = flow
+            .app
+            .modbus
+            .as_ref()
+            .map(|m| m.pending_limit_hits)
+            .filter(|h| *h > 0)
+        {
+            *self
+                .counters
+                .dropped
+                .entry("modbus_open_transaction_limit".into())
+                .or_default() += hits;
+        }
         for (i, ip) in [flow.orig.0, flow.resp.0].into_iter().enumerate() {
             if let (Some(mac), true) = (flow.macs[i], flow.pkts[i] > 0) {
                 self.obs.extend(mac, ip, flow.last_ts, flow.pkts[i]);

@@ -255,6 +255,29 @@ pub fn build(
         });
     }
 
+    // 3b. What devices said about themselves. A device's own statement of its vendor beats
+    //     the guess from its MAC prefix; both stay in the attributes with their sources.
+    let mut stated: Vec<_> = obs.attributes.values().collect();
+    stated.sort_by(|a, b| {
+        (a.first, a.name, &a.value, a.protocol, a.ip)
+            .cmp(&(b.first, b.name, &b.value, b.protocol, b.ip))
+    });
+    for at in stated {
+        let Some(key) = b.by_ip.get(&at.ip).cloned() else {
+            continue;
+        };
+        let ev = b.evidence(at.first, at.protocol, at.message.clone(), at.confidence);
+        let asset = b.assets.get_mut(&key).expect("indexed asset");
+        if at.name == "vendor" && at.confidence >= 0.9 {
+            asset.vendor = Some(at.value.clone());
+        }
+        asset.attributes.push(Attribute {
+            name: at.name.to_string(),
+            value: at.value.clone(),
+            evidence: ev,
+        });
+    }
+
     // 4. Protocols per asset and the communication map, from flows.
     let mut edges: BTreeMap<(String, String, String, u16), Edge> = BTreeMap::new();
     for f in flows {

@@ -10,4 +10,4 @@ mod build;
 mod observe;
 
 pub use build::{build, Inventory, InventoryOptions};
-pub use observe::{EvidenceRef, FunctionCount, NameSighting, Observations, Via};
+pub use observe::{AttributeSighting, EvidenceRef, FunctionCount, NameSighting, Observations, Via};

@@ -104,6 +104,23 @@ pub struct NameSighting {
     pub count: u64,
 }
 
+/// A fact a device stated about itself in a protocol message: vendor, product code,
+/// firmware revision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeSighting {
+    pub ip: IpAddr,
+    pub name: &'static str,
+    pub value: String,
+    pub protocol: &'static str,
+    pub message: String,
+    pub confidence: f32,
+    pub first: EvidenceRef,
+    pub count: u64,
+}
+
+/// An attribute is kept once per (address, name, value, protocol).
+pub type AttributeKey = (IpAddr, &'static str, String, &'static str);
+
 /// A name is kept once per (MAC, address, name, protocol).
 pub type NameKey = (Option<[u8; 6]>, Option<IpAddr>, String, &'static str);
 
@@ -129,6 +146,7 @@ pub struct Observations {
     pub macs: AHashMap<[u8; 6], MacSighting>,
     pub names: AHashMap<NameKey, NameSighting>,
     pub names_dropped: u64,
+    pub attributes: AHashMap<AttributeKey, AttributeSighting>,
     pub functions: AHashMap<(IpAddr, IpAddr, &'static str, String), FunctionCount>,
 }
 
@@ -238,6 +256,47 @@ impl Observations {
         self.names.insert(key, sighting);
     }
 
+    #[allow(clippy::too_many_arguments)]
+    pub fn attribute(
+        &mut self,
+        ip: IpAddr,
+        name: &'static str,
+        value: &str,
+        protocol: &'static str,
+        message: &str,
+        confidence: f32,
+        ev: EvidenceRef,
+    ) {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        let key = (ip, name, value.to_string(), protocol);
+        if let Some(seen) = self.attributes.get_mut(&key) {
+            seen.count += 1;
+            if ev < seen.first {
+                seen.first = ev;
+                seen.message = message.to_string();
+            }
+            return;
+        }
+        if self.attributes.len() >= MAX_NAMES {
+            self.names_dropped += 1;
+            return;
+        }
+        let sighting = AttributeSighting {
+            ip,
+            name,
+            value: key.2.clone(),
+            protocol,
+            message: message.to_string(),
+            confidence,
+            first: ev,
+            count: 1,
+        };
+        self.attributes.insert(key, sighting);
+    }
+
     pub fn function(
         &mut self,
         client: IpAddr,
@@ -314,6 +373,20 @@ impl Observations {
             }
         }
         self.names_dropped += other.names_dropped;
+        for (key, theirs) in other.attributes {
+            match self.attributes.get_mut(&key) {
+                None => {
+                    self.attributes.insert(key, theirs);
+                }
+                Some(mine) => {
+                    mine.count += theirs.count;
+                    if theirs.first < mine.first {
+                        mine.first = theirs.first;
+                        mine.message = theirs.message;
+                    }
+                }
+            }
+        }
         for (key, theirs) in other.functions {
             match self.functions.get_mut(&key) {
                 None => {
@@ -365,6 +438,7 @@ mod tests {
             macs: o.macs.clone(),
             names: o.names.clone(),
             names_dropped: 0,
+            attributes: o.attributes.clone(),
             functions: o.functions.clone(),
         };
         ab.merge(clone(&a));

@@ -76,6 +76,19 @@ fn protocol_list(a: &Asset, role: ProtocolRole) -> String {
     }
 }
 
+/// The first value a device stated for any of these attributes, in that order of preference.
+fn stated(a: &Asset, names: &[&str]) -> String {
+    names
+        .iter()
+        .find_map(|n| {
+            a.attributes
+                .iter()
+                .find(|at| at.name == *n)
+                .map(|at| at.value.clone())
+        })
+        .unwrap_or_else(|| "-".into())
+}
+
 /// The inventory as a table; ids are shown when the assets come from the database.
 pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -> Table {
     let mut t = Table::new(&[
@@ -83,6 +96,8 @@ pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -
         "ip",
         "mac",
         "vendor",
+        "product",
+        "firmware",
         "hostname",
         "serves",
         "uses",
@@ -108,6 +123,8 @@ pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -
                 a.macs.join(" ")
             },
             a.vendor.clone().unwrap_or_else(|| "-".into()),
+            stated(a, &["product_code", "model", "product_name"]),
+            stated(a, &["firmware"]),
             if a.hostnames.is_empty() {
                 "-".into()
             } else {

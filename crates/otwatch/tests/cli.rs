@@ -40,6 +40,10 @@ fn demo_finds_the_simulated_plant() {
     );
     assert!(stdout.contains("2 of 2 announced host names"), "{stdout}");
     assert!(stdout.contains("WRITE_SINGLE_REGISTER"), "{stdout}");
+    assert!(
+        stdout.contains("BMX P34 2020") && stdout.contains("v3.10"),
+        "{stdout}"
+    );
     assert!(dir.path().join("otwatch-demo.pcap").exists());
     let conn = std::fs::read_to_string(dir.path().join("logs/conn.log")).unwrap();
     assert_eq!(
