@@ -8,6 +8,7 @@
 pub mod cdp;
 pub mod dhcp;
 pub mod dns;
+pub mod enip;
 #[cfg(test)]
 mod hostile;
 pub mod identify;

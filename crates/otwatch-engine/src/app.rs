@@ -1,6 +1,7 @@
 //! Per-flow application state: which protocol the flow carries, and the facts its
 //! messages reveal about hosts (names, addresses) and about what is asked (functions).
 
+use crate::enip::EnipFlow;
 use crate::modbus::ModbusFlow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
@@ -17,6 +18,7 @@ pub struct AppState {
     tries: [u8; 2],
     /// Kept apart so that flows of other protocols stay small.
     pub modbus: Option<Box<ModbusFlow>>,
+    enip: Option<Box<EnipFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -100,6 +102,12 @@ impl AppState {
             self.modbus
                 .get_or_insert_with(Default::default)
                 .chunk(request, data, ctx);
+        } else if matches!(self.service, Some((AppProtocol::Enip, Confidence::Payload))) {
+            self.enip.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
         }
     }
 
@@ -107,6 +115,9 @@ impl AppState {
     pub fn on_gap(&mut self) {
         if let Some(m) = self.modbus.as_mut() {
             m.gap();
+        }
+        if let Some(e) = self.enip.as_mut() {
+            e.gap();
         }
     }
 
@@ -129,6 +140,8 @@ impl AppState {
             nbns_facts(data, ctx);
         } else if on(138) {
             nbdgm_facts(data, ctx);
+        } else if on(44818) {
+            crate::enip::datagram(data, ctx);
         }
     }
 }

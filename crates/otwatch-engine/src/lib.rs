@@ -9,6 +9,7 @@
 
 mod app;
 mod dedup;
+mod enip;
 mod frag;
 mod modbus;
 mod summary;

@@ -344,3 +344,43 @@ fn thread_count_does_not_change_results() {
     assert_eq!(outputs[0], outputs[1], "1 and 2 threads differ");
     assert_eq!(outputs[0], outputs[2], "1 and 4 threads differ");
 }
+
+#[test]
+fn devices_identify_themselves_with_evidence() {
+    // ICSNPP's cip_identity.log for this capture: vendor 1, device type 12, product code 58,
+    // revision 4.3, serial 0x00524d8e, product name 1756-ENBT/A.
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus("icsnpp-enip/tests/traces/enip_cip_example.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--db",
+            "e.db",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = otwatch(
+        &["asset", "10.1.1.164", "--db", "e.db", "--json"],
+        dir.path(),
+    );
+    let asset: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let fact = |name: &str| {
+        asset["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(fact("model")["value"], "1756-ENBT/A");
+    assert_eq!(fact("firmware")["value"], "4.3");
+    assert_eq!(fact("serial")["value"], "0x00524d8e");
+    assert_eq!(fact("cip_vendor_id")["value"], "1");
+    assert_eq!(fact("device_type")["value"], "Communications Adapter (12)");
+    assert_eq!(fact("serial")["evidence"]["protocol"], "enip");
+    assert_eq!(fact("serial")["evidence"]["frame"], 372);
+}
