@@ -2,6 +2,7 @@
 //! whole (UDP), and ListIdentity replies turned into facts about the device that sent them.
 
 use crate::app::Ctx;
+use crate::framing::{Framer, MessageLength};
 use otwatch_dissect::enip::{self, Framed};
 
 /// Partial messages held per direction. Identity replies are far smaller; longer messages
@@ -10,56 +11,27 @@ const MAX_CARRY: usize = 4096;
 
 #[derive(Debug, Default)]
 pub struct EnipFlow {
-    carry: [Vec<u8>; 2],
-    /// Bytes of an oversized message still to pass over, per direction.
-    skip: [usize; 2],
+    framer: Framer,
+}
+
+struct Encapsulation;
+
+impl MessageLength for Encapsulation {
+    const HEADER: usize = 4;
+    fn total(h: &[u8]) -> Option<usize> {
+        Some(enip::HEADER_LEN + usize::from(u16::from_le_bytes([h[2], h[3]])))
+    }
 }
 
 impl EnipFlow {
     pub fn gap(&mut self) {
-        self.carry = Default::default();
-        self.skip = [0, 0];
+        self.framer.gap();
     }
 
     /// A chunk of a TCP stream; `side` 0 for the originator's direction, 1 for the other.
     pub fn chunk(&mut self, side: usize, data: &[u8], ctx: &mut Ctx<'_>) {
-        let passed = self.skip[side].min(data.len());
-        self.skip[side] -= passed;
-        let data = &data[passed..];
-        if data.is_empty() {
-            return;
-        }
-        let held;
-        let mut buf: &[u8] = if self.carry[side].is_empty() {
-            data
-        } else {
-            let mut joined = std::mem::take(&mut self.carry[side]);
-            joined.extend_from_slice(data);
-            held = joined;
-            &held[..]
-        };
-        loop {
-            match enip::frame(buf) {
-                Framed::Message(m, used) => {
-                    message(&m, ctx);
-                    buf = &buf[used..];
-                }
-                Framed::NeedMore => {
-                    if buf.len() >= enip::HEADER_LEN {
-                        let total =
-                            enip::HEADER_LEN + usize::from(u16::from_le_bytes([buf[2], buf[3]]));
-                        if total > MAX_CARRY {
-                            self.skip[side] = total - buf.len();
-                            buf = &[];
-                        }
-                    }
-                    break;
-                }
-            }
-        }
-        if !buf.is_empty() {
-            self.carry[side] = buf.to_vec();
-        }
+        self.framer
+            .feed::<Encapsulation>(side, data, MAX_CARRY, |bytes| datagram(bytes, ctx));
     }
 }
 

@@ -11,6 +11,7 @@ mod app;
 mod dedup;
 mod enip;
 mod frag;
+mod framing;
 mod modbus;
 mod summary;
 mod worker;

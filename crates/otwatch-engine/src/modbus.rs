@@ -3,6 +3,7 @@
 //! events, and Read Device Identification answers as facts about the server.
 
 use crate::app::Ctx;
+use crate::framing::{Framer, MessageLength};
 use otwatch_dissect::modbus::{self, Framed};
 
 /// Requests awaiting a response per flow; beyond it the oldest is forgotten and counted.
@@ -12,11 +13,26 @@ const MAX_ADU: usize = 260;
 
 #[derive(Debug, Default)]
 pub struct ModbusFlow {
-    /// Partial ADU per direction: 0 requests, 1 responses.
-    carry: [Vec<u8>; 2],
-    pending: Vec<(u16, u8)>,
+    framer: Framer,
+    pending: Pending,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    open: Vec<(u16, u8)>,
     /// Requests forgotten because too many were open at once.
-    pub pending_limit_hits: u64,
+    limit_hits: u64,
+}
+
+/// MBAP: the length field counts the unit id and the PDU, at most 254 bytes.
+struct Mbap;
+
+impl MessageLength for Mbap {
+    const HEADER: usize = 6;
+    fn total(h: &[u8]) -> Option<usize> {
+        let length = usize::from(u16::from_be_bytes([h[4], h[5]]));
+        (h[2] == 0 && h[3] == 0 && (2..=254).contains(&length)).then_some(6 + length)
+    }
 }
 
 /// The inventory attribute a device identification object becomes.
@@ -42,46 +58,30 @@ pub fn function_label(fc: u8) -> String {
 impl ModbusFlow {
     /// Bytes are missing: framing and pairing cannot be trusted across the hole.
     pub fn gap(&mut self) {
-        self.carry[0].clear();
-        self.carry[1].clear();
-        self.pending.clear();
+        self.framer.gap();
+        self.pending.open.clear();
+    }
+
+    pub fn pending_limit_hits(&self) -> u64 {
+        self.pending.limit_hits
     }
 
     /// A chunk of the stream; `request` when it flows from client to server.
     pub fn chunk(&mut self, request: bool, data: &[u8], ctx: &mut Ctx<'_>) {
-        let side = usize::from(!request);
-        let held;
-        let mut buf: &[u8] = if self.carry[side].is_empty() {
-            data
-        } else {
-            let mut joined = std::mem::take(&mut self.carry[side]);
-            joined.extend_from_slice(data);
-            held = joined;
-            &held[..]
-        };
-        loop {
-            match modbus::frame(buf) {
-                Framed::Adu(adu, used) => {
-                    if request {
-                        self.request(&adu, ctx);
-                    } else {
-                        self.response(&adu, ctx);
-                    }
-                    buf = &buf[used..];
-                }
-                Framed::NeedMore => break,
-                Framed::Invalid(_) => {
-                    // Lost framing: drop what is held rather than misreading the rest.
-                    buf = &[];
-                    break;
+        let Self { framer, pending } = self;
+        framer.feed::<Mbap>(usize::from(!request), data, MAX_ADU, |message| {
+            if let Framed::Adu(adu, _) = modbus::frame(message) {
+                if request {
+                    pending.request(&adu, ctx);
+                } else {
+                    pending.response(&adu, ctx);
                 }
             }
-        }
-        if !buf.is_empty() && buf.len() <= MAX_ADU {
-            self.carry[side] = buf.to_vec();
-        }
+        });
     }
+}
 
+impl Pending {
     fn request(&mut self, adu: &modbus::Adu<'_>, ctx: &mut Ctx<'_>) {
         ctx.obs.function(
             ctx.src,
@@ -90,19 +90,19 @@ impl ModbusFlow {
             function_label(adu.function),
             ctx.ev.ts,
         );
-        if self.pending.len() >= MAX_PENDING {
-            self.pending.remove(0);
-            self.pending_limit_hits += 1;
+        if self.open.len() >= MAX_PENDING {
+            self.open.remove(0);
+            self.limit_hits += 1;
         }
-        self.pending.push((adu.transaction_id, adu.function));
+        self.open.push((adu.transaction_id, adu.function));
     }
 
     fn response(&mut self, adu: &modbus::Adu<'_>, ctx: &mut Ctx<'_>) {
         let asked = self
-            .pending
+            .open
             .iter()
             .position(|(tid, _)| *tid == adu.transaction_id)
-            .map(|i| self.pending.remove(i));
+            .map(|i| self.open.remove(i));
         let function = modbus::function_name(adu.function);
         if adu.is_exception() {
             let code = adu.data.first().copied().unwrap_or(0);

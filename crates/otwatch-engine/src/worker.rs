@@ -423,7 +423,7 @@ impl Worker {
             .app
             .modbus
             .as_ref()
-            .map(|m| m.pending_limit_hits)
+            .map(|m| m.pending_limit_hits())
             .filter(|h| *h > 0)
         {
             *self
