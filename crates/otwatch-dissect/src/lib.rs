@@ -15,6 +15,7 @@ pub mod identify;
 pub mod lldp;
 pub mod modbus;
 pub mod netbios;
+pub mod s7comm;
 
 /// Why a message could not be decoded. `reason` is a stable, machine-readable label that
 /// is counted per reason in the analysis summary; `offset` is where in the message the

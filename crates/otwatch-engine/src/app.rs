@@ -3,6 +3,7 @@
 
 use crate::enip::EnipFlow;
 use crate::modbus::ModbusFlow;
+use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
 use otwatch_inventory::{EvidenceRef, Observations, Via};
@@ -19,6 +20,7 @@ pub struct AppState {
     /// Kept apart so that flows of other protocols stay small.
     pub modbus: Option<Box<ModbusFlow>>,
     enip: Option<Box<EnipFlow>>,
+    s7: Option<Box<S7Flow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -108,6 +110,13 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if matches!(
+            self.service,
+            Some((AppProtocol::S7comm, Confidence::Payload))
+        ) {
+            self.s7
+                .get_or_insert_with(Default::default)
+                .chunk(usize::from(!from_orig), data, ctx);
         }
     }
 
@@ -118,6 +127,9 @@ impl AppState {
         }
         if let Some(e) = self.enip.as_mut() {
             e.gap();
+        }
+        if let Some(s) = self.s7.as_mut() {
+            s.gap();
         }
     }
 

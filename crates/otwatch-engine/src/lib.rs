@@ -13,6 +13,7 @@ mod enip;
 mod frag;
 mod framing;
 mod modbus;
+mod s7;
 mod summary;
 mod worker;
 

@@ -123,7 +123,10 @@ pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -
                 a.macs.join(" ")
             },
             a.vendor.clone().unwrap_or_else(|| "-".into()),
-            stated(a, &["product_code", "model", "product_name"]),
+            stated(
+                a,
+                &["product_code", "order_number", "model", "product_name"],
+            ),
             stated(a, &["firmware"]),
             if a.hostnames.is_empty() {
                 "-".into()

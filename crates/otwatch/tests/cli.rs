@@ -384,3 +384,44 @@ fn devices_identify_themselves_with_evidence() {
     assert_eq!(fact("serial")["evidence"]["protocol"], "enip");
     assert_eq!(fact("serial")["evidence"]["frame"], 372);
 }
+
+#[test]
+fn siemens_cpu_states_order_number_firmware_and_serial() {
+    // ICSNPP's s7comm_known_devices.log for this capture: SNAP7-SERVER, CPU 315-2 PN/DP,
+    // serial S C-C2UR28922012.
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus("icsnpp-s7comm/tests/traces/s7ident.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--db",
+            "s.db",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = otwatch(
+        &["asset", "172.17.0.2", "--db", "s.db", "--json"],
+        dir.path(),
+    );
+    let asset: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let fact = |name: &str| {
+        asset["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .map(|a| a["value"].clone())
+    };
+    assert_eq!(fact("order_number").unwrap(), "6ES7 315-2EH14-0AB0");
+    assert_eq!(fact("firmware").unwrap(), "V3.2.6");
+    assert_eq!(fact("serial").unwrap(), "S C-C2UR28922012");
+    assert_eq!(fact("model").unwrap(), "CPU 315-2 PN/DP");
+    assert!(asset["hostnames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h == "SNAP7-SERVER"));
+}
