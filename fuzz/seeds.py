@@ -37,6 +37,13 @@ UDP_TARGETS = {
 }
 
 
+TCP_TARGETS = {
+    502: "dissect_modbus",
+    44818: "dissect_enip",
+    102: "dissect_s7comm",
+}
+
+
 def packets(raw):
     """(linktype, ts_micros, frame) for each packet of a pcap or pcapng file."""
     magic = raw[:4]
@@ -164,6 +171,10 @@ def seeds_of(raw):
             data = payload[(payload[12] >> 4) * 4 :]
             if data:
                 yield "dissect_identify", b"\x01" + payload[:4] + data
+                for port in struct.unpack(">HH", payload[:4]):
+                    if port in TCP_TARGETS:
+                        yield TCP_TARGETS[port], data
+                        break
     if len(engine) > 1:
         yield "engine_packets", bytes(engine)
 
