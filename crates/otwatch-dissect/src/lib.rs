@@ -5,6 +5,7 @@
 //! here knows about captures, flows or storage; nothing here may panic or allocate without
 //! a bound on attacker-controlled input.
 
+pub mod bacnet;
 pub mod cdp;
 pub mod dhcp;
 pub mod dns;

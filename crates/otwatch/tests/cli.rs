@@ -425,3 +425,37 @@ fn siemens_cpu_states_order_number_firmware_and_serial() {
         .iter()
         .any(|h| h == "SNAP7-SERVER"));
 }
+
+#[test]
+fn bacnet_device_object_properties_identify_the_controller() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus("icsnpp-bacnet/testing/traces/bacnet_example.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--db",
+            "b.db",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = otwatch(
+        &["asset", "172.20.32.109", "--db", "b.db", "--json"],
+        dir.path(),
+    );
+    let asset: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let fact = |name: &str| {
+        asset["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .map(|a| a["value"].clone())
+    };
+    assert_eq!(fact("model").unwrap(), "HIY-054");
+    assert_eq!(fact("firmware").unwrap(), "4.2.1");
+    assert_eq!(fact("object_name").unwrap(), "PLC_28");
+    assert_eq!(fact("location").unwrap(), "bay_7080");
+}
