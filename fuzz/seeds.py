@@ -34,6 +34,7 @@ UDP_TARGETS = {
     5355: "dissect_dns",
     137: "dissect_netbios_ns",
     138: "dissect_netbios_dgm",
+    47808: "dissect_bacnet",
 }
 
 
