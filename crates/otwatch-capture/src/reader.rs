@@ -86,6 +86,33 @@ pub struct CaptureReader {
 }
 
 impl CaptureReader {
+    fn with_source(
+        path: PathBuf,
+        source: Box<dyn Read + Send>,
+        buffer: usize,
+        counter: Arc<AtomicU64>,
+    ) -> Self {
+        Self {
+            path,
+            source,
+            buf: vec![0; buffer],
+            start: 0,
+            end: 0,
+            eof: false,
+            offset: 0,
+            // Replaced by `read_header`.
+            format: Format::Pcap {
+                big_endian: false,
+                nanos: false,
+                linktype: 1,
+            },
+            frames: 0,
+            last_ts: 0,
+            file_bytes_read: counter,
+            compressed: false,
+        }
+    }
+
     /// Opens a file, undoing gzip compression if its magic says so, and reads its header.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let io = |source| CaptureError::Io {
@@ -98,24 +125,12 @@ impl CaptureReader {
             inner: file,
             count: counter.clone(),
         };
-        let mut reader = Self {
-            path: path.to_path_buf(),
-            source: Box::new(counting),
-            buf: vec![0; INITIAL_BUFFER],
-            start: 0,
-            end: 0,
-            eof: false,
-            offset: 0,
-            format: Format::Pcap {
-                big_endian: false,
-                nanos: false,
-                linktype: 1,
-            },
-            frames: 0,
-            last_ts: 0,
-            file_bytes_read: counter,
-            compressed: false,
-        };
+        let mut reader = Self::with_source(
+            path.to_path_buf(),
+            Box::new(counting),
+            INITIAL_BUFFER,
+            counter,
+        );
         reader.fill(4)?;
         if sniff(reader.available()) == Sniffed::Gzip {
             let raw = std::mem::replace(&mut reader.source, Box::new(std::io::empty()));
@@ -136,24 +151,14 @@ impl CaptureReader {
     /// Opens a capture held in memory (tests, the demo, fuzzing).
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Self, CaptureError> {
         let len = bytes.len() as u64;
-        let mut reader = Self {
-            path: PathBuf::from(name),
-            buf: vec![0; INITIAL_BUFFER.min(bytes.len() + 64)],
-            source: Box::new(std::io::Cursor::new(bytes)),
-            start: 0,
-            end: 0,
-            eof: false,
-            offset: 0,
-            format: Format::Pcap {
-                big_endian: false,
-                nanos: false,
-                linktype: 1,
-            },
-            frames: 0,
-            last_ts: 0,
-            file_bytes_read: Arc::new(AtomicU64::new(len)),
-            compressed: false,
-        };
+        let buffer = INITIAL_BUFFER.min(bytes.len() + 64);
+        let source = Box::new(std::io::Cursor::new(bytes));
+        let mut reader = Self::with_source(
+            PathBuf::from(name),
+            source,
+            buffer,
+            Arc::new(AtomicU64::new(len)),
+        );
         reader.fill(4)?;
         reader.read_header()?;
         Ok(reader)

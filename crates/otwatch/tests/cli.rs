@@ -28,6 +28,38 @@ fn corpus(rel: &str) -> PathBuf {
     path.canonicalize().unwrap()
 }
 
+/// Analyses one corpus capture into a fresh database and returns the asset holding `ip`
+/// as `otwatch asset --json` prints it.
+fn asset_after_analysis(capture: &str, ip: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus(capture);
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--db",
+            "a.db",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = otwatch(&["asset", ip, "--db", "a.db", "--json"], dir.path());
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    serde_json::from_slice(&shown.stdout).unwrap()
+}
+
+/// The first attribute of that name, with its evidence.
+fn fact(asset: &serde_json::Value, name: &str) -> serde_json::Value {
+    asset["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .cloned()
+        .unwrap_or_default()
+}
+
 #[test]
 fn demo_finds_the_simulated_plant() {
     let dir = tempfile::tempdir().unwrap();
@@ -349,76 +381,31 @@ fn thread_count_does_not_change_results() {
 fn devices_identify_themselves_with_evidence() {
     // ICSNPP's cip_identity.log for this capture: vendor 1, device type 12, product code 58,
     // revision 4.3, serial 0x00524d8e, product name 1756-ENBT/A.
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus("icsnpp-enip/tests/traces/enip_cip_example.pcap");
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--db",
-            "e.db",
-            "--quiet",
-        ],
-        dir.path(),
+    let asset = asset_after_analysis(
+        "icsnpp-enip/tests/traces/enip_cip_example.pcap",
+        "10.1.1.164",
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let shown = otwatch(
-        &["asset", "10.1.1.164", "--db", "e.db", "--json"],
-        dir.path(),
+    assert_eq!(fact(&asset, "model")["value"], "1756-ENBT/A");
+    assert_eq!(fact(&asset, "firmware")["value"], "4.3");
+    assert_eq!(fact(&asset, "serial")["value"], "0x00524d8e");
+    assert_eq!(fact(&asset, "cip_vendor_id")["value"], "1");
+    assert_eq!(
+        fact(&asset, "device_type")["value"],
+        "Communications Adapter (12)"
     );
-    let asset: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
-    let fact = |name: &str| {
-        asset["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == name)
-            .cloned()
-            .unwrap_or_default()
-    };
-    assert_eq!(fact("model")["value"], "1756-ENBT/A");
-    assert_eq!(fact("firmware")["value"], "4.3");
-    assert_eq!(fact("serial")["value"], "0x00524d8e");
-    assert_eq!(fact("cip_vendor_id")["value"], "1");
-    assert_eq!(fact("device_type")["value"], "Communications Adapter (12)");
-    assert_eq!(fact("serial")["evidence"]["protocol"], "enip");
-    assert_eq!(fact("serial")["evidence"]["frame"], 372);
+    assert_eq!(fact(&asset, "serial")["evidence"]["protocol"], "enip");
+    assert_eq!(fact(&asset, "serial")["evidence"]["frame"], 372);
 }
 
 #[test]
 fn siemens_cpu_states_order_number_firmware_and_serial() {
     // ICSNPP's s7comm_known_devices.log for this capture: SNAP7-SERVER, CPU 315-2 PN/DP,
     // serial S C-C2UR28922012.
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus("icsnpp-s7comm/tests/traces/s7ident.pcap");
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--db",
-            "s.db",
-            "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let shown = otwatch(
-        &["asset", "172.17.0.2", "--db", "s.db", "--json"],
-        dir.path(),
-    );
-    let asset: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
-    let fact = |name: &str| {
-        asset["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == name)
-            .map(|a| a["value"].clone())
-    };
-    assert_eq!(fact("order_number").unwrap(), "6ES7 315-2EH14-0AB0");
-    assert_eq!(fact("firmware").unwrap(), "V3.2.6");
-    assert_eq!(fact("serial").unwrap(), "S C-C2UR28922012");
-    assert_eq!(fact("model").unwrap(), "CPU 315-2 PN/DP");
+    let asset = asset_after_analysis("icsnpp-s7comm/tests/traces/s7ident.pcap", "172.17.0.2");
+    assert_eq!(fact(&asset, "order_number")["value"], "6ES7 315-2EH14-0AB0");
+    assert_eq!(fact(&asset, "firmware")["value"], "V3.2.6");
+    assert_eq!(fact(&asset, "serial")["value"], "S C-C2UR28922012");
+    assert_eq!(fact(&asset, "model")["value"], "CPU 315-2 PN/DP");
     assert!(asset["hostnames"]
         .as_array()
         .unwrap()
@@ -428,34 +415,12 @@ fn siemens_cpu_states_order_number_firmware_and_serial() {
 
 #[test]
 fn bacnet_device_object_properties_identify_the_controller() {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus("icsnpp-bacnet/testing/traces/bacnet_example.pcap");
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--db",
-            "b.db",
-            "--quiet",
-        ],
-        dir.path(),
+    let asset = asset_after_analysis(
+        "icsnpp-bacnet/testing/traces/bacnet_example.pcap",
+        "172.20.32.109",
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let shown = otwatch(
-        &["asset", "172.20.32.109", "--db", "b.db", "--json"],
-        dir.path(),
-    );
-    let asset: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
-    let fact = |name: &str| {
-        asset["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == name)
-            .map(|a| a["value"].clone())
-    };
-    assert_eq!(fact("model").unwrap(), "HIY-054");
-    assert_eq!(fact("firmware").unwrap(), "4.2.1");
-    assert_eq!(fact("object_name").unwrap(), "PLC_28");
-    assert_eq!(fact("location").unwrap(), "bay_7080");
+    assert_eq!(fact(&asset, "model")["value"], "HIY-054");
+    assert_eq!(fact(&asset, "firmware")["value"], "4.2.1");
+    assert_eq!(fact(&asset, "object_name")["value"], "PLC_28");
+    assert_eq!(fact(&asset, "location")["value"], "bay_7080");
 }
