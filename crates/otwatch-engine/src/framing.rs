@@ -39,34 +39,55 @@ impl Framer {
         if data.is_empty() {
             return;
         }
-        let held;
-        let mut buf: &[u8] = if self.carry[side].is_empty() {
-            data
+        let carry = &mut self.carry[side];
+        // The held bytes keep their allocation from chunk to chunk: no allocation per message.
+        let cut = if carry.is_empty() {
+            let cut = cut::<L>(data, max_carry, &mut on_message);
+            carry.extend_from_slice(&data[cut.consumed..]);
+            cut
         } else {
-            let mut joined = std::mem::take(&mut self.carry[side]);
-            joined.extend_from_slice(data);
-            held = joined;
-            &held[..]
+            carry.extend_from_slice(data);
+            let cut = cut::<L>(carry, max_carry, &mut on_message);
+            carry.drain(..cut.consumed);
+            cut
         };
-        while buf.len() >= L::HEADER {
-            let Some(total) = L::total(buf).filter(|t| *t >= L::HEADER) else {
-                buf = &[];
-                break;
+        if let Some(skip) = cut.skip {
+            self.skip[side] = skip;
+            carry.clear();
+        }
+    }
+}
+
+struct Cut {
+    /// Bytes taken by whole messages (or given up as unframeable).
+    consumed: usize,
+    /// A message too long to hold: this many of its bytes are yet to come and be passed over.
+    skip: Option<usize>,
+}
+
+fn cut<L: MessageLength>(buf: &[u8], max_carry: usize, on_message: &mut impl FnMut(&[u8])) -> Cut {
+    let mut at = 0;
+    while buf.len() - at >= L::HEADER {
+        let rest = &buf[at..];
+        let Some(total) = L::total(rest).filter(|t| *t >= L::HEADER) else {
+            return Cut {
+                consumed: buf.len(),
+                skip: None,
             };
-            if buf.len() >= total {
-                on_message(&buf[..total]);
-                buf = &buf[total..];
-            } else {
-                if total > max_carry {
-                    self.skip[side] = total - buf.len();
-                    buf = &[];
-                }
-                break;
-            }
+        };
+        if rest.len() < total {
+            let skip = (total > max_carry).then(|| total - rest.len());
+            return Cut {
+                consumed: if skip.is_some() { buf.len() } else { at },
+                skip,
+            };
         }
-        if !buf.is_empty() {
-            self.carry[side] = buf.to_vec();
-        }
+        on_message(&rest[..total]);
+        at += total;
+    }
+    Cut {
+        consumed: at,
+        skip: None,
     }
 }
 

@@ -83,11 +83,13 @@ impl ModbusFlow {
 
 impl Pending {
     fn request(&mut self, adu: &modbus::Adu<'_>, ctx: &mut Ctx<'_>) {
+        let code = u16::from(adu.function);
         ctx.obs.function(
             ctx.src,
             ctx.dst,
             "modbus",
-            function_label(adu.function),
+            code,
+            || function_label(adu.function),
             ctx.ev.ts,
         );
         if self.open.len() >= MAX_PENDING {

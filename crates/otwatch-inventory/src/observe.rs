@@ -147,7 +147,8 @@ pub struct Observations {
     pub names: AHashMap<NameKey, NameSighting>,
     pub names_dropped: u64,
     pub attributes: AHashMap<AttributeKey, AttributeSighting>,
-    pub functions: AHashMap<(IpAddr, IpAddr, &'static str, String), FunctionCount>,
+    /// Keyed by the protocol's function code, so that counting a request allocates nothing.
+    pub functions: AHashMap<(IpAddr, IpAddr, &'static str, u16), FunctionCount>,
 }
 
 fn is_unicast_mac(mac: &[u8; 6]) -> bool {
@@ -297,22 +298,25 @@ impl Observations {
         self.attributes.insert(key, sighting);
     }
 
+    /// One request for function `code` of `protocol`; `label` names it, and is asked only
+    /// the first time the function is seen on this edge.
     pub fn function(
         &mut self,
         client: IpAddr,
         server: IpAddr,
         protocol: &'static str,
-        function: String,
+        code: u16,
+        label: impl FnOnce() -> String,
         ts: Micros,
     ) {
         let e = self
             .functions
-            .entry((client, server, protocol, function.clone()))
-            .or_insert(FunctionCount {
+            .entry((client, server, protocol, code))
+            .or_insert_with(|| FunctionCount {
                 client,
                 server,
                 protocol,
-                function,
+                function: label(),
                 count: 0,
                 first_ts: ts,
                 last_ts: ts,
