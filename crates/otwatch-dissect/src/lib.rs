@@ -16,6 +16,7 @@ pub mod identify;
 pub mod lldp;
 pub mod modbus;
 pub mod netbios;
+pub mod profinet_dcp;
 pub mod s7comm;
 
 /// Why a message could not be decoded. `reason` is a stable, machine-readable label that

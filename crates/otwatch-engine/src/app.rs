@@ -6,7 +6,7 @@ use crate::modbus::ModbusFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
-use otwatch_inventory::{EvidenceRef, Observations, Via};
+use otwatch_inventory::{EvidenceRef, Observations, Subject, Via};
 use otwatch_model::ProtocolEvent;
 use std::net::IpAddr;
 
@@ -180,7 +180,7 @@ fn bacnet_facts(data: &[u8], ctx: &mut Ctx<'_>) {
         if behind.is_none() {
             let message = "BACnet I-Am";
             ctx.obs.attribute(
-                ctx.src,
+                Subject::Ip(ctx.src),
                 "bacnet_device_instance",
                 &i_am.device_instance.to_string(),
                 "bacnet",
@@ -189,7 +189,7 @@ fn bacnet_facts(data: &[u8], ctx: &mut Ctx<'_>) {
                 ctx.ev,
             );
             ctx.obs.attribute(
-                ctx.src,
+                Subject::Ip(ctx.src),
                 "bacnet_vendor_id",
                 &i_am.vendor_id.to_string(),
                 "bacnet",
@@ -230,7 +230,13 @@ fn bacnet_facts(data: &[u8], ctx: &mut Ctx<'_>) {
             v.instance
         );
         ctx.obs.attribute(
-            ctx.src, attribute, &v.value, "bacnet", &message, 1.0, ctx.ev,
+            Subject::Ip(ctx.src),
+            attribute,
+            &v.value,
+            "bacnet",
+            &message,
+            1.0,
+            ctx.ev,
         );
         if attribute == "object_name" {
             ctx.obs.name(
@@ -439,6 +445,107 @@ fn nbdgm_facts(data: &[u8], ctx: &mut Ctx<'_>) {
             &message,
             0.9,
             ctx.ev,
+        );
+    }
+}
+
+/// Where layer-2 facts record their events (no IP addresses to give).
+pub struct EventSink<'a> {
+    pub events: &'a mut Vec<ProtocolEvent>,
+    pub dropped: &'a mut u64,
+    pub max: usize,
+    pub capture: &'a str,
+}
+
+impl EventSink<'_> {
+    fn push(&mut self, ev: EvidenceRef, protocol: &str, kind: &str, detail: String) {
+        if self.events.len() >= self.max {
+            *self.dropped += 1;
+            return;
+        }
+        self.events.push(ProtocolEvent {
+            ts: ev.ts,
+            flow_uid: None,
+            protocol: protocol.to_string(),
+            kind: kind.to_string(),
+            src: None,
+            dst: None,
+            detail,
+            capture: self.capture.to_string(),
+            frame: ev.frame,
+        });
+    }
+}
+
+/// PROFINET DCP: an Identify response states the device (by MAC); a Set request changes a
+/// device's name or address, which an engineer should know about.
+pub fn profinet_dcp_facts(
+    payload: &[u8],
+    src_mac: [u8; 6],
+    ev: EvidenceRef,
+    obs: &mut Observations,
+    sink: &mut EventSink<'_>,
+) {
+    use otwatch_dissect::profinet_dcp;
+    let Ok(Some(dcp)) = profinet_dcp::parse(payload) else {
+        return;
+    };
+    let mac = fmt_mac(&src_mac);
+    if dcp.is_identify_response() {
+        let message = "PROFINET DCP Identify response";
+        let subject = Subject::Mac(src_mac);
+        let mut facts: Vec<(&'static str, String)> = Vec::new();
+        if let Some(n) = &dcp.station_name {
+            facts.push(("station_name", n.clone()));
+            obs.name(Some(src_mac), None, n, "profinet_dcp", message, 1.0, ev);
+        }
+        if let Some(t) = &dcp.station_type {
+            facts.push(("model", t.clone()));
+        }
+        if let (Some(v), Some(d)) = (dcp.vendor_id, dcp.device_id) {
+            facts.push(("profinet_vendor_id", format!("0x{v:04x}")));
+            facts.push(("profinet_device_id", format!("0x{d:04x}")));
+        }
+        if let Some(r) = dcp.role {
+            facts.push(("profinet_role", profinet_dcp::role_names(r).join(", ")));
+        }
+        if let Some(ip) = dcp.ip.filter(|ip| !ip.is_unspecified()) {
+            facts.push(("configured_ip", ip.to_string()));
+        }
+        for (name, value) in &facts {
+            obs.attribute(subject, name, value, "profinet_dcp", message, 1.0, ev);
+        }
+        let detail = facts
+            .iter()
+            .map(|(n, v)| format!("{n}={v:?}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        sink.push(
+            ev,
+            "profinet_dcp",
+            "profinet_dcp_identify",
+            format!("{mac} {detail}"),
+        );
+    } else if dcp.is_set_request() {
+        let mut what = Vec::new();
+        if let Some(n) = &dcp.station_name {
+            what.push(format!("station name {n:?}"));
+        }
+        if let Some(ip) = dcp.ip {
+            what.push(format!(
+                "IP {ip} mask {} gateway {}",
+                dcp.netmask.unwrap_or(ip),
+                dcp.gateway.unwrap_or(ip)
+            ));
+        }
+        if what.is_empty() {
+            what.push(format!("blocks {:?}", dcp.blocks));
+        }
+        sink.push(
+            ev,
+            "profinet_dcp",
+            "profinet_dcp_set",
+            format!("{mac} sets {}", what.join(", ")),
         );
     }
 }

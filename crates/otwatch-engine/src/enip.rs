@@ -4,6 +4,7 @@
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
 use otwatch_dissect::enip::{self, Framed};
+use otwatch_inventory::Subject;
 
 /// Partial messages held per direction. Identity replies are far smaller; longer messages
 /// (large CIP transfers) are skipped over rather than buffered.
@@ -70,8 +71,15 @@ fn message(m: &enip::Encapsulation<'_>, ctx: &mut Ctx<'_>) {
             ("model", id.product_name.clone()),
         ];
         for (name, value) in &facts {
-            ctx.obs
-                .attribute(ctx.src, name, value, "enip", message, 1.0, ctx.ev);
+            ctx.obs.attribute(
+                Subject::Ip(ctx.src),
+                name,
+                value,
+                "enip",
+                message,
+                1.0,
+                ctx.ev,
+            );
         }
         let detail = facts
             .iter()

@@ -5,6 +5,7 @@
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
 use otwatch_dissect::modbus::{self, Framed};
+use otwatch_inventory::Subject;
 
 /// Requests awaiting a response per flow; beyond it the oldest is forgotten and counted.
 const MAX_PENDING: usize = 64;
@@ -138,7 +139,7 @@ impl Pending {
                     adu.unit_id
                 );
                 ctx.obs.attribute(
-                    ctx.src,
+                    Subject::Ip(ctx.src),
                     name,
                     &object.value,
                     "modbus",

@@ -4,6 +4,7 @@
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
 use otwatch_dissect::s7comm;
+use otwatch_inventory::Subject;
 
 /// Identity responses fit easily; longer messages (block transfers) are passed over.
 const MAX_CARRY: usize = 4096;
@@ -62,8 +63,15 @@ fn tpkt(message: &[u8], ctx: &mut Ctx<'_>) {
     let mut stated = Vec::new();
     for (name, value) in facts {
         if let Some(v) = value {
-            ctx.obs
-                .attribute(ctx.src, name, v, "s7comm", &message, 1.0, ctx.ev);
+            ctx.obs.attribute(
+                Subject::Ip(ctx.src),
+                name,
+                v,
+                "s7comm",
+                &message,
+                1.0,
+                ctx.ev,
+            );
             stated.push(format!("{name}={v:?}"));
         }
     }

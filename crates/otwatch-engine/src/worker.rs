@@ -217,6 +217,21 @@ impl Worker {
                 }
                 if et == ethertype::LLDP {
                     app::l2_discovery_facts(true, payload, frame.src_mac, ev, &mut self.obs);
+                } else if et == ethertype::PROFINET {
+                    if let Some(mac) = frame.src_mac {
+                        let capture_name = self
+                            .captures
+                            .get(meta.capture as usize)
+                            .map(String::as_str)
+                            .unwrap_or("");
+                        let mut events = app::EventSink {
+                            events: &mut self.events,
+                            dropped: &mut self.events_dropped,
+                            max: self.opts.max_events_per_worker,
+                            capture: capture_name,
+                        };
+                        app::profinet_dcp_facts(payload, mac, ev, &mut self.obs, &mut events);
+                    }
                 }
             }
             Network::Llc(payload) => {

@@ -1,6 +1,6 @@
 //! From merged observations and finished flows to assets, edges and aggregates.
 
-use crate::observe::{is_host_address, EvidenceRef, Observations, Via};
+use crate::observe::{is_host_address, EvidenceRef, Observations, Subject, Via};
 use otwatch_model::site::SiteNetworks;
 use otwatch_model::{
     Asset, AssetProtocol, Attribute, Edge, Evidence, FlowRecord, FunctionAggregate, IdentifiedBy,
@@ -259,13 +259,15 @@ pub fn build(
     //     the guess from its MAC prefix; both stay in the attributes with their sources.
     let mut stated: Vec<_> = obs.attributes.values().collect();
     stated.sort_by(|a, b| {
-        (a.first, a.name, &a.value, a.protocol, a.ip)
-            .cmp(&(b.first, b.name, &b.value, b.protocol, b.ip))
+        (a.first, a.name, &a.value, a.protocol, a.subject)
+            .cmp(&(b.first, b.name, &b.value, b.protocol, b.subject))
     });
     for at in stated {
-        let Some(key) = b.by_ip.get(&at.ip).cloned() else {
-            continue;
+        let key = match at.subject {
+            Subject::Ip(ip) => b.by_ip.get(&ip).cloned(),
+            Subject::Mac(mac) => b.by_mac.get(&mac).cloned(),
         };
+        let Some(key) = key else { continue };
         let ev = b.evidence(at.first, at.protocol, at.message.clone(), at.confidence);
         let asset = b.assets.get_mut(&key).expect("indexed asset");
         if at.name == "vendor" && at.confidence >= 0.9 {

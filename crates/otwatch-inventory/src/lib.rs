@@ -10,4 +10,6 @@ mod build;
 mod observe;
 
 pub use build::{build, Inventory, InventoryOptions};
-pub use observe::{AttributeSighting, EvidenceRef, FunctionCount, NameSighting, Observations, Via};
+pub use observe::{
+    AttributeSighting, EvidenceRef, FunctionCount, NameSighting, Observations, Subject, Via,
+};

@@ -104,11 +104,18 @@ pub struct NameSighting {
     pub count: u64,
 }
 
+/// Whom a stated fact is about: the sender's address, or its MAC for layer-2 protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    Ip(IpAddr),
+    Mac([u8; 6]),
+}
+
 /// A fact a device stated about itself in a protocol message: vendor, product code,
 /// firmware revision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttributeSighting {
-    pub ip: IpAddr,
+    pub subject: Subject,
     pub name: &'static str,
     pub value: String,
     pub protocol: &'static str,
@@ -119,7 +126,7 @@ pub struct AttributeSighting {
 }
 
 /// An attribute is kept once per (address, name, value, protocol).
-pub type AttributeKey = (IpAddr, &'static str, String, &'static str);
+pub type AttributeKey = (Subject, &'static str, String, &'static str);
 
 /// A name is kept once per (MAC, address, name, protocol).
 pub type NameKey = (Option<[u8; 6]>, Option<IpAddr>, String, &'static str);
@@ -260,7 +267,7 @@ impl Observations {
     #[allow(clippy::too_many_arguments)]
     pub fn attribute(
         &mut self,
-        ip: IpAddr,
+        subject: Subject,
         name: &'static str,
         value: &str,
         protocol: &'static str,
@@ -272,7 +279,7 @@ impl Observations {
         if value.is_empty() {
             return;
         }
-        let key = (ip, name, value.to_string(), protocol);
+        let key = (subject, name, value.to_string(), protocol);
         if let Some(seen) = self.attributes.get_mut(&key) {
             seen.count += 1;
             if ev < seen.first {
@@ -286,7 +293,7 @@ impl Observations {
             return;
         }
         let sighting = AttributeSighting {
-            ip,
+            subject,
             name,
             value: key.2.clone(),
             protocol,

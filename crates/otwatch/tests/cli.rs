@@ -424,3 +424,23 @@ fn bacnet_device_object_properties_identify_the_controller() {
     assert_eq!(fact(&asset, "object_name")["value"], "PLC_28");
     assert_eq!(fact(&asset, "location")["value"], "bay_7080");
 }
+
+#[test]
+fn profinet_dcp_identify_names_the_device_by_its_mac() {
+    let asset = asset_after_analysis(
+        "ITI-ICS-Security-Tools/pcaps/profinet/PROFINET-RT-DCP/ChangeIPUsingDCP.pcap",
+        "08:00:06:93:cf:32",
+    );
+    assert_eq!(fact(&asset, "station_name")["value"], "X208-BORD");
+    assert_eq!(fact(&asset, "profinet_vendor_id")["value"], "0x002a");
+    assert_eq!(fact(&asset, "profinet_device_id")["value"], "0x0a01");
+    assert_eq!(
+        fact(&asset, "station_name")["evidence"]["protocol"],
+        "profinet_dcp"
+    );
+    assert!(asset["hostnames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h == "X208-BORD"));
+}
