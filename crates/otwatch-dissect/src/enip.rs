@@ -131,10 +131,7 @@ fn parse_identity_item(b: &[u8]) -> Option<Identity> {
         revision_minor: *b.get(25)?,
         status: le16(b, 26)?,
         serial_number: le32(b, 28)?,
-        product_name: String::from_utf8_lossy(name)
-            .chars()
-            .filter(|c| !c.is_control())
-            .collect(),
+        product_name: crate::printable(name).unwrap_or_default(),
         state: b.get(33 + name_len).copied(),
     })
 }

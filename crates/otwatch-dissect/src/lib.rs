@@ -19,6 +19,18 @@ pub mod netbios;
 pub mod profinet_dcp;
 pub mod s7comm;
 
+/// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,
+/// trimmed, at most 255 characters. `None` when nothing is left.
+pub fn printable(bytes: &[u8]) -> Option<String> {
+    let text: String = String::from_utf8_lossy(bytes)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(255)
+        .collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
 /// Why a message could not be decoded. `reason` is a stable, machine-readable label that
 /// is counted per reason in the analysis summary; `offset` is where in the message the
 /// problem was found.

@@ -40,15 +40,6 @@ impl Dcp {
     }
 }
 
-fn text(b: &[u8]) -> Option<String> {
-    let s: String = String::from_utf8_lossy(b)
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    let s = s.trim().to_string();
-    (!s.is_empty()).then_some(s)
-}
-
 fn ipv4(b: &[u8], at: usize) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::new(
         *b.get(at)?,
@@ -103,8 +94,8 @@ pub fn parse(payload: &[u8]) -> Result<Option<Dcp>, Malformed> {
                 dcp.netmask = ipv4(value, 4);
                 dcp.gateway = ipv4(value, 8);
             }
-            (2, 1) => dcp.station_type = text(value),
-            (2, 2) => dcp.station_name = text(value),
+            (2, 1) => dcp.station_type = crate::printable(value),
+            (2, 2) => dcp.station_name = crate::printable(value),
             (2, 3) if value.len() >= 4 => {
                 dcp.vendor_id = Some(u16::from_be_bytes([value[0], value[1]]));
                 dcp.device_id = Some(u16::from_be_bytes([value[2], value[3]]));

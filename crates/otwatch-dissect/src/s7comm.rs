@@ -113,15 +113,6 @@ pub struct CpuIdentity {
     pub location: Option<String>,
 }
 
-fn text(b: &[u8]) -> Option<String> {
-    let s: String = String::from_utf8_lossy(b)
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    let s = s.trim().to_string();
-    (!s.is_empty()).then_some(s)
-}
-
 /// Reads the identity facts out of a Read SZL response of list 0x0011 or 0x001C.
 pub fn cpu_identity(szl: &SzlResponse<'_>) -> CpuIdentity {
     let mut id = CpuIdentity::default();
@@ -137,7 +128,7 @@ pub fn cpu_identity(szl: &SzlResponse<'_>) -> CpuIdentity {
                     u16::from_be_bytes([r[26], r[27]]),
                 );
                 match index {
-                    1 => id.order_number = text(&r[2..22]),
+                    1 => id.order_number = crate::printable(&r[2..22]),
                     // Version records: 'V' and the major number, then minor and patch.
                     7 if ausbg >> 8 == u16::from(b'V') => {
                         id.firmware =
@@ -147,7 +138,7 @@ pub fn cpu_identity(szl: &SzlResponse<'_>) -> CpuIdentity {
                 }
             }
             0x1c if r.len() >= 10 => {
-                let value = text(&r[2..r.len().min(34)]);
+                let value = crate::printable(&r[2..r.len().min(34)]);
                 match index {
                     1 => id.station_name = value,
                     2 => id.module_name = value,
