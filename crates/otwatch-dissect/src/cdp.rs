@@ -30,7 +30,6 @@ const TLV_MANAGEMENT_ADDRESSES: u16 = 0x0016;
 /// NLPID protocol identifier for IP in the Addresses TLV.
 const NLPID_IP: u8 = 0xcc;
 const MAX_ADDRESSES: usize = 64;
-const MAX_STRING_CHARS: usize = 255;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CdpInfo {
@@ -121,13 +120,21 @@ pub fn parse(payload: &[u8]) -> Result<CdpInfo, Malformed> {
             .get(pos + TLV_HEADER_LEN..pos + len)
             .ok_or(Malformed::new("cdp_tlv_truncated", pos))?;
         match tlv_type {
-            TLV_DEVICE_ID if info.device_id.is_none() => info.device_id = non_empty(text(value)),
-            TLV_PORT_ID if info.port_id.is_none() => info.port_id = non_empty(text(value)),
-            TLV_SOFTWARE_VERSION if info.software_version.is_none() => {
-                info.software_version = non_empty(text(value))
+            TLV_DEVICE_ID if info.device_id.is_none() => {
+                info.device_id = crate::non_empty(crate::single_line(value))
             }
-            TLV_PLATFORM if info.platform.is_none() => info.platform = non_empty(text(value)),
-            TLV_VTP_DOMAIN if info.vtp_domain.is_none() => info.vtp_domain = non_empty(text(value)),
+            TLV_PORT_ID if info.port_id.is_none() => {
+                info.port_id = crate::non_empty(crate::single_line(value))
+            }
+            TLV_SOFTWARE_VERSION if info.software_version.is_none() => {
+                info.software_version = crate::non_empty(crate::single_line(value))
+            }
+            TLV_PLATFORM if info.platform.is_none() => {
+                info.platform = crate::non_empty(crate::single_line(value))
+            }
+            TLV_VTP_DOMAIN if info.vtp_domain.is_none() => {
+                info.vtp_domain = crate::non_empty(crate::single_line(value))
+            }
             TLV_CAPABILITIES if info.capabilities.is_none() => {
                 info.capabilities = be32(value, 0);
             }
@@ -177,23 +184,6 @@ fn collect_addresses(value: &[u8], out: &mut Vec<Ipv4Addr>) {
         }
         pos = addr_at + alen;
     }
-}
-
-/// Lossy UTF-8 with NUL padding trimmed and control characters blanked so values are
-/// single-line and safe to print.
-fn text(bytes: &[u8]) -> String {
-    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-    String::from_utf8_lossy(bytes.get(..end).unwrap_or_default())
-        .chars()
-        .take(MAX_STRING_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim_end()
-        .to_owned()
-}
-
-fn non_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {

@@ -31,6 +31,23 @@ pub fn printable(bytes: &[u8]) -> Option<String> {
     (!text.is_empty()).then(|| text.to_string())
 }
 
+/// Text fields of discovery protocols (LLDP, CDP): lossy UTF-8, NUL padding trimmed,
+/// control characters blanked so values stay on one line, at most 255 characters.
+pub(crate) fn single_line(bytes: &[u8]) -> String {
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    String::from_utf8_lossy(bytes.get(..end).unwrap_or_default())
+        .chars()
+        .take(255)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+pub(crate) fn non_empty(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
 /// Why a message could not be decoded. `reason` is a stable, machine-readable label that
 /// is counted per reason in the analysis summary; `offset` is where in the message the
 /// problem was found.

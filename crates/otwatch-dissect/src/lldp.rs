@@ -159,13 +159,13 @@ pub fn parse(payload: &[u8]) -> Result<LldpInfo, Malformed> {
                 ttl = Some(v);
             }
             TLV_PORT_DESCRIPTION if info.port_description.is_none() => {
-                info.port_description = non_empty(text(value));
+                info.port_description = crate::non_empty(crate::single_line(value));
             }
             TLV_SYSTEM_NAME if info.system_name.is_none() => {
-                info.system_name = non_empty(text(value));
+                info.system_name = crate::non_empty(crate::single_line(value));
             }
             TLV_SYSTEM_DESCRIPTION if info.system_description.is_none() => {
-                info.system_description = non_empty(text(value));
+                info.system_description = crate::non_empty(crate::single_line(value));
             }
             TLV_SYSTEM_CAPABILITIES if info.capabilities.is_none() => {
                 let word = |i: usize| {
@@ -280,23 +280,6 @@ fn hex_colon(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
-}
-
-/// Lossy UTF-8, NUL padding trimmed, control characters (descriptions often contain
-/// CR/LF) blanked so that values are single-line and safe to print.
-fn text(bytes: &[u8]) -> String {
-    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-    String::from_utf8_lossy(bytes.get(..end).unwrap_or_default())
-        .chars()
-        .take(MAX_STRING_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim_end()
-        .to_owned()
-}
-
-fn non_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
 }
 
 #[cfg(test)]
