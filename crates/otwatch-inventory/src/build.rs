@@ -330,7 +330,13 @@ pub fn build(
                 bytes: 0,
                 first_seen: f.first_ts,
                 last_seen: f.last_ts,
+                first_capture: f.first_capture.clone(),
+                first_frame: f.first_frame,
             });
+        if f.first_ts < e.first_seen {
+            e.first_capture = f.first_capture.clone();
+            e.first_frame = f.first_frame;
+        }
         e.flows += 1;
         e.packets += f.orig_pkts + f.resp_pkts;
         e.bytes += f.orig_ip_bytes + f.resp_ip_bytes;
@@ -577,5 +583,12 @@ mod tests {
         assert_eq!(inv.edges.len(), 1);
         assert_eq!(inv.edges[0].client, "ip:198.51.100.3");
         assert_eq!(inv.edges[0].server, "mac:00:d0:c9:01:01:01");
+        assert_eq!(
+            (
+                inv.edges[0].first_capture.as_str(),
+                inv.edges[0].first_frame
+            ),
+            ("c.pcap", 1)
+        );
     }
 }

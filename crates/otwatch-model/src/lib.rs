@@ -228,6 +228,9 @@ pub struct Edge {
     pub bytes: u64,
     pub first_seen: Micros,
     pub last_seen: Micros,
+    /// Evidence: capture and frame of the first packet of the edge's earliest flow.
+    pub first_capture: String,
+    pub first_frame: u64,
 }
 
 /// Requests per protocol function on one edge (e.g. Modbus function codes).

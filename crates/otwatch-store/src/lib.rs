@@ -267,10 +267,13 @@ impl Store {
         }
         for e in run.edges {
             tx.execute(
-                "INSERT INTO edges (client, server, protocol, transport, server_port, identified_by, flows, packets, bytes, first_seen, last_seen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                "INSERT INTO edges (client, server, protocol, transport, server_port, identified_by, flows, packets, bytes, first_seen, last_seen,
+                   first_capture, first_frame)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT(client, server, protocol, server_port) DO UPDATE SET
                    identified_by = CASE WHEN excluded.identified_by = 'payload' THEN 'payload' ELSE edges.identified_by END,
+                   first_capture = CASE WHEN excluded.first_seen < edges.first_seen THEN excluded.first_capture ELSE edges.first_capture END,
+                   first_frame = CASE WHEN excluded.first_seen < edges.first_seen THEN excluded.first_frame ELSE edges.first_frame END,
                    flows = edges.flows + excluded.flows, packets = edges.packets + excluded.packets,
                    bytes = edges.bytes + excluded.bytes,
                    first_seen = MIN(edges.first_seen, excluded.first_seen), last_seen = MAX(edges.last_seen, excluded.last_seen)",
@@ -285,7 +288,9 @@ impl Store {
                     e.packets as i64,
                     e.bytes as i64,
                     e.first_seen,
-                    e.last_seen
+                    e.last_seen,
+                    e.first_capture,
+                    e.first_frame as i64
                 ],
             )
             .map_err(err)?;
@@ -444,7 +449,8 @@ impl Store {
         let mut st = self
             .conn
             .prepare(
-                "SELECT client, server, protocol, transport, server_port, identified_by, flows, packets, bytes, first_seen, last_seen
+                "SELECT client, server, protocol, transport, server_port, identified_by, flows, packets, bytes, first_seen, last_seen,
+                   first_capture, first_frame
                  FROM edges ORDER BY client, server, protocol, server_port",
             )
             .map_err(&err)?;
@@ -462,6 +468,8 @@ impl Store {
                     bytes: r.get::<_, i64>(8)? as u64,
                     first_seen: r.get(9)?,
                     last_seen: r.get(10)?,
+                    first_capture: r.get(11)?,
+                    first_frame: r.get::<_, i64>(12)? as u64,
                 })
             })
             .map_err(&err)?

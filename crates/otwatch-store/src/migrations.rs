@@ -79,6 +79,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX flows_by_hosts ON flows (orig_h, resp_h);
     CREATE INDEX events_by_time ON events (ts);
     CREATE INDEX addresses_by_value ON asset_addresses (kind, value);",
+    // 3: evidence for each edge of the communication map.
+    "ALTER TABLE edges ADD COLUMN first_capture TEXT NOT NULL DEFAULT '';
+    ALTER TABLE edges ADD COLUMN first_frame INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this otwatch writes.

@@ -289,6 +289,7 @@ pub fn edges(db: &Path, format: FormatArgs) -> Result<()> {
         "bytes",
         "first seen",
         "last seen",
+        "first frame",
     ]);
     for e in &edges {
         t.row(vec![
@@ -304,6 +305,7 @@ pub fn edges(db: &Path, format: FormatArgs) -> Result<()> {
             e.bytes.to_string(),
             short_time(e.first_seen),
             short_time(e.last_seen),
+            format!("{} #{}", e.first_capture, e.first_frame),
         ]);
     }
     if format.csv {

@@ -161,6 +161,19 @@ fn analyze_real_capture_writes_database_logs_and_summary() {
     let edges = otwatch(&["edges", "--db", "site.db", "--csv"], dir.path());
     assert!(edges.status.success());
     assert!(text(&edges.stdout).starts_with("client,server,protocol,port"));
+    // Every edge of the map says where it was first seen.
+    let edges = otwatch(&["edges", "--db", "site.db", "--json"], dir.path());
+    let edges: serde_json::Value = serde_json::from_slice(&edges.stdout).unwrap();
+    for e in edges.as_array().unwrap() {
+        assert!(
+            e["first_capture"]
+                .as_str()
+                .unwrap()
+                .ends_with("modbus_example.pcap"),
+            "{e}"
+        );
+        assert!(e["first_frame"].as_u64().unwrap() >= 1, "{e}");
+    }
     let assets = otwatch(&["assets", "--db", "site.db", "--csv"], dir.path());
     let csv = text(&assets.stdout);
     assert!(
