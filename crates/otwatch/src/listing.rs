@@ -305,7 +305,12 @@ pub fn edges(db: &Path, format: FormatArgs) -> Result<()> {
             e.bytes.to_string(),
             short_time(e.first_seen),
             short_time(e.last_seen),
-            format!("{} #{}", e.first_capture, e.first_frame),
+            // Edges stored before edges carried evidence have none.
+            if e.first_frame == 0 {
+                "-".to_string()
+            } else {
+                format!("{} #{}", e.first_capture, e.first_frame)
+            },
         ]);
     }
     if format.csv {
