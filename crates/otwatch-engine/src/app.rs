@@ -6,8 +6,10 @@ use crate::modbus::ModbusFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
+use otwatch_flow::FlowKey;
 use otwatch_inventory::{EvidenceRef, Observations, Subject, Via};
-use otwatch_model::ProtocolEvent;
+use otwatch_model::logs::{ConnId, LogRow, LogSpec, Value};
+use otwatch_model::{Micros, ProtocolEvent};
 use std::net::IpAddr;
 
 /// Payload chunks per direction tried for identification before settling for the port.
@@ -34,9 +36,67 @@ pub struct Ctx<'a> {
     pub src: IpAddr,
     pub dst: IpAddr,
     pub src_mac: Option<[u8; 6]>,
+    /// The flow, for the connection columns of transaction logs.
+    pub conn: ConnRef<'a>,
+    /// The message being handled went from originator to responder.
+    pub from_orig: bool,
+    /// Where transaction-log rows go; `None` when no log output was asked for, so that
+    /// dissectors build no rows at all.
+    pub logs: Option<&'a mut Vec<LogRow>>,
+}
+
+/// What names a flow in a log row.
+#[derive(Clone, Copy)]
+pub struct ConnRef<'a> {
+    pub key: &'a FlowKey,
+    pub first_ts: Micros,
+    pub orig: (IpAddr, u16),
+    pub resp: (IpAddr, u16),
 }
 
 impl Ctx<'_> {
+    /// Transaction logs were asked for.
+    pub fn logging(&self) -> bool {
+        self.logs.is_some()
+    }
+
+    /// Adds a row to log `spec`, for the message being handled.
+    pub fn log(&mut self, spec: &'static LogSpec, values: Vec<Value>) {
+        let from_orig = self.from_orig;
+        self.log_directed(spec, from_orig, values);
+    }
+
+    /// Adds a row for a message in the given direction (a transaction logged when its
+    /// response arrives still belongs to its request).
+    pub fn log_directed(&mut self, spec: &'static LogSpec, from_orig: bool, values: Vec<Value>) {
+        let Some(rows) = self.logs.as_mut() else {
+            return;
+        };
+        debug_assert_eq!(values.len(), spec.columns.len(), "log {}", spec.name);
+        let c = self.conn;
+        rows.push(LogRow {
+            spec,
+            ts: self.ev.ts,
+            conn: ConnId {
+                uid: crate::worker::uid_of(c.first_ts, c.key, c.orig),
+                orig_h: c.orig.0,
+                orig_p: c.orig.1,
+                resp_h: c.resp.0,
+                resp_p: c.resp.1,
+            },
+            from_orig,
+            values,
+        });
+    }
+
+    /// Bytes delivered for the other direction than the packet in hand (data released by
+    /// an acknowledgement): addresses and direction swap.
+    pub fn turn_around(&mut self) {
+        std::mem::swap(&mut self.src, &mut self.dst);
+        self.from_orig = !self.from_orig;
+        self.src_mac = None;
+    }
+
     pub fn event(&mut self, protocol: &str, kind: String, detail: String) {
         if self.events.len() >= self.max_events {
             *self.events_dropped += 1;
@@ -622,6 +682,7 @@ mod tests {
         let mut events = Vec::new();
         let mut dropped = 0;
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let key = FlowKey::new(0, 6, (ip, 40000), (ip, 502));
         let mut ctx = Ctx {
             obs: &mut obs,
             events: &mut events,
@@ -636,6 +697,14 @@ mod tests {
             src: ip,
             dst: ip,
             src_mac: None,
+            conn: ConnRef {
+                key: &key,
+                first_ts: 1,
+                orig: (ip, 40000),
+                resp: (ip, 502),
+            },
+            from_orig: true,
+            logs: None,
         };
         let mut app = AppState {
             service: Some((AppProtocol::Modbus, Confidence::Payload)),

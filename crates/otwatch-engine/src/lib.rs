@@ -23,6 +23,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use otwatch_capture::{CaptureError, CaptureReader};
 use otwatch_flow::{FlowLimits, ReassemblyLimits};
 use otwatch_inventory::{Inventory, InventoryOptions, Observations};
+use otwatch_model::logs::LogRow;
 use otwatch_model::site::SiteNetworks;
 use otwatch_model::{iso_time, FlowRecord, Micros, ProtocolEvent, TransportProto};
 use otwatch_wire::{decode_frame, LinkType, Network};
@@ -43,6 +44,10 @@ pub struct AnalyzeOptions {
     pub duplicate_window: Micros,
     pub max_events_per_worker: usize,
     pub inventory: InventoryOptions,
+    /// Where transaction-log rows go, in batches, when logs were asked for (`--zeek-logs`,
+    /// `--jsonl`); a bounded channel, so that a slow writer slows the workers rather than
+    /// filling memory.
+    pub transaction_logs: Option<Sender<Vec<LogRow>>>,
 }
 
 impl Default for AnalyzeOptions {
@@ -55,6 +60,7 @@ impl Default for AnalyzeOptions {
             duplicate_window: 1_000,
             max_events_per_worker: 200_000,
             inventory: InventoryOptions::default(),
+            transaction_logs: None,
         }
     }
 }

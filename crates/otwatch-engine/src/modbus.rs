@@ -6,6 +6,30 @@ use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
 use otwatch_dissect::modbus::{self, Framed};
 use otwatch_inventory::Subject;
+use otwatch_model::logs::{LogSpec, Value};
+
+/// Zeek's `modbus.log`: one row per message.
+pub static MODBUS_LOG: LogSpec = LogSpec {
+    name: "modbus",
+    directional: false,
+    columns: &[
+        ("tid", "count"),
+        ("unit", "count"),
+        ("func", "string"),
+        ("pdu_type", "string"),
+        ("exception", "string"),
+    ],
+};
+
+/// Zeek's name for a function code as the message carries it: an exception response of a
+/// known function reads `<NAME>_EXCEPTION`, an unknown code `unknown-<code>`.
+fn zeek_function(fc: u8) -> String {
+    match modbus::function_name(fc) {
+        "UNKNOWN" => format!("unknown-{fc}"),
+        name if fc & 0x80 != 0 => format!("{name}_EXCEPTION"),
+        name => name.to_string(),
+    }
+}
 
 /// Requests awaiting a response per flow; beyond it the oldest is forgotten and counted.
 const MAX_PENDING: usize = 64;
@@ -72,6 +96,22 @@ impl ModbusFlow {
         let Self { framer, pending } = self;
         framer.feed::<Mbap>(usize::from(!request), data, MAX_ADU, |message| {
             if let Framed::Adu(adu, _) = modbus::frame(message) {
+                if ctx.logging() {
+                    let exception = adu
+                        .is_exception()
+                        .then(|| adu.data.first().map(|c| modbus::exception_name(*c)))
+                        .flatten();
+                    ctx.log(
+                        &MODBUS_LOG,
+                        vec![
+                            adu.transaction_id.into(),
+                            adu.unit_id.into(),
+                            zeek_function(adu.function).into(),
+                            if request { "REQ" } else { "RESP" }.into(),
+                            Value::opt_str(exception),
+                        ],
+                    );
+                }
                 if request {
                     pending.request(&adu, ctx);
                 } else {

@@ -7,12 +7,14 @@ use crate::summary::Counters;
 use crate::AnalyzeOptions;
 use otwatch_dissect::identify::{self, Confidence};
 use otwatch_flow::{
-    icmp_ports, Direction, Flow, FlowLimits, FlowTable, PacketInfo, SessionTimer, StreamChunk,
+    icmp_ports, Direction, Flow, FlowKey, FlowLimits, FlowTable, PacketInfo, SessionTimer,
+    StreamChunk,
 };
 
 /// Ports where Zeek's DNS analyzer, and with it its session timer, runs on UDP.
 const DNS_PORTS: [u16; 4] = [53, 137, 5353, 5355];
 use otwatch_inventory::{EvidenceRef, Observations, Via};
+use otwatch_model::logs::LogRow;
 use otwatch_model::site::SiteNetworks;
 use otwatch_model::{FlowRecord, IdentifiedBy, Micros, ProtocolEvent, TransportProto};
 use otwatch_wire::headers::{ethertype, tcp_flags};
@@ -58,7 +60,12 @@ pub struct Worker {
     captures: Arc<Vec<String>>,
     last_ts: Micros,
     fingerprint_key: u64,
+    /// Transaction-log rows not yet handed to the writer (only when logs are wanted).
+    log_rows: Option<Vec<LogRow>>,
 }
+
+/// Rows are handed to the log writer in batches of this many.
+const LOG_BATCH: usize = 512;
 
 /// Enough to cover Ethernet, VLAN, IP and TCP headers with options: two frames that agree
 /// here and in length are the same frame for any purpose of the analysis.
@@ -78,10 +85,11 @@ impl Worker {
             events_dropped: 0,
             records: Vec::new(),
             counters: Counters::default(),
-            opts,
             captures,
             last_ts: 0,
             fingerprint_key: ahash::RandomState::new().hash_one(0u64),
+            log_rows: opts.transaction_logs.as_ref().map(|_| Vec::new()),
+            opts,
         }
     }
 
@@ -255,6 +263,20 @@ impl Worker {
         if !self.flows.finished.is_empty() {
             self.collect_finished();
         }
+        if self.log_rows.as_ref().is_some_and(|r| r.len() >= LOG_BATCH) {
+            self.send_log_rows();
+        }
+    }
+
+    fn send_log_rows(&mut self) {
+        let (Some(rows), Some(tx)) = (self.log_rows.as_mut(), &self.opts.transaction_logs) else {
+            return;
+        };
+        if rows.is_empty() {
+            return;
+        }
+        // A closed channel means the writer gave up (its error is reported there).
+        let _ = tx.send(std::mem::take(rows));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -339,7 +361,14 @@ impl Worker {
             flow.session_timer = Some(SessionTimer::dns(flow.first_ts));
         }
         let Flow {
-            tcp, streams, app, ..
+            tcp,
+            streams,
+            app,
+            key,
+            first_ts,
+            orig,
+            resp,
+            ..
         } = flow;
         let capture_name = self
             .captures
@@ -356,6 +385,14 @@ impl Worker {
             src: ip.src,
             dst: ip.dst,
             src_mac,
+            conn: app::ConnRef {
+                key,
+                first_ts: *first_ts,
+                orig: *orig,
+                resp: *resp,
+            },
+            from_orig: dir == Direction::FromOrig,
+            logs: self.log_rows.as_mut(),
         };
         let from_orig = dir == Direction::FromOrig;
         match transport {
@@ -388,13 +425,16 @@ impl Worker {
                     self.counters.tcp_acks += 1;
                     // The peer's stream runs the other way: its bytes flow from `theirs`.
                     let peer_is_orig = !from_orig;
+                    ctx.turn_around();
                     let mut deliver = |chunk: StreamChunk<'_>| match chunk {
                         StreamChunk::Data(d) => {
                             app.on_stream(peer_is_orig, d, dport, sport, &mut ctx)
                         }
                         StreamChunk::Gap(_) => app.on_gap(),
                     };
-                    if streams[theirs].acknowledged(seg.ack, &mut deliver) {
+                    let revealed_gap = streams[theirs].acknowledged(seg.ack, &mut deliver);
+                    ctx.turn_around();
+                    if revealed_gap {
                         self.counters.tcp_acks_revealing_gaps += 1;
                         tracker.mark(peer_is_orig, b'g');
                     }
@@ -466,6 +506,7 @@ impl Worker {
     pub fn finish(mut self) -> WorkerOutput {
         self.flows.finish_all();
         self.collect_finished();
+        self.send_log_rows();
         self.frags.expire(Micros::MAX);
         if self.frags.timed_out > 0 {
             *self
@@ -512,11 +553,15 @@ fn ethertype_name(et: u16) -> String {
 /// A Zeek-like connection uid, derived from the flow itself so that every run (and every
 /// thread count) gives the same one.
 fn flow_uid(flow: &Flow<AppState>) -> String {
+    uid_of(flow.first_ts, &flow.key, flow.orig)
+}
+
+pub(crate) fn uid_of(first_ts: Micros, key: &FlowKey, orig: (std::net::IpAddr, u16)) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
-    flow.first_ts.hash(&mut h);
-    flow.key.hash(&mut h);
-    flow.orig.hash(&mut h);
+    first_ts.hash(&mut h);
+    key.hash(&mut h);
+    orig.hash(&mut h);
     let first = h.finish();
     first.hash(&mut h);
     let mut v = (u128::from(first) << 64 | u128::from(h.finish())) >> 32;

@@ -13,6 +13,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+mod translog;
+pub use translog::{zeek_fields, TransactionLogWriter};
+
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: cannot write: {source}; check that the folder exists and has free space")]
 pub struct ExportError {

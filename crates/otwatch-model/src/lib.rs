@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
+pub mod logs;
 pub mod site;
 
 /// Version of the JSON-lines record schema; bump on any incompatible change.

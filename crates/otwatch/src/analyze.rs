@@ -100,7 +100,7 @@ pub fn options(
 
 pub fn run(args: AnalyzeArgs) -> Result<u8> {
     let config = Config::load(args.config.as_deref())?;
-    let opts = options(
+    let mut opts = options(
         &config,
         args.threads,
         args.max_flows,
@@ -154,7 +154,25 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     let inputs: Vec<Input> = files.into_iter().map(Input::File).collect();
     let started = Instant::now();
     let bar = progress::Bar::new(true);
+    let log_writer = if zeek.is_some() || jsonl.is_some() {
+        for dir in zeek.iter().chain(jsonl.iter()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let (tx, writer) = spawn_log_writer(zeek.clone(), jsonl.clone());
+        opts.transaction_logs = Some(tx);
+        Some(writer)
+    } else {
+        None
+    };
     let analysis = analyze(&inputs, &opts, &bar);
+    // The workers are done; dropping the last sender lets the writer finish.
+    opts.transaction_logs = None;
+    if let Some(writer) = log_writer {
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the transaction-log writer stopped unexpectedly"))??;
+    }
     let elapsed = started.elapsed();
 
     write_outputs(
@@ -185,6 +203,30 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     } else {
         0
     })
+}
+
+/// Writes transaction-log rows as the workers produce them, on a thread of its own. On a
+/// write error it stops reading, so the workers' rows are dropped and the error is returned.
+fn spawn_log_writer(
+    zeek: Option<PathBuf>,
+    jsonl: Option<PathBuf>,
+) -> (
+    crossbeam_channel::Sender<Vec<otwatch_model::logs::LogRow>>,
+    std::thread::JoinHandle<Result<()>>,
+) {
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<otwatch_model::logs::LogRow>>(64);
+    let handle = std::thread::spawn(move || -> Result<()> {
+        let mut writer =
+            otwatch_export::TransactionLogWriter::new(zeek.as_deref(), jsonl.as_deref());
+        for batch in rx {
+            for row in &batch {
+                writer.write(row)?;
+            }
+        }
+        writer.finish()?;
+        Ok(())
+    });
+    (tx, handle)
 }
 
 pub fn write_outputs(

@@ -1,15 +1,27 @@
-//! Measures how well otwatch's flows agree with Zeek's `conn.log` on the shared corpus.
+//! Measures how well otwatch agrees with the Zeek and ICSNPP logs recorded for the shared
+//! corpus: `conn.log`, and every protocol log otwatch writes.
 //!
 //! `MANIFEST.tsv` pairs captures with folders of Zeek logs; logs cut without a header get
-//! their column names from `baseline-columns.tsv`. For every baseline connection the check
-//! looks for an otwatch flow with the same originator, responder, ports and transport and,
-//! where the baseline has them, the same packets and IP bytes each way. It prints each
-//! disagreement with its capture and the two totals, and fails below the thresholds.
+//! their column names from `baseline-columns.tsv`.
+//!
+//! - `conn.log`: for every baseline connection the check looks for an otwatch flow with the
+//!   same originator, responder, ports and transport and, where the baseline has them, the
+//!   same packets and IP bytes each way.
+//! - Protocol logs (`modbus.log`, `dnp3_objects.log`, ...): each baseline row must be
+//!   reproduced by one otwatch row with the same value in every baseline column, except
+//!   `ts`, `uid` and link ids (which no two tools can share). A baseline column otwatch does
+//!   not write counts as a disagreement. Rows are matched as multisets, so order does not
+//!   matter but counts do.
+//!
+//! It prints each disagreement with its capture and the totals per log, and fails below the
+//! thresholds.
 //!
 //! Usage: corpus-check CORPUS_DIR [--min-reproduced 99] [--max-extra 2] [--quiet]
+//!        [--log NAME] (only that protocol log, and no conn.log check)
 
 use anyhow::{bail, Context, Result};
 use otwatch_engine::{analyze, AnalyzeOptions, Input, Silent};
+use otwatch_model::logs::LogRow;
 use otwatch_model::FlowRecord;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -102,26 +114,152 @@ fn common_prefix(a: &str, b: &str) -> usize {
     a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
 }
 
+/// The protocol logs otwatch writes and this check compares.
+const PROTOCOL_LOGS: &[&str] = &[
+    "modbus",
+    "modbus_detailed",
+    "modbus_mask_write_register",
+    "modbus_read_write_multiple_registers",
+    "modbus_read_device_identification",
+    "dnp3",
+    "dnp3_control",
+    "dnp3_objects",
+    "cotp",
+    "s7comm",
+    "s7comm_read_szl",
+    "s7comm_known_devices",
+    "s7comm_upload_download",
+    "s7comm_plus",
+    "enip",
+    "cip",
+    "cip_io",
+    "cip_identity",
+];
+
+/// Columns no two tools can agree on.
+fn ignored_column(name: &str) -> bool {
+    name == "ts" || name == "uid" || name.ends_with("_link_id")
+}
+
+/// A baseline log: its comparable column names and rows of values in those columns.
+struct Baseline {
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+fn parse_log(path: &Path, fallback_columns: Option<&Vec<String>>) -> Result<Baseline> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut columns: Option<Vec<String>> = None;
+    let mut raw_rows = Vec::new();
+    for line in text.lines() {
+        if let Some(fields) = line.strip_prefix("#fields\t") {
+            columns = Some(fields.split('\t').map(str::to_string).collect());
+            continue;
+        }
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        raw_rows.push(line.split('\t').map(str::to_string).collect::<Vec<_>>());
+    }
+    let all = match columns.or_else(|| fallback_columns.cloned()) {
+        Some(c) => c,
+        None => bail!(
+            "{}: no #fields header and no entry in baseline-columns.tsv",
+            path.display()
+        ),
+    };
+    let keep: Vec<usize> = (0..all.len())
+        .filter(|&i| !ignored_column(&all[i]))
+        .collect();
+    Ok(Baseline {
+        columns: keep.iter().map(|&i| all[i].clone()).collect(),
+        rows: raw_rows
+            .into_iter()
+            .map(|r| {
+                keep.iter()
+                    .map(|&i| r.get(i).cloned().unwrap_or_default())
+                    .collect()
+            })
+            .collect(),
+    })
+}
+
+/// Our rows of one log, projected onto the baseline's columns; a column we do not write
+/// reads `<not written>` and so never matches.
+fn project(rows: &[&LogRow], columns: &[String]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| {
+            let names: Vec<&str> = row.spec.all_columns().map(|(n, _)| n).collect();
+            let values = otwatch_export::zeek_fields(row);
+            columns
+                .iter()
+                .map(|c| match names.iter().position(|n| n == c) {
+                    Some(i) => values[i].clone(),
+                    None => "<not written>".to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Tally {
+    expected: usize,
+    reproduced: usize,
+    ours: usize,
+    unmatched: usize,
+}
+
+/// Analyses a capture, collecting the transaction-log rows as they come.
+fn analyze_with_logs(capture: &Path) -> (otwatch_engine::Analysis, Vec<LogRow>) {
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<LogRow>>(64);
+    let collector = std::thread::spawn(move || rx.into_iter().flatten().collect::<Vec<_>>());
+    let opts = AnalyzeOptions {
+        threads: 2,
+        transaction_logs: Some(tx),
+        ..AnalyzeOptions::default()
+    };
+    let analysis = analyze(&[Input::File(capture.to_path_buf())], &opts, &Silent);
+    drop(opts);
+    let rows = collector.join().expect("collector thread");
+    (analysis, rows)
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() || args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "usage: corpus-check CORPUS_DIR [--min-reproduced PCT] [--max-extra PCT] [--quiet]"
+            "usage: corpus-check CORPUS_DIR [--min-reproduced PCT] [--max-extra PCT] [--quiet] [--log NAME] [--logs-report-only]"
         );
-        println!("example: corpus-check ../shared/corpus");
+        println!("example: corpus-check ../shared/corpus --log modbus_detailed");
         return Ok(());
     }
     let corpus = PathBuf::from(&args[0]);
-    let flag = |name: &str, default: f64| -> f64 {
+    let value = |name: &str| {
         args.iter()
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
+    };
+    let flag = |name: &str, default: f64| -> f64 {
+        value(name).and_then(|v| v.parse().ok()).unwrap_or(default)
     };
     let min_reproduced = flag("--min-reproduced", 99.0);
     let max_extra = flag("--max-extra", 2.0);
     let quiet = args.iter().any(|a| a == "--quiet");
+    // Reports the protocol logs without failing on them (while a protocol is being built).
+    let logs_report_only = args.iter().any(|a| a == "--logs-report-only");
+    let only_log = value("--log").cloned();
+    if let Some(l) = &only_log {
+        if !PROTOCOL_LOGS.contains(&l.as_str()) {
+            bail!("--log {l}: not a protocol log otwatch writes; one of {PROTOCOL_LOGS:?}");
+        }
+    }
+    let check_conn = only_log.is_none();
+    let logs_in_scope: Vec<&str> = match &only_log {
+        Some(l) => vec![l.as_str()],
+        None => PROTOCOL_LOGS.to_vec(),
+    };
 
     let manifest = read_tsv(&corpus.join("MANIFEST.tsv"))?;
     let header = manifest.first().context("MANIFEST.tsv is empty")?;
@@ -146,6 +284,12 @@ fn main() -> Result<()> {
         }
     }
 
+    let wanted = |dir: &Path| {
+        (check_conn && dir.join("conn.log").exists())
+            || logs_in_scope
+                .iter()
+                .any(|l| dir.join(format!("{l}.log")).exists())
+    };
     // Baseline folder -> the capture that produced it (closest path when several claim it).
     let mut pairs: BTreeMap<String, String> = BTreeMap::new();
     for row in manifest.iter().skip(1) {
@@ -153,7 +297,7 @@ fn main() -> Result<()> {
             continue;
         };
         for out in outputs.split(';').filter(|o| o.ends_with('/')) {
-            if !corpus.join(out).join("conn.log").exists() {
+            if !wanted(&corpus.join(out)) {
                 continue;
             }
             let better = match pairs.get(out) {
@@ -166,22 +310,61 @@ fn main() -> Result<()> {
         }
     }
     if pairs.is_empty() {
-        bail!(
-            "no capture in {} has a Zeek conn.log baseline",
-            corpus.display()
-        );
+        bail!("no capture in {} has a Zeek baseline", corpus.display());
     }
 
-    let opts = AnalyzeOptions {
-        threads: 2,
-        ..AnalyzeOptions::default()
-    };
     let (mut base_total, mut reproduced, mut tuple_only) = (0usize, 0usize, 0usize);
     let (mut ours_total, mut extra) = (0usize, 0usize);
+    let mut conn_logs = 0;
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     for (dir, capture) in &pairs {
+        let (analysis, log_rows) = analyze_with_logs(&corpus.join(capture));
+        for log in &logs_in_scope {
+            let path = corpus.join(dir).join(format!("{log}.log"));
+            if !path.exists() {
+                continue;
+            }
+            let columns = fallback.get(&(dir.clone(), format!("{log}.log")));
+            let baseline = parse_log(&path, columns)?;
+            let mine: Vec<&LogRow> = log_rows.iter().filter(|r| r.spec.name == *log).collect();
+            let mut ours: Vec<Option<Vec<String>>> = project(&mine, &baseline.columns)
+                .into_iter()
+                .map(Some)
+                .collect();
+            let tally = tallies.entry(log.to_string()).or_default();
+            tally.expected += baseline.rows.len();
+            tally.ours += ours.len();
+            for b in &baseline.rows {
+                match ours.iter().position(|o| o.as_ref() == Some(b)) {
+                    Some(i) => {
+                        tally.reproduced += 1;
+                        ours[i] = None;
+                    }
+                    None if !quiet => {
+                        println!(
+                            "MISSING {log}.log {capture}: {}",
+                            pretty(&baseline.columns, b)
+                        );
+                    }
+                    None => {}
+                }
+            }
+            for o in ours.into_iter().flatten() {
+                tally.unmatched += 1;
+                if !quiet {
+                    println!(
+                        "EXTRA   {log}.log {capture}: {}",
+                        pretty(&baseline.columns, &o)
+                    );
+                }
+            }
+        }
+        if !check_conn || !corpus.join(dir).join("conn.log").exists() {
+            continue;
+        }
+        conn_logs += 1;
         let columns = fallback.get(&(dir.clone(), "conn.log".to_string()));
         let baseline = parse_conn_log(&corpus.join(dir).join("conn.log"), columns)?;
-        let analysis = analyze(&[Input::File(corpus.join(capture))], &opts, &Silent);
         let mut ours: Vec<Option<&FlowRecord>> = analysis.flows.iter().map(Some).collect();
         let mut matched_here = 0;
         for b in &baseline {
@@ -248,16 +431,91 @@ fn main() -> Result<()> {
             );
         }
     }
-    let reproduced_pct = reproduced as f64 * 100.0 / base_total.max(1) as f64;
-    let extra_pct = extra as f64 * 100.0 / ours_total.max(1) as f64;
-    println!(
-        "conn.log agreement: {} baseline logs, {base_total} Zeek connections, {reproduced} reproduced ({reproduced_pct:.2} %), \
-         {tuple_only} with other counts",
-        pairs.len()
+    let mut failed = Vec::new();
+    if check_conn {
+        let reproduced_pct = if base_total == 0 {
+            100.0
+        } else {
+            pct(reproduced, base_total)
+        };
+        let extra_pct = pct(extra, ours_total);
+        println!(
+            "conn.log agreement: {conn_logs} baseline logs, {base_total} Zeek connections, {reproduced} reproduced ({reproduced_pct:.2} %), \
+             {tuple_only} with other counts"
+        );
+        println!("conn.log extras: {extra} of {ours_total} otwatch flows match no Zeek connection ({extra_pct:.2} %)");
+        if reproduced_pct < min_reproduced || extra_pct > max_extra {
+            failed.push("conn.log".to_string());
+        }
+    }
+    let mut all = Tally::default();
+    println!("protocol log agreement (baseline rows reproduced / expected; otwatch rows matching no baseline row):");
+    for (log, t) in &tallies {
+        println!(
+            "  {log:40} {:>6}/{:<6} {:>7.2} %   unmatched {:>5}/{:<5} {:>6.2} %",
+            t.reproduced,
+            t.expected,
+            if t.expected == 0 {
+                100.0
+            } else {
+                pct(t.reproduced, t.expected)
+            },
+            t.unmatched,
+            t.ours,
+            pct(t.unmatched, t.ours)
+        );
+        all.expected += t.expected;
+        all.reproduced += t.reproduced;
+        all.ours += t.ours;
+        all.unmatched += t.unmatched;
+    }
+    let (all_reproduced, all_unmatched) = (
+        pct(all.reproduced, all.expected),
+        pct(all.unmatched, all.ours),
     );
-    println!("conn.log extras: {extra} of {ours_total} otwatch flows match no Zeek connection ({extra_pct:.2} %)");
-    if reproduced_pct < min_reproduced || extra_pct > max_extra {
-        bail!("agreement below target: need ≥ {min_reproduced} % reproduced and ≤ {max_extra} % extra");
+    println!(
+        "  {:40} {:>6}/{:<6} {:>7.2} %   unmatched {:>5}/{:<5} {:>6.2} %",
+        "overall",
+        all.reproduced,
+        all.expected,
+        all_reproduced,
+        all.unmatched,
+        all.ours,
+        all_unmatched
+    );
+    if !logs_report_only
+        && all.expected > 0
+        && (all_reproduced < min_reproduced || all_unmatched > max_extra)
+    {
+        failed.push("protocol logs".to_string());
+    }
+    if !failed.is_empty() {
+        bail!(
+            "agreement below target for {}: need ≥ {min_reproduced} % reproduced and ≤ {max_extra} % unmatched",
+            failed.join(" and ")
+        );
     }
     Ok(())
+}
+
+/// Per cent; an empty whole counts as all reproduced and nothing unmatched.
+fn pct(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        if part == 0 {
+            0.0
+        } else {
+            100.0
+        }
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+fn pretty(columns: &[String], values: &[String]) -> String {
+    columns
+        .iter()
+        .zip(values)
+        .map(|(c, v)| format!("{c}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
