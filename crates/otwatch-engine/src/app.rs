@@ -20,7 +20,7 @@ pub struct AppState {
     pub service: Option<(AppProtocol, Confidence)>,
     tries: [u8; 2],
     /// Kept apart so that flows of other protocols stay small.
-    pub modbus: Option<Box<ModbusFlow>>,
+    modbus: Option<Box<ModbusFlow>>,
     enip: Option<Box<EnipFlow>>,
     s7: Option<Box<S7Flow>>,
 }
@@ -177,6 +177,14 @@ impl AppState {
             self.s7
                 .get_or_insert_with(Default::default)
                 .chunk(usize::from(!from_orig), data, ctx);
+        }
+    }
+
+    /// Per protocol, how often the flow's limit on open transactions forgot a request; the
+    /// summary reports them as `<protocol>_open_transaction_limit` drops.
+    pub fn transaction_limit_hits(&self, mut report: impl FnMut(&'static str, u64)) {
+        if let Some(m) = self.modbus.as_ref() {
+            report("modbus", m.pending_limit_hits());
         }
     }
 

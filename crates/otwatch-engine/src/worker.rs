@@ -474,19 +474,14 @@ impl Worker {
             }
         }
         flow.app.finish(tcp, flow.orig.1, flow.resp.1);
-        if let Some(hits) = flow
-            .app
-            .modbus
-            .as_ref()
-            .map(|m| m.pending_limit_hits())
-            .filter(|h| *h > 0)
-        {
-            *self
-                .counters
-                .dropped
-                .entry("modbus_open_transaction_limit".into())
-                .or_default() += hits;
-        }
+        let dropped = &mut self.counters.dropped;
+        flow.app.transaction_limit_hits(|protocol, hits| {
+            if hits > 0 {
+                *dropped
+                    .entry(format!("{protocol}_open_transaction_limit"))
+                    .or_default() += hits;
+            }
+        });
         for (i, ip) in [flow.orig.0, flow.resp.0].into_iter().enumerate() {
             if let (Some(mac), true) = (flow.macs[i], flow.pkts[i] > 0) {
                 self.obs.extend(mac, ip, flow.last_ts, flow.pkts[i]);
