@@ -1,64 +1,9 @@
 //! End-to-end tests of the `otwatch` binary on real captures from the shared corpus and on
 //! the simulated plant.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn otwatch(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otwatch"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run otwatch")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// The shared corpus beside the repository; CI always has it.
-fn corpus(rel: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    let path = root.join(rel);
-    assert!(
-        path.exists(),
-        "{} is missing: the tests need ../shared/corpus beside the repository",
-        path.display()
-    );
-    path.canonicalize().unwrap()
-}
-
-/// Analyses one corpus capture into a fresh database and returns the asset holding `ip`
-/// as `otwatch asset --json` prints it.
-fn asset_after_analysis(capture: &str, ip: &str) -> serde_json::Value {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus(capture);
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--db",
-            "a.db",
-            "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let shown = otwatch(&["asset", ip, "--db", "a.db", "--json"], dir.path());
-    assert!(shown.status.success(), "{}", text(&shown.stderr));
-    serde_json::from_slice(&shown.stdout).unwrap()
-}
-
-/// The first attribute of that name, with its evidence.
-fn fact(asset: &serde_json::Value, name: &str) -> serde_json::Value {
-    asset["attributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == name)
-        .cloned()
-        .unwrap_or_default()
-}
+use common::*;
 
 #[test]
 fn demo_finds_the_simulated_plant() {
