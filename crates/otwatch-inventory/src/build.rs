@@ -424,10 +424,12 @@ pub fn build(
                 count: 0,
                 first_seen: fc.first_ts,
                 last_seen: fc.last_ts,
+                addresses: Default::default(),
             });
         e.count += fc.count;
         e.first_seen = e.first_seen.min(fc.first_ts);
         e.last_seen = e.last_seen.max(fc.last_ts);
+        e.addresses.merge(&fc.addresses);
     }
 
     let mut assets: Vec<Asset> = b.assets.into_values().collect();

@@ -1,6 +1,7 @@
 //! Facts gathered per packet, kept small and mergeable.
 
 use ahash::AHashMap;
+use otwatch_model::ranges::AddressRanges;
 use otwatch_model::Micros;
 use std::net::IpAddr;
 
@@ -141,6 +142,7 @@ pub struct FunctionCount {
     pub count: u64,
     pub first_ts: Micros,
     pub last_ts: Micros,
+    pub addresses: AddressRanges,
 }
 
 /// IP addresses kept per MAC; a router forwarding for a whole network reaches it quickly,
@@ -327,10 +329,29 @@ impl Observations {
                 count: 0,
                 first_ts: ts,
                 last_ts: ts,
+                addresses: AddressRanges::default(),
             });
         e.count += 1;
         e.first_ts = e.first_ts.min(ts);
         e.last_ts = e.last_ts.max(ts);
+    }
+
+    /// The addresses `first..=last` of `space` that a request for function `code` (already
+    /// counted with [`function`](Self::function)) touched.
+    #[allow(clippy::too_many_arguments)]
+    pub fn function_addresses(
+        &mut self,
+        client: IpAddr,
+        server: IpAddr,
+        protocol: &'static str,
+        code: u16,
+        space: &str,
+        first: u64,
+        last: u64,
+    ) {
+        if let Some(e) = self.functions.get_mut(&(client, server, protocol, code)) {
+            e.addresses.add(space, first, last);
+        }
     }
 
     /// Folds another worker's observations in; the result does not depend on the order.
@@ -407,6 +428,7 @@ impl Observations {
                     mine.count += theirs.count;
                     mine.first_ts = mine.first_ts.min(theirs.first_ts);
                     mine.last_ts = mine.last_ts.max(theirs.last_ts);
+                    mine.addresses.merge(&theirs.addresses);
                 }
             }
         }

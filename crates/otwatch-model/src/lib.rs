@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 pub mod logs;
+pub mod ranges;
 pub mod site;
 
 /// Version of the JSON-lines record schema; bump on any incompatible change.
@@ -244,6 +245,10 @@ pub struct FunctionAggregate {
     pub count: u64,
     pub first_seen: Micros,
     pub last_seen: Micros,
+    /// The addresses the requests touched (registers, data blocks, objects), where the
+    /// protocol states them.
+    #[serde(default, skip_serializing_if = "ranges::AddressRanges::is_empty")]
+    pub addresses: ranges::AddressRanges,
 }
 
 /// MAC addresses in JSON as "aa:bb:cc:dd:ee:ff".

@@ -9,6 +9,7 @@
 
 mod migrations;
 
+use otwatch_model::ranges::AddressRanges;
 use otwatch_model::{
     Asset, AssetProtocol, Attribute, Edge, Evidence, FlowRecord, FunctionAggregate, IdentifiedBy,
     ProtocolEvent, ProtocolRole, TransportProto,
@@ -296,14 +297,29 @@ impl Store {
             .map_err(err)?;
         }
         for f in run.functions {
+            // Address ranges merge as sets: what earlier runs saw is kept and widened.
+            let earlier: Option<String> = tx
+                .query_row(
+                    "SELECT addresses FROM function_aggregates
+                     WHERE client = ?1 AND server = ?2 AND protocol = ?3 AND function = ?4",
+                    params![f.client, f.server, f.protocol, f.function],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(err)?;
+            let mut addresses = earlier
+                .map(|t| AddressRanges::parse(&t))
+                .unwrap_or_default();
+            addresses.merge(&f.addresses);
             tx.execute(
-                "INSERT INTO function_aggregates (client, server, protocol, function, count, first_seen, last_seen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO function_aggregates (client, server, protocol, function, count, first_seen, last_seen, addresses)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(client, server, protocol, function) DO UPDATE SET
                    count = function_aggregates.count + excluded.count,
                    first_seen = MIN(function_aggregates.first_seen, excluded.first_seen),
-                   last_seen = MAX(function_aggregates.last_seen, excluded.last_seen)",
-                params![f.client, f.server, f.protocol, f.function, f.count as i64, f.first_seen, f.last_seen],
+                   last_seen = MAX(function_aggregates.last_seen, excluded.last_seen),
+                   addresses = excluded.addresses",
+                params![f.client, f.server, f.protocol, f.function, f.count as i64, f.first_seen, f.last_seen, addresses.to_text()],
             )
             .map_err(err)?;
         }
@@ -483,7 +499,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare(
-                "SELECT client, server, protocol, function, count, first_seen, last_seen FROM function_aggregates
+                "SELECT client, server, protocol, function, count, first_seen, last_seen, addresses FROM function_aggregates
                  ORDER BY client, server, protocol, function",
             )
             .map_err(&err)?;
@@ -497,6 +513,7 @@ impl Store {
                     count: r.get::<_, i64>(4)? as u64,
                     first_seen: r.get(5)?,
                     last_seen: r.get(6)?,
+                    addresses: AddressRanges::parse(&r.get::<_, String>(7)?),
                 })
             })
             .map_err(&err)?

@@ -82,6 +82,8 @@ const MIGRATIONS: &[&str] = &[
     // 3: evidence for each edge of the communication map.
     "ALTER TABLE edges ADD COLUMN first_capture TEXT NOT NULL DEFAULT '';
     ALTER TABLE edges ADD COLUMN first_frame INTEGER NOT NULL DEFAULT 0;",
+    // 4: the addresses each function touched (registers, data blocks, objects).
+    "ALTER TABLE function_aggregates ADD COLUMN addresses TEXT NOT NULL DEFAULT '';",
 ];
 
 /// The schema version this otwatch writes.

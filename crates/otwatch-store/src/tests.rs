@@ -118,3 +118,43 @@ fn newer_or_foreign_database_is_refused() {
     let e = Store::open(&text).err().unwrap().to_string();
     assert!(e.contains("notes.txt"), "{e}");
 }
+
+#[test]
+fn function_addresses_widen_across_runs() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut write = |first: u64, last: u64, ts: i64| {
+        let mut addresses = AddressRanges::default();
+        addresses.add("holding_register", first, last);
+        let f = FunctionAggregate {
+            client: "mac:00:00:00:00:00:01".into(),
+            server: "mac:00:80:f4:01:02:03".into(),
+            protocol: "modbus".into(),
+            function: "WRITE_MULTIPLE_REGISTERS".into(),
+            count: 2,
+            first_seen: ts,
+            last_seen: ts + 5,
+            addresses,
+        };
+        store
+            .record_run(&RunRecord {
+                summary_json: "{}",
+                flows: &[],
+                assets: &[],
+                edges: &[],
+                functions: &[f],
+                events: &[],
+            })
+            .unwrap();
+    };
+    write(100, 109, 50);
+    write(110, 119, 10);
+    write(300, 300, 90);
+    let stored = store.functions().unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].count, 6);
+    assert_eq!((stored[0].first_seen, stored[0].last_seen), (10, 95));
+    assert_eq!(
+        stored[0].addresses.to_text(),
+        "holding_register 100-119,300"
+    );
+}

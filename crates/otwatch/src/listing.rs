@@ -321,3 +321,47 @@ pub fn edges(db: &Path, format: FormatArgs) -> Result<()> {
     }
     Ok(())
 }
+
+pub fn functions(db: &Path, format: FormatArgs) -> Result<()> {
+    let store = open_existing(db)?;
+    let functions = store.functions()?;
+    if format.json || format.jsonl {
+        return print_json(&functions, format.jsonl);
+    }
+    let assets = store.assets()?;
+    let names = labels(assets.iter().map(|(_, a)| a));
+    let mut t = Table::new(&[
+        "client",
+        "server",
+        "protocol",
+        "function",
+        "count",
+        "first seen",
+        "last seen",
+        "addresses",
+    ]);
+    for f in &functions {
+        let addresses = f.addresses.to_text();
+        t.row(vec![
+            label_of(&names, &f.client),
+            label_of(&names, &f.server),
+            f.protocol.clone(),
+            f.function.clone(),
+            f.count.to_string(),
+            short_time(f.first_seen),
+            short_time(f.last_seen),
+            if addresses.is_empty() {
+                "-".to_string()
+            } else {
+                addresses
+            },
+        ]);
+    }
+    if format.csv {
+        print!("{}", t.csv());
+    } else {
+        print!("{}", t.render());
+        eprintln!("{} functions on edges", functions.len());
+    }
+    Ok(())
+}

@@ -91,12 +91,18 @@ enum Command {
         json: bool,
     },
     /// List the communication map: who talks to whom, with which protocol.
-    #[command(after_help = "Examples:\n  otwatch edges\n  otwatch edges --csv > map.csv")]
+    #[command(
+        after_help = "Examples:\n  otwatch edges\n  otwatch edges --csv > map.csv\n  otwatch edges --functions   # per function: count, times, addresses touched"
+    )]
     Edges {
         #[command(flatten)]
         db: DbArg,
         #[command(flatten)]
         format: FormatArgs,
+        /// One row per edge and protocol function (read coils, S7 write var, DNP3 operate...)
+        /// with its count, first and last time and the addresses it touched.
+        #[arg(long)]
+        functions: bool,
     },
 }
 
@@ -107,7 +113,16 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Assets { db, format } => listing::assets(&db.db, format).map(|_| 0),
         Command::Asset { id, db, json } => listing::asset(&db.db, &id, json).map(|_| 0),
-        Command::Edges { db, format } => listing::edges(&db.db, format).map(|_| 0),
+        Command::Edges {
+            db,
+            format,
+            functions: false,
+        } => listing::edges(&db.db, format).map(|_| 0),
+        Command::Edges {
+            db,
+            format,
+            functions: true,
+        } => listing::functions(&db.db, format).map(|_| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
