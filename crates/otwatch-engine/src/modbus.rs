@@ -1,10 +1,21 @@
 //! Modbus/TCP on one flow: ADUs framed in each direction, requests paired with responses by
-//! transaction id (a bounded number open at once), function counts per edge, exceptions as
-//! events, and Read Device Identification answers as facts about the server.
+//! transaction id (a bounded number open at once), function counts per edge, exceptions and
+//! malformed bodies as events, and Read Device Identification answers as facts about the
+//! server.
+//!
+//! When transaction logs are asked for, it also writes Zeek's `modbus.log` and the four logs
+//! of CISA's ICSNPP Modbus parser: `modbus_detailed` (one row per transaction, request and
+//! response merged), `modbus_mask_write_register`, `modbus_read_write_multiple_registers`
+//! and `modbus_read_device_identification` (one row per message, or per identification
+//! object). Their pairing is kept apart from the one behind events so that nothing of it is
+//! allocated when no log is written.
+
+mod icsnpp;
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
-use otwatch_dissect::modbus::{self, Framed};
+use icsnpp::IcsnppLogs;
+use otwatch_dissect::modbus::{self, Adu, Framed};
 use otwatch_inventory::Subject;
 use otwatch_model::logs::{LogSpec, Value};
 
@@ -31,6 +42,14 @@ fn zeek_function(fc: u8) -> String {
     }
 }
 
+/// Zeek's name for an exception code; an unknown one reads `unknown-<code>`.
+fn zeek_exception(code: u8) -> String {
+    match modbus::exception_name(code) {
+        "UNKNOWN" => format!("unknown-{code}"),
+        name => name.to_string(),
+    }
+}
+
 /// Requests awaiting a response per flow; beyond it the oldest is forgotten and counted.
 const MAX_PENDING: usize = 64;
 /// A Modbus ADU is at most 260 bytes; a partial one is carried to the next chunk.
@@ -40,6 +59,8 @@ const MAX_ADU: usize = 260;
 pub struct ModbusFlow {
     framer: Framer,
     pending: Pending,
+    /// Only when transaction logs are written.
+    icsnpp: Option<Box<IcsnppLogs>>,
 }
 
 #[derive(Debug, Default)]
@@ -91,15 +112,26 @@ impl ModbusFlow {
         self.pending.limit_hits
     }
 
+    /// The flow ended: transactions still waiting for their other half are logged.
+    pub fn end(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(logs) = self.icsnpp.as_mut() {
+            logs.end(ctx);
+        }
+    }
+
     /// A chunk of the stream; `request` when it flows from client to server.
     pub fn chunk(&mut self, request: bool, data: &[u8], ctx: &mut Ctx<'_>) {
-        let Self { framer, pending } = self;
+        let Self {
+            framer,
+            pending,
+            icsnpp,
+        } = self;
         framer.feed::<Mbap>(usize::from(!request), data, MAX_ADU, |message| {
             if let Framed::Adu(adu, _) = modbus::frame(message) {
                 if ctx.logging() {
                     let exception = adu
                         .is_exception()
-                        .then(|| adu.data.first().map(|c| modbus::exception_name(*c)))
+                        .then(|| adu.data.first().map(|c| zeek_exception(*c)))
                         .flatten();
                     ctx.log(
                         &MODBUS_LOG,
@@ -113,12 +145,62 @@ impl ModbusFlow {
                     );
                 }
                 if request {
+                    let body = parsed(
+                        &adu,
+                        true,
+                        modbus::parse_request(adu.function, adu.data),
+                        ctx,
+                    );
+                    if ctx.logging() {
+                        let logs = icsnpp.get_or_insert_with(Default::default);
+                        logs.request(&adu, body, ctx);
+                    }
                     pending.request(&adu, ctx);
                 } else {
+                    let body = parsed(
+                        &adu,
+                        false,
+                        modbus::parse_response(adu.function, adu.data),
+                        ctx,
+                    );
+                    if ctx.logging() {
+                        let logs = icsnpp.get_or_insert_with(Default::default);
+                        logs.response(&adu, body, ctx);
+                    }
                     pending.response(&adu, ctx);
                 }
             }
         });
+    }
+}
+
+/// A body that breaks the protocol's rules (a quantity beyond its limit, a byte count that
+/// disagrees with it, a coil value other than on or off, a record cut short) is an anomaly
+/// worth an event: devices do not send them, fuzzers and broken tools do.
+fn parsed<T>(
+    adu: &Adu<'_>,
+    request: bool,
+    body: Result<T, otwatch_dissect::Malformed>,
+    ctx: &mut Ctx<'_>,
+) -> Option<T> {
+    match body {
+        Ok(body) => Some(body),
+        Err(e) => {
+            ctx.event(
+                "modbus",
+                "modbus_malformed".into(),
+                format!(
+                    "{} {}: {} at byte {} of the PDU, unit {}, transaction {}",
+                    function_label(adu.function),
+                    if request { "request" } else { "response" },
+                    e.reason,
+                    e.offset + 1,
+                    adu.unit_id,
+                    adu.transaction_id
+                ),
+            );
+            None
+        }
     }
 }
 
