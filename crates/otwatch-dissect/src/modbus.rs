@@ -242,6 +242,30 @@ pub fn device_identification_request(data: &[u8]) -> Result<DeviceIdRequest, Mal
     }
 }
 
+/// The data of a Report Server ID response (function 17) after its byte count: a server id,
+/// a run indicator and device-specific data, where only the device knows where one ends
+/// and the next begins.
+pub fn report_server_id(data: &[u8]) -> Result<&[u8], Malformed> {
+    let (&byte_count, rest) = data
+        .split_first()
+        .ok_or(Malformed::new("modbus_pdu_truncated", 0))?;
+    rest.get(..usize::from(byte_count))
+        .ok_or(Malformed::new("modbus_pdu_truncated", data.len()))
+}
+
+/// The text a Report Server ID answer carries (devices put their vendor, model or version
+/// there): runs of at least three printable ASCII characters, joined by a space; `None`
+/// when there is none.
+pub fn server_id_text(bytes: &[u8]) -> Option<String> {
+    let runs: Vec<&str> = bytes
+        .split(|b| !(0x20..0x7f).contains(b))
+        .filter_map(|run| std::str::from_utf8(run).ok())
+        .map(str::trim)
+        .filter(|run| run.len() >= 3)
+        .collect();
+    (!runs.is_empty()).then(|| runs.join(" "))
+}
+
 /// 16-bit registers, big-endian, borrowed from the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registers<'a>(&'a [u8]);
@@ -813,6 +837,351 @@ mod tests {
         );
     }
 
+    /// ADUs of `icsnpp-modbus/testing/traces/modbus_example.pcap` (frame number, hex).
+    const EXAMPLE: &[(u32, &str)] = &[
+        (4, "000100000006040100010001"),
+        (6, "00010000000404010101"),
+        (26, "00060000001305031000aa00aa00bb00ccef84e3eb9f8be4c1"),
+        (36, "00090000000606050001ff00"),
+        (40, "000a0000000607060001abcd"),
+        (48, "000c00000006020800020000"),
+        (52, "000d00000008070f000100040109"),
+        (54, "000d00000006070f00010004"),
+        (56, "000e0000000f0710000100040800aa00bb00cc00dd"),
+        (
+            62,
+            "000f000000350211325a65656b204d6f6462757320546573742d50726f746f636f6c20\
+              50617273696e672069732066756e212d312e322e332e36ff",
+        ),
+        (64, "001000000003081400"),
+        (66, "001000000003081400"),
+        (68, "001100000003081500"),
+        (72, "0012000000080416000adead0000"),
+        (80, "00140000000d061700010001000200010200ff"),
+        (86, "00150000000b06170800aa00aa00bb00cc"),
+        (88, "0016000000040a180000"),
+        (90, "0016000000060a1800020000"),
+        (92, "001700000005012b0e0100"),
+        (
+            94,
+            "00170000003d012b0e018300000300105a65656b204d6f646275732054657374011850726f\
+              746f636f6c2050617273696e672069732066756e210207312e322e332e36",
+        ),
+        (100, "000100000003008302"),
+    ];
+
+    fn example(frame: u32) -> Vec<u8> {
+        let hex: String = EXAMPLE
+            .iter()
+            .find(|(f, _)| *f == frame)
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect::<String>();
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn request_of(frame: u32) -> Request<'static> {
+        let bytes: &'static [u8] = Box::leak(example(frame).into_boxed_slice());
+        let Framed::Adu(adu, _) = super::frame(bytes) else {
+            panic!("frame {frame}")
+        };
+        parse_request(adu.function, adu.data).unwrap()
+    }
+
+    fn response_of(frame: u32) -> Response<'static> {
+        let bytes: &'static [u8] = Box::leak(example(frame).into_boxed_slice());
+        let Framed::Adu(adu, _) = super::frame(bytes) else {
+            panic!("frame {frame}")
+        };
+        parse_response(adu.function, adu.data).unwrap()
+    }
+
+    #[test]
+    fn reads_and_their_values() {
+        assert_eq!(
+            request_of(4),
+            Request::ReadBits {
+                start: 1,
+                quantity: 1
+            }
+        );
+        let Response::Bits(coils) = response_of(6) else {
+            panic!()
+        };
+        // One coil asked for; the byte carries seven bits of padding after it.
+        assert_eq!(coils.len(), 8);
+        assert_eq!(
+            coils.iter().collect::<Vec<_>>(),
+            [true, false, false, false, false, false, false, false]
+        );
+        let Response::Registers(registers) = response_of(26) else {
+            panic!()
+        };
+        assert_eq!(
+            registers.iter().collect::<Vec<_>>(),
+            [0xaa, 0xaa, 0xbb, 0xcc, 0xef84, 0xe3eb, 0x9f8b, 0xe4c1]
+        );
+    }
+
+    #[test]
+    fn writes_of_coils_and_registers() {
+        assert_eq!(
+            request_of(36),
+            Request::WriteSingleCoil {
+                address: 1,
+                on: true
+            }
+        );
+        assert_eq!(
+            request_of(40),
+            Request::WriteSingleRegister {
+                address: 1,
+                value: 0xabcd
+            }
+        );
+        let Request::WriteMultipleCoils { start: 1, coils } = request_of(52) else {
+            panic!()
+        };
+        assert_eq!(coils.iter().collect::<Vec<_>>(), [true, false, false, true]);
+        assert_eq!(
+            response_of(54),
+            Response::WriteMultiple {
+                start: 1,
+                quantity: 4
+            }
+        );
+        let Request::WriteMultipleRegisters {
+            start: 1,
+            registers,
+        } = request_of(56)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            registers.iter().collect::<Vec<_>>(),
+            [0xaa, 0xbb, 0xcc, 0xdd]
+        );
+    }
+
+    #[test]
+    fn masks_read_write_multiple_and_fifo() {
+        assert_eq!(
+            request_of(72),
+            Request::MaskWriteRegister {
+                address: 10,
+                and_mask: 0xdead,
+                or_mask: 0
+            }
+        );
+        let Request::ReadWriteMultipleRegisters {
+            read_start: 1,
+            read_quantity: 1,
+            write_start: 2,
+            write_registers,
+        } = request_of(80)
+        else {
+            panic!()
+        };
+        assert_eq!(write_registers.iter().collect::<Vec<_>>(), [0xff]);
+        let Response::Registers(read) = response_of(86) else {
+            panic!()
+        };
+        assert_eq!(read.iter().collect::<Vec<_>>(), [0xaa, 0xaa, 0xbb, 0xcc]);
+        assert_eq!(request_of(88), Request::ReadFifoQueue { address: 0 });
+        let Response::ReadFifoQueue(queue) = response_of(90) else {
+            panic!()
+        };
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn file_records_diagnostics_and_exceptions() {
+        let Request::ReadFileRecord(asked) = request_of(64) else {
+            panic!()
+        };
+        assert_eq!(asked.count(), 0);
+        let Response::ReadFileRecord(read) = response_of(66) else {
+            panic!()
+        };
+        assert_eq!(read.count(), 0);
+        let Request::WriteFileRecord(written) = request_of(68) else {
+            panic!()
+        };
+        assert_eq!(written.count(), 0);
+        assert_eq!(
+            request_of(48),
+            Request::Diagnostics {
+                subfunction: 2,
+                data: &[0, 0]
+            }
+        );
+        assert_eq!(
+            diagnostics_subfunction_name(2),
+            Some("Return Diagnostic Register")
+        );
+        assert_eq!(response_of(100), Response::Exception(2));
+        assert_eq!(exception_name(2), "ILLEGAL_DATA_ADDRESS");
+    }
+
+    #[test]
+    fn file_record_references() {
+        // Read File Record for file 4, record 1, two words; the answer, and a write of the
+        // same record (Modbus Application Protocol 1.1b3, 6.14 and 6.15).
+        let ask = [0x07, 0x06, 0x00, 0x04, 0x00, 0x01, 0x00, 0x02];
+        let Ok(Request::ReadFileRecord(refs)) = parse_request(20, &ask) else {
+            panic!()
+        };
+        assert_eq!(
+            refs.iter().collect::<Vec<_>>(),
+            [FileRecordRef {
+                ref_type: 6,
+                file_number: 4,
+                record_number: 1,
+                record_length: 2
+            }]
+        );
+        let answer = [0x06, 0x05, 0x06, 0x0d, 0xfe, 0x00, 0x20];
+        let Ok(Response::ReadFileRecord(records)) = parse_response(20, &answer) else {
+            panic!()
+        };
+        let records: Vec<_> = records.iter().collect();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].data, [0x0d, 0xfe, 0x00, 0x20]);
+        let write = [
+            0x0b, 0x06, 0x00, 0x04, 0x00, 0x07, 0x00, 0x02, 0x06, 0xaf, 0x04, 0xbe,
+        ];
+        let Ok(Request::WriteFileRecord(records)) = parse_request(21, &write) else {
+            panic!()
+        };
+        let records: Vec<_> = records.iter().collect();
+        assert_eq!((records[0].file_number, records[0].record_number), (4, 7));
+        assert_eq!(records[0].data, [0x06, 0xaf, 0x04, 0xbe]);
+        // A reference type other than 6 is not a file record.
+        let mut bad = ask;
+        bad[1] = 5;
+        assert!(parse_request(20, &bad).is_err());
+    }
+
+    #[test]
+    fn bodies_breaking_the_rules_are_malformed() {
+        // Byte count disagrees with the quantity of coils.
+        assert_eq!(
+            parse_request(15, &[0, 1, 0, 4, 2, 9, 0])
+                .unwrap_err()
+                .reason,
+            "modbus_byte_count_mismatch"
+        );
+        // More registers than one read may ask for.
+        assert_eq!(
+            parse_request(3, &[0, 0, 0, 126]).unwrap_err().reason,
+            "modbus_bad_quantity"
+        );
+        // A coil is either on (0xff00) or off.
+        assert_eq!(
+            parse_request(5, &[0, 1, 0x12, 0x34]).unwrap_err().reason,
+            "modbus_bad_coil_value"
+        );
+        // Half a register.
+        assert_eq!(
+            parse_response(3, &[3, 0, 1, 2]).unwrap_err().reason,
+            "modbus_odd_byte_count"
+        );
+        assert_eq!(
+            parse_response(4, &[4, 0, 1]).unwrap_err().reason,
+            "modbus_pdu_truncated"
+        );
+    }
+
+    #[test]
+    fn device_identification_request_and_raw_objects() {
+        let Request::Encapsulated { mei_type: 0x0e, .. } = request_of(92) else {
+            panic!()
+        };
+        let bytes = example(92);
+        assert_eq!(
+            device_identification_request(&bytes[8..]),
+            Ok(DeviceIdRequest {
+                read_code: 1,
+                object_id: 0
+            })
+        );
+        let bytes = example(94);
+        let answer = device_identification_response(&bytes[8..]).unwrap();
+        assert_eq!((answer.read_code, answer.conformity_level), (1, 0x83));
+        let objects: Vec<_> = answer.objects().collect();
+        assert_eq!(
+            objects,
+            [
+                (0, &b"Zeek Modbus Test"[..]),
+                (1, b"Protocol Parsing is fun!"),
+                (2, b"1.2.3.6")
+            ]
+        );
+        // Cut short in the middle of the last object: the whole ones are still read.
+        let cut = device_identification_response(&bytes[8..bytes.len() - 2]).unwrap();
+        assert_eq!(cut.objects().count(), 2);
+        assert!(parse_device_identification(&bytes[8..bytes.len() - 2]).is_err());
+    }
+
+    #[test]
+    fn report_server_id_text() {
+        // Zeek's test trace: the text, then the run indicator.
+        let bytes = example(62);
+        let data = report_server_id(&bytes[8..]).unwrap();
+        assert_eq!(
+            server_id_text(data).as_deref(),
+            Some("Zeek Modbus Test-Protocol Parsing is fun!-1.2.3.6")
+        );
+        // A Wingpath simulator (ITI modbus_test_data_part1.pcap, frame 41): server id 0,
+        // run indicator 0xff, then the vendor.
+        let wingpath = [
+            0x12, 0x00, 0xff, b'W', b'i', b'n', b'g', b'p', b'a', b't', b'h', b' ', b'L', b'i',
+            b'm', b'i', b't', b'e', b'd',
+        ];
+        let data = report_server_id(&wingpath).unwrap();
+        assert_eq!(server_id_text(data).as_deref(), Some("Wingpath Limited"));
+        assert_eq!(server_id_text(&[0x00, 0xff, b'a']), None);
+        assert!(report_server_id(&wingpath[..5]).is_err());
+    }
+
+    /// Reads every value a body holds, as the logs do.
+    fn exercise(function: u8, data: &[u8]) {
+        let mut sum = 0u64;
+        if let Ok(r) = parse_request(function, data) {
+            match r {
+                Request::WriteMultipleCoils { coils, .. } => sum += coils.iter().count() as u64,
+                Request::WriteMultipleRegisters { registers, .. }
+                | Request::ReadWriteMultipleRegisters {
+                    write_registers: registers,
+                    ..
+                } => sum += registers.iter().map(u64::from).sum::<u64>(),
+                Request::ReadFileRecord(refs) => sum += refs.count() as u64,
+                Request::WriteFileRecord(refs) => {
+                    sum += refs.iter().map(|r| r.data.len() as u64).sum::<u64>()
+                }
+                _ => {}
+            }
+        }
+        if let Ok(r) = parse_response(function, data) {
+            match r {
+                Response::Bits(bits) => sum += bits.iter().filter(|b| *b).count() as u64,
+                Response::Registers(r) | Response::ReadFifoQueue(r) => {
+                    sum += r.iter().map(u64::from).sum::<u64>()
+                }
+                Response::ReadFileRecord(records) => {
+                    sum += records.iter().map(|r| r.data.len() as u64).sum::<u64>()
+                }
+                Response::WriteFileRecord(records) => sum += records.count() as u64,
+                _ => {}
+            }
+        }
+        std::hint::black_box(sum);
+    }
+
     #[test]
     fn never_panics() {
         let valid = [device_id_response()];
@@ -831,6 +1200,51 @@ mod tests {
                     let _ = parse_device_identification(adu.data);
                 }
                 let _ = parse_device_identification(b);
+            },
+        );
+    }
+
+    #[test]
+    fn bodies_never_panic() {
+        let valid: Vec<Vec<u8>> = EXAMPLE.iter().map(|(f, _)| example(*f)).collect();
+        crate::hostile::never_panics(
+            &valid,
+            0x0b4d_b05e_51d3_0002,
+            |buf, i| {
+                if buf.len() >= 8 {
+                    buf[2] = 0;
+                    buf[3] = 0;
+                    // Every function code with a decoded body, normal and exception.
+                    const CODES: &[u8] = &[1, 2, 3, 4, 5, 6, 8, 15, 16, 17, 20, 21, 22, 23, 24, 43];
+                    buf[7] = CODES[i / 2 % CODES.len()] | if i % 4 == 0 { 0x80 } else { 0 };
+                    let len = (buf.len() - 6).min(254) as u16;
+                    buf[4..6].copy_from_slice(&len.to_be_bytes());
+                }
+            },
+            |b| {
+                if let Framed::Adu(adu, _) = frame(b) {
+                    for body in [
+                        parse_request(adu.function, adu.data)
+                            .ok()
+                            .map(|r| format!("{r:?}")),
+                        parse_response(adu.function, adu.data)
+                            .ok()
+                            .map(|r| format!("{r:?}")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    {
+                        std::hint::black_box(body);
+                    }
+                    exercise(adu.function, adu.data);
+                    let _ = device_identification_request(adu.data);
+                    if let Ok(r) = device_identification_response(adu.data) {
+                        std::hint::black_box(r.objects().count());
+                    }
+                    if let Ok(d) = report_server_id(adu.data) {
+                        std::hint::black_box(server_id_text(d));
+                    }
+                }
             },
         );
     }

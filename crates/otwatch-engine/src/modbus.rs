@@ -245,6 +245,10 @@ impl Pending {
             ctx.event("modbus", "modbus_exception".into(), detail);
             return;
         }
+        if adu.function == 17 {
+            self.server_id(adu, ctx);
+            return;
+        }
         if adu.function == 43 && adu.data.first() == Some(&modbus::MEI_READ_DEVICE_ID) {
             let Ok(id) = modbus::parse_device_identification(adu.data) else {
                 return;
@@ -285,5 +289,36 @@ impl Pending {
             };
             ctx.event("modbus", "modbus_device_identification".into(), detail);
         }
+    }
+}
+
+impl Pending {
+    /// Report Server ID: the text a device says about itself, kept as a fact about the
+    /// server (its format is the vendor's, so it is recorded as said, not split up).
+    fn server_id(&mut self, adu: &modbus::Adu<'_>, ctx: &mut Ctx<'_>) {
+        let Some(text) = modbus::report_server_id(adu.data)
+            .ok()
+            .and_then(modbus::server_id_text)
+        else {
+            return;
+        };
+        let message = format!(
+            "Modbus Report Server ID (function 17) response, unit {}",
+            adu.unit_id
+        );
+        ctx.obs.attribute(
+            Subject::Ip(ctx.src),
+            "modbus_server_id",
+            &text,
+            "modbus",
+            &message,
+            1.0,
+            ctx.ev,
+        );
+        ctx.event(
+            "modbus",
+            "modbus_server_id".into(),
+            format!("unit {} says {text:?}", adu.unit_id),
+        );
     }
 }

@@ -674,3 +674,179 @@ fn device_identification_rows(adu: &Adu<'_>, func: &str, link: &str, ctx: &mut C
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ConnRef;
+    use otwatch_flow::FlowKey;
+    use otwatch_inventory::{EvidenceRef, Observations};
+    use otwatch_model::logs::LogRow;
+    use std::net::IpAddr;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn nothing_is_kept_for_logs_nobody_asked_for() {
+        let mut obs = Observations::default();
+        let mut events = Vec::new();
+        let mut dropped = 0;
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let key = FlowKey::new(0, 6, (ip, 40000), (ip, 502));
+        let mut ctx = Ctx {
+            obs: &mut obs,
+            events: &mut events,
+            events_dropped: &mut dropped,
+            max_events: 10,
+            ev: EvidenceRef {
+                ts: 0,
+                capture: 0,
+                frame: 0,
+            },
+            capture_name: "t",
+            src: ip,
+            dst: ip,
+            src_mac: None,
+            conn: ConnRef {
+                key: &key,
+                first_ts: 1,
+                orig: (ip, 40000),
+                resp: (ip, 502),
+            },
+            from_orig: true,
+            logs: None,
+        };
+        let mut flow = super::super::ModbusFlow::default();
+        flow.chunk(true, &hex(MASK_REQUEST), &mut ctx);
+        assert!(flow.icsnpp.is_none());
+    }
+
+    /// Feeds ADUs (hex, is it a request, capture time) to one flow's logs, then ends the flow.
+    fn run(messages: &[(&str, bool, Micros)]) -> Vec<LogRow> {
+        let mut obs = Observations::default();
+        let mut events = Vec::new();
+        let mut dropped = 0;
+        let mut rows = Vec::new();
+        let (client, server): (IpAddr, IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let key = FlowKey::new(0, 6, (client, 40000), (server, 502));
+        let mut logs = IcsnppLogs::default();
+        let mut ctx = Ctx {
+            obs: &mut obs,
+            events: &mut events,
+            events_dropped: &mut dropped,
+            max_events: 10,
+            ev: EvidenceRef {
+                ts: 0,
+                capture: 0,
+                frame: 0,
+            },
+            capture_name: "t",
+            src: client,
+            dst: server,
+            src_mac: None,
+            conn: ConnRef {
+                key: &key,
+                first_ts: 1,
+                orig: (client, 40000),
+                resp: (server, 502),
+            },
+            from_orig: true,
+            logs: Some(&mut rows),
+        };
+        for (i, (message, request, ts)) in messages.iter().enumerate() {
+            let bytes = hex(message);
+            let modbus::Framed::Adu(adu, _) = modbus::frame(&bytes) else {
+                panic!("{message}")
+            };
+            ctx.ev.ts = *ts;
+            ctx.ev.frame = i as u64 + 1;
+            ctx.from_orig = *request;
+            if *request {
+                let body = modbus::parse_request(adu.function, adu.data).ok();
+                logs.request(&adu, body, &mut ctx);
+            } else {
+                let body = modbus::parse_response(adu.function, adu.data).ok();
+                logs.response(&adu, body, &mut ctx);
+            }
+        }
+        logs.end(&mut ctx);
+        rows
+    }
+
+    fn column(row: &LogRow, name: &str) -> Value {
+        let i = row
+            .spec
+            .columns
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap();
+        row.values[i].clone()
+    }
+
+    // Mask Write Register, tid 18, from modbus_example.pcap (frames 72 and 74).
+    const MASK_REQUEST: &str = "0012000000080416000adead0000";
+    const MASK_RESPONSE: &str = "0012000000080416000adead0000";
+
+    #[test]
+    fn a_response_seen_first_waits_for_its_request() {
+        let rows = run(&[(MASK_RESPONSE, false, 10), (MASK_REQUEST, true, 20)]);
+        let detailed: Vec<_> = rows.iter().filter(|r| r.spec == &DETAILED_LOG).collect();
+        assert_eq!(detailed.len(), 1);
+        assert_eq!(detailed[0].ts, 10, "stamped with the first half");
+        assert_eq!(column(detailed[0], "matched"), Value::Bool(true));
+        assert_eq!(column(detailed[0], "address"), Value::Count(10));
+        let masks: Vec<_> = rows
+            .iter()
+            .filter(|r| r.spec == &MASK_WRITE_REGISTER_LOG)
+            .collect();
+        assert_eq!(masks.len(), 2);
+        let link = column(detailed[0], "modbus_detailed_link_id");
+        assert!(matches!(&link, Value::Str(s) if s.len() == 16));
+        assert!(masks
+            .iter()
+            .all(|m| column(m, "modbus_detailed_link_id") == link));
+    }
+
+    #[test]
+    fn the_request_time_stamps_a_paired_transaction() {
+        let rows = run(&[(MASK_REQUEST, true, 10), (MASK_RESPONSE, false, 20)]);
+        let detailed: Vec<_> = rows.iter().filter(|r| r.spec == &DETAILED_LOG).collect();
+        assert_eq!((detailed.len(), detailed[0].ts), (1, 10));
+    }
+
+    #[test]
+    fn waiting_is_bounded_and_nothing_is_lost() {
+        // Read Holding Registers requests (modbus_example.pcap frame 20) never answered,
+        // with transaction ids 0..=MAX_OPEN.
+        let requests: Vec<String> = (0..=MAX_OPEN)
+            .map(|tid| format!("{tid:04x}0000000604030001000a"))
+            .collect();
+        let messages: Vec<(&str, bool, Micros)> = requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.as_str(), true, i as Micros))
+            .collect();
+        let rows = run(&messages);
+        assert_eq!(rows.len(), MAX_OPEN + 1);
+        // The oldest was pushed out first, when the last came.
+        assert_eq!(column(&rows[0], "tid"), Value::Count(0));
+        assert!(rows
+            .iter()
+            .all(|r| column(r, "matched") == Value::Bool(false)));
+    }
+
+    #[test]
+    fn a_reused_transaction_id_ends_the_unanswered_one() {
+        let request = "000500000006040300010001";
+        let response = "00050000000504030200aa";
+        let rows = run(&[(request, true, 1), (request, true, 2), (response, false, 3)]);
+        let matched: Vec<_> = rows.iter().map(|r| (r.ts, column(r, "matched"))).collect();
+        assert_eq!(matched, [(1, Value::Bool(false)), (2, Value::Bool(true))]);
+    }
+}
