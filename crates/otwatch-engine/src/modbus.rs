@@ -35,11 +35,34 @@ pub static MODBUS_LOG: LogSpec = LogSpec {
 /// Zeek's name for a function code as the message carries it: an exception response of a
 /// known function reads `<NAME>_EXCEPTION`, an unknown code `unknown-<code>`.
 fn zeek_function(fc: u8) -> String {
-    match modbus::function_name(fc) {
-        "UNKNOWN" => format!("unknown-{fc}"),
-        name if fc & 0x80 != 0 => format!("{name}_EXCEPTION"),
-        name => name.to_string(),
+    match zeek_function_name(fc & 0x7f) {
+        None => format!("unknown-{fc}"),
+        Some(name) if fc & 0x80 != 0 => format!("{name}_EXCEPTION"),
+        Some(name) => name.to_string(),
     }
+}
+
+/// Zeek also names machine- and vendor-specific codes (its `Modbus::function_codes`).
+fn zeek_function_name(code: u8) -> Option<&'static str> {
+    Some(match code {
+        0x09 => "PROGRAM_484",
+        0x0a => "POLL_484",
+        0x0d => "PROGRAM_584_984",
+        0x0e => "POLL_584_984",
+        0x12 => "PROGRAM_884_U84",
+        0x13 => "RESET_COMM_LINK_884_U84",
+        0x28 => "PROGRAM_CONCEPT",
+        0x29 => "MULTIPLE_FUNCTION_CODES",
+        0x5a => "PROGRAM_UNITY",
+        0x5b => "OBJECT_MESSAGING",
+        0x7d => "FIRMWARE_REPLACEMENT",
+        0x7e => "PROGRAM_584_984_2",
+        0x7f => "REPORT_LOCAL_ADDRESS",
+        _ => match modbus::function_name(code) {
+            "UNKNOWN" => return None,
+            name => name,
+        },
+    })
 }
 
 /// Zeek's name for an exception code; an unknown one reads `unknown-<code>`.

@@ -692,6 +692,19 @@ mod tests {
     }
 
     #[test]
+    fn names_as_zeek_gives_them() {
+        use super::super::{zeek_exception, zeek_function};
+        assert_eq!(zeek_function(0x03), "READ_HOLDING_REGISTERS");
+        assert_eq!(zeek_function(0x83), "READ_HOLDING_REGISTERS_EXCEPTION");
+        assert_eq!(zeek_function(0x5a), "PROGRAM_UNITY");
+        assert_eq!(zeek_function(0xda), "PROGRAM_UNITY_EXCEPTION");
+        assert_eq!(zeek_function(71), "unknown-71");
+        assert_eq!(zeek_function(0xb3), "unknown-179");
+        assert_eq!(zeek_exception(2), "ILLEGAL_DATA_ADDRESS");
+        assert_eq!(zeek_exception(12), "unknown-12");
+    }
+
+    #[test]
     fn nothing_is_kept_for_logs_nobody_asked_for() {
         let mut obs = Observations::default();
         let mut events = Vec::new();
