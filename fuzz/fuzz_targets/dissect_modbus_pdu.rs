@@ -17,9 +17,7 @@ fn read_request(body: Request<'_>) -> u64 {
         } => registers.iter().map(u64::from).sum(),
         Request::ReadFileRecord(refs) => refs.iter().map(|r| u64::from(r.record_length)).sum(),
         Request::WriteFileRecord(records) => records.iter().map(|r| r.data.len() as u64).sum(),
-        Request::Diagnostics { data, .. } | Request::Encapsulated { data, .. } => {
-            data.len() as u64
-        }
+        Request::Diagnostics { data, .. } | Request::Encapsulated { data, .. } => data.len() as u64,
         _ => 0,
     }
 }
