@@ -39,7 +39,7 @@ UDP_TARGETS = {
 
 
 TCP_TARGETS = {
-    502: "dissect_modbus",
+    502: ("dissect_modbus", "dissect_modbus_pdu"),
     44818: "dissect_enip",
     102: "dissect_s7comm",
 }
@@ -174,7 +174,9 @@ def seeds_of(raw):
                 yield "dissect_identify", b"\x01" + payload[:4] + data
                 for port in struct.unpack(">HH", payload[:4]):
                     if port in TCP_TARGETS:
-                        yield TCP_TARGETS[port], data
+                        targets = TCP_TARGETS[port]
+                        for target in targets if isinstance(targets, tuple) else (targets,):
+                            yield target, data
                         break
     if len(engine) > 1:
         yield "engine_packets", bytes(engine)

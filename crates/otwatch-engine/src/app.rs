@@ -69,6 +69,19 @@ impl Ctx<'_> {
     /// Adds a row for a message in the given direction (a transaction logged when its
     /// response arrives still belongs to its request).
     pub fn log_directed(&mut self, spec: &'static LogSpec, from_orig: bool, values: Vec<Value>) {
+        let ts = self.ev.ts;
+        self.log_at(spec, ts, from_orig, values);
+    }
+
+    /// Adds a row stamped with an earlier time: a transaction written when its response
+    /// arrives carries the time of its request.
+    pub fn log_at(
+        &mut self,
+        spec: &'static LogSpec,
+        ts: Micros,
+        from_orig: bool,
+        values: Vec<Value>,
+    ) {
         let Some(rows) = self.logs.as_mut() else {
             return;
         };
@@ -76,7 +89,7 @@ impl Ctx<'_> {
         let c = self.conn;
         rows.push(LogRow {
             spec,
-            ts: self.ev.ts,
+            ts,
             conn: ConnId {
                 uid: crate::worker::uid_of(c.first_ts, c.key, c.orig),
                 orig_h: c.orig.0,
@@ -185,6 +198,13 @@ impl AppState {
     pub fn transaction_limit_hits(&self, mut report: impl FnMut(&'static str, u64)) {
         if let Some(m) = self.modbus.as_ref() {
             report("modbus", m.pending_limit_hits());
+        }
+    }
+
+    /// The flow ended: protocols write what they still hold (transactions never answered).
+    pub fn on_end(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(m) = self.modbus.as_mut() {
+            m.end(ctx);
         }
     }
 

@@ -1,10 +1,21 @@
 //! Modbus/TCP on one flow: ADUs framed in each direction, requests paired with responses by
-//! transaction id (a bounded number open at once), function counts per edge, exceptions as
-//! events, and Read Device Identification answers as facts about the server.
+//! transaction id (a bounded number open at once), function counts per edge, exceptions and
+//! malformed bodies as events, and Read Device Identification answers as facts about the
+//! server.
+//!
+//! When transaction logs are asked for, it also writes Zeek's `modbus.log` and the four logs
+//! of CISA's ICSNPP Modbus parser: `modbus_detailed` (one row per transaction, request and
+//! response merged), `modbus_mask_write_register`, `modbus_read_write_multiple_registers`
+//! and `modbus_read_device_identification` (one row per message, or per identification
+//! object). Their pairing is kept apart from the one behind events so that nothing of it is
+//! allocated when no log is written.
+
+mod icsnpp;
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
-use otwatch_dissect::modbus::{self, Framed};
+use icsnpp::IcsnppLogs;
+use otwatch_dissect::modbus::{self, Adu, Framed};
 use otwatch_inventory::Subject;
 use otwatch_model::logs::{LogSpec, Value};
 
@@ -24,9 +35,40 @@ pub static MODBUS_LOG: LogSpec = LogSpec {
 /// Zeek's name for a function code as the message carries it: an exception response of a
 /// known function reads `<NAME>_EXCEPTION`, an unknown code `unknown-<code>`.
 fn zeek_function(fc: u8) -> String {
-    match modbus::function_name(fc) {
-        "UNKNOWN" => format!("unknown-{fc}"),
-        name if fc & 0x80 != 0 => format!("{name}_EXCEPTION"),
+    match zeek_function_name(fc & 0x7f) {
+        None => format!("unknown-{fc}"),
+        Some(name) if fc & 0x80 != 0 => format!("{name}_EXCEPTION"),
+        Some(name) => name.to_string(),
+    }
+}
+
+/// Zeek also names machine- and vendor-specific codes (its `Modbus::function_codes`).
+fn zeek_function_name(code: u8) -> Option<&'static str> {
+    Some(match code {
+        0x09 => "PROGRAM_484",
+        0x0a => "POLL_484",
+        0x0d => "PROGRAM_584_984",
+        0x0e => "POLL_584_984",
+        0x12 => "PROGRAM_884_U84",
+        0x13 => "RESET_COMM_LINK_884_U84",
+        0x28 => "PROGRAM_CONCEPT",
+        0x29 => "MULTIPLE_FUNCTION_CODES",
+        0x5a => "PROGRAM_UNITY",
+        0x5b => "OBJECT_MESSAGING",
+        0x7d => "FIRMWARE_REPLACEMENT",
+        0x7e => "PROGRAM_584_984_2",
+        0x7f => "REPORT_LOCAL_ADDRESS",
+        _ => match modbus::function_name(code) {
+            "UNKNOWN" => return None,
+            name => name,
+        },
+    })
+}
+
+/// Zeek's name for an exception code; an unknown one reads `unknown-<code>`.
+fn zeek_exception(code: u8) -> String {
+    match modbus::exception_name(code) {
+        "UNKNOWN" => format!("unknown-{code}"),
         name => name.to_string(),
     }
 }
@@ -40,6 +82,8 @@ const MAX_ADU: usize = 260;
 pub struct ModbusFlow {
     framer: Framer,
     pending: Pending,
+    /// Only when transaction logs are written.
+    icsnpp: Option<Box<IcsnppLogs>>,
 }
 
 #[derive(Debug, Default)]
@@ -91,15 +135,26 @@ impl ModbusFlow {
         self.pending.limit_hits
     }
 
+    /// The flow ended: transactions still waiting for their other half are logged.
+    pub fn end(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(logs) = self.icsnpp.as_mut() {
+            logs.end(ctx);
+        }
+    }
+
     /// A chunk of the stream; `request` when it flows from client to server.
     pub fn chunk(&mut self, request: bool, data: &[u8], ctx: &mut Ctx<'_>) {
-        let Self { framer, pending } = self;
+        let Self {
+            framer,
+            pending,
+            icsnpp,
+        } = self;
         framer.feed::<Mbap>(usize::from(!request), data, MAX_ADU, |message| {
             if let Framed::Adu(adu, _) = modbus::frame(message) {
                 if ctx.logging() {
                     let exception = adu
                         .is_exception()
-                        .then(|| adu.data.first().map(|c| modbus::exception_name(*c)))
+                        .then(|| adu.data.first().map(|c| zeek_exception(*c)))
                         .flatten();
                     ctx.log(
                         &MODBUS_LOG,
@@ -113,12 +168,62 @@ impl ModbusFlow {
                     );
                 }
                 if request {
+                    let body = parsed(
+                        &adu,
+                        true,
+                        modbus::parse_request(adu.function, adu.data),
+                        ctx,
+                    );
+                    if ctx.logging() {
+                        let logs = icsnpp.get_or_insert_with(Default::default);
+                        logs.request(&adu, body, ctx);
+                    }
                     pending.request(&adu, ctx);
                 } else {
+                    let body = parsed(
+                        &adu,
+                        false,
+                        modbus::parse_response(adu.function, adu.data),
+                        ctx,
+                    );
+                    if ctx.logging() {
+                        let logs = icsnpp.get_or_insert_with(Default::default);
+                        logs.response(&adu, body, ctx);
+                    }
                     pending.response(&adu, ctx);
                 }
             }
         });
+    }
+}
+
+/// A body that breaks the protocol's rules (a quantity beyond its limit, a byte count that
+/// disagrees with it, a coil value other than on or off, a record cut short) is an anomaly
+/// worth an event: devices do not send them, fuzzers and broken tools do.
+fn parsed<T>(
+    adu: &Adu<'_>,
+    request: bool,
+    body: Result<T, otwatch_dissect::Malformed>,
+    ctx: &mut Ctx<'_>,
+) -> Option<T> {
+    match body {
+        Ok(body) => Some(body),
+        Err(e) => {
+            ctx.event(
+                "modbus",
+                "modbus_malformed".into(),
+                format!(
+                    "{} {}: {} at byte {} of the PDU, unit {}, transaction {}",
+                    function_label(adu.function),
+                    if request { "request" } else { "response" },
+                    e.reason,
+                    e.offset + 1,
+                    adu.unit_id,
+                    adu.transaction_id
+                ),
+            );
+            None
+        }
     }
 }
 
@@ -163,6 +268,10 @@ impl Pending {
             ctx.event("modbus", "modbus_exception".into(), detail);
             return;
         }
+        if adu.function == 17 {
+            self.server_id(adu, ctx);
+            return;
+        }
         if adu.function == 43 && adu.data.first() == Some(&modbus::MEI_READ_DEVICE_ID) {
             let Ok(id) = modbus::parse_device_identification(adu.data) else {
                 return;
@@ -203,5 +312,36 @@ impl Pending {
             };
             ctx.event("modbus", "modbus_device_identification".into(), detail);
         }
+    }
+}
+
+impl Pending {
+    /// Report Server ID: the text a device says about itself, kept as a fact about the
+    /// server (its format is the vendor's, so it is recorded as said, not split up).
+    fn server_id(&mut self, adu: &modbus::Adu<'_>, ctx: &mut Ctx<'_>) {
+        let Some(text) = modbus::report_server_id(adu.data)
+            .ok()
+            .and_then(modbus::server_id_text)
+        else {
+            return;
+        };
+        let message = format!(
+            "Modbus Report Server ID (function 17) response, unit {}",
+            adu.unit_id
+        );
+        ctx.obs.attribute(
+            Subject::Ip(ctx.src),
+            "modbus_server_id",
+            &text,
+            "modbus",
+            &message,
+            1.0,
+            ctx.ev,
+        );
+        ctx.event(
+            "modbus",
+            "modbus_server_id".into(),
+            format!("unit {} says {text:?}", adu.unit_id),
+        );
     }
 }

@@ -473,6 +473,9 @@ impl Worker {
                 self.counters.reassembly.add(&stream.stats);
             }
         }
+        if self.log_rows.is_some() {
+            self.end_of_flow_logs(&mut flow);
+        }
         flow.app.finish(tcp, flow.orig.1, flow.resp.1);
         let dropped = &mut self.counters.dropped;
         flow.app.transaction_limit_hits(|protocol, hits| {
@@ -488,6 +491,50 @@ impl Worker {
             }
         }
         record_of(&flow, &self.captures, &self.opts.site)
+    }
+
+    /// What a flow's protocols still hold when it ends (requests never answered) goes to the
+    /// transaction logs; rows carry their own times, the flow's last packet stands in for the
+    /// rest.
+    fn end_of_flow_logs(&mut self, flow: &mut Flow<AppState>) {
+        let Flow {
+            app,
+            key,
+            first_ts,
+            last_ts,
+            orig,
+            resp,
+            first_capture,
+            ..
+        } = flow;
+        let mut ctx = Ctx {
+            obs: &mut self.obs,
+            events: &mut self.events,
+            events_dropped: &mut self.events_dropped,
+            max_events: self.opts.max_events_per_worker,
+            ev: EvidenceRef {
+                ts: *last_ts,
+                capture: *first_capture,
+                frame: 0,
+            },
+            capture_name: self
+                .captures
+                .get(*first_capture as usize)
+                .map(String::as_str)
+                .unwrap_or(""),
+            src: orig.0,
+            dst: resp.0,
+            src_mac: None,
+            conn: app::ConnRef {
+                key,
+                first_ts: *first_ts,
+                orig: *orig,
+                resp: *resp,
+            },
+            from_orig: true,
+            logs: self.log_rows.as_mut(),
+        };
+        app.on_end(&mut ctx);
     }
 
     /// Ends every flow and forgets short-lived state, at a break between captures.
