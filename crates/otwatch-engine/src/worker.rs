@@ -474,6 +474,15 @@ impl Worker {
             }
         }
         flow.app.finish(tcp, flow.orig.1, flow.resp.1);
+        if let Some(rows) = self.log_rows.as_mut() {
+            let conn = app::ConnRef {
+                key: &flow.key,
+                first_ts: flow.first_ts,
+                orig: flow.orig,
+                resp: flow.resp,
+            };
+            flow.app.on_end(conn, rows);
+        }
         let dropped = &mut self.counters.dropped;
         flow.app.transaction_limit_hits(|protocol, hits| {
             if hits > 0 {
