@@ -796,7 +796,8 @@ impl<'a> Iterator for ObjectWalk<'a> {
             Err(m) => return fail(self, m),
         };
         let after = &self.rest[used..];
-        let (size, len) = if self.with_data {
+        // "All points" (qualifier 0x06) never carries objects, whatever the group.
+        let (size, len) = if self.with_data && header.range != Range::All {
             let Some(size) = object_size(header.group, header.variation) else {
                 return fail(self, Malformed::new("dnp3_object_size_unknown", 0));
             };
@@ -1128,8 +1129,8 @@ impl FileObject {
             },
             3 => Self::Command {
                 name: text_at(d, u16_at(d, 0)?, u16_at(d, 2)?),
-                mode: u16_at(d, 18)?,
-                size: u32_at(d, 14)?,
+                mode: u16_at(d, 20)?,
+                size: u32_at(d, 16)?,
             },
             4 => Self::CommandStatus {
                 handle: u32_at(d, 0)?,
@@ -1171,38 +1172,375 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn crc_of_a_known_header() {
-        // Header of a link-status request (05 64 05 c9 01 00 00 00) and its CRC.
-        let h = hex("05 64 05 c9 01 00 00 00");
-        let crc = crc16(&h);
-        assert_eq!(crc, crc16(&h));
-        assert_ne!(crc, 0);
-        assert_eq!(frame_len_for(5), 10);
-        assert_eq!(frame_len_for(5 + 16), 28);
-        assert_eq!(frame_len_for(5 + 17), 31);
+    // Frames from Zeek's DNP3 test captures (zeek/testing/btest/Traces/dnp3) and from
+    // ITI ICS-Security-Tools (pcaps/dnp3); capture and frame number noted at each.
+
+    /// dnp3_select_operate.pcap frame 4: SELECT of one CROB (g12v1, qualifier 0x28).
+    const SELECT: &str = "05641ac40200030040f2c6c7030c0128010001000301640000008fda6400000000005b";
+    /// Frame 6: its response, echoing the CROB with a status.
+    const SELECT_RESPONSE: &str =
+        "05641c44030002004b91fcc78100000c0128010001000301640001a400006400000000005b";
+    /// dnp3_udp_read.pcap frame 1: a link-only frame (no user data).
+    const LINK_ONLY: &str = "05640549640001007e5f";
+    /// dnp3_udp_read.pcap frame 5: READ of classes 1, 2, 3 and 0.
+    const READ_CLASSES: &str = "056414c40100640067d6c6c7013c02063c03063c04063c010673c0";
+    /// unsolcited_response_and_confirm.pcap frame 4: an empty unsolicited response.
+    const UNSOLICITED: &str = "05640a4401000a006e25c0f08200004466";
+    /// dnp3_file_read.pcap frame 4: OPEN_FILE "./test.xml" (g70v3, qualifier 0x5B).
+    const OPEN_FILE: &str = "056432c4040003009c8df7ce1946035b0124001a000a00000000b3c50000000000000000000000000001000047e60404002e2f746573742e786d6ced8f";
+    /// direct_operate_analog_output.pcap frame 1: DIRECT_OPERATE of g41v2.
+    const ANALOG_OUTPUT: &str = "056412c4040003001e7ceec205290228010001000000007dd0";
+    /// dataset_exchange.pcap frame 2: a response with two group 0 attributes.
+    const ATTRIBUTES: &str =
+        "056420440300040095e3c8c581000000d5000000020401000000607a00d7000000020403000000789f";
+    /// cold_restart_and_response.pcap frame 4: COLD_RESTART.
+    const COLD_RESTART: &str = "056408c40a000100fc42c0c00d9c86";
+
+    /// The application fragment of a single-frame message.
+    fn fragment_of(frame_hex: &str) -> Vec<u8> {
+        let bytes = hex(frame_hex);
+        let LinkFramed::Frame(frame) = frame_link(&bytes) else {
+            panic!("not a frame: {frame_hex}")
+        };
+        let mut out = [0u8; MAX_USER_DATA];
+        let user = frame.user_data(&mut out).unwrap().to_vec();
+        let mut r = Reassembler::default();
+        match r.push(&user) {
+            Reassembled::Fragment(f) => f.to_vec(),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
-    fn never_panics_on_synthetic_input() {
-        let valid = [hex("05 64 05 c9 01 00 00 00 00 00")];
+    fn link_header_crcs_and_addresses() {
+        let bytes = hex(SELECT);
+        let LinkFramed::Frame(frame) = frame_link(&bytes) else {
+            panic!()
+        };
+        assert_eq!(frame.bytes.len(), bytes.len());
+        let h = frame.header;
+        assert_eq!((h.length, h.destination, h.source), (26, 2, 3));
+        assert!(h.from_master() && h.primary());
+        assert_eq!(h.function(), 4);
+        assert_eq!(crc16(&bytes[..8]), 0xf240);
+        let mut out = [0u8; MAX_USER_DATA];
+        assert_eq!(frame.user_data(&mut out).unwrap().len(), 21);
+
+        // Every prefix is an incomplete frame.
+        for n in 0..bytes.len() {
+            assert_eq!(frame_link(&bytes[..n]), LinkFramed::NeedMore, "{n}");
+        }
+        let mut bad = bytes.clone();
+        bad[4] ^= 1;
+        assert!(matches!(
+            frame_link(&bad),
+            LinkFramed::Invalid(Malformed {
+                reason: "dnp3_header_crc",
+                ..
+            })
+        ));
+        let mut bad = bytes.clone();
+        bad[14] ^= 1;
+        let LinkFramed::Frame(frame) = frame_link(&bad) else {
+            panic!()
+        };
+        assert_eq!(
+            frame.user_data(&mut out).unwrap_err().reason,
+            "dnp3_data_crc"
+        );
+        assert!(matches!(frame_link(&[0x05, 0x65]), LinkFramed::Invalid(_)));
+    }
+
+    #[test]
+    fn link_only_frame_has_no_user_data() {
+        let bytes = hex(LINK_ONLY);
+        let LinkFramed::Frame(frame) = frame_link(&bytes) else {
+            panic!()
+        };
+        assert_eq!(frame.header.user_data_len(), 0);
+        assert!(!frame.header.from_master());
+        assert_eq!(frame.header.source, 1);
+        let mut out = [0u8; MAX_USER_DATA];
+        assert!(frame.user_data(&mut out).unwrap().is_empty());
+    }
+
+    #[test]
+    fn select_with_a_control_relay_output_block() {
+        let bytes = fragment_of(SELECT);
+        let f = parse_fragment(&bytes).unwrap();
+        assert_eq!(function_name(f.header.function), Some("SELECT"));
+        assert!(f.header.fir() && f.header.fin() && !f.header.uns());
+        assert_eq!(f.header.sequence(), 7);
+        let all: Vec<_> = objects(&f).collect::<Result<_, _>>().unwrap();
+        assert_eq!(all.len(), 1);
+        let h = all[0].header;
+        assert_eq!((h.group, h.variation, h.qualifier), (12, 1, 0x28));
+        assert_eq!(h.range, Range::Count(1));
+        let items: Vec<_> = all[0].items().collect();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].index, Some(1));
+        let c = Crob::parse(items[0].data).unwrap();
+        assert_eq!(
+            (c.control_code, c.count, c.on_time, c.off_time),
+            (3, 1, 100, 100)
+        );
+        assert_eq!(
+            (c.trip_close_name().as_str(), c.operation_name().as_str()),
+            ("Nul", "Latch On")
+        );
+        assert!(!c.clear());
+    }
+
+    #[test]
+    fn response_carries_iin_and_echoed_block_status() {
+        let bytes = fragment_of(SELECT_RESPONSE);
+        let f = parse_fragment(&bytes).unwrap();
+        assert_eq!(function_name(f.header.function), Some("RESPONSE"));
+        assert_eq!(f.header.iin, Some(0));
+        let o = objects(&f).next().unwrap().unwrap();
+        let c = Crob::parse(o.items().next().unwrap().data).unwrap();
+        assert_eq!(c.status, 0);
+        assert_eq!(control_status_name(c.status), "Success");
+    }
+
+    #[test]
+    fn read_of_class_data_is_headers_only() {
+        let bytes = fragment_of(READ_CLASSES);
+        let f = parse_fragment(&bytes).unwrap();
+        assert_eq!(f.header.function, 1);
+        let headers: Vec<_> = objects(&f)
+            .map(|o| {
+                let h = o.unwrap().header;
+                (h.group, h.variation, h.range)
+            })
+            .collect();
+        assert_eq!(
+            headers,
+            vec![
+                (60, 2, Range::All),
+                (60, 3, Range::All),
+                (60, 4, Range::All),
+                (60, 1, Range::All)
+            ]
+        );
+    }
+
+    #[test]
+    fn unsolicited_response() {
+        let bytes = fragment_of(UNSOLICITED);
+        let f = parse_fragment(&bytes).unwrap();
+        assert_eq!(
+            function_name(f.header.function),
+            Some("UNSOLICITED_RESPONSE")
+        );
+        assert!(f.header.uns() && f.header.con());
+        assert_eq!(f.header.iin, Some(0));
+        assert_eq!(objects(&f).count(), 0);
+    }
+
+    #[test]
+    fn open_file_command() {
+        let bytes = fragment_of(OPEN_FILE);
+        let f = parse_fragment(&bytes).unwrap();
+        assert_eq!(function_name(f.header.function), Some("OPEN_FILE"));
+        let o = objects(&f).next().unwrap().unwrap();
+        assert_eq!(
+            (o.header.group, o.header.variation, o.header.qualifier),
+            (70, 3, 0x5b)
+        );
+        let item = o.items().next().unwrap();
+        assert_eq!(
+            FileObject::parse(3, item.data),
+            Some(FileObject::Command {
+                name: "./test.xml".into(),
+                mode: 1,
+                size: 0
+            })
+        );
+    }
+
+    #[test]
+    fn analog_output_command() {
+        let bytes = fragment_of(ANALOG_OUTPUT);
+        let f = parse_fragment(&bytes).unwrap();
+        assert_eq!(function_name(f.header.function), Some("DIRECT_OPERATE"));
+        let o = objects(&f).next().unwrap().unwrap();
+        assert_eq!((o.header.group, o.header.variation), (41, 2));
+        let item = o.items().next().unwrap();
+        assert_eq!(item.index, Some(1));
+        let a = AnalogOutput::parse(2, item.data).unwrap();
+        assert_eq!((a.value, a.status), (0.0, 0));
+    }
+
+    #[test]
+    fn device_attributes_of_group_0() {
+        let bytes = fragment_of(ATTRIBUTES);
+        let f = parse_fragment(&bytes).unwrap();
+        let attributes: Vec<_> = objects(&f)
+            .map(|o| {
+                let o = o.unwrap();
+                let item = o.items().next().unwrap();
+                Attribute::parse(o.header.variation, item.data).unwrap()
+            })
+            .collect();
+        assert_eq!(attributes.len(), 2);
+        assert_eq!(attributes[0].variation, 213);
+        assert_eq!(attributes[0].value, AttributeValue::Unsigned(1));
+        assert_eq!(attribute_name(213), Some("outstation_data_set_prototypes"));
+        assert_eq!(attributes[1].value, AttributeValue::Unsigned(3));
+    }
+
+    #[test]
+    fn text_attributes() {
+        // g0v252 manufacturer name, as an outstation sends it (type 1, visible string).
+        let a = Attribute::parse(252, b"\x01\x0bAcme Relays").unwrap();
+        assert_eq!(a.value, AttributeValue::Text("Acme Relays".into()));
+        assert_eq!(Attribute::parse(252, b"\x01\x0cAcme"), None);
+        let signed = Attribute::parse(1, &[3, 2, 0xfe, 0xff]).unwrap();
+        assert_eq!(signed.value, AttributeValue::Signed(-2));
+    }
+
+    #[test]
+    fn cold_restart_has_no_objects() {
+        let bytes = fragment_of(COLD_RESTART);
+        let f = parse_fragment(&bytes).unwrap();
+        assert_eq!(function_name(f.header.function), Some("COLD_RESTART"));
+        assert!(f.objects.is_empty());
+    }
+
+    #[test]
+    fn reassembly_across_segments() {
+        let mut r = Reassembler::default();
+        // FIR, seq 5; then seq 6 with FIN.
+        assert_eq!(r.push(&[0x45, 1, 2]), Reassembled::Partial);
+        assert_eq!(r.held(), 2);
+        assert_eq!(r.push(&[0x86, 3]), Reassembled::Fragment(&[1, 2, 3]));
+        // A middle segment without its first.
+        assert_eq!(
+            r.push(&[0x07, 9]),
+            Reassembled::Dropped("dnp3_transport_first_segment_missing")
+        );
+        // Out of sequence drops the fragment in progress.
+        assert_eq!(r.push(&[0x40, 1]), Reassembled::Partial);
+        assert_eq!(
+            r.push(&[0x83, 2]),
+            Reassembled::Dropped("dnp3_transport_out_of_sequence")
+        );
+        // A new first segment restarts.
+        assert_eq!(r.push(&[0x40, 1]), Reassembled::Partial);
+        assert_eq!(r.push(&[0xc0, 7]), Reassembled::Fragment(&[7]));
+    }
+
+    #[test]
+    fn reassembly_is_bounded() {
+        let mut r = Reassembler::default();
+        let segment = |seq: u8| {
+            let mut s = vec![seq & 0x3f];
+            s.extend_from_slice(&[0u8; 249]);
+            s
+        };
+        let mut first = segment(0);
+        first[0] |= 0x40;
+        assert_eq!(r.push(&first), Reassembled::Partial);
+        let mut outcome = Reassembled::Partial;
+        for seq in 1..64 {
+            outcome = r.push(&segment(seq));
+            if outcome != Reassembled::Partial {
+                break;
+            }
+        }
+        assert_eq!(
+            outcome,
+            Reassembled::Dropped("dnp3_transport_reassembly_overflow")
+        );
+        assert_eq!(r.held(), 0);
+    }
+
+    #[test]
+    fn qualifiers_and_object_sizes() {
+        // g30v2 indexes 0..=19 (qualifier 0x01, 16-bit start and stop): 20 objects of 3 bytes.
+        let mut frag = vec![0xc0, 0x81, 0, 0, 30, 2, 0x01, 0, 0, 19, 0];
+        frag.extend(std::iter::repeat_n(0u8, 60));
+        // g1v1 packed bits, indexes 0..=9: two bytes.
+        frag.extend_from_slice(&[1, 1, 0x00, 0, 9, 0xff, 0x03]);
+        let f = parse_fragment(&frag).unwrap();
+        let all: Vec<_> = objects(&f).collect::<Result<_, _>>().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].header.count(), 20);
+        assert_eq!(all[0].items().count(), 20);
+        assert_eq!(all[0].items().nth(3).unwrap().index, Some(3));
+        assert_eq!(all[1].bytes, &[0xff, 0x03]);
+        // Truncated objects end the walk with an error.
+        let f = parse_fragment(&frag[..40]).unwrap();
+        let last = objects(&f).last().unwrap();
+        assert_eq!(last.unwrap_err().reason, "dnp3_truncated_objects");
+        // Stop before start.
+        let f = parse_fragment(&[0xc0, 0x81, 0, 0, 1, 2, 0x00, 5, 4]).unwrap();
+        assert_eq!(
+            objects(&f).next().unwrap().unwrap_err().reason,
+            "dnp3_range_stop_before_start"
+        );
+    }
+
+    #[test]
+    fn iin_bits_by_name() {
+        assert_eq!(iin_names(0x9000), vec!["need_time", "device_restart"]);
+        assert_eq!(iin_names(0x0001), vec!["no_func_code_support"]);
+    }
+
+    #[test]
+    fn never_panics() {
+        let valid: Vec<Vec<u8>> = [
+            SELECT,
+            SELECT_RESPONSE,
+            LINK_ONLY,
+            READ_CLASSES,
+            UNSOLICITED,
+            OPEN_FILE,
+            ANALOG_OUTPUT,
+            ATTRIBUTES,
+            COLD_RESTART,
+        ]
+        .iter()
+        .map(|h| hex(h))
+        .collect();
+        let check = |b: &[u8]| {
+            let mut out = [0u8; MAX_USER_DATA];
+            let mut r = Reassembler::default();
+            let mut at = 0;
+            while let LinkFramed::Frame(frame) = frame_link(&b[at..]) {
+                at += frame.bytes.len();
+                if let Ok(user) = frame.user_data(&mut out) {
+                    if let Reassembled::Fragment(bytes) = r.push(user) {
+                        inspect_fragment(bytes);
+                    }
+                }
+            }
+            inspect_fragment(b);
+        };
         crate::hostile::never_panics(
             &valid,
             0xd1a3_0000_0000_0001,
-            |buf, _| {
-                if buf.len() >= 2 {
+            |buf, i| {
+                if buf.len() >= 2 && i % 4 == 0 {
                     buf[0] = 0x05;
                     buf[1] = 0x64;
                 }
             },
-            |b| {
-                let _ = frame_link(b);
-                let _ = parse_fragment(b).map(|f| {
-                    for o in objects(&f).flatten() {
-                        let _ = o.items().count();
-                    }
-                });
-            },
+            check,
         );
+    }
+
+    fn inspect_fragment(bytes: &[u8]) {
+        if let Ok(f) = parse_fragment(bytes) {
+            for o in objects(&f).flatten() {
+                for item in o.items() {
+                    let _ = Crob::parse(item.data);
+                    let _ = AnalogOutput::parse(o.header.variation, item.data);
+                    let _ = Attribute::parse(o.header.variation, item.data);
+                    let _ = FileObject::parse(o.header.variation, item.data);
+                }
+            }
+        }
     }
 }

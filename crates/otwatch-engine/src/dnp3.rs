@@ -849,3 +849,141 @@ fn describe_file(file: &FileObject) -> String {
         FileObject::Descriptor { name, size } => format!("file {name:?} ({size} bytes)"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ConnRef;
+    use otwatch_flow::FlowKey;
+    use otwatch_inventory::{EvidenceRef, Observations};
+    use std::net::IpAddr;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// dnp3_select_operate.pcap (Zeek's DNP3 traces): SELECT, its response, OPERATE.
+    const SELECT: &str = "05641ac40200030040f2c6c7030c0128010001000301640000008fda6400000000005b";
+    const SELECT_RESPONSE: &str =
+        "05641c44030002004b91fcc78100000c0128010001000301640001a400006400000000005b";
+    const OPERATE: &str = "05641ac40200030040f2c7c8040c012801000100030164000000a9cf6400000000005b";
+
+    struct Run {
+        obs: Observations,
+        events: Vec<otwatch_model::ProtocolEvent>,
+        rows: Vec<LogRow>,
+    }
+
+    /// Feeds (from master?, bytes) chunks to one TCP flow, with logging on.
+    fn run(chunks: &[(bool, &[u8])]) -> Run {
+        let master: IpAddr = "10.0.0.1".parse().unwrap();
+        let outstation: IpAddr = "10.0.0.2".parse().unwrap();
+        let key = FlowKey::new(0, 6, (master, 40000), (outstation, 20000));
+        let mut obs = Observations::default();
+        let mut events = Vec::new();
+        let mut rows = Vec::new();
+        let mut dropped = 0;
+        let mut flow = Dnp3Flow::default();
+        for (i, (from_master, data)) in chunks.iter().enumerate() {
+            let (src, dst) = if *from_master {
+                (master, outstation)
+            } else {
+                (outstation, master)
+            };
+            let mut ctx = Ctx {
+                obs: &mut obs,
+                events: &mut events,
+                events_dropped: &mut dropped,
+                max_events: 100,
+                ev: EvidenceRef {
+                    ts: i as i64 + 1,
+                    capture: 0,
+                    frame: i as u64 + 1,
+                },
+                capture_name: "t",
+                src,
+                dst,
+                src_mac: None,
+                conn: ConnRef {
+                    key: &key,
+                    first_ts: 1,
+                    orig: (master, 40000),
+                    resp: (outstation, 20000),
+                },
+                from_orig: *from_master,
+                logs: Some(&mut rows),
+            };
+            flow.chunk(usize::from(!from_master), data, &mut ctx);
+        }
+        let conn = ConnRef {
+            key: &key,
+            first_ts: 1,
+            orig: (master, 40000),
+            resp: (outstation, 20000),
+        };
+        flow.end(conn, &mut rows);
+        Run { obs, events, rows }
+    }
+
+    fn log<'a>(rows: &'a [LogRow], name: &str) -> Vec<&'a [Value]> {
+        rows.iter()
+            .filter(|r| r.spec.name == name)
+            .map(|r| r.values.as_slice())
+            .collect()
+    }
+
+    #[test]
+    fn frames_split_across_chunks_pair_into_log_rows() {
+        let (select, response, operate) = (hex(SELECT), hex(SELECT_RESPONSE), hex(OPERATE));
+        let r = run(&[
+            (true, &select[..7]),
+            (true, &select[7..]),
+            (false, &response[..20]),
+            (false, &response[20..]),
+            (true, &operate),
+        ]);
+        let dnp3 = log(&r.rows, "dnp3");
+        assert_eq!(
+            dnp3,
+            vec![
+                &[
+                    Value::from("SELECT"),
+                    Value::from("RESPONSE"),
+                    Value::Count(0)
+                ][..],
+                &[Value::from("OPERATE"), Value::Unset, Value::Unset][..],
+            ]
+        );
+        let control = log(&r.rows, "dnp3_control");
+        assert_eq!(control.len(), 3);
+        assert_eq!(control[0][1], Value::from("SELECT"));
+        assert_eq!(control[0][2], Value::Count(1));
+        assert_eq!(control[0][4], Value::from("Latch On"));
+        assert_eq!(control[0][9], Value::Unset);
+        assert_eq!(control[1][9], Value::from("Success"));
+        let kinds: Vec<_> = r.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["dnp3_control", "dnp3_control"]);
+        assert!(r.events[0].detail.contains("binary output 1: Nul Latch On"));
+        let addresses: Vec<_> = r
+            .obs
+            .attributes
+            .values()
+            .map(|a| (a.name, a.value.clone()))
+            .collect();
+        assert!(addresses.contains(&("dnp3_outstation_address", "2".to_string())));
+        assert!(addresses.contains(&("dnp3_master_address", "3".to_string())));
+    }
+
+    #[test]
+    fn corrupt_data_block_is_an_event_and_yields_nothing() {
+        let mut select = hex(SELECT);
+        select[12] ^= 0xff;
+        let r = run(&[(true, &select)]);
+        assert_eq!(r.events.len(), 1);
+        assert_eq!(r.events[0].kind, "dnp3_crc_error");
+        assert!(log(&r.rows, "dnp3").is_empty());
+    }
+}
