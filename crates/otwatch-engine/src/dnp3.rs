@@ -62,7 +62,9 @@ pub static DNP3_OBJECTS_LOG: LogSpec = LogSpec {
 };
 
 /// Requests awaiting a response per flow; beyond it the oldest is forgotten and counted.
-const MAX_OPEN: usize = 16;
+/// A master has one request open per outstation, so this only fills when one connection
+/// carries many outstations (a gateway) or responses go missing.
+const MAX_OPEN: usize = 32;
 /// Bytes held per direction for a link frame split across TCP segments.
 const MAX_CARRY: usize = dnp3::MAX_LINK_FRAME;
 
@@ -84,8 +86,15 @@ pub struct Dnp3Flow {
 
 #[derive(Debug, Clone, Copy)]
 struct OpenRequest {
+    /// Link address of the outstation asked.
+    outstation: u16,
     sequence: u8,
     function: u8,
+}
+
+/// Requests that expect no response: confirms and the "no response" variants.
+fn expects_response(fc: u8) -> bool {
+    !matches!(fc, 0x00 | 0x06 | 0x08 | 0x0a | 0x0c | 0x21)
 }
 
 /// Zeek's name for a function code (`unknown-<hex>` for codes the standard lacks).
@@ -175,12 +184,14 @@ impl Dnp3Flow {
                             format!("link frame not valid ({m}); looking for the next one"),
                         );
                     }
-                    // Resynchronise on the next start bytes.
+                    // Resynchronise on the next start bytes (a last 0x05 may be the first
+                    // of them).
                     at += 1;
-                    at += buf[at..]
-                        .windows(2)
-                        .position(|w| w == [0x05, 0x64])
-                        .unwrap_or(buf.len() - at);
+                    at += match buf[at..].windows(2).position(|w| w == [0x05, 0x64]) {
+                        Some(skip) => skip,
+                        None if buf.last() == Some(&0x05) && at < buf.len() => buf.len() - at - 1,
+                        None => buf.len() - at,
+                    };
                 }
             }
         }
@@ -342,13 +353,18 @@ impl AppSide<'_> {
             || function_label(fc),
             ctx.ev.ts,
         );
-        if fc != 0 {
+        if expects_response(fc) {
+            let (outstation, sequence) = (self.destination, f.header.sequence());
+            // A repeated request (same outstation and sequence) replaces the one it repeats.
+            self.open
+                .retain(|r| (r.outstation, r.sequence) != (outstation, sequence));
             if self.open.len() >= MAX_OPEN {
                 self.open.remove(0);
                 *self.limit_hits += 1;
             }
             self.open.push(OpenRequest {
-                sequence: f.header.sequence(),
+                outstation,
+                sequence,
                 function: fc,
             });
         }
@@ -362,7 +378,7 @@ impl AppSide<'_> {
         let asked = if h.function == 0x81 {
             self.open
                 .iter()
-                .position(|r| r.sequence == h.sequence())
+                .position(|r| (r.outstation, r.sequence) == (self.source, h.sequence()))
                 .map(|i| self.open.remove(i).function)
         } else {
             None
@@ -879,6 +895,10 @@ mod tests {
 
     /// Feeds (from master?, bytes) chunks to one TCP flow, with logging on.
     fn run(chunks: &[(bool, &[u8])]) -> Run {
+        run_on(&mut Dnp3Flow::default(), chunks)
+    }
+
+    fn run_on(flow: &mut Dnp3Flow, chunks: &[(bool, &[u8])]) -> Run {
         let master: IpAddr = "10.0.0.1".parse().unwrap();
         let outstation: IpAddr = "10.0.0.2".parse().unwrap();
         let key = FlowKey::new(0, 6, (master, 40000), (outstation, 20000));
@@ -886,7 +906,6 @@ mod tests {
         let mut events = Vec::new();
         let mut rows = Vec::new();
         let mut dropped = 0;
-        let mut flow = Dnp3Flow::default();
         for (i, (from_master, data)) in chunks.iter().enumerate() {
             let (src, dst) = if *from_master {
                 (master, outstation)
@@ -975,6 +994,49 @@ mod tests {
             .collect();
         assert!(addresses.contains(&("dnp3_outstation_address", "2".to_string())));
         assert!(addresses.contains(&("dnp3_master_address", "3".to_string())));
+    }
+
+    /// A link frame from the master to `destination` carrying one whole fragment.
+    fn master_frame(destination: u16, fragment: &[u8]) -> Vec<u8> {
+        let mut user = vec![0xc0];
+        user.extend_from_slice(fragment);
+        let mut f = vec![0x05, 0x64, (5 + user.len()) as u8, 0xc4];
+        f.extend_from_slice(&destination.to_le_bytes());
+        f.extend_from_slice(&3u16.to_le_bytes());
+        f.extend_from_slice(&dnp3::crc16(&f).to_le_bytes());
+        for block in user.chunks(16) {
+            f.extend_from_slice(block);
+            f.extend_from_slice(&dnp3::crc16(block).to_le_bytes());
+        }
+        f
+    }
+
+    #[test]
+    fn open_requests_are_bounded_and_counted() {
+        // READ of class 0 to 40 outstations behind one connection, none answered.
+        let frames: Vec<Vec<u8>> = (0..40u16)
+            .map(|d| master_frame(d, &[0xc1, 0x01, 0x3c, 0x01, 0x06]))
+            .collect();
+        let chunks: Vec<(bool, &[u8])> = frames.iter().map(|f| (true, f.as_slice())).collect();
+        let mut flow = Dnp3Flow::default();
+        let r = run_on(&mut flow, &chunks);
+        assert_eq!(flow.pending_limit_hits(), 40 - MAX_OPEN as u64);
+        // The same request repeated to one outstation replaces itself.
+        let mut flow = Dnp3Flow::default();
+        let again = master_frame(7, &[0xc1, 0x01, 0x3c, 0x01, 0x06]);
+        run_on(&mut flow, &vec![(true, again.as_slice()); 40]);
+        assert_eq!(flow.pending_limit_hits(), 0);
+        assert_eq!(log(&r.rows, "dnp3_objects").len(), 40);
+    }
+
+    #[test]
+    fn resynchronises_after_garbage() {
+        let select = hex(SELECT);
+        let mut stream = vec![0x00, 0x05, 0x05, 0x11];
+        stream.extend_from_slice(&select);
+        let r = run(&[(true, &stream[..3]), (true, &stream[3..])]);
+        let kinds: Vec<_> = r.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["dnp3_bad_length", "dnp3_control"]);
     }
 
     #[test]
