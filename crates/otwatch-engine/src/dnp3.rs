@@ -758,7 +758,7 @@ fn notable_request(f: &Fragment<'_>, outstation: u16) -> Option<(&'static str, S
         0x19..=0x1e => "dnp3_file_operation",
         0x14 | 0x15 => "dnp3_unsolicited_setting",
         0x18 => "dnp3_time_set",
-        0x10..=0x13 | 0x1f => "dnp3_application_control",
+        0x0f..=0x13 | 0x1f => "dnp3_application_control",
         _ => return None,
     };
     let mut what = Vec::new();
