@@ -92,6 +92,9 @@ struct OpenRequest {
     function: u8,
 }
 
+/// Items an event names one by one; beyond it, it says how many more there were.
+const MAX_LISTED: usize = 16;
+
 /// Requests that expect no response: confirms and the "no response" variants.
 fn expects_response(fc: u8) -> bool {
     !matches!(fc, 0x00 | 0x06 | 0x08 | 0x0a | 0x0c | 0x21)
@@ -398,12 +401,15 @@ impl AppSide<'_> {
         }
         let mut attributes = Vec::new();
         let mut failed_controls = Vec::new();
+        let mut refused = 0usize;
         for objects in dnp3::objects(f).map_while(Result::ok) {
             let oh = objects.header;
             match oh.group {
                 0 => {
                     for o in objects.items() {
-                        if let Some(a) = Attribute::parse(oh.variation, o.data) {
+                        if let Some(a) = Attribute::parse(oh.variation, o.data)
+                            .filter(|_| attributes.len() < 4 * MAX_LISTED)
+                        {
                             attributes.push(a);
                         }
                     }
@@ -411,6 +417,10 @@ impl AppSide<'_> {
                 12 if oh.variation <= 2 => {
                     for o in objects.items() {
                         if let Some(c) = Crob::parse(o.data).filter(|c| c.status != 0) {
+                            refused += 1;
+                            if failed_controls.len() >= MAX_LISTED {
+                                continue;
+                            }
                             failed_controls.push(format!(
                                 "index {}: {}",
                                 o.index.map_or("-".into(), |i| i.to_string()),
@@ -427,13 +437,18 @@ impl AppSide<'_> {
                 "dnp3",
                 "dnp3_control_refused".into(),
                 format!(
-                    "outstation {} refused {} control(s){}: {}",
+                    "outstation {} refused {} control(s){}: {}{}",
                     self.source,
-                    failed_controls.len(),
+                    refused,
                     asked
                         .map(|fc| format!(" of {}", function_label(fc)))
                         .unwrap_or_default(),
-                    failed_controls.join(", ")
+                    failed_controls.join(", "),
+                    if refused > failed_controls.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    }
                 ),
             );
         }
@@ -774,7 +789,7 @@ fn notable_request(f: &Fragment<'_>, outstation: u16) -> Option<(&'static str, S
         let h = objects.header;
         match (h.group, h.variation) {
             (12, 1 | 2) => {
-                for o in objects.items() {
+                for o in objects.items().take(MAX_LISTED + 1) {
                     if let Some(c) = Crob::parse(o.data) {
                         what.push(format!(
                             "binary output {}: {} {} count {} on {} ms off {} ms",
@@ -789,7 +804,7 @@ fn notable_request(f: &Fragment<'_>, outstation: u16) -> Option<(&'static str, S
                 }
             }
             (41, v) => {
-                for o in objects.items() {
+                for o in objects.items().take(MAX_LISTED + 1) {
                     if let Some(a) = AnalogOutput::parse(v, o.data) {
                         what.push(format!(
                             "analog output {} := {}",
@@ -803,7 +818,7 @@ fn notable_request(f: &Fragment<'_>, outstation: u16) -> Option<(&'static str, S
                 if fc == 0x02 && v == 5 {
                     kind = "dnp3_file_operation";
                 }
-                for o in objects.items() {
+                for o in objects.items().take(MAX_LISTED + 1) {
                     if let Some(file) = FileObject::parse(v, o.data) {
                         what.push(describe_file(&file));
                     }
@@ -817,7 +832,8 @@ fn notable_request(f: &Fragment<'_>, outstation: u16) -> Option<(&'static str, S
             (60, v) => what.push(format!("class {} data", v.saturating_sub(1))),
             (g, v) => what.push(format!("g{g}v{v} x{}", h.count())),
         }
-        if what.len() > 16 {
+        if what.len() > MAX_LISTED {
+            what.truncate(MAX_LISTED);
             what.push("...".into());
             break;
         }
