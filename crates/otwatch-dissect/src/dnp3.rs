@@ -227,14 +227,22 @@ impl Reassembler {
     }
 
     /// Adds one segment: the transport header byte and what follows it.
-    pub fn push(&mut self, segment: &[u8]) -> Reassembled<'_> {
+    pub fn push<'s>(&'s mut self, segment: &'s [u8]) -> Reassembled<'s> {
         if self.complete {
+            // A fragment of several segments is rare next to single-segment ones: its
+            // buffer is released rather than held for the life of the flow.
+            self.buf = Vec::new();
             self.reset();
         }
         let Some((&first, data)) = segment.split_first() else {
             return Reassembled::Dropped("dnp3_empty_segment");
         };
         let t = TransportHeader::parse(first);
+        if t.fir && t.fin {
+            // The whole fragment in one segment: nothing to copy.
+            self.reset();
+            return Reassembled::Fragment(data);
+        }
         if t.fir {
             // A first segment starts over; an unfinished fragment before it is lost.
             self.buf.clear();
@@ -1442,17 +1450,22 @@ mod tests {
         let mut first = segment(0);
         first[0] |= 0x40;
         assert_eq!(r.push(&first), Reassembled::Partial);
-        let mut outcome = Reassembled::Partial;
+        let mut overflowed = false;
         for seq in 1..64 {
-            outcome = r.push(&segment(seq));
-            if outcome != Reassembled::Partial {
-                break;
+            let next = segment(seq);
+            match r.push(&next) {
+                Reassembled::Partial => continue,
+                outcome => {
+                    assert_eq!(
+                        outcome,
+                        Reassembled::Dropped("dnp3_transport_reassembly_overflow")
+                    );
+                    overflowed = true;
+                    break;
+                }
             }
         }
-        assert_eq!(
-            outcome,
-            Reassembled::Dropped("dnp3_transport_reassembly_overflow")
-        );
+        assert!(overflowed);
         assert_eq!(r.held(), 0);
     }
 

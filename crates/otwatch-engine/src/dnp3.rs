@@ -127,21 +127,36 @@ impl Dnp3Flow {
 
     /// A chunk of a TCP stream; `side` 0 for the originator's direction.
     pub fn chunk(&mut self, side: usize, data: &[u8], ctx: &mut Ctx<'_>) {
-        if self.carry[side].is_empty() {
-            let used = self.frames(side, data, ctx);
-            let rest = &data[used..];
-            if rest.len() <= MAX_CARRY {
-                self.carry[side].extend_from_slice(rest);
-            }
-        } else {
+        let mut data = data;
+        if !self.carry[side].is_empty() {
+            // Complete the held frame with at most one frame's worth of the new bytes, so
+            // that the held buffer never grows with the size of a chunk.
             let mut carry = std::mem::take(&mut self.carry[side]);
-            carry.extend_from_slice(data);
+            let held = carry.len();
+            let take = data.len().min(dnp3::MAX_LINK_FRAME);
+            carry.extend_from_slice(&data[..take]);
             let used = self.frames(side, &carry, ctx);
-            carry.drain(..used);
-            if carry.len() > MAX_CARRY {
+            if used >= held {
+                data = &data[used - held..];
                 carry.clear();
+            } else {
+                // Still no whole frame: every new byte is held (a frame is shorter than
+                // what was taken, so `take` was all of `data`).
+                carry.drain(..used);
+                data = &data[take..];
+                if !data.is_empty() || carry.len() > MAX_CARRY {
+                    carry.clear();
+                }
             }
             self.carry[side] = carry;
+            if data.is_empty() {
+                return;
+            }
+        }
+        let used = self.frames(side, data, ctx);
+        let rest = &data[used..];
+        if rest.len() <= MAX_CARRY {
+            self.carry[side].extend_from_slice(rest);
         }
     }
 
@@ -1043,6 +1058,26 @@ mod tests {
         run_on(&mut flow, &vec![(true, again.as_slice()); 40]);
         assert_eq!(flow.pending_limit_hits(), 0);
         assert_eq!(log(&r.rows, "dnp3_objects").len(), 40);
+    }
+
+    #[test]
+    fn held_partial_frame_then_a_long_chunk() {
+        let operate = hex(OPERATE);
+        let stream: Vec<u8> = operate
+            .iter()
+            .copied()
+            .cycle()
+            .take(30 * operate.len())
+            .collect();
+        for cut in [1, 7, 10, 31, operate.len() + 3] {
+            let r = run(&[
+                (true, &stream[..cut]),
+                (true, &stream[cut..cut + 1]),
+                (true, &stream[cut + 1..]),
+            ]);
+            let controls = r.events.iter().filter(|e| e.kind == "dnp3_control").count();
+            assert_eq!((cut, controls, r.events.len()), (cut, 30, 30));
+        }
     }
 
     #[test]
