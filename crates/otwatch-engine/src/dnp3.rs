@@ -386,8 +386,10 @@ impl AppSide<'_> {
                 function: fc,
             });
         }
-        if let Some((kind, detail)) = notable_request(f, self.destination) {
-            ctx.event("dnp3", kind.into(), detail);
+        if is_notable_request(fc) && room_for_event(ctx) {
+            if let Some((kind, detail)) = notable_request(f, self.destination) {
+                ctx.event("dnp3", kind.into(), detail);
+            }
         }
     }
 
@@ -775,6 +777,20 @@ fn iin_text(iin: u16) -> String {
     } else {
         names.join(",")
     }
+}
+
+/// Whether an event can still be kept; when not, it is counted as dropped here, before any
+/// time is spent describing it.
+fn room_for_event(ctx: &mut Ctx<'_>) -> bool {
+    if ctx.events.len() >= ctx.max_events {
+        *ctx.events_dropped += 1;
+        return false;
+    }
+    true
+}
+
+fn is_notable_request(fc: u8) -> bool {
+    matches!(fc, 0x02..=0x06 | 0x0d..=0x15 | 0x18..=0x1f)
 }
 
 /// The event a request is worth, if any: its kind and what it did.
