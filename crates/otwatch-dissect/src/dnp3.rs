@@ -914,7 +914,7 @@ impl Crob {
     }
 }
 
-/// Names of command status codes (IEEE 1815-2012, Table 11-1), as ICSNPP writes them.
+/// Names of command status codes as IEEE 1815 defines them (ICSNPP's log uses its own table).
 pub fn control_status_name(status: u8) -> String {
     match status {
         0 => "Success",
@@ -1034,7 +1034,7 @@ impl Attribute {
     }
 }
 
-/// What a group 0 variation describes (IEEE 1815-2012, Table 11-? "Device attributes").
+/// What a group 0 variation describes (IEEE 1815-2012, group 0 "Device attributes").
 pub fn attribute_name(variation: u8) -> Option<&'static str> {
     Some(match variation {
         209 => "secure_authentication_version",
