@@ -1,10 +1,11 @@
 //! DNP3 on one flow (TCP stream or UDP datagrams): link frames cut from each direction,
 //! CRCs checked, transport segments joined into application fragments, requests paired
-//! with responses by application sequence number (a bounded number open at once), and what
-//! the fragments say turned into inventory facts (link addresses, group 0 device
+//! with responses by outstation and application sequence (a bounded number open at once),
+//! and what the fragments say turned into inventory facts (link addresses, group 0 device
 //! attributes), notable events (controls, restarts, writes, file operations, time set,
 //! unsolicited reporting switched on or off) and anomalies (CRC errors, bad framing,
-//! unknown functions, unsolicited responses, reassembly overflow).
+//! unknown functions, unsolicited responses, segments out of sequence, reassembly
+//! overflow).
 //!
 //! Three transaction logs: Zeek's `dnp3.log` (a request and the response that follows it
 //! as one row) and ICSNPP's `dnp3_control.log` (control blocks) and `dnp3_objects.log`
@@ -280,17 +281,22 @@ impl Dnp3Flow {
             }
             Reassembled::Partial => {}
             Reassembled::Dropped(reason) => {
-                if reason == "dnp3_transport_reassembly_overflow" {
-                    ctx.event(
-                        "dnp3",
-                        reason.into(),
-                        format!(
-                            "application fragment from address {} longer than {} bytes; dropped",
-                            h.source,
-                            dnp3::MAX_FRAGMENT
-                        ),
-                    );
-                }
+                // A missing first segment is what a capture started mid-fragment looks
+                // like; the other two mean lost, reordered or forged segments.
+                let detail = match reason {
+                    "dnp3_transport_reassembly_overflow" => format!(
+                        "application fragment from address {} longer than {} bytes; dropped",
+                        h.source,
+                        dnp3::MAX_FRAGMENT
+                    ),
+                    "dnp3_transport_out_of_sequence" => format!(
+                        "transport segment from address {} out of sequence; the fragment in \
+                         progress is dropped",
+                        h.source
+                    ),
+                    _ => return,
+                };
+                ctx.event("dnp3", reason.into(), detail);
             }
         }
     }
@@ -1045,8 +1051,13 @@ mod tests {
 
     /// A link frame from the master to `destination` carrying one whole fragment.
     fn master_frame(destination: u16, fragment: &[u8]) -> Vec<u8> {
-        let mut user = vec![0xc0];
-        user.extend_from_slice(fragment);
+        segment_frame(destination, 0xc0, fragment)
+    }
+
+    /// A link frame from the master carrying one transport segment.
+    fn segment_frame(destination: u16, transport: u8, data: &[u8]) -> Vec<u8> {
+        let mut user = vec![transport];
+        user.extend_from_slice(data);
         let mut f = vec![0x05, 0x64, (5 + user.len()) as u8, 0xc4];
         f.extend_from_slice(&destination.to_le_bytes());
         f.extend_from_slice(&3u16.to_le_bytes());
@@ -1094,6 +1105,22 @@ mod tests {
             let controls = r.events.iter().filter(|e| e.kind == "dnp3_control").count();
             assert_eq!((cut, controls, r.events.len()), (cut, 30, 30));
         }
+    }
+
+    #[test]
+    fn segments_out_of_sequence_are_reported_and_dropped() {
+        // First segment (FIR, seq 0) of a READ, then a last segment numbered 2, not 1.
+        let first = segment_frame(4, 0x40, &[0xc1, 0x01, 0x3c]);
+        let last = segment_frame(4, 0x82, &[0x01, 0x06]);
+        let r = run(&[(true, &first), (true, &last)]);
+        let kinds: Vec<_> = r.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["dnp3_transport_out_of_sequence"]);
+        assert!(log(&r.rows, "dnp3_objects").is_empty());
+        // Numbered 1, the same segments make one READ.
+        let last = segment_frame(4, 0x81, &[0x01, 0x06]);
+        let r = run(&[(true, &first), (true, &last)]);
+        assert!(r.events.is_empty());
+        assert_eq!(log(&r.rows, "dnp3_objects").len(), 1);
     }
 
     #[test]
