@@ -35,6 +35,7 @@ UDP_TARGETS = {
     137: "dissect_netbios_ns",
     138: "dissect_netbios_dgm",
     47808: "dissect_bacnet",
+    20000: "dissect_dnp3",
 }
 
 
@@ -42,6 +43,7 @@ TCP_TARGETS = {
     502: ("dissect_modbus", "dissect_modbus_pdu"),
     44818: "dissect_enip",
     102: "dissect_s7comm",
+    20000: "dissect_dnp3",
 }
 
 

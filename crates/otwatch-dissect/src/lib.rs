@@ -8,6 +8,7 @@
 pub mod bacnet;
 pub mod cdp;
 pub mod dhcp;
+pub mod dnp3;
 pub mod dns;
 pub mod enip;
 #[cfg(test)]

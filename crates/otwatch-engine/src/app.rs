@@ -1,6 +1,7 @@
 //! Per-flow application state: which protocol the flow carries, and the facts its
 //! messages reveal about hosts (names, addresses) and about what is asked (functions).
 
+use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::modbus::ModbusFlow;
 use crate::s7::S7Flow;
@@ -23,6 +24,7 @@ pub struct AppState {
     modbus: Option<Box<ModbusFlow>>,
     enip: Option<Box<EnipFlow>>,
     s7: Option<Box<S7Flow>>,
+    dnp3: Option<Box<Dnp3Flow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -190,6 +192,21 @@ impl AppState {
             self.s7
                 .get_or_insert_with(Default::default)
                 .chunk(usize::from(!from_orig), data, ctx);
+        } else if self.carries_dnp3(sport, dport) {
+            self.dnp3.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
+        }
+    }
+
+    /// DNP3 when the payload says so, or on its port unless the payload says otherwise.
+    fn carries_dnp3(&self, sport: u16, dport: u16) -> bool {
+        match self.service {
+            Some((AppProtocol::Dnp3, _)) => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => sport == 20000 || dport == 20000,
         }
     }
 
@@ -199,12 +216,18 @@ impl AppState {
         if let Some(m) = self.modbus.as_ref() {
             report("modbus", m.pending_limit_hits());
         }
+        if let Some(d) = self.dnp3.as_ref() {
+            report("dnp3", d.pending_limit_hits());
+        }
     }
 
     /// The flow ended: protocols write what they still hold (transactions never answered).
     pub fn on_end(&mut self, ctx: &mut Ctx<'_>) {
         if let Some(m) = self.modbus.as_mut() {
             m.end(ctx);
+        }
+        if let (Some(d), Some(rows)) = (self.dnp3.as_mut(), ctx.logs.as_deref_mut()) {
+            d.end(ctx.conn, rows);
         }
     }
 
@@ -218,6 +241,9 @@ impl AppState {
         }
         if let Some(s) = self.s7.as_mut() {
             s.gap();
+        }
+        if let Some(d) = self.dnp3.as_mut() {
+            d.gap();
         }
     }
 
@@ -242,6 +268,12 @@ impl AppState {
             nbdgm_facts(data, ctx);
         } else if on(44818) {
             crate::enip::datagram(data, ctx);
+        } else if self.carries_dnp3(sport, dport) {
+            self.dnp3.get_or_insert_with(Default::default).datagram(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
         } else if on(47808)
             || matches!(
                 self.service,

@@ -9,6 +9,7 @@
 
 mod app;
 mod dedup;
+mod dnp3;
 mod enip;
 mod frag;
 mod framing;
