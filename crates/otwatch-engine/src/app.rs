@@ -186,6 +186,9 @@ impl AppState {
         if let Some(m) = self.modbus.as_ref() {
             report("modbus", m.pending_limit_hits());
         }
+        if let Some(e) = self.enip.as_ref() {
+            report("enip", e.pending_limit_hits());
+        }
     }
 
     /// Bytes are missing from the stream: framing state cannot be trusted.
@@ -221,7 +224,11 @@ impl AppState {
         } else if on(138) {
             nbdgm_facts(data, ctx);
         } else if on(44818) {
-            crate::enip::datagram(data, ctx);
+            self.enip
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if on(2222) {
+            crate::enip::io_datagram(data, ctx);
         } else if on(47808)
             || matches!(
                 self.service,
