@@ -791,3 +791,325 @@ pub fn class_name(class: u32) -> &'static str {
         _ => "unknown",
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::enip;
+
+    pub fn bytes(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// SendUnitData carrying a Multiple Service Packet of eleven Get_Attribute_List
+    /// requests (ICSNPP trace multiple_service_packet_cip.pcapng, frame 1).
+    pub const MSP_REQUEST: &str = "7000ba0000010211000000000000000000000000000000000000000001000200a1000400010b7c00b100a60089070a02200224010b00180022002c0036004c005800640072007c008a0094000302200124010100050003022069240001000b0003022073240101000200030220ac240107000100020003000500070009000a000303206825002024010013000302207024010200120013000302208e240103000300080010000302206924000100090003022068240003000f0018001900030220772401010002000302208b240101000600";
+    /// Its answer (ITI cip-multiple-2.pcap, frame 1).
+    pub const MSP_RESPONSE: &str = "70000d0100010211000000000000000000000000000000000000000000000200a10004002800fe80b100f90089078a0000000b001800240030003c0074007f009500ad00b900d500e1008300000001000500000060308300000001000b00000003008300000001000200000000008300000007000100000005000200000001000300000095291f04050000000000070000000200000009000000010001000a0000008422df488300000001001300000000830000000200120000000000000013000000000000008300000003000300000014000800000000001000000001008300000001000900000000008300000003000f0000000000180000000000000019000000000000008300000001000200000002018300000001000600000073b4ea05f4590400";
+    /// Unconnected Send of Get_Attributes_All to class 0xac through port 1 slot 0, and
+    /// its answer (ITI EthernetIP-CIP.pcap, frames 29 and 31).
+    pub const UNCONNECTED_SEND_MSG: &str = "6f00260000050213000000006ac0be000000000000000000000000001400020000000000b200160052022006240107e90800010220ac2401010001000100";
+    pub const UNCONNECTED_SEND_ANSWER: &str = "6f00340000050213000000006ac0be000000000000000000000000001400020000000000b200240081000000e8000100e302b2a4c1d1afa40000e803020000009453d33d01000100e2fc2030";
+    /// Forward Open and Forward Close, each with its answer (ITI cip_only.pcap, frames
+    /// 475, 478, 2884, 2885).
+    pub const FORWARD_OPEN_MSG: &str = "6f003e0009a6183f000000005936060038bc270c00000000000000001400020000000000b2002e00540220062401079b060000800500fe8006004d00e0312b3d023d0600d01213001243d01213001243a30220022401";
+    pub const FORWARD_OPEN_ANSWER: &str = "6f002e0009a6183f000000005936060038bc270c00000000000000000004020000000000b2001e00d40000006ef3240a0500fe8006004d00e0312b3dd0121300d01213000000";
+    pub const FORWARD_CLOSE_MSG: &str = "6f00260009a6183f00000000cb46060038bc270c00000000000000001400020000000000b20016004e0220062401079b06004d00e0312b3d020020022401";
+    pub const FORWARD_CLOSE_ANSWER: &str = "6f001e0009a6183f00000000cb46060038bc270c00000000000000000004020000000000b2000e00ce00000006004d00e0312b3d0000";
+    /// Multiple Service Packet of four Read Modify Write requests on tags named by
+    /// symbolic segments (ITI EthernetIP-CIP.pcap, frame 37).
+    pub const TAG_WRITES: &str = "7000aa000001021000000000a3a893000000000000000000000000000a000200a100040001038b00b100960071ec0a022002240104000a00280046006a004e0c91164c4d535f44495341424c455f32445343414e4e455231010001ff4e0c91164c4d535f44495341424c455f32445343414e4e455232010001ff4e0f911b4c4d535f44495341424c455f424152434f44455f5343414e4e455200010000fe4e0f911b4c4d535f534554504f494e544348414e47455f524543454956454400010000fe";
+    /// Set_Attribute_Single to the Identity object (ICSNPP trace
+    /// set_attribute_single_service_cip.pcapng, frame 1) and Stop to class 0x8e (ITI
+    /// cip_stop_plc.pcap, frame 1).
+    pub const SET_ATTRIBUTE_SINGLE_MSG: &str = "70001c00f4ffcab4000000005f7079636f6d6d5f00000000000000000a000200a1000400ba629adab10008000d00100220012400";
+    pub const STOP_MSG: &str = "70001c0001002a00000000000000000000000000000000000000000001000200a1000400224095ffb100080006010702208e2401";
+
+    /// The CIP message an encapsulation message carries, with its connection and sequence.
+    pub fn carried(hex: &str) -> (Option<u32>, Option<u16>, Vec<u8>) {
+        let msg = bytes(hex);
+        let enip::Framed::Message(m, used) = enip::frame(&msg) else {
+            panic!("does not frame")
+        };
+        assert_eq!(used, msg.len());
+        let send = enip::parse_send_data(m.data).unwrap();
+        let c = enip::carried(&send).unwrap();
+        (
+            c.connection_id,
+            c.sequence_count,
+            c.message.unwrap().to_vec(),
+        )
+    }
+
+    fn request(b: &[u8]) -> Request<'_> {
+        match parse(b).unwrap() {
+            Message::Request(r) => r,
+            other => panic!("not a request: {other:?}"),
+        }
+    }
+
+    fn response(b: &[u8]) -> Response<'_> {
+        match parse(b).unwrap() {
+            Message::Response(r) => r,
+            other => panic!("not a response: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn multiple_service_packet_request_expands_its_services() {
+        let (connection, sequence, cip) = carried(MSP_REQUEST);
+        assert_eq!((connection, sequence), (Some(0x007c_0b01), Some(1929)));
+        let r = request(&cip);
+        assert_eq!(r.service, MULTIPLE_SERVICE_PACKET);
+        assert_eq!(
+            r.path.address(),
+            Address {
+                class: Some(2),
+                instance: Some(1),
+                ..Default::default()
+            }
+        );
+        let services = multiple_service_packet(r.data).unwrap();
+        assert_eq!(services.len(), 11);
+        let addresses: Vec<_> = services
+            .iter()
+            .map(|s| {
+                let inner = request(s);
+                assert_eq!(inner.service, GET_ATTRIBUTE_LIST);
+                let a = inner.path.address();
+                (a.class.unwrap(), a.instance.unwrap())
+            })
+            .collect();
+        assert_eq!(addresses[0], (0x01, 0x01));
+        // A 16-bit instance segment: 25 00 20 24.
+        assert_eq!(addresses[4], (0x68, 0x2420));
+        assert_eq!(addresses[10], (0x8b, 0x01));
+    }
+
+    #[test]
+    fn multiple_service_packet_response_carries_each_status() {
+        let (_, sequence, cip) = carried(MSP_RESPONSE);
+        assert_eq!(sequence, Some(1929));
+        let r = response(&cip);
+        assert_eq!((r.service, r.general_status), (MULTIPLE_SERVICE_PACKET, 0));
+        assert_eq!(r.extended_status, None);
+        let services = multiple_service_packet(r.data).unwrap();
+        assert_eq!(services.len(), 11);
+        for s in services {
+            let inner = response(s);
+            assert_eq!(
+                (inner.service, inner.general_status),
+                (GET_ATTRIBUTE_LIST, 0)
+            );
+        }
+    }
+
+    #[test]
+    fn unconnected_send_forwards_a_request_along_a_route() {
+        let (connection, sequence, cip) = carried(UNCONNECTED_SEND_MSG);
+        assert_eq!((connection, sequence), (None, None));
+        let r = request(&cip);
+        assert_eq!(r.service, UNCONNECTED_SEND);
+        assert_eq!(r.path.address().class, Some(CLASS_CONNECTION_MANAGER));
+        let send = unconnected_send(r.data).unwrap();
+        let inner = request(send.embedded);
+        assert_eq!(inner.service, GET_ATTRIBUTES_ALL);
+        assert_eq!(inner.path.address().class, Some(0xac));
+        assert_eq!(describe_route(&send.route), "port 1 slot 0");
+        let (_, _, answer) = carried(UNCONNECTED_SEND_ANSWER);
+        let a = response(&answer);
+        assert_eq!((a.service, a.general_status, a.data.len()), (1, 0, 32));
+    }
+
+    #[test]
+    fn forward_open_and_close() {
+        let (_, _, cip) = carried(FORWARD_OPEN_MSG);
+        let r = request(&cip);
+        assert_eq!(
+            service_meaning(r.service, r.path.address().class),
+            "Forward Open"
+        );
+        let fo = forward_open(r.data, false).unwrap();
+        assert_eq!(fo.o_to_t_connection_id, 0x8000_0006);
+        assert_eq!(fo.t_to_o_connection_id, 0x80fe_0005);
+        assert_eq!((fo.connection_serial, fo.originator_vendor_id), (6, 77));
+        assert_eq!(fo.originator_serial, 0x3d2b_31e0);
+        assert_eq!((fo.o_to_t_rpi_us, fo.t_to_o_rpi_us), (1_250_000, 1_250_000));
+        assert_eq!(fo.transport, 0xa3);
+        assert_eq!(describe_route(&fo.path), "class 0x02, instance 0x01");
+        let (_, _, answer) = carried(FORWARD_OPEN_ANSWER);
+        assert_eq!(response(&answer).service, FORWARD_OPEN);
+
+        let (_, _, cip) = carried(FORWARD_CLOSE_MSG);
+        let r = request(&cip);
+        assert_eq!(
+            service_meaning(r.service, r.path.address().class),
+            "Forward Close"
+        );
+        let fc = forward_close(r.data).unwrap();
+        assert_eq!((fc.connection_serial, fc.originator_vendor_id), (6, 77));
+        assert_eq!(describe_path(&fc.path), "class 0x02, instance 0x01");
+        let (_, _, answer) = carried(FORWARD_CLOSE_ANSWER);
+        assert_eq!(response(&answer).service, FORWARD_CLOSE);
+    }
+
+    #[test]
+    fn symbolic_segments_name_tags() {
+        let (_, _, cip) = carried(TAG_WRITES);
+        let services = multiple_service_packet(request(&cip).data).unwrap();
+        assert_eq!(services.len(), 4);
+        let first = request(services[0]);
+        assert_eq!(first.service, 0x4e);
+        assert_eq!(
+            first.path.segments().next(),
+            Some(Ok(Segment::Symbolic(&b"LMS_DISABLE_2DSCANNER1"[..])))
+        );
+        assert_eq!(first.path.address(), Address::default());
+        assert_eq!(
+            service_meaning(first.service, None),
+            "Read Modify Write Tag"
+        );
+        // An odd-length name is padded to a whole word.
+        let third = request(services[2]);
+        assert_eq!(
+            describe_path(&third.path),
+            "symbol \"LMS_DISABLE_BARCODE_SCANNER\""
+        );
+    }
+
+    #[test]
+    fn set_attribute_single_and_stop() {
+        let (_, sequence, cip) = carried(SET_ATTRIBUTE_SINGLE_MSG);
+        assert_eq!(sequence, Some(13));
+        let r = request(&cip);
+        assert_eq!(r.service, SET_ATTRIBUTE_SINGLE);
+        assert_eq!(
+            (r.path.address().class, r.path.address().instance),
+            (Some(1), Some(0))
+        );
+        let (_, _, cip) = carried(STOP_MSG);
+        let r = request(&cip);
+        assert_eq!((r.service, r.path.address().class), (STOP, Some(0x8e)));
+    }
+
+    #[test]
+    fn logical_segments_of_every_width_and_ports_with_addresses() {
+        // class 8-bit, instance 16-bit, attribute 32-bit, member 8-bit.
+        let path = [
+            0x20, 0x01, 0x25, 0x00, 0x34, 0x12, 0x32, 0x00, 0x78, 0x56, 0x34, 0x12, 0x28, 0x07,
+        ];
+        assert_eq!(
+            Path(&path).address(),
+            Address {
+                class: Some(1),
+                instance: Some(0x1234),
+                attribute: Some(0x1234_5678),
+                member: Some(7),
+            }
+        );
+        // Port 2 to 10.0.0.5 (extended link address, padded), then port 1 slot 3.
+        let mut route = vec![0x12, 8];
+        route.extend_from_slice(b"10.0.0.5");
+        route.extend_from_slice(&[0x01, 0x03]);
+        assert_eq!(
+            describe_route(&Path(&route)),
+            "port 2 address 10.0.0.5, port 1 slot 3"
+        );
+    }
+
+    /// The Identity object's attributes as the 1756-ENBT/A of the ICSNPP trace states them
+    /// in its ListIdentity reply (frame 372), in Get_Attributes_All order.
+    pub fn identity_attributes() -> Vec<u8> {
+        let mut b = vec![0x01, 0x00, 0x0c, 0x00, 0x3a, 0x00, 0x04, 0x03, 0x30, 0x00];
+        b.extend_from_slice(&[0x8e, 0x4d, 0x52, 0x00, 11]);
+        b.extend_from_slice(b"1756-ENBT/A");
+        b.push(3);
+        b
+    }
+
+    #[test]
+    fn identity_object_answers() {
+        let id = identity_all(&identity_attributes()).unwrap();
+        assert_eq!(
+            (id.vendor_id, id.device_type, id.product_code),
+            (Some(1), Some(12), Some(58))
+        );
+        assert_eq!(id.revision, Some((4, 3)));
+        assert_eq!(id.serial_number, Some(0x0052_4d8e));
+        assert_eq!(id.product_name.as_deref(), Some("1756-ENBT/A"));
+        assert_eq!(id.state, Some(3));
+        let name = identity_attribute(7, &identity_attributes()[14..]).unwrap();
+        assert_eq!(name.product_name.as_deref(), Some("1756-ENBT/A"));
+        assert!(identity_attribute(42, &[0]).is_err());
+    }
+
+    #[test]
+    fn error_status_with_extended_status() {
+        // Forward Open refused: general status 0x01, one extended word 0x0100.
+        let b = [0xd4, 0x00, 0x01, 0x01, 0x00, 0x01, 0xaa];
+        let r = response(&b);
+        assert_eq!((r.general_status, r.extended_status), (1, Some(0x0100)));
+        assert_eq!(status_name(1), Some("Connection Failure"));
+        assert_eq!(
+            extended_status_name(0x0100),
+            Some("Connection in use or duplicate Forward Open")
+        );
+        assert_eq!(r.data, &[0xaa]);
+    }
+
+    #[test]
+    fn never_panics() {
+        let valid: Vec<Vec<u8>> = [
+            MSP_REQUEST,
+            MSP_RESPONSE,
+            UNCONNECTED_SEND_MSG,
+            FORWARD_OPEN_MSG,
+            FORWARD_CLOSE_MSG,
+            TAG_WRITES,
+        ]
+        .iter()
+        .map(|h| carried(h).2)
+        .chain([identity_attributes()])
+        .collect();
+        crate::hostile::never_panics(
+            &valid,
+            0x5eed_c1b0_0001,
+            |buf, i| {
+                if !buf.is_empty() {
+                    buf[0] = [0x0a, 0x8a, 0x52, 0x54, 0x5b, 0x4e, 0x81][i % 7];
+                }
+            },
+            |b| {
+                let Ok(m) = parse(b) else {
+                    let _ = identity_all(b);
+                    return;
+                };
+                let data = match m {
+                    Message::Request(r) => {
+                        let _ = r.path.address();
+                        let _ = describe_path(&r.path);
+                        r.data
+                    }
+                    Message::Response(r) => r.data,
+                };
+                let _ = multiple_service_packet(data);
+                if let Ok(u) = unconnected_send(data) {
+                    let _ = describe_route(&u.route);
+                    let _ = parse(u.embedded);
+                }
+                if let Ok(f) = forward_open(data, true) {
+                    let _ = describe_route(&f.path);
+                }
+                let _ = forward_open(data, false);
+                let _ = forward_close(data);
+                for a in 0..10 {
+                    let _ = identity_attribute(a, data);
+                }
+                let _ = identity_all(data);
+            },
+        );
+    }
+}

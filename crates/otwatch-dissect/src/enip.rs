@@ -55,6 +55,12 @@ pub enum Framed<'a> {
     NeedMore,
 }
 
+impl Framed<'_> {
+    pub fn is_need_more(&self) -> bool {
+        matches!(self, Framed::NeedMore)
+    }
+}
+
 fn le16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }
@@ -428,29 +434,16 @@ pub fn device_type_name(code: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cip::tests::{bytes, SET_ATTRIBUTE_SINGLE_MSG};
 
-    /// ListIdentity reply from a 1756-ENBT/A (as in the ICSNPP EtherNet/IP test capture).
+    /// ListIdentity reply from a 1756-ENBT/A (ICSNPP trace enip_cip_example.pcap, frame 372).
+    const LIST_IDENTITY_REPLY: &str = "63003300000000000000000000000000c1debed10000000001000c002d0001000002af120a0101a4000000000000000001000c003a00040330008e4d52000b313735362d454e42542f4103";
+    /// Implicit I/O datagrams of both directions (same trace, frames 377 and 388).
+    const IO_TO_ADAPTER: &str = "02000280080003064b00db943f00b1000600a587e80f0300";
+    const IO_FROM_ADAPTER: &str = "0200028008000b408e008f150500b10002000100";
+
     fn reply() -> Vec<u8> {
-        let mut item = vec![
-            0x01, 0x00, 0x00, 0x02, 0xaf, 0x12, 10, 1, 1, 164, 0, 0, 0, 0, 0, 0, 0, 0,
-        ];
-        item.extend_from_slice(&1u16.to_le_bytes()); // vendor
-        item.extend_from_slice(&12u16.to_le_bytes()); // device type
-        item.extend_from_slice(&58u16.to_le_bytes()); // product code
-        item.extend_from_slice(&[4, 3]);
-        item.extend_from_slice(&0x0030u16.to_le_bytes());
-        item.extend_from_slice(&0x0052_4d8eu32.to_le_bytes());
-        item.push(11);
-        item.extend_from_slice(b"1756-ENBT/A");
-        item.push(3);
-        let mut data = vec![1, 0, 0x0c, 0];
-        data.extend_from_slice(&(item.len() as u16).to_le_bytes());
-        data.extend_from_slice(&item);
-        let mut msg = vec![0x63, 0x00];
-        msg.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        msg.extend_from_slice(&[0; 20]);
-        msg.extend_from_slice(&data);
-        msg
+        bytes(LIST_IDENTITY_REPLY)
     }
 
     #[test]
@@ -460,13 +453,16 @@ mod tests {
             panic!()
         };
         assert_eq!((m.command, used), (LIST_IDENTITY, msg.len()));
+        assert_eq!(m.sender_context, [0, 0, 0, 0, 0xc1, 0xde, 0xbe, 0xd1]);
         let ids = parse_list_identity_reply(m.data).unwrap();
         let id = &ids[0];
+        assert_eq!(id.encapsulation_version, 1);
         assert_eq!((id.vendor_id, id.device_type, id.product_code), (1, 12, 58));
         assert_eq!(
             (id.revision_major, id.revision_minor, id.serial_number),
             (4, 3, 0x0052_4d8e)
         );
+        assert_eq!(id.status, 0x0030);
         assert_eq!(
             (id.product_name.as_str(), id.state),
             ("1756-ENBT/A", Some(3))
@@ -476,24 +472,105 @@ mod tests {
             ([10, 1, 1, 164], 44818)
         );
         assert_eq!(device_type_name(id.device_type), "Communications Adapter");
+        assert_eq!(vendor_name(1), Some("Rockwell Automation/Allen-Bradley"));
+        assert_eq!(vendor_name(0xffff), None);
+    }
+
+    #[test]
+    fn header_fields_and_connected_items() {
+        let msg = bytes(SET_ATTRIBUTE_SINGLE_MSG);
+        let Framed::Message(m, _) = frame(&msg) else {
+            panic!()
+        };
+        assert_eq!((m.command, m.length), (SEND_UNIT_DATA, 28));
+        assert_eq!((m.session, m.status, m.options), (0xb4ca_fff4, 0, 0));
+        assert_eq!(&m.sender_context, b"_pycomm_");
+        assert_eq!(command_name(m.command), "Send Unit Data");
+        let send = parse_send_data(m.data).unwrap();
+        assert_eq!((send.interface_handle, send.timeout), (0, 10));
+        let kinds: Vec<u16> = cpf_items(send.items)
+            .unwrap()
+            .map(|i| i.unwrap().type_id)
+            .collect();
+        assert_eq!(kinds, vec![item::CONNECTED_ADDRESS, item::CONNECTED_DATA]);
+        let c = carried(&send).unwrap();
+        assert_eq!(
+            (c.connection_id, c.sequence_count),
+            (Some(0xda9a_62ba), Some(13))
+        );
+        assert_eq!(c.message, Some(&[0x10, 0x02, 0x20, 0x01, 0x24, 0x00][..]));
+        assert!(frame(&msg[..msg.len() - 1]).is_need_more());
+    }
+
+    #[test]
+    fn implicit_io_datagrams() {
+        let to_adapter = bytes(IO_TO_ADAPTER);
+        let io = parse_io(&to_adapter).unwrap();
+        assert_eq!(
+            (io.connection_id, io.sequence_number),
+            (0x004b_0603, 4_166_875)
+        );
+        assert_eq!(io.data, &[0xa5, 0x87, 0xe8, 0x0f, 0x03, 0x00]);
+        let from_adapter = bytes(IO_FROM_ADAPTER);
+        let io = parse_io(&from_adapter).unwrap();
+        assert_eq!(
+            (io.connection_id, io.sequence_number),
+            (0x008e_400b, 333_199)
+        );
+        assert_eq!(io.data, &[0x01, 0x00]);
+        assert!(parse_io(&to_adapter[..20]).is_err());
+    }
+
+    /// No capture of the corpus holds these two; the layouts are the specification's.
+    #[test]
+    fn register_session_and_list_services() {
+        assert_eq!(parse_register_session(&[1, 0, 0, 0]), Some((1, 0)));
+        assert_eq!(fixed_length(REGISTER_SESSION, true), Some(4));
+        assert_eq!(fixed_length(SEND_RR_DATA, true), None);
+        let mut reply = vec![1, 0, 0x00, 0x01, 20, 0, 1, 0, 0x20, 0x01];
+        reply.extend_from_slice(b"Communications\0\0");
+        let services = parse_list_services_reply(&reply).unwrap();
+        assert_eq!(services[0].name, "Communications");
+        assert_eq!(services[0].capability_flags, 0x0120);
+    }
+
+    #[test]
+    fn command_and_status_names() {
+        assert_eq!(command_name(REGISTER_SESSION), "Register Session");
+        assert_eq!(command_name(0x0999), "unknown");
+        assert!(!is_known_command(0x0999));
+        assert_eq!(status_name(0x64), Some("Invalid Session Handle"));
+        assert_eq!(status_name(0x1234), None);
     }
 
     #[test]
     fn never_panics() {
         crate::hostile::never_panics(
-            &[reply()],
+            &[
+                reply(),
+                bytes(SET_ATTRIBUTE_SINGLE_MSG),
+                bytes(IO_TO_ADAPTER),
+            ],
             0x0d7a_e1b9_44a8_2d01,
-            |buf, _| {
+            |buf, i| {
                 if buf.len() >= 2 {
-                    buf[0] = 0x63;
-                    buf[1] = 0;
+                    let command = [LIST_IDENTITY, SEND_RR_DATA, SEND_UNIT_DATA, LIST_SERVICES];
+                    buf[..2].copy_from_slice(&command[i % 4].to_le_bytes());
                 }
             },
             |b| {
                 if let Framed::Message(m, _) = frame(b) {
                     let _ = parse_list_identity_reply(m.data);
+                    let _ = parse_list_services_reply(m.data);
+                    if let Ok(send) = parse_send_data(m.data) {
+                        let _ = carried(&send);
+                    }
                 }
                 let _ = parse_list_identity_reply(b);
+                let _ = parse_io(b);
+                if let Ok(items) = cpf_items(b) {
+                    for _ in items {}
+                }
             },
         );
     }

@@ -771,3 +771,229 @@ fn list_identity(m: &enip::Encapsulation<'_>, correlation: u64, ctx: &mut Ctx<'_
         ctx.event("enip", "enip_list_identity".into(), detail);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ConnRef;
+    use otwatch_flow::FlowKey;
+    use otwatch_inventory::{EvidenceRef, Observations};
+    use otwatch_model::logs::LogRow;
+    use otwatch_model::ProtocolEvent;
+    use std::net::IpAddr;
+
+    fn bytes(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Runs `messages` (originator's side first when `true`) through one flow, logging.
+    fn run(messages: &[(bool, Vec<u8>)]) -> (Observations, Vec<ProtocolEvent>, Vec<LogRow>) {
+        let mut obs = Observations::default();
+        let mut events = Vec::new();
+        let mut rows = Vec::new();
+        let mut dropped = 0;
+        let client: IpAddr = "10.0.0.1".parse().unwrap();
+        let server: IpAddr = "10.0.0.2".parse().unwrap();
+        let key = FlowKey::new(0, 6, (client, 50000), (server, 44818));
+        let mut flow = EnipFlow::default();
+        for (frame, (from_orig, msg)) in messages.iter().enumerate() {
+            let (src, dst) = if *from_orig {
+                (client, server)
+            } else {
+                (server, client)
+            };
+            let mut ctx = Ctx {
+                obs: &mut obs,
+                events: &mut events,
+                events_dropped: &mut dropped,
+                max_events: 100,
+                ev: EvidenceRef {
+                    ts: 1,
+                    capture: 0,
+                    frame: frame as u64 + 1,
+                },
+                capture_name: "t",
+                src,
+                dst,
+                src_mac: None,
+                conn: ConnRef {
+                    key: &key,
+                    first_ts: 1,
+                    orig: (client, 50000),
+                    resp: (server, 44818),
+                },
+                from_orig: *from_orig,
+                logs: Some(&mut rows),
+            };
+            flow.chunk(usize::from(!from_orig), msg, &mut ctx);
+        }
+        (obs, events, rows)
+    }
+
+    fn column(row: &LogRow, name: &str) -> Value {
+        let i = row
+            .spec
+            .columns
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap();
+        row.values[i].clone()
+    }
+
+    /// Unconnected Send of Get_Attributes_All (ITI EthernetIP-CIP.pcap, frame 29) with its
+    /// target changed from class 0xac to the Identity object, and an answer carrying the
+    /// identity the 1756-ENBT/A of the ICSNPP trace states in its ListIdentity reply.
+    fn identity_exchange() -> Vec<(bool, Vec<u8>)> {
+        let request = bytes("6f00260000050213000000006ac0be000000000000000000000000001400020000000000b200160052022006240107e90800010220012401010001000100");
+        let mut cip = vec![0x81, 0x00, 0x00, 0x00];
+        cip.extend_from_slice(&[0x01, 0x00, 0x0c, 0x00, 0x3a, 0x00, 0x04, 0x03, 0x30, 0x00]);
+        cip.extend_from_slice(&[0x8e, 0x4d, 0x52, 0x00, 11]);
+        cip.extend_from_slice(b"1756-ENBT/A");
+        cip.push(3);
+        let mut data = vec![0, 0, 0, 0, 0x14, 0, 2, 0, 0, 0, 0, 0, 0xb2, 0];
+        data.extend_from_slice(&(cip.len() as u16).to_le_bytes());
+        data.extend_from_slice(&cip);
+        let mut answer = request[..24].to_vec();
+        answer[2..4].copy_from_slice(&(data.len() as u16).to_le_bytes());
+        answer.extend_from_slice(&data);
+        vec![(true, request), (false, answer)]
+    }
+
+    #[test]
+    fn identity_object_answer_reaches_the_inventory() {
+        let (obs, events, rows) = run(&identity_exchange());
+        let server: IpAddr = "10.0.0.2".parse().unwrap();
+        let stated = |name: &str| {
+            obs.attributes
+                .iter()
+                .find(|((s, n, _, _), _)| *s == Subject::Ip(server) && *n == name)
+                .map(|((_, _, v, _), seen)| (v.clone(), seen.message.clone(), seen.first.frame))
+        };
+        let (model, message, frame) = stated("model").unwrap();
+        assert_eq!(model, "1756-ENBT/A");
+        assert_eq!(frame, 2);
+        assert!(message.contains("Get_Attributes_All"), "{message}");
+        assert_eq!(stated("firmware").unwrap().0, "4.3");
+        assert_eq!(stated("serial").unwrap().0, "0x00524d8e");
+        assert_eq!(
+            stated("vendor").unwrap().0,
+            "Rockwell Automation/Allen-Bradley"
+        );
+        assert_eq!(
+            stated("device_type").unwrap().0,
+            "Communications Adapter (12)"
+        );
+        assert!(events.iter().any(|e| e.kind == "cip_identity"));
+        // cip.log: the Unconnected Send as ICSNPP names it, then the forwarded answer.
+        let cip: Vec<_> = rows.iter().filter(|r| r.spec.name == "cip").collect();
+        assert_eq!(column(cip[0], "cip_service_code"), Value::from("0x52"));
+        assert_eq!(
+            column(cip[0], "class_name"),
+            Value::from("Connection Manager")
+        );
+        assert_eq!(column(cip[0], "cip_sequence_count"), Value::Unset);
+        assert_eq!(
+            column(cip[1], "cip_service"),
+            Value::from("Get Attributes All")
+        );
+        assert_eq!(column(cip[1], "cip_status"), Value::from("Success"));
+    }
+
+    #[test]
+    fn multiple_service_packet_rows_and_pairing() {
+        // ICSNPP trace multiple_service_packet_cip.pcapng frame 1 and its answer from ITI
+        // cip-multiple-2.pcap frame 1 (same session, same sequence count 1929).
+        let request = bytes("7000ba0000010211000000000000000000000000000000000000000001000200a1000400010b7c00b100a60089070a02200224010b00180022002c0036004c005800640072007c008a0094000302200124010100050003022069240001000b0003022073240101000200030220ac240107000100020003000500070009000a000303206825002024010013000302207024010200120013000302208e240103000300080010000302206924000100090003022068240003000f0018001900030220772401010002000302208b240101000600");
+        let answer = bytes("70000d0100010211000000000000000000000000000000000000000000000200a10004002800fe80b100f90089078a0000000b001800240030003c0074007f009500ad00b900d500e1008300000001000500000060308300000001000b00000003008300000001000200000000008300000007000100000005000200000001000300000095291f04050000000000070000000200000009000000010001000a0000008422df488300000001001300000000830000000200120000000000000013000000000000008300000003000300000014000800000000001000000001008300000001000900000000008300000003000f0000000000180000000000000019000000000000008300000001000200000002018300000001000600000073b4ea05f4590400");
+        // Split the request across two chunks: framing must hold the first part.
+        let (first, rest) = request.split_at(50);
+        let (_, events, rows) = run(&[
+            (true, first.to_vec()),
+            (true, rest.to_vec()),
+            (false, answer),
+        ]);
+        let enip: Vec<_> = rows.iter().filter(|r| r.spec.name == "enip").collect();
+        assert_eq!(enip.len(), 2);
+        assert_eq!(column(enip[0], "session_handle"), Value::from("0x11020100"));
+        assert_eq!(
+            column(enip[0], "sender_context"),
+            Value::from("0x0000000000000000")
+        );
+        assert_eq!(column(enip[0], "length"), Value::Count(186));
+        let cip: Vec<_> = rows.iter().filter(|r| r.spec.name == "cip").collect();
+        assert_eq!(cip.len(), 24);
+        assert_eq!(
+            column(cip[0], "cip_service"),
+            Value::from("Multiple Service Packet")
+        );
+        assert_eq!(column(cip[0], "cip_sequence_count"), Value::Count(1929));
+        assert_eq!(column(cip[5], "instance_id"), Value::from("0x2420"));
+        assert_eq!(column(cip[5], "class_name"), Value::from("unknown"));
+        assert_eq!(column(cip[12], "direction"), Value::from("response"));
+        assert_eq!(column(cip[23], "cip_status_code"), Value::from("0x00"));
+        assert!(
+            !events
+                .iter()
+                .any(|e| e.kind == "cip_response_without_request"),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn anomalies_and_changes_are_events() {
+        // Stop to class 0x8e (ITI cip_stop_plc.pcap frame 1), sent twice: one event.
+        let stop = bytes("70001c0001002a00000000000000000000000000000000000000000001000200a1000400224095ffb100080006010702208e2401");
+        // Its answer, status 0x08 (Service Not Supported), once per request and then once
+        // more, which no open request is left for.
+        let mut refused = stop.clone();
+        let at = refused.len() - 6;
+        refused.truncate(at);
+        refused.extend_from_slice(&[0x87, 0x00, 0x08, 0x00]);
+        let length = (refused.len() - 24) as u16;
+        refused[2..4].copy_from_slice(&length.to_le_bytes());
+        // The connected data item: sequence count and the 4-byte answer.
+        refused[42..44].copy_from_slice(&6u16.to_le_bytes());
+        // An unknown command, and a RegisterSession with 2 bytes instead of 4.
+        let mut unknown = vec![0x99, 0x00, 0, 0];
+        unknown.extend_from_slice(&[0; 20]);
+        let mut register = vec![0x65, 0x00, 2, 0];
+        register.extend_from_slice(&[0; 20]);
+        register.extend_from_slice(&[1, 0]);
+        let (_, events, _) = run(&[
+            (true, stop.clone()),
+            (true, stop),
+            (false, refused.clone()),
+            (false, refused.clone()),
+            (false, refused),
+            (true, unknown),
+            (true, register),
+        ]);
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "cip_stop",
+                "cip_error_status",
+                "cip_error_status",
+                "cip_response_without_request",
+                "cip_error_status",
+                "enip_unknown_command",
+                "enip_bad_length"
+            ]
+        );
+        assert!(
+            events[0].detail.contains("class 0x8e"),
+            "{}",
+            events[0].detail
+        );
+        assert!(
+            events[1].detail.contains("on class 0x8e")
+                && events[1].detail.contains("Service Not Supported"),
+            "{}",
+            events[1].detail
+        );
+    }
+}
