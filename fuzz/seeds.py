@@ -35,6 +35,8 @@ UDP_TARGETS = {
     137: "dissect_netbios_ns",
     138: "dissect_netbios_dgm",
     47808: "dissect_bacnet",
+    44818: "dissect_enip",
+    2222: "dissect_cip_io",
 }
 
 
@@ -43,6 +45,8 @@ TCP_TARGETS = {
     44818: "dissect_enip",
     102: "dissect_s7comm",
 }
+# Ports whose payloads also seed a second target.
+TCP_ALSO = {44818: "dissect_cip"}
 
 
 def packets(raw):
@@ -175,6 +179,8 @@ def seeds_of(raw):
                 for port in struct.unpack(">HH", payload[:4]):
                     if port in TCP_TARGETS:
                         yield TCP_TARGETS[port], data
+                        if port in TCP_ALSO:
+                            yield TCP_ALSO[port], data
                         break
     if len(engine) > 1:
         yield "engine_packets", bytes(engine)
