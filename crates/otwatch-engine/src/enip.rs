@@ -576,7 +576,7 @@ fn notable_request(ctx: &mut Ctx<'_>, r: &cip::Request<'_>, a: &Address, seen: &
         0x4d | 0x53 | 0x4e if a.class != Some(cip::CLASS_CONNECTION_MANAGER) => "cip_tag_write",
         _ => return,
     };
-    let detail = format!(
+    let mut detail = format!(
         "{} (0x{:02x}) on {}; path {}; {} bytes of data",
         cip::service_meaning(r.service, a.class),
         r.service,
@@ -584,6 +584,13 @@ fn notable_request(ctx: &mut Ctx<'_>, r: &cip::Request<'_>, a: &Address, seen: &
         cip::describe_path(&r.path),
         r.data.len()
     );
+    if r.service == cip::RESET && a.class == Some(cip::CLASS_IDENTITY) {
+        // The Identity object's reset type: 0 emulates a power cycle, 1 also returns to the
+        // out-of-box configuration, 2 keeps the communication settings.
+        if let Some(kind) = r.data.first() {
+            detail.push_str(&format!("; reset type {kind}"));
+        }
+    }
     ctx.event("cip", kind.into(), detail);
 }
 
@@ -994,6 +1001,29 @@ mod tests {
                 && events[1].detail.contains("Service Not Supported"),
             "{}",
             events[1].detail
+        );
+    }
+
+    #[test]
+    fn identity_reset_states_its_type() {
+        // The Stop message of ITI cip_stop_plc.pcap turned into Reset type 1 of the
+        // Identity object.
+        let mut reset = bytes("70001c0001002a00000000000000000000000000000000000000000001000200a1000400224095ffb100080006010702208e2401");
+        let at = reset.len() - 6;
+        reset.truncate(at);
+        reset.extend_from_slice(&[0x05, 0x02, 0x20, 0x01, 0x24, 0x01, 0x01]);
+        let length = (reset.len() - 24) as u16;
+        reset[2..4].copy_from_slice(&length.to_le_bytes());
+        reset[42..44].copy_from_slice(&9u16.to_le_bytes());
+        let (_, events, _) = run(&[(true, reset)]);
+        assert_eq!(events[0].kind, "cip_reset");
+        assert!(
+            events[0]
+                .detail
+                .contains("class 0x01 (Identity) instance 0x01")
+                && events[0].detail.ends_with("reset type 1"),
+            "{}",
+            events[0].detail
         );
     }
 }
