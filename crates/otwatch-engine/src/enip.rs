@@ -150,6 +150,9 @@ enum PairKey {
 #[derive(Debug)]
 struct Open {
     key: PairKey,
+    /// The service as sent: an Unconnected Send refused on the way answers under its own
+    /// code rather than the forwarded request's.
+    outer_service: u8,
     asked: Asked,
     embedded: Vec<Asked>,
 }
@@ -391,6 +394,7 @@ impl FlowState {
         }
         self.pending.push_back(Open {
             key,
+            outer_service: r.service,
             asked,
             embedded,
         });
@@ -408,7 +412,9 @@ impl FlowState {
         let open = self
             .pending
             .iter()
-            .position(|o| o.key == key && o.asked.service == r.service)
+            .position(|o| {
+                o.key == key && (o.asked.service == r.service || o.outer_service == r.service)
+            })
             .and_then(|i| self.pending.remove(i));
         if open.is_none() {
             ctx.event(
@@ -423,8 +429,8 @@ impl FlowState {
             );
         }
         error_status(ctx, r, open.as_ref().map(|o| &o.asked));
-        if r.general_status == 0 {
-            if let Some(o) = &open {
+        if let Some(o) = open.as_ref().filter(|o| o.asked.service == r.service) {
+            if r.general_status == 0 {
                 identity_answer(ctx, &o.asked, r.data);
             }
         }
@@ -1024,6 +1030,33 @@ mod tests {
                 && events[0].detail.ends_with("reset type 1"),
             "{}",
             events[0].detail
+        );
+    }
+
+    #[test]
+    fn unconnected_send_refused_on_the_way_pairs_with_its_request() {
+        // The Unconnected Send of ITI EthernetIP-CIP.pcap frame 29, answered by the
+        // Connection Manager itself: status 0x01 with extended status 0x0204.
+        let request = bytes("6f00260000050213000000006ac0be000000000000000000000000001400020000000000b200160052022006240107e90800010220ac2401010001000100");
+        let cip = [0xd2, 0x00, 0x01, 0x01, 0x04, 0x02];
+        let mut answer = request[..24].to_vec();
+        let mut data = vec![0, 0, 0, 0, 0x14, 0, 2, 0, 0, 0, 0, 0, 0xb2, 0, 6, 0];
+        data.extend_from_slice(&cip);
+        answer[2..4].copy_from_slice(&(data.len() as u16).to_le_bytes());
+        answer.extend_from_slice(&data);
+        let (_, events, rows) = run(&[(true, request), (false, answer)]);
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["cip_error_status"]);
+        assert!(
+            events[0].detail.contains("class 0xac (vendor-specific)")
+                && events[0].detail.contains("Unconnected request timed out"),
+            "{}",
+            events[0].detail
+        );
+        let answer_row = rows.iter().rfind(|r| r.spec.name == "cip").unwrap();
+        assert_eq!(
+            column(answer_row, "cip_extended_status_code"),
+            Value::from("0x0204")
         );
     }
 }
