@@ -94,6 +94,8 @@ pub static CIP_IDENTITY_LOG: LogSpec = LogSpec {
 const MAX_CARRY: usize = 4096;
 /// CIP requests awaiting a response per flow; beyond it the oldest is forgotten and counted.
 const MAX_PENDING: usize = 64;
+/// Identity requests remembered from one Multiple Service Packet (the eight attributes).
+const MAX_IDENTITY_ASKS: usize = 8;
 
 #[derive(Debug, Default)]
 pub struct EnipFlow {
@@ -146,7 +148,9 @@ enum PairKey {
 }
 
 /// An open request: what it asked of which object (for an Unconnected Send, the request it
-/// forwards; for a Multiple Service Packet, each embedded request too).
+/// forwards; for a Multiple Service Packet, the embedded requests to the Identity object, by
+/// position, which are all its answers are read for — keeping only those bounds what an
+/// open request holds).
 #[derive(Debug)]
 struct Open {
     key: PairKey,
@@ -154,7 +158,7 @@ struct Open {
     /// code rather than the forwarded request's.
     outer_service: u8,
     asked: Asked,
-    embedded: Vec<Asked>,
+    embedded: Vec<(usize, Asked)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -359,7 +363,8 @@ impl FlowState {
         };
         let mut embedded = Vec::new();
         if r.service == cip::MULTIPLE_SERVICE_PACKET {
-            for service in cip::multiple_service_packet(r.data).unwrap_or_default() {
+            let services = cip::multiple_service_packet(r.data).unwrap_or_default();
+            for (i, service) in services.into_iter().enumerate() {
                 let Ok(Message::Request(inner)) = cip::parse(service) else {
                     continue;
                 };
@@ -367,10 +372,15 @@ impl FlowState {
                 log_request(ctx, correlation, sequence, inner.service, &inner_address);
                 count_function(ctx, inner.service, inner_address.class);
                 notable_request(ctx, &inner, &inner_address, &mut self.seen);
-                embedded.push(Asked {
-                    service: inner.service,
-                    address: inner_address,
-                });
+                if inner_address.class == Some(cip::CLASS_IDENTITY)
+                    && embedded.len() < MAX_IDENTITY_ASKS
+                {
+                    let asked = Asked {
+                        service: inner.service,
+                        address: inner_address,
+                    };
+                    embedded.push((i, asked));
+                }
             }
         } else if r.service == cip::UNCONNECTED_SEND
             && address.class == Some(cip::CLASS_CONNECTION_MANAGER)
@@ -443,7 +453,10 @@ impl FlowState {
                 continue;
             };
             log_response(ctx, correlation, sequence, &inner);
-            let asked = open.as_ref().and_then(|o| o.embedded.get(i));
+            let asked = open
+                .as_ref()
+                .and_then(|o| o.embedded.iter().find(|(at, _)| *at == i))
+                .map(|(_, asked)| asked);
             error_status(ctx, &inner, asked);
             if let Some(asked) = asked.filter(|a| a.service == inner.service) {
                 if inner.general_status == 0 {
@@ -1058,5 +1071,49 @@ mod tests {
             column(answer_row, "cip_extended_status_code"),
             Value::from("0x0204")
         );
+    }
+
+    /// SendRRData carrying `cip` unconnected, in session 0x11020100.
+    fn send_rr_data(cip: &[u8]) -> Vec<u8> {
+        let mut data = vec![0, 0, 0, 0, 0x0a, 0, 2, 0, 0, 0, 0, 0, 0xb2, 0];
+        data.extend_from_slice(&(cip.len() as u16).to_le_bytes());
+        data.extend_from_slice(cip);
+        let mut msg = vec![0x6f, 0x00];
+        msg.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        msg.extend_from_slice(&0x1102_0100u32.to_le_bytes());
+        msg.extend_from_slice(&[0; 16]);
+        msg.extend_from_slice(&data);
+        msg
+    }
+
+    #[test]
+    fn identity_attribute_read_inside_a_multiple_service_packet() {
+        // Get_Attribute_Single of attribute 7 (product name) after a read of class 0xac,
+        // both in one Multiple Service Packet, as the MSP of the ICSNPP trace is laid out.
+        let request = [
+            0x0a, 0x02, 0x20, 0x02, 0x24, 0x01, 0x02, 0x00, 0x06, 0x00, 0x0c, 0x00, 0x01, 0x02,
+            0x20, 0xac, 0x24, 0x01, 0x0e, 0x03, 0x20, 0x01, 0x24, 0x01, 0x30, 0x07,
+        ];
+        let mut answer = vec![
+            0x8a, 0x00, 0x00, 0x00, 0x02, 0x00, 0x06, 0x00, 0x0a, 0x00, 0x81, 0x00, 0x08, 0x00,
+            0x8e, 0x00, 0x00, 0x00, 11,
+        ];
+        answer.extend_from_slice(b"1756-ENBT/A");
+        let (obs, events, _) = run(&[
+            (true, send_rr_data(&request)),
+            (false, send_rr_data(&answer)),
+        ]);
+        let model = obs
+            .attributes
+            .iter()
+            .find(|((_, n, _, _), _)| *n == "model")
+            .map(|((_, _, v, _), seen)| (v.clone(), seen.message.clone()))
+            .unwrap();
+        assert_eq!(model.0, "1756-ENBT/A");
+        assert!(model.1.contains("attribute 7"), "{}", model.1);
+        // The read of class 0xac was refused: Service Not Supported.
+        assert!(events
+            .iter()
+            .any(|e| e.kind == "cip_error_status" && e.detail.contains("Service Not Supported")));
     }
 }
