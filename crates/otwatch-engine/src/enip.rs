@@ -109,7 +109,13 @@ struct FlowState {
     /// Requests forgotten because too many were open at once.
     limit_hits: u64,
     seen: Seen,
+    /// Unknown commands reported on this flow: a stream read from a wrong boundary yields
+    /// one per "message", so only the first few become events.
+    unknown_reported: u8,
 }
+
+/// Unknown-command events per flow.
+const MAX_UNKNOWN_REPORTED: u8 = 3;
 
 /// Notable requests already reported on this flow: a controller polled with the same tag
 /// write every cycle yields one event per tag, not thousands. The service counts per edge
@@ -289,11 +295,22 @@ impl FlowState {
             );
         }
         if !enip::is_known_command(m.command) {
-            ctx.event(
-                "enip",
-                "enip_unknown_command".into(),
-                format!("command 0x{:04x}, {} bytes of data", m.command, m.length),
-            );
+            if self.unknown_reported < MAX_UNKNOWN_REPORTED {
+                self.unknown_reported += 1;
+                let last = if self.unknown_reported == MAX_UNKNOWN_REPORTED {
+                    "; further unknown commands on this flow are not reported"
+                } else {
+                    ""
+                };
+                ctx.event(
+                    "enip",
+                    "enip_unknown_command".into(),
+                    format!(
+                        "command 0x{:04x}, {} bytes of data{last}",
+                        m.command, m.length
+                    ),
+                );
+            }
             return;
         }
         if let Some(expected) = enip::fixed_length(m.command, ctx.from_orig) {
@@ -1115,5 +1132,19 @@ mod tests {
         assert!(events
             .iter()
             .any(|e| e.kind == "cip_error_status" && e.detail.contains("Service Not Supported")));
+    }
+
+    #[test]
+    fn unknown_commands_are_reported_a_few_times_per_flow() {
+        let mut garbage = vec![0x42, 0x42, 0, 0];
+        garbage.extend_from_slice(&[0; 20]);
+        let (_, events, _) = run(&vec![(true, garbage); 5]);
+        assert_eq!(events.len(), 3);
+        assert!(events.iter().all(|e| e.kind == "enip_unknown_command"));
+        assert!(
+            events[2].detail.ends_with("are not reported"),
+            "{}",
+            events[2].detail
+        );
     }
 }
