@@ -36,6 +36,8 @@ UDP_TARGETS = {
     138: "dissect_netbios_dgm",
     47808: "dissect_bacnet",
     20000: "dissect_dnp3",
+    44818: "dissect_enip",
+    2222: "dissect_cip_io",
 }
 
 
@@ -45,6 +47,8 @@ TCP_TARGETS = {
     102: "dissect_s7comm",
     20000: "dissect_dnp3",
 }
+# Ports whose payloads also seed a second target.
+TCP_ALSO = {44818: "dissect_cip"}
 
 
 def packets(raw):
@@ -179,6 +183,8 @@ def seeds_of(raw):
                         targets = TCP_TARGETS[port]
                         for target in targets if isinstance(targets, tuple) else (targets,):
                             yield target, data
+                        if port in TCP_ALSO:
+                            yield TCP_ALSO[port], data
                         break
     if len(engine) > 1:
         yield "engine_packets", bytes(engine)

@@ -1,16 +1,26 @@
 #![no_main]
 
-//! Input: bytes of an EtherNet/IP stream; every encapsulation message framed from it is read
-//! as a ListIdentity reply, and so is the input itself.
+//! Input: bytes of an EtherNet/IP stream (TCP 44818) or datagram (UDP 44818); every
+//! encapsulation message framed from it is read as each command's data (ListIdentity,
+//! ListServices, RegisterSession, SendRRData/SendUnitData items), and so is the input itself.
 
 use libfuzzer_sys::fuzz_target;
 use otwatch_dissect::enip::{self, Framed};
 
+fn read(data: &[u8]) {
+    let _ = std::hint::black_box(enip::parse_list_identity_reply(data));
+    let _ = std::hint::black_box(enip::parse_list_services_reply(data));
+    let _ = std::hint::black_box(enip::parse_register_session(data));
+    if let Ok(send) = enip::parse_send_data(data) {
+        let _ = std::hint::black_box(enip::carried(&send));
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut rest = data;
     while let Framed::Message(m, used) = enip::frame(rest) {
-        let _ = std::hint::black_box(enip::parse_list_identity_reply(m.data));
+        read(m.data);
         rest = &rest[used..];
     }
-    let _ = std::hint::black_box(enip::parse_list_identity_reply(data));
+    read(data);
 });

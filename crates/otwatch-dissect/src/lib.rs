@@ -7,6 +7,7 @@
 
 pub mod bacnet;
 pub mod cdp;
+pub mod cip;
 pub mod dhcp;
 pub mod dnp3;
 pub mod dns;

@@ -219,6 +219,9 @@ impl AppState {
         if let Some(d) = self.dnp3.as_ref() {
             report("dnp3", d.pending_limit_hits());
         }
+        if let Some(e) = self.enip.as_ref() {
+            report("enip", e.pending_limit_hits());
+        }
     }
 
     /// The flow ended: protocols write what they still hold (transactions never answered).
@@ -267,7 +270,11 @@ impl AppState {
         } else if on(138) {
             nbdgm_facts(data, ctx);
         } else if on(44818) {
-            crate::enip::datagram(data, ctx);
+            self.enip
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if on(2222) {
+            crate::enip::io_datagram(data, ctx);
         } else if self.carries_dnp3(sport, dport) {
             self.dnp3.get_or_insert_with(Default::default).datagram(
                 usize::from(!from_orig),

@@ -347,6 +347,8 @@ fn devices_identify_themselves_with_evidence() {
     assert_eq!(fact(&asset, "firmware")["value"], "4.3");
     assert_eq!(fact(&asset, "serial")["value"], "0x00524d8e");
     assert_eq!(fact(&asset, "cip_vendor_id")["value"], "1");
+    // The vendor id's registered name beats the MAC prefix (a Cisco block on this adapter).
+    assert_eq!(asset["vendor"], "Rockwell Automation/Allen-Bradley");
     assert_eq!(
         fact(&asset, "device_type")["value"],
         "Communications Adapter (12)"
