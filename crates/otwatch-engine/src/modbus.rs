@@ -174,11 +174,14 @@ impl ModbusFlow {
                         modbus::parse_request(adu.function, adu.data),
                         ctx,
                     );
+                    pending.request(&adu, ctx);
+                    if let Some(body) = &body {
+                        record_addresses(&adu, body, ctx);
+                    }
                     if ctx.logging() {
                         let logs = icsnpp.get_or_insert_with(Default::default);
                         logs.request(&adu, body, ctx);
                     }
-                    pending.request(&adu, ctx);
                 } else {
                     let body = parsed(
                         &adu,
@@ -194,6 +197,57 @@ impl ModbusFlow {
                 }
             }
         });
+    }
+}
+
+/// The coils and registers a request reads or writes, for the per-edge function aggregates
+/// ("writes holding registers 100-119").
+fn record_addresses(adu: &Adu<'_>, body: &modbus::Request<'_>, ctx: &mut Ctx<'_>) {
+    use modbus::Request as R;
+    let span = |start: u16, count: usize| {
+        let first = u64::from(start);
+        (first, first + (count.max(1) as u64) - 1)
+    };
+    let table = match adu.function {
+        1 | 5 | 15 => "coil",
+        2 => "discrete_input",
+        4 => "input_register",
+        _ => "holding_register",
+    };
+    let mut touched: [Option<(u64, u64)>; 2] = [None, None];
+    match *body {
+        R::ReadBits { start, quantity } | R::ReadRegisters { start, quantity } => {
+            touched[0] = Some(span(start, usize::from(quantity)));
+        }
+        R::WriteSingleCoil { address, .. }
+        | R::WriteSingleRegister { address, .. }
+        | R::MaskWriteRegister { address, .. }
+        | R::ReadFifoQueue { address } => touched[0] = Some(span(address, 1)),
+        R::WriteMultipleCoils { start, coils } => touched[0] = Some(span(start, coils.len())),
+        R::WriteMultipleRegisters { start, registers } => {
+            touched[0] = Some(span(start, registers.len()))
+        }
+        R::ReadWriteMultipleRegisters {
+            read_start,
+            read_quantity,
+            write_start,
+            write_registers,
+        } => {
+            touched[0] = Some(span(read_start, usize::from(read_quantity)));
+            touched[1] = Some(span(write_start, write_registers.len()));
+        }
+        _ => {}
+    }
+    for (first, last) in touched.into_iter().flatten() {
+        ctx.obs.function_addresses(
+            ctx.src,
+            ctx.dst,
+            "modbus",
+            u16::from(adu.function),
+            table,
+            first,
+            last,
+        );
     }
 }
 

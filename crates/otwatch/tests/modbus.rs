@@ -226,3 +226,52 @@ fn bodies_cut_short_are_anomalies() {
         .iter()
         .any(|e| e["kind"] == "modbus_malformed"));
 }
+
+/// The per-edge function aggregates say which coils and registers each function touched.
+#[test]
+fn function_aggregates_name_the_registers_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus("icsnpp-modbus/testing/traces/modbus_example.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--db",
+            "m.db",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = otwatch(
+        &["edges", "--functions", "--json", "--db", "m.db"],
+        dir.path(),
+    );
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let functions: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    // The loopback conversation's server is keyed by its address; the remote one by its MAC.
+    let addresses = |function: &str, loopback: bool| {
+        functions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["function"] == function && (f["server"] == "ip:127.0.0.1") == loopback)
+            .map(|f| f["addresses"].clone())
+            .unwrap_or_else(|| panic!("no {function} aggregate in {functions}"))
+    };
+    let coils = addresses("READ_COILS", true);
+    assert_eq!(coils["spaces"][0]["space"], "coil");
+    assert_eq!(coils["spaces"][0]["ranges"], serde_json::json!([[1, 8]]));
+    let remote = addresses("READ_HOLDING_REGISTERS", false);
+    assert_eq!(remote["spaces"][0]["space"], "holding_register");
+    assert_eq!(
+        remote["spaces"][0]["ranges"],
+        serde_json::json!([[600, 609]])
+    );
+    let table = otwatch(&["edges", "--functions", "--db", "m.db"], dir.path());
+    assert!(
+        text(&table.stdout).contains("holding_register 10"),
+        "{}",
+        text(&table.stdout)
+    );
+}
