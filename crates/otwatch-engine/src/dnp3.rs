@@ -377,6 +377,7 @@ impl AppSide<'_> {
             || function_label(fc),
             ctx.ev.ts,
         );
+        record_points(f, ctx);
         if expects_response(fc) {
             let (outstation, sequence) = (self.destination, f.header.sequence());
             // A repeated request (same outstation and sequence) replaces the one it repeats.
@@ -611,6 +612,61 @@ impl AppSide<'_> {
 /// `rf_value_low`, `rf_value_high` of its DNP3 analyzer): counts of one byte are both count
 /// and low; two- and four-byte counts are reported as count with their bytes swapped as
 /// low; virtual address ranges have no count; "all points" reads 0xffff as low and high.
+/// The points a request names, per object group (`g12 0-3`), for the per-edge function
+/// aggregates: which outputs an operator commands, which counters a master reads.
+fn record_points(f: &Fragment<'_>, ctx: &mut Ctx<'_>) {
+    let fc = u16::from(f.header.function);
+    for objects in dnp3::objects(f) {
+        let Ok(objects) = objects else { break };
+        let h = objects.header;
+        let mut name = [0; 4];
+        let space = group_name(h.group, &mut name);
+        match h.range {
+            dnp3::Range::Indexes { start, stop } => ctx.obs.function_addresses(
+                ctx.src,
+                ctx.dst,
+                "dnp3",
+                fc,
+                space,
+                u64::from(start),
+                u64::from(stop),
+            ),
+            dnp3::Range::Count(_) if matches!(h.prefix_code(), 1..=3) => {
+                for object in objects.items() {
+                    if let Some(index) = object.index {
+                        ctx.obs.function_addresses(
+                            ctx.src,
+                            ctx.dst,
+                            "dnp3",
+                            fc,
+                            space,
+                            u64::from(index),
+                            u64::from(index),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `g12` for group 12, formatted on the stack: this runs for every request.
+fn group_name(group: u8, buf: &mut [u8; 4]) -> &str {
+    buf[0] = b'g';
+    let digits = [group / 100, group / 10 % 10, group % 10];
+    let skip = match group {
+        100.. => 0,
+        10.. => 1,
+        _ => 2,
+    };
+    let len = 4 - skip;
+    for (o, d) in buf[1..len].iter_mut().zip(&digits[skip..]) {
+        *o = b'0' + d;
+    }
+    std::str::from_utf8(&buf[..len]).unwrap_or("g")
+}
+
 fn zeek_range_values(h: &dnp3::ObjectHeader) -> (u64, u64, u64) {
     use dnp3::Range;
     match (h.range_code(), h.range) {
@@ -1141,5 +1197,16 @@ mod tests {
         assert_eq!(r.events.len(), 1);
         assert_eq!(r.events[0].kind, "dnp3_crc_error");
         assert!(log(&r.rows, "dnp3").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod group_name_tests {
+    #[test]
+    fn group_names() {
+        let mut b = [0; 4];
+        assert_eq!(super::group_name(0, &mut b), "g0");
+        assert_eq!(super::group_name(12, &mut b), "g12");
+        assert_eq!(super::group_name(120, &mut b), "g120");
     }
 }

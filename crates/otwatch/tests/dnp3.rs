@@ -267,3 +267,37 @@ fn file_operations_name_the_file() {
     );
     assert!(files.iter().any(|f| f.starts_with("CLOSE_FILE")));
 }
+
+/// The per-edge function aggregates say which points a control addressed.
+#[test]
+fn function_aggregates_name_the_points_commanded() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus("zeek/testing/btest/Traces/dnp3/dnp3_select_operate.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--db",
+            "d.db",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = otwatch(
+        &["edges", "--functions", "--json", "--db", "d.db"],
+        dir.path(),
+    );
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let functions: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let operate = functions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == "OPERATE")
+        .unwrap_or_else(|| panic!("no OPERATE aggregate in {functions}"));
+    assert_eq!(
+        operate["addresses"]["spaces"],
+        serde_json::json!([{"space": "g12", "ranges": [[1, 1]]}])
+    );
+}
