@@ -172,7 +172,10 @@ impl AppState {
             );
         } else if matches!(
             self.service,
-            Some((AppProtocol::S7comm, Confidence::Payload))
+            Some((
+                AppProtocol::S7comm | AppProtocol::S7commPlus | AppProtocol::Cotp,
+                Confidence::Payload
+            ))
         ) {
             self.s7
                 .get_or_insert_with(Default::default)
@@ -185,6 +188,9 @@ impl AppState {
     pub fn transaction_limit_hits(&self, mut report: impl FnMut(&'static str, u64)) {
         if let Some(m) = self.modbus.as_ref() {
             report("modbus", m.pending_limit_hits());
+        }
+        if let Some(s) = self.s7.as_ref() {
+            report("s7comm", s.pending_limit_hits());
         }
     }
 
