@@ -590,30 +590,29 @@ impl FlowState<'_> {
     }
 }
 
-/// The TSAPs of a connection request or confirm: the called TSAP names the rack and slot
-/// of the CPU the client addresses; a confirm is the CPU accepting it.
+/// The TSAPs of a connection confirm: the CPU accepts a connection to the rack and slot
+/// the called TSAP names, which is where the CPU sits. (A request alone is only what the
+/// client asked for.)
 fn connection_facts(code: u8, c: &s7comm::CotpConnection<'_>, ctx: &mut Ctx<'_>) {
+    if code != tpdu::CC {
+        return;
+    }
     let Some(called) = c.called_tsap.and_then(s7comm::s7_tsap) else {
         return;
     };
-    let (subject, confidence, message) = if code == tpdu::CC {
-        (ctx.src, 1.0, "COTP connection confirm, called TSAP")
-    } else {
-        (ctx.dst, 0.8, "COTP connection request, called TSAP")
-    };
     let message = format!(
-        "{message} {:02x}{:02x} ({} connection)",
+        "COTP connection confirm, called TSAP {:02x}{:02x} ({} connection)",
         called.connection_type,
         called.rack << 5 | called.slot,
         s7comm::connection_type_name(called.connection_type)
     );
     ctx.obs.attribute(
-        Subject::Ip(subject),
+        Subject::Ip(ctx.src),
         "s7_rack_slot",
         &format!("rack {}, slot {}", called.rack, called.slot),
         "s7comm",
         &message,
-        confidence,
+        1.0,
         ctx.ev,
     );
 }
@@ -884,4 +883,196 @@ fn plus(payload: &[u8], ctx: &mut Ctx<'_>) {
             })),
         ],
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ConnRef;
+    use otwatch_flow::FlowKey;
+    use otwatch_inventory::{EvidenceRef, Observations};
+    use otwatch_model::logs::LogRow;
+    use otwatch_model::ProtocolEvent;
+    use std::net::IpAddr;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Messages of icsnpp-s7comm/tests/traces/s7ident.pcap (frames 4, 6, 20, 21) and
+    /// snap7.pcap (frames 17, 18, 59), each with its direction (true: client to CPU).
+    fn conversation() -> Vec<(bool, Vec<u8>)> {
+        [
+            (true, "0300001611e00000000100c0010ac1020100c2020101"),
+            (false, "0300001611d00001000100c0010ac1020100c2020101"),
+            (
+                true,
+                "0300002302f080320100000600001200001d00000000000000095f3042303030303041",
+            ),
+            (false, "0300001302f08032020000060000000000d241"),
+            (
+                true,
+                "0300002302f080320100000800001200001d00000000000000095f3042303030303041",
+            ),
+            (
+                false,
+                "0300002302f0803203000008000010000000001d000100000000070730303030323136",
+            ),
+            (
+                true,
+                "0300002302f080320100001d000012000028000000000000fd00024550055f4d4f4455",
+            ),
+        ]
+        .into_iter()
+        .map(|(up, h)| (up, hex(h)))
+        .collect()
+    }
+
+    struct Run {
+        obs: Observations,
+        events: Vec<ProtocolEvent>,
+        rows: Vec<LogRow>,
+        flow: S7Flow,
+    }
+
+    fn run(messages: &[(bool, Vec<u8>)], logging: bool) -> Run {
+        let client: IpAddr = "172.17.0.3".parse().unwrap();
+        let cpu: IpAddr = "172.17.0.2".parse().unwrap();
+        let key = FlowKey::new(0, 6, (client, 33028), (cpu, 102));
+        let mut r = Run {
+            obs: Observations::default(),
+            events: Vec::new(),
+            rows: Vec::new(),
+            flow: S7Flow::default(),
+        };
+        let mut dropped = 0;
+        for (frame, (up, msg)) in messages.iter().enumerate() {
+            let (src, dst) = if *up { (client, cpu) } else { (cpu, client) };
+            let mut ctx = Ctx {
+                obs: &mut r.obs,
+                events: &mut r.events,
+                events_dropped: &mut dropped,
+                max_events: 100,
+                ev: EvidenceRef {
+                    ts: 1,
+                    capture: 0,
+                    frame: frame as u64 + 1,
+                },
+                capture_name: "t",
+                src,
+                dst,
+                src_mac: None,
+                conn: ConnRef {
+                    key: &key,
+                    first_ts: 1,
+                    orig: (client, 33028),
+                    resp: (cpu, 102),
+                },
+                from_orig: *up,
+                logs: logging.then_some(&mut r.rows),
+            };
+            // Split each message across two chunks: framing must hold the first part.
+            let (a, b) = msg.split_at(msg.len() / 2);
+            r.flow.chunk(usize::from(!*up), a, &mut ctx);
+            r.flow.chunk(usize::from(!*up), b, &mut ctx);
+        }
+        r
+    }
+
+    fn column(row: &LogRow, name: &str) -> Value {
+        let at = row
+            .spec
+            .columns
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap();
+        row.values[at].clone()
+    }
+
+    #[test]
+    fn logs_rows_as_icsnpp_does() {
+        let r = run(&conversation(), true);
+        let of = |log: &'static str| r.rows.iter().filter(move |row| row.spec.name == log);
+        assert_eq!(of("cotp").count(), 7);
+        assert_eq!(
+            column(of("cotp").next().unwrap(), "pdu_name"),
+            Value::from("CR Connection Request")
+        );
+        // The ack without a function code is in cotp.log only.
+        let s7: Vec<_> = of("s7comm").collect();
+        assert_eq!(s7.len(), 4);
+        assert_eq!(column(s7[2], "error_class"), Value::from("No error"));
+        assert_eq!(column(s7[3], "subfunction_code"), Value::from("_MODU"));
+        assert_eq!(
+            column(s7[3], "subfunction_name"),
+            Value::from("PLC Copy Ram to Rom")
+        );
+        let transfers: Vec<_> = of("s7comm_upload_download").collect();
+        assert_eq!(transfers.len(), 3);
+        assert_eq!(
+            column(transfers[0], "block_type"),
+            Value::from("System Data Block")
+        );
+        assert_eq!(column(transfers[2], "blocklength"), Value::Count(216));
+        assert!(!transfers[2].from_orig);
+    }
+
+    #[test]
+    fn events_and_facts() {
+        let r = run(&conversation(), false);
+        assert!(r.rows.is_empty());
+        let kinds: Vec<&str> = r.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "s7_block_upload",
+                "s7_error",
+                "s7_block_upload",
+                "s7_copy_ram_to_rom"
+            ]
+        );
+        assert!(r.events[1].detail.contains("class 0xd2"));
+        let rack_slot: Vec<_> = r
+            .obs
+            .attributes
+            .values()
+            .filter(|a| a.name == "s7_rack_slot")
+            .collect();
+        assert_eq!(rack_slot.len(), 1);
+        assert_eq!(rack_slot[0].value, "rack 0, slot 1");
+        assert_eq!(
+            rack_slot[0].subject,
+            Subject::Ip("172.17.0.2".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn an_ack_without_its_job_is_reported_once() {
+        let mut messages = conversation();
+        messages.retain(|(up, _)| !up);
+        let r = run(&messages, false);
+        let without: Vec<_> = r
+            .events
+            .iter()
+            .filter(|e| e.kind == "s7_ack_without_job")
+            .collect();
+        assert_eq!(without.len(), 1);
+    }
+
+    #[test]
+    fn open_jobs_are_bounded_and_counted() {
+        let job = conversation().swap_remove(2);
+        let mut messages = Vec::new();
+        for i in 0..(MAX_OPEN_JOBS as u16 + 5) {
+            let mut m = job.1.clone();
+            m[11..13].copy_from_slice(&i.to_be_bytes());
+            messages.push((true, m));
+        }
+        let r = run(&messages, false);
+        assert_eq!(r.flow.open_jobs.len(), MAX_OPEN_JOBS);
+        assert_eq!(r.flow.pending_limit_hits(), 5);
+    }
 }
