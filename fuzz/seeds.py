@@ -43,6 +43,8 @@ TCP_TARGETS = {
     44818: "dissect_enip",
     102: "dissect_s7comm",
 }
+# Ports whose payload seeds a second target too: S7comm-plus shares port 102 with S7comm.
+TCP_ALSO = {102: "dissect_s7comm_plus"}
 
 
 def packets(raw):
@@ -175,6 +177,8 @@ def seeds_of(raw):
                 for port in struct.unpack(">HH", payload[:4]):
                     if port in TCP_TARGETS:
                         yield TCP_TARGETS[port], data
+                        if port in TCP_ALSO:
+                            yield TCP_ALSO[port], data
                         break
     if len(engine) > 1:
         yield "engine_packets", bytes(engine)

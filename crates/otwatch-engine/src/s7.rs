@@ -106,6 +106,8 @@ pub static S7COMM_PLUS_LOG: LogSpec = LogSpec {
 const MAX_CARRY: usize = 8192;
 /// Jobs awaiting their acknowledgement per flow; beyond it the oldest is forgotten.
 const MAX_OPEN_JOBS: usize = 32;
+/// Distinct identity statements remembered per flow; beyond it each new one is reported.
+const MAX_STATEMENTS: usize = 16;
 
 #[derive(Debug, Default)]
 pub struct S7Flow {
@@ -115,8 +117,23 @@ pub struct S7Flow {
     limit_hits: u64,
     /// Per direction: the data unit reference of a Read SZL answer whose next PDU is due.
     szl_answer_in_progress: [Option<u8>; 2],
+    notes: Notes,
+}
+
+/// What the flow has already said, so that it is said once.
+#[derive(Debug, Default)]
+struct Notes {
     known_device_logged: bool,
     ack_without_job_reported: bool,
+    /// An ack whose job was not seen yet: the stream of the other direction may deliver
+    /// the job after it (both leave in packets that cross), so it is reported only when
+    /// the next message is not that job.
+    deferred_ack: Option<(u16, String)>,
+    /// Hashes of the identity statements reported (at most [`MAX_STATEMENTS`]), so that a
+    /// CPU polled for its mode every second is reported when something changes.
+    identities_stated: Vec<u64>,
+    /// Bytes went missing since the last job: the jobs of acks that follow may be in them.
+    jobs_lost: bool,
 }
 
 struct Tpkt;
@@ -133,6 +150,8 @@ impl S7Flow {
         self.framer.gap();
         self.open_jobs.clear();
         self.szl_answer_in_progress = [None, None];
+        self.notes.deferred_ack = None;
+        self.notes.jobs_lost = true;
     }
 
     pub fn pending_limit_hits(&self) -> u64 {
@@ -148,15 +167,13 @@ impl S7Flow {
             open_jobs,
             limit_hits,
             szl_answer_in_progress,
-            known_device_logged,
-            ack_without_job_reported,
+            notes,
         } = self;
         let mut state = FlowState {
             open_jobs,
             limit_hits,
             szl_answer_in_progress: &mut szl_answer_in_progress[side.min(1)],
-            known_device_logged,
-            ack_without_job_reported,
+            notes,
         };
         framer.feed::<Tpkt>(side, data, MAX_CARRY, |message| state.tpkt(message, ctx));
     }
@@ -166,8 +183,7 @@ struct FlowState<'s> {
     open_jobs: &'s mut Vec<(u16, u8)>,
     limit_hits: &'s mut u64,
     szl_answer_in_progress: &'s mut Option<u8>,
-    known_device_logged: &'s mut bool,
-    ack_without_job_reported: &'s mut bool,
+    notes: &'s mut Notes,
 }
 
 fn hex2(v: u8) -> String {
@@ -222,8 +238,27 @@ impl FlowState<'_> {
                 return;
             }
         };
+        let mut answered = false;
+        if let Some((reference, detail)) = self.notes.deferred_ack.take() {
+            answered = pdu.rosctr == rosctr::JOB && pdu.pdu_ref == reference;
+            if !answered {
+                self.notes.ack_without_job_reported = true;
+                ctx.event("s7comm", "s7_ack_without_job".into(), detail);
+            }
+        }
         match pdu.rosctr {
-            rosctr::JOB => self.job(&pdu, ctx),
+            rosctr::JOB => {
+                self.job(&pdu, ctx);
+                // The job arrived after its answer: the transaction is complete.
+                if answered
+                    && self
+                        .open_jobs
+                        .last()
+                        .is_some_and(|(r, _)| *r == pdu.pdu_ref)
+                {
+                    self.open_jobs.pop();
+                }
+            }
             rosctr::ACK | rosctr::ACK_DATA => self.acknowledgement(&pdu, ctx),
             rosctr::USER_DATA => self.user_data(&pdu, ctx),
             other => ctx.event(
@@ -270,6 +305,7 @@ impl FlowState<'_> {
                 ),
             );
         }
+        self.notes.jobs_lost = false;
         if self.open_jobs.len() >= MAX_OPEN_JOBS {
             self.open_jobs.remove(0);
             *self.limit_hits += 1;
@@ -341,18 +377,16 @@ impl FlowState<'_> {
             .or(asked)
             .map(|f| s7comm::function_name(f).unwrap_or("unknown function"))
             .unwrap_or("job");
-        if asked.is_none() && !*self.ack_without_job_reported {
-            *self.ack_without_job_reported = true;
-            ctx.event(
-                "s7comm",
-                "s7_ack_without_job".into(),
+        if asked.is_none() && !self.notes.ack_without_job_reported && !self.notes.jobs_lost {
+            self.notes.deferred_ack = Some((
+                pdu.pdu_ref,
                 format!(
                     "{} for {what}, PDU reference {}, without a job seen on this connection \
                      (reported once per connection)",
                     s7comm::rosctr_name(pdu.rosctr),
                     pdu.pdu_ref_swapped()
                 ),
-            );
+            ));
         }
         if class != 0 || code != 0 {
             ctx.event(
@@ -497,7 +531,10 @@ impl FlowState<'_> {
         if let Some(Err(e)) = &szl {
             // A follow-up request for the rest of a long answer carries no SZL id, and the
             // first PDU of a long answer holds only the records that fit.
-            let follow_up = ud.is_response() && request;
+            // An answer with an error has no SZL part to read.
+            let follow_up = ud.is_response() && request
+                || ud.error_code.is_some_and(|c| c != 0)
+                || ud.return_code().is_some_and(|rc| rc != 0xff);
             let first_part = ud.last_data_unit != 0 && e.reason == "s7_szl_records_truncated";
             if !follow_up && !first_part {
                 ctx.event(
@@ -572,10 +609,10 @@ impl FlowState<'_> {
         let Some(answer) = s7comm::read_szl_response(pdu) else {
             return;
         };
-        identity_facts(&answer, ctx);
+        identity_facts(&answer, &mut self.notes.identities_stated, ctx);
         if let Some(Ok(_)) = szl {
-            if answer.szl_id == 0x001c && !*self.known_device_logged && ctx.logging() {
-                *self.known_device_logged = true;
+            if answer.szl_id == 0x001c && !self.notes.known_device_logged && ctx.logging() {
+                self.notes.known_device_logged = true;
                 let names = s7comm::component_names(&answer);
                 let mut values = vec![Value::Unset; 5];
                 values.extend([
@@ -617,7 +654,7 @@ fn connection_facts(code: u8, c: &s7comm::CotpConnection<'_>, ctx: &mut Ctx<'_>)
     );
 }
 
-fn identity_facts(szl: &s7comm::SzlResponse<'_>, ctx: &mut Ctx<'_>) {
+fn identity_facts(szl: &s7comm::SzlResponse<'_>, stated_before: &mut Vec<u64>, ctx: &mut Ctx<'_>) {
     let id = s7comm::cpu_identity(szl);
     let message = format!(
         "S7comm Read SZL response, list {:#06x} index {:#06x}",
@@ -660,8 +697,21 @@ fn identity_facts(szl: &s7comm::SzlResponse<'_>, ctx: &mut Ctx<'_>) {
             ctx.ev,
         );
     }
-    if !stated.is_empty() {
-        ctx.event("s7comm", "s7_cpu_identity".into(), stated.join(" "));
+    if stated.is_empty() {
+        return;
+    }
+    let statement = stated.join(" ");
+    let hash = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        statement.hash(&mut h);
+        h.finish()
+    };
+    if !stated_before.contains(&hash) {
+        if stated_before.len() < MAX_STATEMENTS {
+            stated_before.push(hash);
+        }
+        ctx.event("s7comm", "s7_cpu_identity".into(), statement);
     }
 }
 
@@ -1060,6 +1110,16 @@ mod tests {
             .filter(|e| e.kind == "s7_ack_without_job")
             .collect();
         assert_eq!(without.len(), 1);
+    }
+
+    #[test]
+    fn an_answer_delivered_before_its_job_is_no_anomaly() {
+        let c = conversation();
+        // The ack-data of reference 8, then its job, then the next job.
+        let messages = [c[5].clone(), c[4].clone(), c[6].clone()];
+        let r = run(&messages, false);
+        assert!(r.events.iter().all(|e| e.kind != "s7_ack_without_job"));
+        assert_eq!(r.flow.open_jobs.len(), 1);
     }
 
     #[test]
