@@ -101,9 +101,10 @@ pub static S7COMM_PLUS_LOG: LogSpec = LogSpec {
     ],
 };
 
-/// TPKT messages are held up to this size across chunks (an S7 PDU is at most 960 bytes
-/// on S7-300/400 and S7comm-plus TPDUs are 1024 to 4096); longer ones are passed over.
-const MAX_CARRY: usize = 8192;
+/// TPKT messages are held up to this size across chunks: an S7 PDU is at most 960 bytes
+/// on S7-300/400, and S7comm-plus TPDUs are as large as the TPDU size the connection
+/// request sets (1024 bytes in the corpus). Longer ones are passed over.
+const MAX_CARRY: usize = 4096;
 /// Jobs awaiting their acknowledgement per flow; beyond it the oldest is forgotten.
 const MAX_OPEN_JOBS: usize = 32;
 /// Distinct identity statements remembered per flow; beyond it each new one is reported.
@@ -401,12 +402,13 @@ impl FlowState<'_> {
                 ),
             );
         }
-        if pdu.rosctr == rosctr::ACK_DATA {
+        let variables = matches!(function, Some(function::READ_VAR | function::WRITE_VAR));
+        if pdu.rosctr == rosctr::ACK_DATA && variables {
             let rejected = s7comm::item_return_codes(pdu)
                 .into_iter()
                 .filter(|rc| *rc != 0xff)
                 .count();
-            if matches!(function, Some(function::READ_VAR | function::WRITE_VAR)) && rejected > 0 {
+            if rejected > 0 {
                 ctx.event(
                     "s7comm",
                     "s7_item_error".into(),
@@ -415,17 +417,6 @@ impl FlowState<'_> {
                          PDU reference {}",
                         pdu.pdu_ref_swapped()
                     ),
-                );
-            }
-            if let Some(setup) = s7comm::setup_communication(pdu) {
-                ctx.obs.attribute(
-                    Subject::Ip(ctx.src),
-                    "s7_pdu_size",
-                    &setup.pdu_size.to_string(),
-                    "s7comm",
-                    "S7comm Setup Communication acknowledgement",
-                    1.0,
-                    ctx.ev,
                 );
             }
         }
