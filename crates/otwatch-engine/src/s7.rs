@@ -129,12 +129,30 @@ struct Notes {
     /// An ack whose job was not seen yet: the stream of the other direction may deliver
     /// the job after it (both leave in packets that cross), so it is reported only when
     /// the next message is not that job.
-    deferred_ack: Option<(u16, String)>,
+    deferred_ack: Option<UnmatchedAck>,
     /// Hashes of the identity statements reported (at most [`MAX_STATEMENTS`]), so that a
     /// CPU polled for its mode every second is reported when something changes.
     identities_stated: Vec<u64>,
     /// Bytes went missing since the last job: the jobs of acks that follow may be in them.
     jobs_lost: bool,
+}
+
+/// An ack or ack-data whose job has not been seen: PDU reference, ROSCTR, function.
+#[derive(Debug, Clone, Copy)]
+struct UnmatchedAck(u16, u8, Option<u8>);
+
+impl UnmatchedAck {
+    fn detail(self) -> String {
+        let UnmatchedAck(reference, rosctr, function) = self;
+        format!(
+            "{} for {}, PDU reference {}, without a job seen on this connection (reported \
+             once per connection)",
+            s7comm::rosctr_name(rosctr),
+            function.map_or("a job", |f| s7comm::function_name(f)
+                .unwrap_or("unknown function")),
+            reference.swap_bytes()
+        )
+    }
 }
 
 struct Tpkt;
@@ -240,11 +258,11 @@ impl FlowState<'_> {
             }
         };
         let mut answered = false;
-        if let Some((reference, detail)) = self.notes.deferred_ack.take() {
-            answered = pdu.rosctr == rosctr::JOB && pdu.pdu_ref == reference;
+        if let Some(unmatched) = self.notes.deferred_ack.take() {
+            answered = pdu.rosctr == rosctr::JOB && pdu.pdu_ref == unmatched.0;
             if !answered {
                 self.notes.ack_without_job_reported = true;
-                ctx.event("s7comm", "s7_ack_without_job".into(), detail);
+                ctx.event("s7comm", "s7_ack_without_job".into(), unmatched.detail());
             }
         }
         match pdu.rosctr {
@@ -379,15 +397,7 @@ impl FlowState<'_> {
             .map(|f| s7comm::function_name(f).unwrap_or("unknown function"))
             .unwrap_or("job");
         if asked.is_none() && !self.notes.ack_without_job_reported && !self.notes.jobs_lost {
-            self.notes.deferred_ack = Some((
-                pdu.pdu_ref,
-                format!(
-                    "{} for {what}, PDU reference {}, without a job seen on this connection \
-                     (reported once per connection)",
-                    s7comm::rosctr_name(pdu.rosctr),
-                    pdu.pdu_ref_swapped()
-                ),
-            ));
+            self.notes.deferred_ack = Some(UnmatchedAck(pdu.pdu_ref, pdu.rosctr, function));
         }
         if class != 0 || code != 0 {
             ctx.event(
