@@ -47,8 +47,9 @@ TCP_TARGETS = {
     102: "dissect_s7comm",
     20000: "dissect_dnp3",
 }
-# Ports whose payloads also seed a second target.
-TCP_ALSO = {44818: "dissect_cip"}
+# Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
+# CIP travels inside EtherNet/IP on 44818.
+TCP_ALSO = {44818: "dissect_cip", 102: "dissect_s7comm_plus"}
 
 
 def packets(raw):

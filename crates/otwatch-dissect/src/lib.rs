@@ -20,6 +20,7 @@ pub mod modbus;
 pub mod netbios;
 pub mod profinet_dcp;
 pub mod s7comm;
+pub mod s7comm_plus;
 
 /// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,
 /// trimmed, at most 255 characters. `None` when nothing is left.

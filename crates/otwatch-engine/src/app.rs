@@ -187,7 +187,10 @@ impl AppState {
             );
         } else if matches!(
             self.service,
-            Some((AppProtocol::S7comm, Confidence::Payload))
+            Some((
+                AppProtocol::S7comm | AppProtocol::S7commPlus | AppProtocol::Cotp,
+                Confidence::Payload
+            ))
         ) {
             self.s7
                 .get_or_insert_with(Default::default)
@@ -221,6 +224,9 @@ impl AppState {
         }
         if let Some(e) = self.enip.as_ref() {
             report("enip", e.pending_limit_hits());
+        }
+        if let Some(s) = self.s7.as_ref() {
+            report("s7comm", s.pending_limit_hits());
         }
     }
 

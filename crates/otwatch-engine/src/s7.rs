@@ -1,17 +1,158 @@
-//! S7comm on one flow: TPKT messages framed in each direction; Read SZL responses of lists
-//! 0x0011 and 0x001C turned into facts about the CPU that sent them.
+//! S7comm and S7comm-plus on one flow: TPKT messages framed in each direction; COTP
+//! connection setup (the TSAPs name the CPU's rack and slot); S7 jobs paired with their
+//! acknowledgements by PDU reference (a bounded number open at once); the CPU's identity
+//! and mode from Read SZL answers and from S7comm-plus session setup; events for what
+//! changes a PLC (stop, start, block download and delete, copy RAM to ROM, set clock,
+//! password) and for what is wrong (bad lengths, unknown codes, errors, acks without a
+//! job); and ICSNPP's logs `cotp`, `s7comm`, `s7comm_read_szl`, `s7comm_upload_download`,
+//! `s7comm_known_devices` and `s7comm_plus`.
+//!
+//! The logs keep ICSNPP's choice of rows: a message of which a part that ICSNPP decodes
+//! does not decode (an ack without a function code, a Read SZL without an id, a component
+//! identification answer whose records run past the PDU) is in `cotp.log` only.
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
-use otwatch_dissect::s7comm;
+use otwatch_dissect::s7comm::{self, function, group, rosctr, tpdu, S7Pdu};
+use otwatch_dissect::s7comm_plus;
 use otwatch_inventory::Subject;
+use otwatch_model::logs::{LogSpec, Value};
 
-/// Identity responses fit easily; longer messages (block transfers) are passed over.
+pub static COTP_LOG: LogSpec = LogSpec {
+    name: "cotp",
+    directional: true,
+    columns: &[("pdu_code", "string"), ("pdu_name", "string")],
+};
+
+pub static S7COMM_LOG: LogSpec = LogSpec {
+    name: "s7comm",
+    directional: true,
+    columns: &[
+        ("rosctr_code", "count"),
+        ("rosctr_name", "string"),
+        ("pdu_reference", "count"),
+        ("function_code", "string"),
+        ("function_name", "string"),
+        ("subfunction_code", "string"),
+        ("subfunction_name", "string"),
+        ("error_class", "string"),
+        ("error_code", "string"),
+    ],
+};
+
+pub static S7COMM_READ_SZL_LOG: LogSpec = LogSpec {
+    name: "s7comm_read_szl",
+    directional: true,
+    columns: &[
+        ("pdu_reference", "count"),
+        ("method", "string"),
+        ("szl_id", "string"),
+        ("szl_id_name", "string"),
+        ("szl_index", "string"),
+        ("return_code", "string"),
+        ("return_code_name", "string"),
+    ],
+};
+
+pub static S7COMM_UPLOAD_DOWNLOAD_LOG: LogSpec = LogSpec {
+    name: "s7comm_upload_download",
+    directional: true,
+    columns: &[
+        ("rosctr", "string"),
+        ("pdu_reference", "count"),
+        ("function_name", "string"),
+        ("function_status", "string"),
+        ("session_id", "count"),
+        ("blocklength", "count"),
+        ("filename", "string"),
+        ("block_type", "string"),
+        ("block_number", "string"),
+        ("destination_filesystem", "string"),
+    ],
+};
+
+/// One row per device and connection; ICSNPP leaves the direction columns unset here, so
+/// they are ordinary columns written as unset.
+pub static S7COMM_KNOWN_DEVICES_LOG: LogSpec = LogSpec {
+    name: "s7comm_known_devices",
+    directional: false,
+    columns: &[
+        ("is_orig", "bool"),
+        ("source_h", "addr"),
+        ("source_p", "port"),
+        ("destination_h", "addr"),
+        ("destination_p", "port"),
+        ("automation_system_name", "string"),
+        ("module_name", "string"),
+        ("plant_name", "string"),
+        ("module_serial", "string"),
+    ],
+};
+
+pub static S7COMM_PLUS_LOG: LogSpec = LogSpec {
+    name: "s7comm_plus",
+    directional: true,
+    columns: &[
+        ("version", "count"),
+        ("opcode", "string"),
+        ("opcode_name", "string"),
+        ("function_code", "string"),
+        ("function_name", "string"),
+    ],
+};
+
+/// TPKT messages are held up to this size across chunks: an S7 PDU is at most 960 bytes
+/// on S7-300/400, and S7comm-plus TPDUs are as large as the TPDU size the connection
+/// request sets (1024 bytes in the corpus). Longer ones are passed over.
 const MAX_CARRY: usize = 4096;
+/// Jobs awaiting their acknowledgement per flow; beyond it the oldest is forgotten.
+const MAX_OPEN_JOBS: usize = 32;
+/// Distinct identity statements remembered per flow; beyond it each new one is reported.
+const MAX_STATEMENTS: usize = 16;
 
 #[derive(Debug, Default)]
 pub struct S7Flow {
     framer: Framer,
+    open_jobs: Vec<(u16, u8)>,
+    /// Jobs forgotten because too many were open at once.
+    limit_hits: u64,
+    /// Per direction: the data unit reference of a Read SZL answer whose next PDU is due.
+    szl_answer_in_progress: [Option<u8>; 2],
+    notes: Notes,
+}
+
+/// What the flow has already said, so that it is said once.
+#[derive(Debug, Default)]
+struct Notes {
+    known_device_logged: bool,
+    ack_without_job_reported: bool,
+    /// An ack whose job was not seen yet: the stream of the other direction may deliver
+    /// the job after it (both leave in packets that cross), so it is reported only when
+    /// the next message is not that job.
+    deferred_ack: Option<UnmatchedAck>,
+    /// Hashes of the identity statements reported (at most [`MAX_STATEMENTS`]), so that a
+    /// CPU polled for its mode every second is reported when something changes.
+    identities_stated: Vec<u64>,
+    /// Bytes went missing since the last job: the jobs of acks that follow may be in them.
+    jobs_lost: bool,
+}
+
+/// An ack or ack-data whose job has not been seen: PDU reference, ROSCTR, function.
+#[derive(Debug, Clone, Copy)]
+struct UnmatchedAck(u16, u8, Option<u8>);
+
+impl UnmatchedAck {
+    fn detail(self) -> String {
+        let UnmatchedAck(reference, rosctr, function) = self;
+        format!(
+            "{} for {}, PDU reference {}, without a job seen on this connection (reported \
+             once per connection)",
+            s7comm::rosctr_name(rosctr),
+            function.map_or("a job", |f| s7comm::function_name(f)
+                .unwrap_or("unknown function")),
+            reference.swap_bytes()
+        )
+    }
 }
 
 struct Tpkt;
@@ -26,26 +167,496 @@ impl MessageLength for Tpkt {
 impl S7Flow {
     pub fn gap(&mut self) {
         self.framer.gap();
+        self.open_jobs.clear();
+        self.szl_answer_in_progress = [None, None];
+        self.notes.deferred_ack = None;
+        self.notes.jobs_lost = true;
+    }
+
+    pub fn pending_limit_hits(&self) -> u64 {
+        self.limit_hits
     }
 
     /// A chunk of the stream; `side` 0 for the originator's direction, 1 for the other.
     pub fn chunk(&mut self, side: usize, data: &[u8], ctx: &mut Ctx<'_>) {
-        self.framer
-            .feed::<Tpkt>(side, data, MAX_CARRY, |message| tpkt(message, ctx));
+        // The framer lends each message only inside its callback, where the rest of the
+        // flow's state is needed too: split the borrows.
+        let Self {
+            framer,
+            open_jobs,
+            limit_hits,
+            szl_answer_in_progress,
+            notes,
+        } = self;
+        let mut state = FlowState {
+            open_jobs,
+            limit_hits,
+            szl_answer_in_progress: &mut szl_answer_in_progress[side.min(1)],
+            notes,
+        };
+        framer.feed::<Tpkt>(side, data, MAX_CARRY, |message| state.tpkt(message, ctx));
     }
 }
 
-fn tpkt(message: &[u8], ctx: &mut Ctx<'_>) {
-    let Some(payload) = s7comm::s7_payload(message) else {
+struct FlowState<'s> {
+    open_jobs: &'s mut Vec<(u16, u8)>,
+    limit_hits: &'s mut u64,
+    szl_answer_in_progress: &'s mut Option<u8>,
+    notes: &'s mut Notes,
+}
+
+fn hex2(v: u8) -> String {
+    format!("0x{v:02x}")
+}
+
+impl FlowState<'_> {
+    fn tpkt(&mut self, message: &[u8], ctx: &mut Ctx<'_>) {
+        let cotp = match s7comm::parse_cotp(message) {
+            Ok(c) => c,
+            Err(e) => {
+                ctx.event(
+                    "s7comm",
+                    "cotp_malformed".into(),
+                    format!(
+                        "TPKT of {} bytes does not hold a valid COTP header: {e}",
+                        message.len()
+                    ),
+                );
+                return;
+            }
+        };
+        if ctx.logging() {
+            let name = s7comm::tpdu_name(cotp.code).map_or_else(
+                || format!("Unknown COTP PDU-{}", hex2(cotp.code)),
+                String::from,
+            );
+            ctx.log(&COTP_LOG, vec![hex2(cotp.code).into(), name.into()]);
+        }
+        if let Some(c) = &cotp.connection {
+            connection_facts(cotp.code, c, ctx);
+        }
+        if cotp.code != tpdu::DT {
+            return;
+        }
+        match cotp.payload.first() {
+            Some(0x32) => self.s7comm(cotp.payload, ctx),
+            Some(0x72) => plus(cotp.payload, ctx),
+            _ => {}
+        }
+    }
+
+    fn s7comm(&mut self, payload: &[u8], ctx: &mut Ctx<'_>) {
+        let pdu = match s7comm::parse_pdu(payload) {
+            Ok(p) => p,
+            Err(e) => {
+                ctx.event(
+                    "s7comm",
+                    "s7_malformed".into(),
+                    format!("S7 PDU of {} bytes: {e}", payload.len()),
+                );
+                return;
+            }
+        };
+        let mut answered = false;
+        if let Some(unmatched) = self.notes.deferred_ack.take() {
+            answered = pdu.rosctr == rosctr::JOB && pdu.pdu_ref == unmatched.0;
+            if !answered {
+                self.notes.ack_without_job_reported = true;
+                ctx.event("s7comm", "s7_ack_without_job".into(), unmatched.detail());
+            }
+        }
+        match pdu.rosctr {
+            rosctr::JOB => {
+                self.job(&pdu, ctx);
+                // The job arrived after its answer: the transaction is complete.
+                if answered
+                    && self
+                        .open_jobs
+                        .last()
+                        .is_some_and(|(r, _)| *r == pdu.pdu_ref)
+                {
+                    self.open_jobs.pop();
+                }
+            }
+            rosctr::ACK | rosctr::ACK_DATA => self.acknowledgement(&pdu, ctx),
+            rosctr::USER_DATA => self.user_data(&pdu, ctx),
+            other => ctx.event(
+                "s7comm",
+                "s7_unknown_rosctr".into(),
+                format!(
+                    "S7 PDU with unknown ROSCTR {}, PDU reference {}",
+                    hex2(other),
+                    pdu.pdu_ref_swapped()
+                ),
+            ),
+        }
+    }
+
+    fn job(&mut self, pdu: &S7Pdu<'_>, ctx: &mut Ctx<'_>) {
+        let Some(code) = pdu.function() else {
+            ctx.event(
+                "s7comm",
+                "s7_malformed".into(),
+                format!(
+                    "job without a function code, PDU reference {}",
+                    pdu.pdu_ref_swapped()
+                ),
+            );
+            return;
+        };
+        let name = s7comm::function_name(code);
+        ctx.obs.function(
+            ctx.src,
+            ctx.dst,
+            "s7comm",
+            u16::from(code),
+            || name.map_or_else(|| format!("FC_{}", hex2(code)), String::from),
+            ctx.ev.ts,
+        );
+        if name.is_none() {
+            ctx.event(
+                "s7comm",
+                "s7_unknown_function".into(),
+                format!(
+                    "job with unknown function {}, PDU reference {}",
+                    hex2(code),
+                    pdu.pdu_ref_swapped()
+                ),
+            );
+        }
+        self.notes.jobs_lost = false;
+        if self.open_jobs.len() >= MAX_OPEN_JOBS {
+            self.open_jobs.remove(0);
+            *self.limit_hits += 1;
+        }
+        self.open_jobs.push((pdu.pdu_ref, code));
+
+        let mut service = None;
+        let mut loggable = true;
+        match s7comm::pi_service(pdu) {
+            Some(Ok(pi)) => {
+                pi_event(&pi, pdu, ctx);
+                service = Some(pi);
+            }
+            Some(Err(e)) => {
+                loggable = code != function::PLC_CONTROL;
+                ctx.event(
+                    "s7comm",
+                    "s7_malformed".into(),
+                    format!("{} job: {e}", name.unwrap_or("PLC control")),
+                );
+            }
+            None => {}
+        }
+        let transfer = s7comm::block_transfer(pdu);
+        if let Some(Ok(t)) = &transfer {
+            transfer_event(t, pdu, ctx);
+        }
+        if matches!(transfer, Some(Err(_))) {
+            loggable = false;
+        }
+        if !ctx.logging() || !loggable {
+            return;
+        }
+        let (sub_code, sub_name) = match service.filter(|_| code == function::PLC_CONTROL) {
+            Some(pi) => (
+                Value::Str(String::from_utf8_lossy(pi.service).into_owned()),
+                Value::from(s7comm::pi_service_name(pi.service)),
+            ),
+            None => (Value::Unset, Value::Unset),
+        };
+        ctx.log(
+            &S7COMM_LOG,
+            vec![
+                pdu.rosctr.into(),
+                s7comm::rosctr_name(pdu.rosctr).into(),
+                pdu.pdu_ref_swapped().into(),
+                hex2(code).into(),
+                name.unwrap_or("unknown").into(),
+                sub_code,
+                sub_name,
+                Value::Unset,
+                Value::Unset,
+            ],
+        );
+        if let Some(Ok(t)) = transfer {
+            log_transfer(&t, pdu, ctx);
+        }
+    }
+
+    fn acknowledgement(&mut self, pdu: &S7Pdu<'_>, ctx: &mut Ctx<'_>) {
+        let asked = self
+            .open_jobs
+            .iter()
+            .position(|(r, _)| *r == pdu.pdu_ref)
+            .map(|i| self.open_jobs.remove(i).1);
+        let (class, code) = pdu.error.unwrap_or((0, 0));
+        let function = pdu.function();
+        let what = function
+            .or(asked)
+            .map(|f| s7comm::function_name(f).unwrap_or("unknown function"))
+            .unwrap_or("job");
+        if asked.is_none() && !self.notes.ack_without_job_reported && !self.notes.jobs_lost {
+            self.notes.deferred_ack = Some(UnmatchedAck(pdu.pdu_ref, pdu.rosctr, function));
+        }
+        if class != 0 || code != 0 {
+            ctx.event(
+                "s7comm",
+                "s7_error".into(),
+                format!(
+                    "{what} answered with error class {} ({}) code {}, PDU reference {}",
+                    hex2(class),
+                    s7comm::error_class_name(class).unwrap_or("unknown class"),
+                    hex2(code),
+                    pdu.pdu_ref_swapped()
+                ),
+            );
+        }
+        let variables = matches!(function, Some(function::READ_VAR | function::WRITE_VAR));
+        if pdu.rosctr == rosctr::ACK_DATA && variables {
+            let rejected = s7comm::item_return_codes(pdu)
+                .into_iter()
+                .filter(|rc| *rc != 0xff)
+                .count();
+            if rejected > 0 {
+                ctx.event(
+                    "s7comm",
+                    "s7_item_error".into(),
+                    format!(
+                        "{what}: {rejected} item(s) answered with an error return code, \
+                         PDU reference {}",
+                        pdu.pdu_ref_swapped()
+                    ),
+                );
+            }
+        }
+        if !ctx.logging() {
+            return;
+        }
+        // An ack states its function in a parameter byte; without one ICSNPP writes no row.
+        if pdu.rosctr == rosctr::ACK && pdu.body.is_empty() {
+            return;
+        }
+        let function = if pdu.rosctr == rosctr::ACK {
+            pdu.body.first().copied()
+        } else {
+            function
+        };
+        let transfer = s7comm::block_transfer(pdu);
+        if matches!(transfer, Some(Err(_))) {
+            return;
+        }
+        ctx.log(
+            &S7COMM_LOG,
+            vec![
+                pdu.rosctr.into(),
+                s7comm::rosctr_name(pdu.rosctr).into(),
+                pdu.pdu_ref_swapped().into(),
+                Value::opt_str(function.map(hex2)),
+                Value::opt_str(function.map(|f| s7comm::function_name(f).unwrap_or("unknown"))),
+                Value::Unset,
+                Value::Unset,
+                s7comm::error_class_name(class)
+                    .map_or_else(
+                        || format!("Unknown error class-{}", hex2(class)),
+                        String::from,
+                    )
+                    .into(),
+                hex2(code).into(),
+            ],
+        );
+        if pdu.rosctr == rosctr::ACK_DATA {
+            if let Some(Ok(t)) = transfer {
+                log_transfer(&t, pdu, ctx);
+            }
+        }
+    }
+
+    fn user_data(&mut self, pdu: &S7Pdu<'_>, ctx: &mut Ctx<'_>) {
+        let ud = match s7comm::user_data(pdu) {
+            Ok(ud) => ud,
+            Err(e) => {
+                ctx.event(
+                    "s7comm",
+                    "s7_malformed".into(),
+                    format!("user data, PDU reference {}: {e}", pdu.pdu_ref_swapped()),
+                );
+                return;
+            }
+        };
+        let group_id = ud.group();
+        let sub_name = s7comm::user_data_subfunction_name(group_id, ud.subfunction);
+        let request = ud.type_group & 0xf0 == 0x40;
+        if request {
+            ctx.obs.function(
+                ctx.src,
+                ctx.dst,
+                "s7comm",
+                0x7000 | u16::from(group_id) << 8 | u16::from(ud.subfunction),
+                || {
+                    format!(
+                        "{}: {}",
+                        s7comm::user_data_group_name(group_id).unwrap_or("unknown group"),
+                        sub_name.unwrap_or("unknown")
+                    )
+                },
+                ctx.ev.ts,
+            );
+        }
+        if s7comm::user_data_group_name(group_id).is_none() {
+            ctx.event(
+                "s7comm",
+                "s7_unknown_function".into(),
+                format!(
+                    "user data of unknown function group {}, PDU reference {}",
+                    hex2(ud.type_group),
+                    pdu.pdu_ref_swapped()
+                ),
+            );
+        }
+        if let Some(code) = ud.error_code.filter(|c| *c != 0) {
+            ctx.event(
+                "s7comm",
+                "s7_error".into(),
+                format!(
+                    "{} {} answered with error code 0x{code:04x}, PDU reference {}",
+                    s7comm::user_data_function_name(ud.type_group),
+                    sub_name.unwrap_or("unknown"),
+                    pdu.pdu_ref_swapped()
+                ),
+            );
+        }
+        user_data_event(&ud, request, pdu, ctx);
+
+        let szl = s7comm::read_szl(&ud);
+        if let Some(Err(e)) = &szl {
+            // A follow-up request for the rest of a long answer carries no SZL id, and the
+            // first PDU of a long answer holds only the records that fit.
+            // An answer with an error has no SZL part to read.
+            let follow_up = ud.is_response() && request
+                || ud.error_code.is_some_and(|c| c != 0)
+                || ud.return_code().is_some_and(|rc| rc != 0xff);
+            let first_part = ud.last_data_unit != 0 && e.reason == "s7_szl_records_truncated";
+            if !follow_up && !first_part {
+                ctx.event(
+                    "s7comm",
+                    "s7_malformed".into(),
+                    format!("Read SZL, PDU reference {}: {e}", pdu.pdu_ref_swapped()),
+                );
+            }
+        }
+        if ud.group() == group::CPU && ud.subfunction == 1 && ud.type_group & 0xf0 == 0x80 {
+            self.szl_answer(pdu, &ud, &szl, ctx);
+        }
+        if !ctx.logging() || matches!(szl, Some(Err(_))) {
+            return;
+        }
+        let (error_class, error_code) = match ud.error_code {
+            None => (Value::Unset, Value::Unset),
+            Some(0) => (Value::from("No error"), Value::from("0x00")),
+            Some(code) => (
+                Value::from("Parameter Error"),
+                Value::Str(format!("0x{code:02x}")),
+            ),
+        };
+        ctx.log(
+            &S7COMM_LOG,
+            vec![
+                pdu.rosctr.into(),
+                s7comm::rosctr_name(pdu.rosctr).into(),
+                pdu.pdu_ref_swapped().into(),
+                hex2(ud.type_group).into(),
+                s7comm::user_data_function_name(ud.type_group).into(),
+                hex2(ud.subfunction).into(),
+                Value::opt_str(sub_name),
+                error_class,
+                error_code,
+            ],
+        );
+        // ICSNPP logs the PDU that starts an answer (or is the whole of it), not the rest.
+        if let Some(Ok(szl)) = szl {
+            if ud.data_unit_ref == 0 || ud.last_data_unit == 1 {
+                ctx.log(
+                    &S7COMM_READ_SZL_LOG,
+                    vec![
+                        pdu.pdu_ref_swapped().into(),
+                        s7comm::user_data_method_name(ud.method).into(),
+                        format!("0x{:04x}", szl.szl_id).into(),
+                        s7comm::szl_id_name(szl.szl_id).into(),
+                        format!("0x{:04x}", szl.szl_index).into(),
+                        hex2(szl.return_code).into(),
+                        s7comm::return_code_name(szl.return_code).into(),
+                    ],
+                );
+            }
+        }
+    }
+
+    /// A Read SZL answer: identity facts from the PDU that starts it, and the
+    /// known-devices row from a whole component identification.
+    fn szl_answer(
+        &mut self,
+        pdu: &S7Pdu<'_>,
+        ud: &s7comm::UserData<'_>,
+        szl: &Option<Result<s7comm::ReadSzl<'_>, otwatch_dissect::Malformed>>,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let continues = *self.szl_answer_in_progress == Some(ud.data_unit_ref);
+        *self.szl_answer_in_progress =
+            (ud.data_unit_ref != 0 && ud.last_data_unit != 0).then_some(ud.data_unit_ref);
+        if continues {
+            return;
+        }
+        let Some(answer) = s7comm::read_szl_response(pdu) else {
+            return;
+        };
+        identity_facts(&answer, &mut self.notes.identities_stated, ctx);
+        if let Some(Ok(_)) = szl {
+            if answer.szl_id == 0x001c && !self.notes.known_device_logged && ctx.logging() {
+                self.notes.known_device_logged = true;
+                let names = s7comm::component_names(&answer);
+                let mut values = vec![Value::Unset; 5];
+                values.extend([
+                    Value::opt_str(names.automation_system_name),
+                    Value::opt_str(names.module_name),
+                    Value::opt_str(names.plant_name),
+                    Value::opt_str(names.module_serial),
+                ]);
+                ctx.log(&S7COMM_KNOWN_DEVICES_LOG, values);
+            }
+        }
+    }
+}
+
+/// The TSAPs of a connection confirm: the CPU accepts a connection to the rack and slot
+/// the called TSAP names, which is where the CPU sits. (A request alone is only what the
+/// client asked for.)
+fn connection_facts(code: u8, c: &s7comm::CotpConnection<'_>, ctx: &mut Ctx<'_>) {
+    if code != tpdu::CC {
+        return;
+    }
+    let Some(called) = c.called_tsap.and_then(s7comm::s7_tsap) else {
         return;
     };
-    let Ok(pdu) = s7comm::parse_pdu(payload) else {
-        return;
-    };
-    let Some(szl) = s7comm::read_szl_response(&pdu) else {
-        return;
-    };
-    let id = s7comm::cpu_identity(&szl);
+    let message = format!(
+        "COTP connection confirm, called TSAP {:02x}{:02x} ({} connection)",
+        called.connection_type,
+        called.rack << 5 | called.slot,
+        s7comm::connection_type_name(called.connection_type)
+    );
+    ctx.obs.attribute(
+        Subject::Ip(ctx.src),
+        "s7_rack_slot",
+        &format!("rack {}, slot {}", called.rack, called.slot),
+        "s7comm",
+        &message,
+        1.0,
+        ctx.ev,
+    );
+}
+
+fn identity_facts(szl: &s7comm::SzlResponse<'_>, stated_before: &mut Vec<u64>, ctx: &mut Ctx<'_>) {
+    let id = s7comm::cpu_identity(szl);
     let message = format!(
         "S7comm Read SZL response, list {:#06x} index {:#06x}",
         szl.szl_id, szl.szl_index
@@ -59,6 +670,7 @@ fn tpkt(message: &[u8], ctx: &mut Ctx<'_>) {
         ("serial", &id.serial),
         ("model", &id.module_type),
         ("location", &id.location),
+        ("cpu_mode", &id.mode),
     ];
     let mut stated = Vec::new();
     for (name, value) in facts {
@@ -86,7 +698,442 @@ fn tpkt(message: &[u8], ctx: &mut Ctx<'_>) {
             ctx.ev,
         );
     }
-    if !stated.is_empty() {
-        ctx.event("s7comm", "s7_cpu_identity".into(), stated.join(" "));
+    if stated.is_empty() {
+        return;
+    }
+    let statement = stated.join(" ");
+    let hash = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        statement.hash(&mut h);
+        h.finish()
+    };
+    if !stated_before.contains(&hash) {
+        if stated_before.len() < MAX_STATEMENTS {
+            stated_before.push(hash);
+        }
+        ctx.event("s7comm", "s7_cpu_identity".into(), statement);
+    }
+}
+
+/// PLC control and PLC stop: what the PI service does to the CPU.
+fn pi_event(pi: &s7comm::PiService<'_>, pdu: &S7Pdu<'_>, ctx: &mut Ctx<'_>) {
+    let service = String::from_utf8_lossy(pi.service);
+    let kind = match (pi.function, pi.service) {
+        (function::PLC_STOP, _) => "s7_plc_stop",
+        (_, b"P_PROGRAM") => "s7_plc_start",
+        (_, b"_MODU") => "s7_copy_ram_to_rom",
+        (_, b"_GARB") => "s7_compress_memory",
+        (_, b"_DELE") => "s7_block_delete",
+        (_, b"_INSE" | b"_INS2") => "s7_block_activate",
+        _ => "s7_plc_control",
+    };
+    let what = match kind {
+        "s7_plc_stop" => "PLC stop",
+        "s7_plc_start" => "PLC start",
+        _ => s7comm::pi_service_name(pi.service),
+    };
+    let mut detail = format!(
+        "{what} (PI service {service}), PDU reference {}",
+        pdu.pdu_ref_swapped()
+    );
+    if let Some(blocks) = otwatch_dissect::printable(pi.parameter_block) {
+        detail.push_str(&format!(", parameters {blocks:?}"));
+    }
+    ctx.event("s7comm", kind.into(), detail);
+}
+
+/// Block download and upload jobs that start a transfer.
+fn transfer_event(t: &s7comm::BlockTransfer<'_>, pdu: &S7Pdu<'_>, ctx: &mut Ctx<'_>) {
+    let kind = match t.function {
+        function::REQUEST_DOWNLOAD => "s7_block_download",
+        function::START_UPLOAD => "s7_block_upload",
+        _ => return,
+    };
+    let Some(name) = t.filename else { return };
+    let file = s7comm::block_file(name);
+    let mut detail = format!(
+        "{} of {} {} ({} file system), file {:?}, PDU reference {}",
+        s7comm::function_name(t.function).unwrap_or("transfer"),
+        s7comm::block_type_name(&file.block_type),
+        file.number,
+        s7comm::filesystem_name(&file.filesystem),
+        String::from_utf8_lossy(name),
+        pdu.pdu_ref_swapped()
+    );
+    if let Some(len) = t.block_length {
+        detail.push_str(&format!(", load memory length {len}"));
+    }
+    ctx.event("s7comm", kind.into(), detail);
+}
+
+fn log_transfer(t: &s7comm::BlockTransfer<'_>, pdu: &S7Pdu<'_>, ctx: &mut Ctx<'_>) {
+    let file = t.filename.map(s7comm::block_file);
+    ctx.log(
+        &S7COMM_UPLOAD_DOWNLOAD_LOG,
+        vec![
+            s7comm::rosctr_name(pdu.rosctr).into(),
+            pdu.pdu_ref_swapped().into(),
+            s7comm::function_name(t.function)
+                .unwrap_or("unknown")
+                .into(),
+            Value::opt_str(t.status.map(hex2)),
+            Value::opt_count(t.session_id),
+            Value::opt_count(t.block_length),
+            Value::opt_str(t.filename.map(|f| String::from_utf8_lossy(f).into_owned())),
+            Value::opt_str(
+                file.as_ref()
+                    .map(|f| s7comm::block_type_name(&f.block_type)),
+            ),
+            Value::opt_str(file.as_ref().map(|f| f.number.clone())),
+            Value::opt_str(
+                file.as_ref()
+                    .map(|f| s7comm::filesystem_name(&f.filesystem)),
+            ),
+        ],
+    );
+}
+
+/// User data that changes the CPU or says it changed: mode transitions, set clock,
+/// password, memory reset.
+fn user_data_event(ud: &s7comm::UserData<'_>, request: bool, pdu: &S7Pdu<'_>, ctx: &mut Ctx<'_>) {
+    let reference = pdu.pdu_ref_swapped();
+    match (ud.group(), ud.subfunction) {
+        (group::MODE_TRANSITION, sub) if ud.type_group & 0xf0 == 0 => {
+            let mode = s7comm::user_data_subfunction_name(group::MODE_TRANSITION, sub)
+                .unwrap_or("unknown");
+            ctx.event(
+                "s7comm",
+                "s7_cpu_mode_change".into(),
+                format!("CPU reports mode transition to {mode} ({})", hex2(sub)),
+            );
+        }
+        (group::TIME, 0x02 | 0x04) if request => {
+            let to = s7comm::clock(ud).unwrap_or_else(|| "an unreadable time".into());
+            ctx.event(
+                "s7comm",
+                "s7_set_clock".into(),
+                format!("set clock to {to}, PDU reference {reference}"),
+            );
+        }
+        (group::SECURITY, 0x01) if request => ctx.event(
+            "s7comm",
+            "s7_password".into(),
+            format!("PLC password sent (security function), PDU reference {reference}"),
+        ),
+        (group::PROGRAMMER, 0x0c) if request => ctx.event(
+            "s7comm",
+            "s7_memory_reset".into(),
+            format!("memory reset requested, PDU reference {reference}"),
+        ),
+        _ => {}
+    }
+}
+
+/// An S7comm-plus message: the log row, function counts, and the session and identity a
+/// CreateObject answer states in the clear.
+fn plus(payload: &[u8], ctx: &mut Ctx<'_>) {
+    let m = match s7comm_plus::parse(payload) {
+        Ok(m) => m,
+        Err(e) => {
+            ctx.event(
+                "s7comm-plus",
+                "s7plus_malformed".into(),
+                format!("S7comm-plus message of {} bytes: {e}", payload.len()),
+            );
+            return;
+        }
+    };
+    if let (Some(s7comm_plus::opcode::REQUEST), Some(f)) = (m.opcode, m.function) {
+        ctx.obs.function(
+            ctx.src,
+            ctx.dst,
+            "s7comm-plus",
+            f,
+            || s7comm_plus::function_name(f).map_or_else(|| format!("FC_0x{f:04x}"), String::from),
+            ctx.ev.ts,
+        );
+    }
+    if m.opcode == Some(s7comm_plus::opcode::RESPONSE)
+        && m.function == Some(s7comm_plus::CREATE_OBJECT)
+    {
+        let session = s7comm_plus::created_session(&m);
+        let version = s7comm_plus::plc_version(&m);
+        if let Some(v) = &version {
+            let message = format!(
+                "S7comm-plus CreateObject response (protocol version {}), server session version",
+                m.version
+            );
+            for (name, value) in [("order_number", &v.order_number), ("firmware", &v.firmware)] {
+                ctx.obs.attribute(
+                    Subject::Ip(ctx.src),
+                    name,
+                    value,
+                    "s7comm-plus",
+                    &message,
+                    1.0,
+                    ctx.ev,
+                );
+            }
+        }
+        let mut detail = format!("S7comm-plus version {} session", m.version);
+        if let Some(s) = session {
+            detail.push_str(&format!(" 0x{s:08x}"));
+        }
+        detail.push_str(" opened");
+        if let Some(v) = &version {
+            detail.push_str(&format!(
+                "; CPU order number {:?} firmware {:?}",
+                v.order_number, v.firmware
+            ));
+        }
+        ctx.event("s7comm-plus", "s7plus_session".into(), detail);
+    }
+    if let Some(op) = m
+        .opcode
+        .filter(|op| s7comm_plus::opcode_name(*op).is_none())
+    {
+        ctx.event(
+            "s7comm-plus",
+            "s7plus_unknown_opcode".into(),
+            format!(
+                "S7comm-plus version {} with unknown opcode {}",
+                m.version,
+                hex2(op)
+            ),
+        );
+    }
+    // ICSNPP reads the opcode and four bytes after it (reserved and function code).
+    if !ctx.logging() || m.body.len() < 5 {
+        return;
+    }
+    let Some(op) = m.opcode else { return };
+    let function = m.function.filter(|_| {
+        matches!(
+            op,
+            s7comm_plus::opcode::REQUEST | s7comm_plus::opcode::RESPONSE
+        )
+    });
+    ctx.log(
+        &S7COMM_PLUS_LOG,
+        vec![
+            m.version.into(),
+            hex2(op).into(),
+            s7comm_plus::opcode_name(op)
+                .map_or_else(
+                    || format!("Unknown s7comm-plus opcode-{}", hex2(op)),
+                    String::from,
+                )
+                .into(),
+            Value::opt_str(function.map(|f| format!("0x{f:04x}"))),
+            Value::opt_str(function.map(|f| {
+                s7comm_plus::function_name(f).map_or_else(
+                    || format!("Unknown s7comm-plus function-0x{f:04x}"),
+                    String::from,
+                )
+            })),
+        ],
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ConnRef;
+    use otwatch_flow::FlowKey;
+    use otwatch_inventory::{EvidenceRef, Observations};
+    use otwatch_model::logs::LogRow;
+    use otwatch_model::ProtocolEvent;
+    use std::net::IpAddr;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Messages of icsnpp-s7comm/tests/traces/s7ident.pcap (frames 4, 6, 20, 21) and
+    /// snap7.pcap (frames 17, 18, 59), each with its direction (true: client to CPU).
+    fn conversation() -> Vec<(bool, Vec<u8>)> {
+        [
+            (true, "0300001611e00000000100c0010ac1020100c2020101"),
+            (false, "0300001611d00001000100c0010ac1020100c2020101"),
+            (
+                true,
+                "0300002302f080320100000600001200001d00000000000000095f3042303030303041",
+            ),
+            (false, "0300001302f08032020000060000000000d241"),
+            (
+                true,
+                "0300002302f080320100000800001200001d00000000000000095f3042303030303041",
+            ),
+            (
+                false,
+                "0300002302f0803203000008000010000000001d000100000000070730303030323136",
+            ),
+            (
+                true,
+                "0300002302f080320100001d000012000028000000000000fd00024550055f4d4f4455",
+            ),
+        ]
+        .into_iter()
+        .map(|(up, h)| (up, hex(h)))
+        .collect()
+    }
+
+    struct Run {
+        obs: Observations,
+        events: Vec<ProtocolEvent>,
+        rows: Vec<LogRow>,
+        flow: S7Flow,
+    }
+
+    fn run(messages: &[(bool, Vec<u8>)], logging: bool) -> Run {
+        let client: IpAddr = "172.17.0.3".parse().unwrap();
+        let cpu: IpAddr = "172.17.0.2".parse().unwrap();
+        let key = FlowKey::new(0, 6, (client, 33028), (cpu, 102));
+        let mut r = Run {
+            obs: Observations::default(),
+            events: Vec::new(),
+            rows: Vec::new(),
+            flow: S7Flow::default(),
+        };
+        let mut dropped = 0;
+        for (frame, (up, msg)) in messages.iter().enumerate() {
+            let (src, dst) = if *up { (client, cpu) } else { (cpu, client) };
+            let mut ctx = Ctx {
+                obs: &mut r.obs,
+                events: &mut r.events,
+                events_dropped: &mut dropped,
+                max_events: 100,
+                ev: EvidenceRef {
+                    ts: 1,
+                    capture: 0,
+                    frame: frame as u64 + 1,
+                },
+                capture_name: "t",
+                src,
+                dst,
+                src_mac: None,
+                conn: ConnRef {
+                    key: &key,
+                    first_ts: 1,
+                    orig: (client, 33028),
+                    resp: (cpu, 102),
+                },
+                from_orig: *up,
+                logs: logging.then_some(&mut r.rows),
+            };
+            // Split each message across two chunks: framing must hold the first part.
+            let (a, b) = msg.split_at(msg.len() / 2);
+            r.flow.chunk(usize::from(!*up), a, &mut ctx);
+            r.flow.chunk(usize::from(!*up), b, &mut ctx);
+        }
+        r
+    }
+
+    fn column(row: &LogRow, name: &str) -> Value {
+        let at = row
+            .spec
+            .columns
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap();
+        row.values[at].clone()
+    }
+
+    #[test]
+    fn logs_rows_as_icsnpp_does() {
+        let r = run(&conversation(), true);
+        let of = |log: &'static str| r.rows.iter().filter(move |row| row.spec.name == log);
+        assert_eq!(of("cotp").count(), 7);
+        assert_eq!(
+            column(of("cotp").next().unwrap(), "pdu_name"),
+            Value::from("CR Connection Request")
+        );
+        // The ack without a function code is in cotp.log only.
+        let s7: Vec<_> = of("s7comm").collect();
+        assert_eq!(s7.len(), 4);
+        assert_eq!(column(s7[2], "error_class"), Value::from("No error"));
+        assert_eq!(column(s7[3], "subfunction_code"), Value::from("_MODU"));
+        assert_eq!(
+            column(s7[3], "subfunction_name"),
+            Value::from("PLC Copy Ram to Rom")
+        );
+        let transfers: Vec<_> = of("s7comm_upload_download").collect();
+        assert_eq!(transfers.len(), 3);
+        assert_eq!(
+            column(transfers[0], "block_type"),
+            Value::from("System Data Block")
+        );
+        assert_eq!(column(transfers[2], "blocklength"), Value::Count(216));
+        assert!(!transfers[2].from_orig);
+    }
+
+    #[test]
+    fn events_and_facts() {
+        let r = run(&conversation(), false);
+        assert!(r.rows.is_empty());
+        let kinds: Vec<&str> = r.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "s7_block_upload",
+                "s7_error",
+                "s7_block_upload",
+                "s7_copy_ram_to_rom"
+            ]
+        );
+        assert!(r.events[1].detail.contains("class 0xd2"));
+        let rack_slot: Vec<_> = r
+            .obs
+            .attributes
+            .values()
+            .filter(|a| a.name == "s7_rack_slot")
+            .collect();
+        assert_eq!(rack_slot.len(), 1);
+        assert_eq!(rack_slot[0].value, "rack 0, slot 1");
+        assert_eq!(
+            rack_slot[0].subject,
+            Subject::Ip("172.17.0.2".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn an_ack_without_its_job_is_reported_once() {
+        let mut messages = conversation();
+        messages.retain(|(up, _)| !up);
+        let r = run(&messages, false);
+        let without: Vec<_> = r
+            .events
+            .iter()
+            .filter(|e| e.kind == "s7_ack_without_job")
+            .collect();
+        assert_eq!(without.len(), 1);
+    }
+
+    #[test]
+    fn an_answer_delivered_before_its_job_is_no_anomaly() {
+        let c = conversation();
+        // The ack-data of reference 8, then its job, then the next job.
+        let messages = [c[5].clone(), c[4].clone(), c[6].clone()];
+        let r = run(&messages, false);
+        assert!(r.events.iter().all(|e| e.kind != "s7_ack_without_job"));
+        assert_eq!(r.flow.open_jobs.len(), 1);
+    }
+
+    #[test]
+    fn open_jobs_are_bounded_and_counted() {
+        let job = conversation().swap_remove(2);
+        let mut messages = Vec::new();
+        for i in 0..(MAX_OPEN_JOBS as u16 + 5) {
+            let mut m = job.1.clone();
+            m[11..13].copy_from_slice(&i.to_be_bytes());
+            messages.push((true, m));
+        }
+        let r = run(&messages, false);
+        assert_eq!(r.flow.open_jobs.len(), MAX_OPEN_JOBS);
+        assert_eq!(r.flow.pending_limit_hits(), 5);
     }
 }

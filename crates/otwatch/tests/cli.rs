@@ -366,6 +366,14 @@ fn siemens_cpu_states_order_number_firmware_and_serial() {
     assert_eq!(fact(&asset, "firmware")["value"], "V3.2.6");
     assert_eq!(fact(&asset, "serial")["value"], "S C-C2UR28922012");
     assert_eq!(fact(&asset, "model")["value"], "CPU 315-2 PN/DP");
+    // SZL 0x001C: automation system and module name (the plant name is left blank).
+    assert_eq!(fact(&asset, "station_name")["value"], "SNAP7-SERVER");
+    assert_eq!(fact(&asset, "module_name")["value"], "CPU 315-2 PN/DP");
+    assert!(fact(&asset, "plant_name").is_null());
+    assert_eq!(fact(&asset, "serial")["evidence"]["frame"], 13);
+    // The CPU confirmed the COTP connection to rack 0, slot 1.
+    assert_eq!(fact(&asset, "s7_rack_slot")["value"], "rack 0, slot 1");
+    assert_eq!(fact(&asset, "s7_rack_slot")["evidence"]["frame"], 6);
     assert!(asset["hostnames"]
         .as_array()
         .unwrap()
