@@ -83,7 +83,15 @@ pub struct Dnp3Flow {
     /// dnp3.log keeps the last request until a response arrives (Zeek's pairing): its time
     /// and function code.
     log_request: Option<(Micros, u8)>,
+    /// Digests of the notable requests already reported on this flow: a master repeating
+    /// the same command (a poll that operates, a retried select) is one event, not one per
+    /// repetition.
+    reported: Vec<u64>,
 }
+
+/// Distinct notable requests reported per flow; beyond it, repetitions are no longer
+/// recognised and each is reported.
+const MAX_REPORTED: usize = 16;
 
 #[derive(Debug, Clone, Copy)]
 struct OpenRequest {
@@ -265,6 +273,7 @@ impl Dnp3Flow {
             limit_hits,
             unsolicited_reported,
             log_request,
+            reported,
             ..
         } = self;
         match reassembly[side].push(segment) {
@@ -274,6 +283,7 @@ impl Dnp3Flow {
                     limit_hits,
                     unsolicited_reported,
                     log_request,
+                    reported,
                     source: h.source,
                     destination: h.destination,
                 };
@@ -329,6 +339,7 @@ struct AppSide<'s> {
     limit_hits: &'s mut u64,
     unsolicited_reported: &'s mut bool,
     log_request: &'s mut Option<(Micros, u8)>,
+    reported: &'s mut Vec<u64>,
     source: u16,
     destination: u16,
 }
@@ -367,6 +378,23 @@ impl AppSide<'_> {
         }
     }
 
+    /// Whether this request (function and objects, sequence number aside) is new on the flow.
+    fn first_report(&mut self, f: &Fragment<'_>) -> bool {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write_u8(f.header.function);
+        h.write_u16(self.destination);
+        h.write(f.objects);
+        let digest = h.finish();
+        if self.reported.contains(&digest) {
+            return false;
+        }
+        if self.reported.len() < MAX_REPORTED {
+            self.reported.push(digest);
+        }
+        true
+    }
+
     fn request(&mut self, f: &Fragment<'_>, ctx: &mut Ctx<'_>) {
         let fc = f.header.function;
         ctx.obs.function(
@@ -393,7 +421,7 @@ impl AppSide<'_> {
                 function: fc,
             });
         }
-        if is_notable_request(fc) && room_for_event(ctx) {
+        if is_notable_request(fc) && self.first_report(f) && room_for_event(ctx) {
             if let Some((kind, detail)) = notable_request(f, self.destination) {
                 ctx.event("dnp3", kind.into(), detail);
             }
@@ -1158,8 +1186,10 @@ mod tests {
                 (true, &stream[cut..cut + 1]),
                 (true, &stream[cut + 1..]),
             ]);
+            // Every repetition is decoded (one control row each); the event says it once.
+            let rows = log(&r.rows, "dnp3_control").len();
             let controls = r.events.iter().filter(|e| e.kind == "dnp3_control").count();
-            assert_eq!((cut, controls, r.events.len()), (cut, 30, 30));
+            assert_eq!((cut, rows, controls, r.events.len()), (cut, 30, 1, 1));
         }
     }
 
