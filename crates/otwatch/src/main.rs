@@ -13,6 +13,11 @@ mod progress;
 mod table;
 
 use clap::{Args, Parser, Subcommand};
+
+/// The workers allocate small, short-lived buffers (event texts, per-flow protocol state)
+/// at a high rate; mimalloc serves them in a fraction of the system allocator's time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
