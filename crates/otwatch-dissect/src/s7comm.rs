@@ -365,6 +365,28 @@ impl VarItem {
     }
 }
 
+impl VarItem {
+    /// The bytes the item covers, first and last (counters and timers count in elements).
+    pub fn byte_span(&self) -> (u64, u64) {
+        let element = match self.transport_size {
+            0x04 | 0x05 | 0x1c | 0x1d => 2,
+            0x06..=0x08 => 4,
+            _ => 1,
+        };
+        let first = u64::from(if matches!(self.area, 0x1c | 0x1d) {
+            self.address
+        } else {
+            self.address >> 3
+        });
+        let bytes = if self.transport_size == 0x01 {
+            1
+        } else {
+            u64::from(self.length.max(1)) * element
+        };
+        (first, first + bytes - 1)
+    }
+}
+
 /// Memory area codes.
 pub fn area_name(area: u8) -> &'static str {
     match area {

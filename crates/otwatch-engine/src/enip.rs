@@ -372,7 +372,7 @@ impl FlowState {
     ) {
         let address = r.path.address();
         log_request(ctx, correlation, sequence, r.service, &address);
-        count_function(ctx, r.service, address.class);
+        count_function(ctx, r.service, &address);
         notable_request(ctx, r, &address, &mut self.seen);
         let mut asked = Asked {
             service: r.service,
@@ -387,7 +387,7 @@ impl FlowState {
                 };
                 let inner_address = inner.path.address();
                 log_request(ctx, correlation, sequence, inner.service, &inner_address);
-                count_function(ctx, inner.service, inner_address.class);
+                count_function(ctx, inner.service, &inner_address);
                 notable_request(ctx, &inner, &inner_address, &mut self.seen);
                 if inner_address.class == Some(cip::CLASS_IDENTITY)
                     && embedded.len() < MAX_IDENTITY_ASKS
@@ -406,7 +406,7 @@ impl FlowState {
             if let Ok(send) = cip::unconnected_send(r.data) {
                 if let Ok(Message::Request(inner)) = cip::parse(send.embedded) {
                     let inner_address = inner.path.address();
-                    count_function(ctx, inner.service, inner_address.class);
+                    count_function(ctx, inner.service, &inner_address);
                     notable_request(ctx, &inner, &inner_address, &mut self.seen);
                     asked = Asked {
                         service: inner.service,
@@ -544,15 +544,47 @@ fn log_response(ctx: &mut Ctx<'_>, correlation: u64, sequence: u16, r: &cip::Res
 }
 
 /// Service counts per edge, named by what the service means on its class.
-fn count_function(ctx: &mut Ctx<'_>, service: u8, class: Option<u32>) {
+/// Counts a CIP service on the edge, with the object instance it addressed. Services from
+/// 0x4b up mean something different on each class (0x4c reads a tag on a Logix symbol
+/// object), so they are counted per class.
+fn count_function(ctx: &mut Ctx<'_>, service: u8, address: &Address) {
+    let class = address.class;
+    let code = if service & 0x7f >= 0x4b {
+        u16::from(service) | (class.map_or(0, |c| c & 0xff) as u16) << 8
+    } else {
+        u16::from(service)
+    };
     ctx.obs.function(
         ctx.src,
         ctx.dst,
         "cip",
-        u16::from(service),
+        code,
         || cip::service_meaning(service, class).to_string(),
         ctx.ev.ts,
     );
+    if let (Some(class), Some(instance)) = (class, address.instance) {
+        let mut buf = [0u8; 16];
+        let space = class_space(class, &mut buf);
+        ctx.obs.function_addresses(
+            ctx.src,
+            ctx.dst,
+            "cip",
+            code,
+            space,
+            u64::from(instance),
+            u64::from(instance),
+        );
+    }
+}
+
+/// `class 0x04` — the instances of each class are one address space; formatted on the stack
+/// since this runs for every service.
+fn class_space(class: u32, buf: &mut [u8; 16]) -> &str {
+    use std::io::Write;
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let _ = write!(cursor, "class 0x{class:02x}");
+    let len = cursor.position() as usize;
+    std::str::from_utf8(&buf[..len]).unwrap_or("class")
 }
 
 fn object(a: &Address) -> String {

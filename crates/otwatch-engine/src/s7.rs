@@ -313,6 +313,9 @@ impl FlowState<'_> {
             || name.map_or_else(|| format!("FC_{}", hex2(code)), String::from),
             ctx.ev.ts,
         );
+        if matches!(code, 0x04 | 0x05) {
+            record_items(code, pdu, ctx);
+        }
         if name.is_none() {
             ctx.event(
                 "s7comm",
@@ -934,6 +937,43 @@ fn plus(payload: &[u8], ctx: &mut Ctx<'_>) {
             })),
         ],
     );
+}
+
+/// The memory a read or write variable job touches, per area (`DB1`, `M`, `I`, `Q`), in
+/// bytes, for the per-edge function aggregates.
+fn record_items(code: u8, pdu: &S7Pdu<'_>, ctx: &mut Ctx<'_>) {
+    let Ok(items) = s7comm::var_items(pdu) else {
+        return;
+    };
+    for item in &items {
+        let mut buf = [0u8; 8];
+        let space = item_space(item, &mut buf);
+        let (first, last) = item.byte_span();
+        ctx.obs.function_addresses(
+            ctx.src,
+            ctx.dst,
+            "s7comm",
+            u16::from(code),
+            space,
+            first,
+            last,
+        );
+    }
+}
+
+/// `DB12` for a data block (each its own space), the area's letter otherwise; formatted on
+/// the stack since this runs for every item.
+fn item_space<'b>(item: &s7comm::VarItem, buf: &'b mut [u8; 8]) -> &'b str {
+    use std::io::Write;
+    let prefix = match item.area {
+        0x84 => "DB",
+        0x85 => "DI",
+        area => return s7comm::area_name(area),
+    };
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let _ = write!(cursor, "{prefix}{}", item.db_number);
+    let len = cursor.position() as usize;
+    std::str::from_utf8(&buf[..len]).unwrap_or(prefix)
 }
 
 #[cfg(test)]

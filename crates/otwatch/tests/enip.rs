@@ -168,3 +168,36 @@ fn attribute_writes_are_events_once_per_object() {
         .unwrap()
         .contains("class 0x8b (vendor-specific) instance 0x01"));
 }
+
+/// The per-edge function aggregates say which object instances each CIP service addressed.
+#[test]
+fn function_aggregates_name_the_objects_addressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus("icsnpp-enip/tests/traces/enip_cip_example.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--db",
+            "e.db",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = otwatch(
+        &["edges", "--functions", "--json", "--db", "e.db"],
+        dir.path(),
+    );
+    let functions: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let set = functions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == "Set Attribute List")
+        .unwrap_or_else(|| panic!("no Set Attribute List aggregate in {functions}"));
+    assert_eq!(
+        set["addresses"]["spaces"],
+        serde_json::json!([{"space": "class 0x8b", "ranges": [[1, 1]]}])
+    );
+}

@@ -115,3 +115,38 @@ fn cpu_mode_from_szl_0424() {
     assert_eq!(fact(&asset, "cpu_mode")["value"], "RUN");
     assert_eq!(fact(&asset, "cpu_mode")["evidence"]["frame"], 12);
 }
+
+/// The per-edge function aggregates say which memory the read and write jobs touched.
+#[test]
+fn function_aggregates_name_the_memory_read_and_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus("icsnpp-s7comm/tests/traces/snap7.pcap");
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--db",
+            "s.db",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = otwatch(&["edges", "--functions", "--db", "s.db"], dir.path());
+    let table = text(&table.stdout);
+    let row = |function: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(function))
+            .unwrap_or_else(|| panic!("no {function} row in\n{table}"))
+            .to_string()
+    };
+    assert!(
+        row("Read Variable").contains("C 0-15; I 0-15; M 0-19; Q 0-15; T 0-15"),
+        "{table}"
+    );
+    assert!(
+        row("Write Variable").contains("C 0-15; I 0-15; M 0-31; Q 0-15; T 0-15"),
+        "{table}"
+    );
+}
