@@ -109,6 +109,9 @@ struct FlowState {
     /// Requests forgotten because too many were open at once.
     limit_hits: u64,
     seen: Seen,
+    /// The object the last counted service addressed: a poll that reads the same instance
+    /// again adds nothing to the addresses touched, and is not looked up again.
+    last_addressed: Option<(bool, u8, u32, u32)>,
     /// Unknown commands reported on this flow: a stream read from a wrong boundary yields
     /// one per "message", so only the first few become events.
     unknown_reported: u8,
@@ -372,7 +375,7 @@ impl FlowState {
     ) {
         let address = r.path.address();
         log_request(ctx, correlation, sequence, r.service, &address);
-        count_function(ctx, r.service, &address);
+        count_function(ctx, r.service, &address, &mut self.last_addressed);
         notable_request(ctx, r, &address, &mut self.seen);
         let mut asked = Asked {
             service: r.service,
@@ -387,7 +390,7 @@ impl FlowState {
                 };
                 let inner_address = inner.path.address();
                 log_request(ctx, correlation, sequence, inner.service, &inner_address);
-                count_function(ctx, inner.service, &inner_address);
+                count_function(ctx, inner.service, &inner_address, &mut self.last_addressed);
                 notable_request(ctx, &inner, &inner_address, &mut self.seen);
                 if inner_address.class == Some(cip::CLASS_IDENTITY)
                     && embedded.len() < MAX_IDENTITY_ASKS
@@ -406,7 +409,7 @@ impl FlowState {
             if let Ok(send) = cip::unconnected_send(r.data) {
                 if let Ok(Message::Request(inner)) = cip::parse(send.embedded) {
                     let inner_address = inner.path.address();
-                    count_function(ctx, inner.service, &inner_address);
+                    count_function(ctx, inner.service, &inner_address, &mut self.last_addressed);
                     notable_request(ctx, &inner, &inner_address, &mut self.seen);
                     asked = Asked {
                         service: inner.service,
@@ -547,7 +550,12 @@ fn log_response(ctx: &mut Ctx<'_>, correlation: u64, sequence: u16, r: &cip::Res
 /// Counts a CIP service on the edge, with the object instance it addressed. Services from
 /// 0x4b up mean something different on each class (0x4c reads a tag on a Logix symbol
 /// object), so they are counted per class.
-fn count_function(ctx: &mut Ctx<'_>, service: u8, address: &Address) {
+fn count_function(
+    ctx: &mut Ctx<'_>,
+    service: u8,
+    address: &Address,
+    last_addressed: &mut Option<(bool, u8, u32, u32)>,
+) {
     let class = address.class;
     let code = if service & 0x7f >= 0x4b {
         u16::from(service) | (class.map_or(0, |c| c & 0xff) as u16) << 8
@@ -563,6 +571,11 @@ fn count_function(ctx: &mut Ctx<'_>, service: u8, address: &Address) {
         ctx.ev.ts,
     );
     if let (Some(class), Some(instance)) = (class, address.instance) {
+        let this = Some((ctx.from_orig, service, class, instance));
+        if *last_addressed == this {
+            return;
+        }
+        *last_addressed = this;
         let mut buf = [0u8; 16];
         let space = class_space(class, &mut buf);
         ctx.obs.function_addresses(
@@ -580,11 +593,15 @@ fn count_function(ctx: &mut Ctx<'_>, service: u8, address: &Address) {
 /// `class 0x04` — the instances of each class are one address space; formatted on the stack
 /// since this runs for every service.
 fn class_space(class: u32, buf: &mut [u8; 16]) -> &str {
-    use std::io::Write;
-    let mut cursor = std::io::Cursor::new(&mut buf[..]);
-    let _ = write!(cursor, "class 0x{class:02x}");
-    let len = cursor.position() as usize;
-    std::str::from_utf8(&buf[..len]).unwrap_or("class")
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf[..8].copy_from_slice(b"class 0x");
+    // At least two hex digits, as CIP classes are written (0x04, 0x6b, 0x300).
+    let digits = (((32 - class.leading_zeros()) + 3) / 4).max(2) as usize;
+    for i in 0..digits {
+        let nibble = (class >> (4 * (digits - 1 - i))) & 0xf;
+        buf[8 + i] = HEX[nibble as usize];
+    }
+    std::str::from_utf8(&buf[..8 + digits]).unwrap_or("class")
 }
 
 fn object(a: &Address) -> String {
@@ -1178,5 +1195,17 @@ mod tests {
             "{}",
             events[2].detail
         );
+    }
+}
+
+#[cfg(test)]
+mod class_space_tests {
+    #[test]
+    fn class_spaces_read_as_written() {
+        let mut b = [0; 16];
+        assert_eq!(super::class_space(4, &mut b), "class 0x04");
+        assert_eq!(super::class_space(0x6b, &mut b), "class 0x6b");
+        assert_eq!(super::class_space(0x300, &mut b), "class 0x300");
+        assert_eq!(super::class_space(u32::MAX, &mut b), "class 0xffffffff");
     }
 }

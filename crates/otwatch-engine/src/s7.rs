@@ -964,16 +964,27 @@ fn record_items(code: u8, pdu: &S7Pdu<'_>, ctx: &mut Ctx<'_>) {
 /// `DB12` for a data block (each its own space), the area's letter otherwise; formatted on
 /// the stack since this runs for every item.
 fn item_space<'b>(item: &s7comm::VarItem, buf: &'b mut [u8; 8]) -> &'b str {
-    use std::io::Write;
-    let prefix = match item.area {
-        0x84 => "DB",
-        0x85 => "DI",
+    let prefix: &[u8; 2] = match item.area {
+        0x84 => b"DB",
+        0x85 => b"DI",
         area => return s7comm::area_name(area),
     };
-    let mut cursor = std::io::Cursor::new(&mut buf[..]);
-    let _ = write!(cursor, "{prefix}{}", item.db_number);
-    let len = cursor.position() as usize;
-    std::str::from_utf8(&buf[..len]).unwrap_or(prefix)
+    buf[..2].copy_from_slice(prefix);
+    let mut n = item.db_number;
+    let mut digits = [0u8; 5];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        buf[2 + i] = digits[len - 1 - i];
+    }
+    std::str::from_utf8(&buf[..2 + len]).unwrap_or("DB")
 }
 
 #[cfg(test)]

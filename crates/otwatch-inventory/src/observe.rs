@@ -145,6 +145,75 @@ pub struct FunctionCount {
     pub addresses: AddressRanges,
 }
 
+/// Client, server, protocol and function code.
+pub type FunctionKey = (IpAddr, IpAddr, &'static str, u16);
+
+/// Requests per function and edge. Counting is what dissectors do most, and consecutive
+/// counts mostly land on the same entry (a request and the addresses it touched, the
+/// services of one Multiple Service Packet), so the last entry is found without hashing.
+#[derive(Debug, Clone, Default)]
+pub struct FunctionCounts {
+    index: AHashMap<FunctionKey, usize>,
+    entries: Vec<(FunctionKey, FunctionCount)>,
+    last: Option<(FunctionKey, usize)>,
+}
+
+impl FunctionCounts {
+    fn position(&mut self, key: &FunctionKey) -> Option<usize> {
+        if let Some((k, i)) = &self.last {
+            if k == key {
+                return Some(*i);
+            }
+        }
+        let i = *self.index.get(key)?;
+        self.last = Some((*key, i));
+        Some(i)
+    }
+
+    pub fn get_mut(&mut self, key: &FunctionKey) -> Option<&mut FunctionCount> {
+        let i = self.position(key)?;
+        Some(&mut self.entries[i].1)
+    }
+
+    fn entry(
+        &mut self,
+        key: FunctionKey,
+        make: impl FnOnce() -> FunctionCount,
+    ) -> &mut FunctionCount {
+        let i = match self.position(&key) {
+            Some(i) => i,
+            None => {
+                let i = self.entries.len();
+                self.entries.push((key, make()));
+                self.index.insert(key, i);
+                self.last = Some((key, i));
+                i
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &FunctionCount> {
+        self.entries.iter().map(|(_, f)| f)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl IntoIterator for FunctionCounts {
+    type Item = (FunctionKey, FunctionCount);
+    type IntoIter = std::vec::IntoIter<(FunctionKey, FunctionCount)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
 /// IP addresses kept per MAC; a router forwarding for a whole network reaches it quickly,
 /// and beyond it only the count matters.
 const MAX_IPS_PER_MAC: usize = 256;
@@ -157,7 +226,7 @@ pub struct Observations {
     pub names_dropped: u64,
     pub attributes: AHashMap<AttributeKey, AttributeSighting>,
     /// Keyed by the protocol's function code, so that counting a request allocates nothing.
-    pub functions: AHashMap<(IpAddr, IpAddr, &'static str, u16), FunctionCount>,
+    pub functions: FunctionCounts,
 }
 
 fn is_unicast_mac(mac: &[u8; 6]) -> bool {
@@ -320,8 +389,7 @@ impl Observations {
     ) {
         let e = self
             .functions
-            .entry((client, server, protocol, code))
-            .or_insert_with(|| FunctionCount {
+            .entry((client, server, protocol, code), || FunctionCount {
                 client,
                 server,
                 protocol,
@@ -420,11 +488,13 @@ impl Observations {
             }
         }
         for (key, theirs) in other.functions {
-            match self.functions.get_mut(&key) {
-                None => {
-                    self.functions.insert(key, theirs);
-                }
-                Some(mine) => {
+            let mut theirs = Some(theirs);
+            let mine = self
+                .functions
+                .entry(key, || theirs.take().expect("taken once"));
+            match theirs {
+                None => {}
+                Some(theirs) => {
                     mine.count += theirs.count;
                     mine.first_ts = mine.first_ts.min(theirs.first_ts);
                     mine.last_ts = mine.last_ts.max(theirs.last_ts);
