@@ -596,7 +596,7 @@ fn class_space(class: u32, buf: &mut [u8; 16]) -> &str {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     buf[..8].copy_from_slice(b"class 0x");
     // At least two hex digits, as CIP classes are written (0x04, 0x6b, 0x300).
-    let digits = (((32 - class.leading_zeros()) + 3) / 4).max(2) as usize;
+    let digits = (32 - class.leading_zeros()).div_ceil(4).max(2) as usize;
     for i in 0..digits {
         let nibble = (class >> (4 * (digits - 1 - i))) & 0xf;
         buf[8 + i] = HEX[nibble as usize];
