@@ -66,12 +66,15 @@ impl Default for AnalyzeOptions {
     }
 }
 
-/// One worker per core, less the one the reader keeps busy.
+/// One worker per core. With every protocol parsed in depth a worker spends about twice
+/// the reader's time on a packet, so the reader shares a core with the workers rather than
+/// keeping one to itself (on 2 cores: 3.97 s with two workers against 5.62 s with one on
+/// the benchmark capture; docs/benchmarks.md).
 pub fn default_threads() -> usize {
-    let cores = std::thread::available_parallelism()
+    std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(1);
-    cores.saturating_sub(1).max(1)
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// A capture to analyse: a file, or bytes in memory (the demo, tests).

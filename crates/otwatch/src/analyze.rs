@@ -31,7 +31,7 @@ pub struct AnalyzeArgs {
     /// Write the summary counts as JSON to this file. Config key: outputs.summary_json.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
-    /// Analysis worker threads, besides the reader (default: the cores available less one). Config key: analyze.threads.
+    /// Analysis worker threads, besides the reader (default: one per core available). Config key: analyze.threads.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Most flows kept at once; the longest idle are ended first beyond it. Config key: limits.max_flows.
