@@ -74,14 +74,27 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     print!("{}", edges.render());
 
     println!("\nrequests per function");
-    let mut funcs = Table::new(&["client", "server", "protocol", "function", "count"]);
+    let mut funcs = Table::new(&[
+        "client",
+        "server",
+        "protocol",
+        "function",
+        "count",
+        "addresses",
+    ]);
     for f in &analysis.inventory.functions {
+        let addresses = f.addresses.to_text();
         funcs.row(vec![
             name(&f.client),
             name(&f.server),
             f.protocol.clone(),
             f.function.clone(),
             f.count.to_string(),
+            if addresses.is_empty() {
+                "-".into()
+            } else {
+                addresses
+            },
         ]);
     }
     print!("{}", funcs.render());

@@ -17,6 +17,23 @@ fn demo_finds_the_simulated_plant() {
     );
     assert!(stdout.contains("2 of 2 announced host names"), "{stdout}");
     assert!(stdout.contains("WRITE_SINGLE_REGISTER"), "{stdout}");
+    // The operator's write (register 4) and the engineering station's (10 and 11), with
+    // the registers they touched.
+    let line = |function: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(function))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("WRITE_SINGLE_REGISTER").contains("holding_register 4"),
+        "{stdout}"
+    );
+    assert!(
+        line("WRITE_MULTIPLE_REGISTERS").contains("holding_register 10-11"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("BMX P34 2020") && stdout.contains("v3.10"),
         "{stdout}"
