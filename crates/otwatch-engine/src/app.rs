@@ -739,6 +739,7 @@ pub fn observe_arp(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_flow::TestFlow;
 
     #[test]
     fn reverse_names() {
@@ -751,34 +752,9 @@ mod tests {
 
     #[test]
     fn modbus_requests_across_chunks() {
-        let mut obs = Observations::default();
-        let mut events = Vec::new();
-        let mut dropped = 0;
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        let key = FlowKey::new(0, 6, (ip, 40000), (ip, 502));
-        let mut ctx = Ctx {
-            obs: &mut obs,
-            events: &mut events,
-            events_dropped: &mut dropped,
-            max_events: 10,
-            ev: EvidenceRef {
-                ts: 1,
-                capture: 0,
-                frame: 1,
-            },
-            capture_name: "t",
-            src: ip,
-            dst: ip,
-            src_mac: None,
-            conn: ConnRef {
-                key: &key,
-                first_ts: 1,
-                orig: (ip, 40000),
-                resp: (ip, 502),
-            },
-            from_orig: true,
-            logs: None,
-        };
+        let mut t = TestFlow::new(("10.0.0.1", 40000), ("10.0.0.1", 502));
+        t.logging = false;
+        let mut ctx = t.ctx(true, 1, 1);
         let mut app = AppState {
             service: Some((AppProtocol::Modbus, Confidence::Payload)),
             ..Default::default()
@@ -788,7 +764,8 @@ mod tests {
         ];
         app.on_stream(true, &two[..15], 40000, 502, &mut ctx);
         app.on_stream(true, &two[15..], 40000, 502, &mut ctx);
-        let mut names: Vec<_> = obs
+        let mut names: Vec<_> = t
+            .obs
             .functions
             .values()
             .map(|f| (f.function.clone(), f.count))

@@ -1006,10 +1006,8 @@ fn describe_file(file: &FileObject) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::ConnRef;
-    use otwatch_flow::FlowKey;
-    use otwatch_inventory::{EvidenceRef, Observations};
-    use std::net::IpAddr;
+    use crate::test_flow::TestFlow;
+    use otwatch_inventory::Observations;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
@@ -1036,52 +1034,25 @@ mod tests {
     }
 
     fn run_on(flow: &mut Dnp3Flow, chunks: &[(bool, &[u8])]) -> Run {
-        let master: IpAddr = "10.0.0.1".parse().unwrap();
-        let outstation: IpAddr = "10.0.0.2".parse().unwrap();
-        let key = FlowKey::new(0, 6, (master, 40000), (outstation, 20000));
-        let mut obs = Observations::default();
-        let mut events = Vec::new();
-        let mut rows = Vec::new();
-        let mut dropped = 0;
+        let mut t = TestFlow::new(("10.0.0.1", 40000), ("10.0.0.2", 20000));
         for (i, (from_master, data)) in chunks.iter().enumerate() {
-            let (src, dst) = if *from_master {
-                (master, outstation)
-            } else {
-                (outstation, master)
-            };
-            let mut ctx = Ctx {
-                obs: &mut obs,
-                events: &mut events,
-                events_dropped: &mut dropped,
-                max_events: 100,
-                ev: EvidenceRef {
-                    ts: i as i64 + 1,
-                    capture: 0,
-                    frame: i as u64 + 1,
-                },
-                capture_name: "t",
-                src,
-                dst,
-                src_mac: None,
-                conn: ConnRef {
-                    key: &key,
-                    first_ts: 1,
-                    orig: (master, 40000),
-                    resp: (outstation, 20000),
-                },
-                from_orig: *from_master,
-                logs: Some(&mut rows),
-            };
+            let mut ctx = t.ctx(*from_master, i as u64 + 1, i as i64 + 1);
             flow.chunk(usize::from(!from_master), data, &mut ctx);
         }
-        let conn = ConnRef {
-            key: &key,
-            first_ts: 1,
-            orig: (master, 40000),
-            resp: (outstation, 20000),
+        let Ctx {
+            conn,
+            logs: Some(rows),
+            ..
+        } = t.ctx(true, 0, 0)
+        else {
+            unreachable!("the test flow logs")
         };
-        flow.end(conn, &mut rows);
-        Run { obs, events, rows }
+        flow.end(conn, rows);
+        Run {
+            obs: t.obs,
+            events: t.events,
+            rows: t.rows,
+        }
     }
 
     fn log<'a>(rows: &'a [LogRow], name: &str) -> Vec<&'a [Value]> {

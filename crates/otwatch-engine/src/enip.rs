@@ -867,9 +867,8 @@ fn list_identity(m: &enip::Encapsulation<'_>, correlation: u64, ctx: &mut Ctx<'_
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::ConnRef;
-    use otwatch_flow::FlowKey;
-    use otwatch_inventory::{EvidenceRef, Observations};
+    use crate::test_flow::TestFlow;
+    use otwatch_inventory::Observations;
     use otwatch_model::logs::LogRow;
     use otwatch_model::ProtocolEvent;
     use std::net::IpAddr;
@@ -883,46 +882,13 @@ mod tests {
 
     /// Runs `messages` (originator's side first when `true`) through one flow, logging.
     fn run(messages: &[(bool, Vec<u8>)]) -> (Observations, Vec<ProtocolEvent>, Vec<LogRow>) {
-        let mut obs = Observations::default();
-        let mut events = Vec::new();
-        let mut rows = Vec::new();
-        let mut dropped = 0;
-        let client: IpAddr = "10.0.0.1".parse().unwrap();
-        let server: IpAddr = "10.0.0.2".parse().unwrap();
-        let key = FlowKey::new(0, 6, (client, 50000), (server, 44818));
+        let mut t = TestFlow::new(("10.0.0.1", 50000), ("10.0.0.2", 44818));
         let mut flow = EnipFlow::default();
         for (frame, (from_orig, msg)) in messages.iter().enumerate() {
-            let (src, dst) = if *from_orig {
-                (client, server)
-            } else {
-                (server, client)
-            };
-            let mut ctx = Ctx {
-                obs: &mut obs,
-                events: &mut events,
-                events_dropped: &mut dropped,
-                max_events: 100,
-                ev: EvidenceRef {
-                    ts: 1,
-                    capture: 0,
-                    frame: frame as u64 + 1,
-                },
-                capture_name: "t",
-                src,
-                dst,
-                src_mac: None,
-                conn: ConnRef {
-                    key: &key,
-                    first_ts: 1,
-                    orig: (client, 50000),
-                    resp: (server, 44818),
-                },
-                from_orig: *from_orig,
-                logs: Some(&mut rows),
-            };
+            let mut ctx = t.ctx(*from_orig, frame as u64 + 1, 1);
             flow.chunk(usize::from(!from_orig), msg, &mut ctx);
         }
-        (obs, events, rows)
+        (t.obs, t.events, t.rows)
     }
 
     fn column(row: &LogRow, name: &str) -> Value {

@@ -16,6 +16,8 @@ mod framing;
 mod modbus;
 mod s7;
 mod summary;
+#[cfg(test)]
+mod test_flow;
 mod worker;
 
 pub use summary::{CaptureQuality, CaptureSummary, Counters, ProtocolTally, Summary};

@@ -990,12 +990,10 @@ fn item_space<'b>(item: &s7comm::VarItem, buf: &'b mut [u8; 8]) -> &'b str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::ConnRef;
-    use otwatch_flow::FlowKey;
-    use otwatch_inventory::{EvidenceRef, Observations};
+    use crate::test_flow::TestFlow;
+    use otwatch_inventory::Observations;
     use otwatch_model::logs::LogRow;
     use otwatch_model::ProtocolEvent;
-    use std::net::IpAddr;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
@@ -1041,47 +1039,22 @@ mod tests {
     }
 
     fn run(messages: &[(bool, Vec<u8>)], logging: bool) -> Run {
-        let client: IpAddr = "172.17.0.3".parse().unwrap();
-        let cpu: IpAddr = "172.17.0.2".parse().unwrap();
-        let key = FlowKey::new(0, 6, (client, 33028), (cpu, 102));
-        let mut r = Run {
-            obs: Observations::default(),
-            events: Vec::new(),
-            rows: Vec::new(),
-            flow: S7Flow::default(),
-        };
-        let mut dropped = 0;
+        let mut t = TestFlow::new(("172.17.0.3", 33028), ("172.17.0.2", 102));
+        t.logging = logging;
+        let mut flow = S7Flow::default();
         for (frame, (up, msg)) in messages.iter().enumerate() {
-            let (src, dst) = if *up { (client, cpu) } else { (cpu, client) };
-            let mut ctx = Ctx {
-                obs: &mut r.obs,
-                events: &mut r.events,
-                events_dropped: &mut dropped,
-                max_events: 100,
-                ev: EvidenceRef {
-                    ts: 1,
-                    capture: 0,
-                    frame: frame as u64 + 1,
-                },
-                capture_name: "t",
-                src,
-                dst,
-                src_mac: None,
-                conn: ConnRef {
-                    key: &key,
-                    first_ts: 1,
-                    orig: (client, 33028),
-                    resp: (cpu, 102),
-                },
-                from_orig: *up,
-                logs: logging.then_some(&mut r.rows),
-            };
+            let mut ctx = t.ctx(*up, frame as u64 + 1, 1);
             // Split each message across two chunks: framing must hold the first part.
             let (a, b) = msg.split_at(msg.len() / 2);
-            r.flow.chunk(usize::from(!*up), a, &mut ctx);
-            r.flow.chunk(usize::from(!*up), b, &mut ctx);
+            flow.chunk(usize::from(!*up), a, &mut ctx);
+            flow.chunk(usize::from(!*up), b, &mut ctx);
         }
-        r
+        Run {
+            obs: t.obs,
+            events: t.events,
+            rows: t.rows,
+            flow,
+        }
     }
 
     fn column(row: &LogRow, name: &str) -> Value {

@@ -678,11 +678,8 @@ fn device_identification_rows(adu: &Adu<'_>, func: &str, link: &str, ctx: &mut C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::ConnRef;
-    use otwatch_flow::FlowKey;
-    use otwatch_inventory::{EvidenceRef, Observations};
+    use crate::test_flow::TestFlow;
     use otwatch_model::logs::LogRow;
-    use std::net::IpAddr;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
@@ -706,34 +703,9 @@ mod tests {
 
     #[test]
     fn nothing_is_kept_for_logs_nobody_asked_for() {
-        let mut obs = Observations::default();
-        let mut events = Vec::new();
-        let mut dropped = 0;
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        let key = FlowKey::new(0, 6, (ip, 40000), (ip, 502));
-        let mut ctx = Ctx {
-            obs: &mut obs,
-            events: &mut events,
-            events_dropped: &mut dropped,
-            max_events: 10,
-            ev: EvidenceRef {
-                ts: 0,
-                capture: 0,
-                frame: 0,
-            },
-            capture_name: "t",
-            src: ip,
-            dst: ip,
-            src_mac: None,
-            conn: ConnRef {
-                key: &key,
-                first_ts: 1,
-                orig: (ip, 40000),
-                resp: (ip, 502),
-            },
-            from_orig: true,
-            logs: None,
-        };
+        let mut t = TestFlow::new(("10.0.0.1", 40000), ("10.0.0.1", 502));
+        t.logging = false;
+        let mut ctx = t.ctx(true, 0, 0);
         let mut flow = super::super::ModbusFlow::default();
         flow.chunk(true, &hex(MASK_REQUEST), &mut ctx);
         assert!(flow.icsnpp.is_none());
@@ -741,37 +713,9 @@ mod tests {
 
     /// Feeds ADUs (hex, is it a request, capture time) to one flow's logs, then ends the flow.
     fn run(messages: &[(&str, bool, Micros)]) -> Vec<LogRow> {
-        let mut obs = Observations::default();
-        let mut events = Vec::new();
-        let mut dropped = 0;
-        let mut rows = Vec::new();
-        let (client, server): (IpAddr, IpAddr) =
-            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-        let key = FlowKey::new(0, 6, (client, 40000), (server, 502));
+        let mut t = TestFlow::new(("10.0.0.1", 40000), ("10.0.0.2", 502));
         let mut logs = IcsnppLogs::default();
-        let mut ctx = Ctx {
-            obs: &mut obs,
-            events: &mut events,
-            events_dropped: &mut dropped,
-            max_events: 10,
-            ev: EvidenceRef {
-                ts: 0,
-                capture: 0,
-                frame: 0,
-            },
-            capture_name: "t",
-            src: client,
-            dst: server,
-            src_mac: None,
-            conn: ConnRef {
-                key: &key,
-                first_ts: 1,
-                orig: (client, 40000),
-                resp: (server, 502),
-            },
-            from_orig: true,
-            logs: Some(&mut rows),
-        };
+        let mut ctx = t.ctx(true, 0, 0);
         for (i, (message, request, ts)) in messages.iter().enumerate() {
             let bytes = hex(message);
             let modbus::Framed::Adu(adu, _) = modbus::frame(&bytes) else {
@@ -789,7 +733,7 @@ mod tests {
             }
         }
         logs.end(&mut ctx);
-        rows
+        t.rows
     }
 
     fn column(row: &LogRow, name: &str) -> Value {
