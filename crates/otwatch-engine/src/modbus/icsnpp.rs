@@ -360,16 +360,13 @@ impl IcsnppLogs {
                 ctx.log_directed(
                     &MASK_WRITE_REGISTER_LOG,
                     true,
-                    vec![
-                        link.clone().into(),
-                        adu.transaction_id.into(),
-                        adu.unit_id.into(),
-                        txn.func.clone().into(),
-                        "REQUEST".into(),
-                        address.into(),
-                        and_mask.into(),
-                        or_mask.into(),
-                    ],
+                    side_row(
+                        &link,
+                        adu,
+                        &txn.func,
+                        true,
+                        [address.into(), and_mask.into(), or_mask.into()],
+                    ),
                 );
                 txn.address = Some(address);
                 txn.link_id = Some(link);
@@ -384,18 +381,19 @@ impl IcsnppLogs {
                 ctx.log_directed(
                     &READ_WRITE_MULTIPLE_REGISTERS_LOG,
                     true,
-                    vec![
-                        link.clone().into(),
-                        adu.transaction_id.into(),
-                        adu.unit_id.into(),
-                        txn.func.clone().into(),
-                        "REQUEST".into(),
-                        write_start.into(),
-                        Value::Counts(registers(write_registers)),
-                        read_start.into(),
-                        read_quantity.into(),
-                        Value::Unset,
-                    ],
+                    side_row(
+                        &link,
+                        adu,
+                        &txn.func,
+                        true,
+                        [
+                            write_start.into(),
+                            Value::Counts(registers(write_registers)),
+                            read_start.into(),
+                            read_quantity.into(),
+                            Value::Unset,
+                        ],
+                    ),
                 );
                 txn.link_id = Some(link);
             }
@@ -411,20 +409,21 @@ impl IcsnppLogs {
                         ctx.log_directed(
                             &READ_DEVICE_IDENTIFICATION_LOG,
                             true,
-                            vec![
-                                link.clone().into(),
-                                adu.transaction_id.into(),
-                                adu.unit_id.into(),
-                                txn.func.clone().into(),
-                                "REQUEST".into(),
-                                DEVICE_IDENTIFICATION.into(),
-                                Value::Unset,
-                                Value::Unset,
-                                asked.read_code.into(),
-                                format!("0x{:02x}", asked.object_id).into(),
-                                object_name(asked.object_id).into(),
-                                Value::Unset,
-                            ],
+                            side_row(
+                                &link,
+                                adu,
+                                &txn.func,
+                                true,
+                                [
+                                    DEVICE_IDENTIFICATION.into(),
+                                    Value::Unset,
+                                    Value::Unset,
+                                    asked.read_code.into(),
+                                    format!("0x{:02x}", asked.object_id).into(),
+                                    object_name(asked.object_id).into(),
+                                    Value::Unset,
+                                ],
+                            ),
                         );
                     }
                 }
@@ -501,18 +500,19 @@ impl IcsnppLogs {
                 ctx.log_directed(
                     &READ_WRITE_MULTIPLE_REGISTERS_LOG,
                     false,
-                    vec![
-                        link.clone().into(),
-                        adu.transaction_id.into(),
-                        adu.unit_id.into(),
-                        txn.func.clone().into(),
-                        "RESPONSE".into(),
-                        Value::Unset,
-                        Value::Unset,
-                        Value::Unset,
-                        Value::Unset,
-                        Value::Counts(registers(r)),
-                    ],
+                    side_row(
+                        &link,
+                        adu,
+                        &txn.func,
+                        false,
+                        [
+                            Value::Unset,
+                            Value::Unset,
+                            Value::Unset,
+                            Value::Unset,
+                            Value::Counts(registers(r)),
+                        ],
+                    ),
                 );
                 txn.link_id = Some(link);
             }
@@ -573,16 +573,13 @@ impl IcsnppLogs {
                 ctx.log_directed(
                     &MASK_WRITE_REGISTER_LOG,
                     false,
-                    vec![
-                        link.clone().into(),
-                        adu.transaction_id.into(),
-                        adu.unit_id.into(),
-                        txn.func.clone().into(),
-                        "RESPONSE".into(),
-                        address.into(),
-                        and_mask.into(),
-                        or_mask.into(),
-                    ],
+                    side_row(
+                        &link,
+                        adu,
+                        &txn.func,
+                        false,
+                        [address.into(), and_mask.into(), or_mask.into()],
+                    ),
                 );
                 txn.address = Some(address);
                 txn.link_id = Some(link);
@@ -648,6 +645,26 @@ fn complete(mut request: Transaction, response: Transaction, function: u8) -> Tr
     request
 }
 
+/// A side log's row: the columns they all start with (link id, transaction, unit, function,
+/// request or response), then `rest`.
+fn side_row(
+    link: &str,
+    adu: &Adu<'_>,
+    func: &str,
+    request: bool,
+    rest: impl IntoIterator<Item = Value>,
+) -> Vec<Value> {
+    let mut row = vec![
+        link.into(),
+        adu.transaction_id.into(),
+        adu.unit_id.into(),
+        func.into(),
+        if request { "REQUEST" } else { "RESPONSE" }.into(),
+    ];
+    row.extend(rest);
+    row
+}
+
 /// One row per object of a Read Device Identification response.
 fn device_identification_rows(adu: &Adu<'_>, func: &str, link: &str, ctx: &mut Ctx<'_>) {
     let Ok(answer) = modbus::device_identification_response(adu.data) else {
@@ -657,20 +674,21 @@ fn device_identification_rows(adu: &Adu<'_>, func: &str, link: &str, ctx: &mut C
         ctx.log_directed(
             &READ_DEVICE_IDENTIFICATION_LOG,
             false,
-            vec![
-                link.into(),
-                adu.transaction_id.into(),
-                adu.unit_id.into(),
-                func.into(),
-                "RESPONSE".into(),
-                DEVICE_IDENTIFICATION.into(),
-                format!("0x{:02x}", answer.conformity_level).into(),
-                conformity_level_name(answer.conformity_level).into(),
-                answer.read_code.into(),
-                format!("0x{id:02x}").into(),
-                object_name(id).into(),
-                text(value).into(),
-            ],
+            side_row(
+                link,
+                adu,
+                func,
+                false,
+                [
+                    DEVICE_IDENTIFICATION.into(),
+                    format!("0x{:02x}", answer.conformity_level).into(),
+                    conformity_level_name(answer.conformity_level).into(),
+                    answer.read_code.into(),
+                    format!("0x{id:02x}").into(),
+                    object_name(id).into(),
+                    text(value).into(),
+                ],
+            ),
         );
     }
 }
