@@ -193,25 +193,10 @@ fn unanswered_request_is_logged_when_the_flow_ends() {
 
 #[test]
 fn notable_commands_and_anomalies_become_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus("zeek/testing/btest/Traces/dnp3/dnp3.pcap");
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--no-db",
-            "--quiet",
-            "--jsonl",
-            "out",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let events = std::fs::read_to_string(dir.path().join("out/events.jsonl")).unwrap();
+    let events = events_after_analysis("zeek/testing/btest/Traces/dnp3/dnp3.pcap");
     let dnp3: Vec<serde_json::Value> = events
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .filter(|e: &serde_json::Value| e["protocol"] == "dnp3")
+        .into_iter()
+        .filter(|e| e["protocol"] == "dnp3")
         .collect();
     let first = |kind: &str| {
         dnp3.iter()
@@ -242,24 +227,9 @@ fn notable_commands_and_anomalies_become_events() {
 
 #[test]
 fn file_operations_name_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus("zeek/testing/btest/Traces/dnp3/dnp3_file_read.pcap");
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--no-db",
-            "--quiet",
-            "--jsonl",
-            "out",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let events = std::fs::read_to_string(dir.path().join("out/events.jsonl")).unwrap();
+    let events = events_after_analysis("zeek/testing/btest/Traces/dnp3/dnp3_file_read.pcap");
     let files: Vec<String> = events
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .into_iter()
         .filter(|e| e["kind"] == "dnp3_file_operation")
         .map(|e| e["detail"].as_str().unwrap().to_string())
         .collect();
@@ -273,25 +243,9 @@ fn file_operations_name_the_file() {
 /// The per-edge function aggregates say which points a control addressed.
 #[test]
 fn function_aggregates_name_the_points_commanded() {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus("zeek/testing/btest/Traces/dnp3/dnp3_select_operate.pcap");
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--db",
-            "d.db",
-            "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let listed = otwatch(
-        &["edges", "--functions", "--json", "--db", "d.db"],
-        dir.path(),
-    );
-    assert!(listed.status.success(), "{}", text(&listed.stderr));
-    let functions: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let dir = analysed_into_db("zeek/testing/btest/Traces/dnp3/dnp3_select_operate.pcap");
+    let functions: serde_json::Value =
+        serde_json::from_str(&functions_listed(dir.path(), true)).unwrap();
     let operate = functions
         .as_array()
         .unwrap()

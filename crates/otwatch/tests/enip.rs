@@ -104,28 +104,6 @@ fn zeek_logs_hold_icsnpp_rows() {
     assert_eq!(id["packet_correlation_id"], reply["packet_correlation_id"]);
 }
 
-fn events_after_analysis(capture: &str) -> Vec<serde_json::Value> {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus(capture);
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--no-db",
-            "--quiet",
-            "--jsonl",
-            "out",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    std::fs::read_to_string(dir.path().join("out/events.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn controller_stop_and_start_are_events() {
     for (capture, kind, name) in [
@@ -172,24 +150,9 @@ fn attribute_writes_are_events_once_per_object() {
 /// The per-edge function aggregates say which object instances each CIP service addressed.
 #[test]
 fn function_aggregates_name_the_objects_addressed() {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus("icsnpp-enip/tests/traces/enip_cip_example.pcap");
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--db",
-            "e.db",
-            "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let listed = otwatch(
-        &["edges", "--functions", "--json", "--db", "e.db"],
-        dir.path(),
-    );
-    let functions: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let dir = analysed_into_db("icsnpp-enip/tests/traces/enip_cip_example.pcap");
+    let functions: serde_json::Value =
+        serde_json::from_str(&functions_listed(dir.path(), true)).unwrap();
     let set = functions
         .as_array()
         .unwrap()

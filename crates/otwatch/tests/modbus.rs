@@ -184,32 +184,9 @@ fn report_server_id_and_device_identification_reach_the_inventory() {
     );
 }
 
-/// Events of one capture, as `--jsonl` writes them.
-fn events(capture: &str) -> Vec<serde_json::Value> {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus(capture);
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--no-db",
-            "--quiet",
-            "--jsonl",
-            "j",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    std::fs::read_to_string(dir.path().join("j/events.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn bodies_cut_short_are_anomalies() {
-    let malformed: Vec<_> = events(SHORT_BODIES)
+    let malformed: Vec<_> = events_after_analysis(SHORT_BODIES)
         .into_iter()
         .filter(|e| e["kind"] == "modbus_malformed")
         .collect();
@@ -222,7 +199,7 @@ fn bodies_cut_short_are_anomalies() {
     assert!(details[1].starts_with("READ_WRITE_MULTIPLE_REGISTERS request"));
     assert_eq!(malformed[0]["frame"], 62);
     // Well-formed traffic raises none.
-    assert!(!events(EXAMPLE)
+    assert!(!events_after_analysis(EXAMPLE)
         .iter()
         .any(|e| e["kind"] == "modbus_malformed"));
 }
@@ -230,25 +207,9 @@ fn bodies_cut_short_are_anomalies() {
 /// The per-edge function aggregates say which coils and registers each function touched.
 #[test]
 fn function_aggregates_name_the_registers_touched() {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus("icsnpp-modbus/testing/traces/modbus_example.pcap");
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--db",
-            "m.db",
-            "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let listed = otwatch(
-        &["edges", "--functions", "--json", "--db", "m.db"],
-        dir.path(),
-    );
-    assert!(listed.status.success(), "{}", text(&listed.stderr));
-    let functions: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let dir = analysed_into_db("icsnpp-modbus/testing/traces/modbus_example.pcap");
+    let functions: serde_json::Value =
+        serde_json::from_str(&functions_listed(dir.path(), true)).unwrap();
     // The loopback conversation's server is keyed by its address; the remote one by its MAC.
     let addresses = |function: &str, loopback: bool| {
         functions
@@ -268,10 +229,6 @@ fn function_aggregates_name_the_registers_touched() {
         remote["spaces"][0]["ranges"],
         serde_json::json!([[600, 609]])
     );
-    let table = otwatch(&["edges", "--functions", "--db", "m.db"], dir.path());
-    assert!(
-        text(&table.stdout).contains("holding_register 10"),
-        "{}",
-        text(&table.stdout)
-    );
+    let table = functions_listed(dir.path(), false);
+    assert!(table.contains("holding_register 10"), "{table}");
 }

@@ -119,21 +119,8 @@ fn cpu_mode_from_szl_0424() {
 /// The per-edge function aggregates say which memory the read and write jobs touched.
 #[test]
 fn function_aggregates_name_the_memory_read_and_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let capture = corpus("icsnpp-s7comm/tests/traces/snap7.pcap");
-    let out = otwatch(
-        &[
-            "analyze",
-            capture.to_str().unwrap(),
-            "--db",
-            "s.db",
-            "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let table = otwatch(&["edges", "--functions", "--db", "s.db"], dir.path());
-    let table = text(&table.stdout);
+    let dir = analysed_into_db("icsnpp-s7comm/tests/traces/snap7.pcap");
+    let table = functions_listed(dir.path(), false);
     let row = |function: &str| {
         table
             .lines()

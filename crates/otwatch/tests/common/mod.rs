@@ -29,9 +29,8 @@ pub fn corpus(rel: &str) -> PathBuf {
     path.canonicalize().unwrap()
 }
 
-/// Analyses one corpus capture into a fresh database and returns the asset holding `ip`
-/// as `otwatch asset --json` prints it.
-pub fn asset_after_analysis(capture: &str, ip: &str) -> serde_json::Value {
+/// Analyses one corpus capture into `a.db` in a fresh folder, and returns the folder.
+pub fn analysed_into_db(capture: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let capture = corpus(capture);
     let out = otwatch(
@@ -45,9 +44,50 @@ pub fn asset_after_analysis(capture: &str, ip: &str) -> serde_json::Value {
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    dir
+}
+
+/// Analyses one corpus capture into a fresh database and returns the asset holding `ip`
+/// as `otwatch asset --json` prints it.
+pub fn asset_after_analysis(capture: &str, ip: &str) -> serde_json::Value {
+    let dir = analysed_into_db(capture);
     let shown = otwatch(&["asset", ip, "--db", "a.db", "--json"], dir.path());
     assert!(shown.status.success(), "{}", text(&shown.stderr));
     serde_json::from_slice(&shown.stdout).unwrap()
+}
+
+/// `otwatch edges --functions`, as JSON or as the table, on the database in `dir`.
+pub fn functions_listed(dir: &Path, json: bool) -> String {
+    let mut args = vec!["edges", "--functions", "--db", "a.db"];
+    if json {
+        args.push("--json");
+    }
+    let listed = otwatch(&args, dir);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    text(&listed.stdout)
+}
+
+/// The notable events of one corpus capture, as `--jsonl` writes them.
+pub fn events_after_analysis(capture: &str) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = corpus(capture);
+    let out = otwatch(
+        &[
+            "analyze",
+            capture.to_str().unwrap(),
+            "--no-db",
+            "--quiet",
+            "--jsonl",
+            "out",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::read_to_string(dir.path().join("out/events.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 /// The first attribute of that name, with its evidence.
