@@ -27,6 +27,9 @@ pub enum AppProtocol {
     Bsap,
     Genisys,
     RocPlus,
+    Dlms,
+    C1222,
+    KnxnetIp,
     Dhcp,
     Dns,
     NetbiosNs,
@@ -75,6 +78,9 @@ impl AppProtocol {
             Bsap => "bsap",
             Genisys => "genisys",
             RocPlus => "roc_plus",
+            Dlms => "dlms",
+            C1222 => "c1222",
+            KnxnetIp => "knxnet_ip",
             Dhcp => "dhcp",
             Dns => "dns",
             NetbiosNs => "netbios-ns",
@@ -117,6 +123,9 @@ impl AppProtocol {
                 | Bsap
                 | Genisys
                 | RocPlus
+                | Dlms
+                | C1222
+                | KnxnetIp
         )
     }
 }
@@ -353,6 +362,47 @@ pub fn looks_like_synchrophasor(p: &[u8]) -> bool {
         && be16(p, 2).is_some_and(|l| usize::from(l) <= p.len() && l >= 16)
 }
 
+/// DLMS/COSEM (IEC 62056, smart meters): an HDLC frame (7E, frame format type A, length
+/// matching the frame, closing 7E) or the TCP/UDP wrapper (version 1, length of the rest).
+pub fn looks_like_dlms(p: &[u8]) -> bool {
+    let hdlc = p.len() >= 9
+        && p[0] == 0x7e
+        && p[1] & 0xf0 == 0xa0
+        && (usize::from(p[1] & 0x07) << 8 | usize::from(p[2])) + 2 == p.len()
+        && p[p.len() - 1] == 0x7e;
+    let wrapper = p.len() > 8
+        && be16(p, 0) == Some(1)
+        && be16(p, 6).is_some_and(|l| usize::from(l) + 8 == p.len());
+    hdlc || wrapper
+}
+
+/// ANSI C12.22 (metering over IP): an ACSE association PDU, BER tag 0x60, whose length
+/// covers the rest and whose first element is a context-specific ACSE field.
+pub fn looks_like_c1222(p: &[u8]) -> bool {
+    if p.len() < 4 || p[0] != 0x60 {
+        return false;
+    }
+    let (len, at) = match p[1] {
+        n if n < 0x80 => (usize::from(n), 2),
+        0x81 => (usize::from(p[2]), 3),
+        0x82 => (usize::from(be16(p, 2).unwrap_or(0)), 4),
+        _ => return false,
+    };
+    at + len <= p.len()
+        && p.get(at)
+            .is_some_and(|t| matches!(t, 0xa1..=0xac | 0x80..=0x8b | 0xbe))
+}
+
+/// KNXnet/IP (building automation): header length 6, protocol version 0x10, a service type
+/// of a known family and a total length matching the datagram or the first message.
+pub fn looks_like_knxnet_ip(p: &[u8]) -> bool {
+    p.len() >= 6
+        && p[0] == 0x06
+        && p[1] == 0x10
+        && matches!(p[2], 0x02..=0x09)
+        && be16(p, 4).is_some_and(|l| l >= 6 && usize::from(l) <= p.len())
+}
+
 /// Tries every payload check that fits the transport, then ports.
 pub fn identify(
     tcp: bool,
@@ -401,6 +451,12 @@ pub fn identify(
                 Some(Synchrophasor)
             } else if payload.starts_with(b"FINS") {
                 Some(OmronFins)
+            } else if looks_like_dlms(payload) {
+                Some(Dlms)
+            } else if on(1153) && looks_like_c1222(payload) {
+                Some(C1222)
+            } else if on(3671) && looks_like_knxnet_ip(payload) {
+                Some(KnxnetIp)
             } else if (payload.starts_with(b"220 ")
                 || payload.starts_with(b"220-")
                 || payload.starts_with(b"USER "))
@@ -444,6 +500,14 @@ pub fn identify(
             Some(HartIp)
         } else if looks_like_synchrophasor(payload) {
             Some(Synchrophasor)
+        } else if looks_like_dlms(payload) && (on(4059) || payload[0] == 0x7e) {
+            Some(Dlms)
+        } else if on(1153) && looks_like_c1222(payload) {
+            Some(C1222)
+        } else if looks_like_knxnet_ip(payload)
+            && usize::from(be16(payload, 4).unwrap_or(0)) == payload.len()
+        {
+            Some(KnxnetIp)
         } else if on(514) && payload.first() == Some(&b'<') {
             Some(Syslog)
         } else if on(9600) && payload.len() >= 10 && payload[0] & 0x80 != 0 && payload[1] == 0 {
@@ -510,6 +574,9 @@ fn port_protocol(tcp: bool, port: u16) -> Option<AppProtocol> {
         (true, 23) => Telnet,
         (true, 5900) => Vnc,
         (true, 1883) => Mqtt,
+        (_, 4059) => Dlms,
+        (_, 1153) => C1222,
+        (_, 3671) => KnxnetIp,
         _ => return None,
     })
 }
@@ -593,5 +660,39 @@ mod tests {
             let _ = identify(true, &v, 502, 102);
             let _ = identify(false, &v, 47808, 34964);
         }
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn metering_and_building_protocols_by_payload() {
+        // nDPI's dlms.pcap frame 4 (TCP 60797 -> 4060): an HDLC SNRM frame.
+        let snrm = hex("7ea0070321930f017e");
+        assert_eq!(
+            identify(true, &snrm, 60797, 4060),
+            Some((AppProtocol::Dlms, Confidence::Payload))
+        );
+        // nDPI's c1222.pcapng frame 3 (TCP 1577 -> 1153): ACSE header of a C12.22 request.
+        let c1222 = hex(
+            "6047a211060f2b060104018285638e7f85f1c24e00a60a06082b06010401828563a806020413e81421ac0fa20da00ba10980010081044c97f489be0d280b81098865f1e271a71f7f27",
+        );
+        assert_eq!(
+            identify(true, &c1222, 1577, 1153),
+            Some((AppProtocol::C1222, Confidence::Payload))
+        );
+        // nDPI's knxip.pcapng frame 1 (UDP 41343 -> 224.0.23.12:3671): a search request.
+        let search = hex("06100201000e0801c0a858e7a17f");
+        assert_eq!(
+            identify(false, &search, 41343, 3671),
+            Some((AppProtocol::KnxnetIp, Confidence::Payload))
+        );
+        // The same bytes one short: the length no longer matches.
+        assert!(!looks_like_dlms(&snrm[..8]));
+        assert!(!looks_like_knxnet_ip(&search[..5]));
     }
 }

@@ -716,8 +716,9 @@ pub fn l2_discovery_facts(
 }
 
 /// Zeek's `service` value for a protocol, where Zeek (with ICSNPP) has one.
-pub fn zeek_service(p: AppProtocol) -> &'static str {
+pub fn zeek_service(p: AppProtocol, udp: bool) -> &'static str {
     match p {
+        AppProtocol::Dnp3 if udp => "dnp3_udp",
         AppProtocol::Dnp3 => "dnp3_tcp",
         AppProtocol::S7comm => "cotp,s7comm",
         AppProtocol::S7commPlus => "cotp,s7comm-plus",

@@ -619,7 +619,7 @@ pub(crate) fn uid_of(first_ts: Micros, key: &FlowKey, orig: (std::net::IpAddr, u
 fn record_of(flow: &Flow<AppState>, captures: &[String], site: &SiteNetworks) -> FlowRecord {
     let (service, by) = match flow.app.service {
         Some((p, c)) => (
-            Some(app::zeek_service(p).to_string()),
+            Some(app::zeek_service(p, flow.key.proto == 17).to_string()),
             Some(if c == Confidence::Payload {
                 IdentifiedBy::Payload
             } else {

@@ -18,7 +18,12 @@
 //!
 //! Usage: corpus-check CORPUS_DIR [--min-reproduced 99] [--max-extra 2] (conn.log thresholds;
 //!        each group of protocol logs has its own, in LOG_GROUPS) [--quiet]
-//!        [--log NAME] (only that protocol log, and no conn.log check)
+//!        [--log NAME] (only that protocol log, and no conn.log or nDPI check)
+//!
+//! - nDPI: on the captures whose peer output is `ndpiReader`'s `*.out`, every flow nDPI
+//!   names as industrial must carry the same protocol in otwatch (see `ndpi.rs`).
+
+mod ndpi;
 
 use anyhow::{bail, Context, Result};
 use otwatch_engine::{analyze, AnalyzeOptions, Input, Silent};
@@ -161,7 +166,10 @@ const LOG_GROUPS: &[LogGroup] = &[
 ];
 
 fn all_protocol_logs() -> Vec<&'static str> {
-    LOG_GROUPS.iter().flat_map(|g| g.logs.iter().copied()).collect()
+    LOG_GROUPS
+        .iter()
+        .flat_map(|g| g.logs.iter().copied())
+        .collect()
 }
 
 /// Columns no two tools can agree on.
@@ -274,7 +282,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() || args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "usage: corpus-check CORPUS_DIR [--min-reproduced PCT] [--max-extra PCT] [--quiet] [--log NAME] [--logs-report-only]"
+            "usage: corpus-check CORPUS_DIR [--min-reproduced PCT] [--max-extra PCT] [--quiet] [--log NAME] [--logs-report-only] [--ndpi-report-only]"
         );
         println!("example: corpus-check ../shared/corpus --log modbus_detailed");
         return Ok(());
@@ -293,6 +301,7 @@ fn main() -> Result<()> {
     let quiet = args.iter().any(|a| a == "--quiet");
     // Reports the protocol logs without failing on them (while a protocol is being built).
     let logs_report_only = args.iter().any(|a| a == "--logs-report-only");
+    let ndpi_report_only = args.iter().any(|a| a == "--ndpi-report-only");
     let only_log = value("--log").cloned();
     if let Some(l) = &only_log {
         if !all_protocol_logs().contains(&l.as_str()) {
@@ -503,7 +512,10 @@ fn main() -> Result<()> {
     println!("protocol log agreement (baseline rows reproduced / expected; otwatch rows matching no baseline row):");
     for group in LOG_GROUPS {
         let mut all = Tally::default();
-        for (log, t) in tallies.iter().filter(|(l, _)| group.logs.contains(&l.as_str())) {
+        for (log, t) in tallies
+            .iter()
+            .filter(|(l, _)| group.logs.contains(&l.as_str()))
+        {
             print_tally(log, t);
             all.expected += t.expected;
             all.reproduced += t.reproduced;
@@ -526,6 +538,32 @@ fn main() -> Result<()> {
                 "the logs of {} (need ≥ {} % reproduced and ≤ {} % unmatched)",
                 group.name, group.min_reproduced, group.max_unmatched
             ));
+        }
+    }
+    if check_conn {
+        let ndpi_pairs: Vec<(String, String)> = manifest
+            .iter()
+            .skip(1)
+            .flat_map(|row| {
+                let capture = row.get(path_col).cloned().unwrap_or_default();
+                row.get(out_col)
+                    .map(|o| o.split(';').map(str::to_string).collect::<Vec<_>>())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|o| o.ends_with(".out"))
+                    .map(move |o| (capture.clone(), o))
+            })
+            .collect();
+        let agreement = ndpi::check(&corpus, &ndpi_pairs)?;
+        for d in &agreement.disagreements {
+            println!("NDPI    {d}");
+        }
+        println!(
+            "nDPI agreement: {} of {} flows nDPI names as industrial carry the same protocol in otwatch",
+            agreement.agreed, agreement.industrial
+        );
+        if !ndpi_report_only && agreement.agreed < agreement.industrial {
+            failed.push("the protocols nDPI names (every industrial flow must agree)".to_string());
         }
     }
     if !failed.is_empty() {
