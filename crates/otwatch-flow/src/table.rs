@@ -114,6 +114,9 @@ impl Default for FlowLimits {
 pub struct FlowTableStats {
     pub created: u64,
     pub expired_idle: u64,
+    /// TCP connections that closed (FIN both ways or RST) and stayed quiet for the close
+    /// delay: ended then, so that their state does not wait for the idle timeout.
+    pub expired_closed: u64,
     pub evicted_full: u64,
     pub tcp_reuse: u64,
     pub peak_flows: u64,
@@ -123,6 +126,7 @@ impl FlowTableStats {
     pub fn add(&mut self, o: &FlowTableStats) {
         self.created += o.created;
         self.expired_idle += o.expired_idle;
+        self.expired_closed += o.expired_closed;
         self.evicted_full += o.evicted_full;
         self.tcp_reuse += o.tcp_reuse;
         self.peak_flows += o.peak_flows;
@@ -399,17 +403,30 @@ impl<A> FlowTable<A> {
         Some((flow, dir))
     }
 
-    /// Ends flows idle for longer than their timeout.
+    /// Ends flows idle for longer than their timeout, and closed TCP connections quiet for
+    /// longer than the close delay (a later packet would start a new flow anyway; ending
+    /// them now frees their state hours earlier on a long capture).
     pub fn expire_idle(&mut self, now: Micros) {
         let limits = self.limits;
-        let idle: Vec<FlowKey> = self
+        let mut idle = 0;
+        let ended: Vec<FlowKey> = self
             .map
             .iter()
-            .filter(|(_, f)| now - f.last_ts > f.idle_timeout(&limits))
+            .filter(|(_, f)| {
+                let quiet = now - f.last_ts;
+                if quiet > f.idle_timeout(&limits) {
+                    idle += 1;
+                    true
+                } else {
+                    quiet > limits.tcp_close_delay
+                        && f.tcp.as_ref().is_some_and(|t| t.is_finished())
+                }
+            })
             .map(|(k, _)| *k)
             .collect();
-        self.stats.expired_idle += idle.len() as u64;
-        for k in idle {
+        self.stats.expired_idle += idle;
+        self.stats.expired_closed += ended.len() as u64 - idle;
+        for k in ended {
             if let Some(f) = self.map.remove(&k) {
                 self.finished.push(f);
             }
@@ -636,6 +653,35 @@ mod tests {
             || (),
         );
         assert_eq!(t.finished.len(), 1);
+    }
+
+    #[test]
+    fn closed_connection_ends_after_the_close_delay_while_open_ones_stay() {
+        let mut t: FlowTable<()> = FlowTable::new(FlowLimits::default());
+        let reset = otwatch_wire::headers::tcp_flags::RST;
+        for p in [
+            pkt(0, "10.0.0.1", 1, "10.0.0.2", 502, SYN, 0),
+            pkt(1, "10.0.0.2", 502, "10.0.0.1", 1, SYN | ACK, 0),
+            pkt(2, "10.0.0.1", 1, "10.0.0.2", 502, reset, 0),
+            pkt(3, "10.0.0.3", 2, "10.0.0.2", 502, SYN, 0),
+        ] {
+            let (f, d) = t.packet(&p, || ()).unwrap();
+            f.tcp
+                .as_mut()
+                .unwrap()
+                .segment(d.is_orig(), p.tcp_flags, 0, 0);
+        }
+        // Another flow's packet after the sweep interval: the reset connection goes, the
+        // half-open one (quiet just as long, but not closed) stays.
+        t.packet(
+            &pkt(11_000_000, "10.0.0.4", 3, "10.0.0.2", 502, SYN, 0),
+            || (),
+        );
+        assert_eq!(t.finished.len(), 1);
+        assert_eq!(t.finished[0].orig.0.to_string(), "10.0.0.1");
+        assert_eq!(t.stats.expired_closed, 1);
+        assert_eq!(t.stats.expired_idle, 0);
+        assert_eq!(t.len(), 2);
     }
 
     #[test]
