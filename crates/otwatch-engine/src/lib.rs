@@ -427,15 +427,21 @@ fn merge(
     threads: usize,
 ) -> Analysis {
     let mut counters = Counters::default();
-    let mut flows = Vec::new();
-    let mut events = Vec::new();
-    let mut obs = Observations::default();
+    // Sized up front, and the first worker's observations taken as they are: merging
+    // copies of everything at the end would be the run's peak of memory.
+    let mut flows = Vec::with_capacity(outputs.iter().map(|o| o.flows.len()).sum());
+    let mut events = Vec::with_capacity(outputs.iter().map(|o| o.events.len()).sum());
+    let mut obs: Option<Observations> = None;
     for out in outputs {
         counters.add(&out.counters);
         flows.extend(out.flows);
         events.extend(out.events);
-        obs.merge(out.observations);
+        match obs.as_mut() {
+            None => obs = Some(out.observations),
+            Some(o) => o.merge(out.observations),
+        }
     }
+    let obs = obs.unwrap_or_default();
     flows.sort_by(|a, b| {
         (
             a.first_ts, a.orig_h, a.orig_p, a.resp_h, a.resp_p, a.ip_proto, a.vlan,

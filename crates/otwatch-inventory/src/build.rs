@@ -395,32 +395,30 @@ pub fn build(
         }
     }
 
-    // 5. Per-function aggregates, by asset pair.
-    let mut functions: BTreeMap<(String, String, &str, String), FunctionAggregate> =
-        BTreeMap::new();
+    // 5. Per-function aggregates, by asset pair. The names live in the key only, and move
+    // into the aggregates at the end: on a large site this map is the build's biggest.
+    struct Tally {
+        count: u64,
+        first_seen: otwatch_model::Micros,
+        last_seen: otwatch_model::Micros,
+        addresses: otwatch_model::ranges::AddressRanges,
+    }
+    let mut functions: BTreeMap<(String, String, &'static str, String), Tally> = BTreeMap::new();
     for fc in obs.functions.values() {
-        let client = b
-            .by_ip
-            .get(&fc.client)
-            .cloned()
-            .unwrap_or_else(|| format!("net:{}", fc.client));
-        let server = b
-            .by_ip
-            .get(&fc.server)
-            .cloned()
-            .unwrap_or_else(|| format!("net:{}", fc.server));
+        let asset_of = |ip: &IpAddr| {
+            b.by_ip
+                .get(ip)
+                .cloned()
+                .unwrap_or_else(|| format!("net:{ip}"))
+        };
         let e = functions
             .entry((
-                client.clone(),
-                server.clone(),
+                asset_of(&fc.client),
+                asset_of(&fc.server),
                 fc.protocol,
                 fc.function.clone(),
             ))
-            .or_insert(FunctionAggregate {
-                client,
-                server,
-                protocol: fc.protocol.to_string(),
-                function: fc.function.clone(),
+            .or_insert(Tally {
                 count: 0,
                 first_seen: fc.first_ts,
                 last_seen: fc.last_ts,
@@ -431,6 +429,19 @@ pub fn build(
         e.last_seen = e.last_seen.max(fc.last_ts);
         e.addresses.merge(&fc.addresses);
     }
+    let functions =
+        functions.into_iter().map(
+            |((client, server, protocol, function), t)| FunctionAggregate {
+                client,
+                server,
+                protocol: protocol.to_string(),
+                function,
+                count: t.count,
+                first_seen: t.first_seen,
+                last_seen: t.last_seen,
+                addresses: t.addresses,
+            },
+        );
 
     let mut assets: Vec<Asset> = b.assets.into_values().collect();
     for a in &mut assets {
@@ -458,7 +469,7 @@ pub fn build(
     Inventory {
         assets,
         edges: edges.into_values().collect(),
-        functions: functions.into_values().collect(),
+        functions: functions.collect(),
     }
 }
 

@@ -148,6 +148,12 @@ pub struct FunctionCount {
 /// Client, server, protocol and function code.
 pub type FunctionKey = (IpAddr, IpAddr, &'static str, u16);
 
+/// Key equality with the cheap parts first; protocol names are static, so equal names are
+/// nearly always the same pointer and need no byte comparison.
+fn same_function_key(a: &FunctionKey, b: &FunctionKey) -> bool {
+    a.3 == b.3 && a.0 == b.0 && a.1 == b.1 && (std::ptr::eq(a.2, b.2) || a.2 == b.2)
+}
+
 /// Requests per function and edge. Counting is what dissectors do most, and consecutive
 /// counts mostly land on the same entry (a request and the addresses it touched, the
 /// services of one Multiple Service Packet), so the last entry is found without hashing.
@@ -161,7 +167,7 @@ pub struct FunctionCounts {
 impl FunctionCounts {
     fn position(&mut self, key: &FunctionKey) -> Option<usize> {
         if let Some((k, i)) = &self.last {
-            if k == key {
+            if same_function_key(k, key) {
                 return Some(*i);
             }
         }
