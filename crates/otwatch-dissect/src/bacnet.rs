@@ -882,8 +882,9 @@ pub struct DeviceControl {
 }
 
 impl DeviceControl {
+    /// A non-empty password was given.
     pub fn has_password(&self) -> bool {
-        self.password.is_some()
+        self.password.as_deref().is_some_and(|p| !p.is_empty())
     }
 }
 

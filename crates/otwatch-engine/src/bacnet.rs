@@ -618,10 +618,10 @@ impl BacnetFlow {
             ];
             ctx.log(&BACNET_DEVICE_CONTROL_LOG, values);
         }
-        let password = if c.has_password() {
-            "password given"
-        } else {
-            "no password"
+        let password = match c.password.as_deref() {
+            None => "no password",
+            Some("") => "empty password",
+            Some(_) => "password given",
         };
         let (kind, detail) = if dcc {
             let duration = c
