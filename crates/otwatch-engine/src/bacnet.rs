@@ -179,6 +179,10 @@ impl BacnetFlow {
                 ),
             );
         }
+        if let Some(code) = msg.bvlc.result.filter(|&c| c != 0) {
+            // A BBMD refused a table write, a foreign device registration or a broadcast.
+            self.report(ctx, "bacnet_bvlc_nak", bacnet::bvlc_result_name(code));
+        }
         let Some(npdu) = msg.npdu else {
             return;
         };

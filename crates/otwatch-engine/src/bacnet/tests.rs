@@ -166,3 +166,22 @@ fn segments_are_joined_and_logged_once() {
         ]
     );
 }
+
+#[test]
+fn a_bbmd_refusal_is_reported() {
+    // ITI-ICS-Security-Tools pcaps/BACnet/bacnet_test.pcap frame 22: BVLC-Result 0x0020,
+    // Read-Broadcast-Distribution-Table NAK.
+    let mut t = TestFlow::new(("10.0.0.1", 47808), ("10.0.0.2", 47808));
+    let mut flow = BacnetFlow::default();
+    flow.datagram(&hex("810000060020"), &mut t.ctx(false, 22, 1));
+    let kinds: Vec<_> = t
+        .events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.detail.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("bacnet_bvlc_nak", "Read-Broadcast-Distribution-Table_NAK")]
+    );
+    assert!(t.rows.is_empty());
+}
