@@ -157,6 +157,10 @@ impl BacnetFlow {
 
     /// One UDP datagram.
     pub fn datagram(&mut self, data: &[u8], ctx: &mut Ctx<'_>) {
+        if data.is_empty() {
+            // A scanner's empty probe to the port: no BACnet message at all.
+            return;
+        }
         let msg = match bacnet::parse(data) {
             Ok(m) => m,
             Err(m) => {
@@ -764,6 +768,9 @@ impl BacnetFlow {
             (None, Some(n)) if attribute == "bacnet_vendor_id" => n.to_string(),
             _ => return,
         };
+        if value.is_empty() {
+            return;
+        }
         let property = bacnet::property_name(v.property.property);
         if let Some(ip) = sender.subject() {
             let message = format!(

@@ -185,3 +185,13 @@ fn a_bbmd_refusal_is_reported() {
     );
     assert!(t.rows.is_empty());
 }
+
+#[test]
+fn an_empty_probe_is_not_malformed_bacnet() {
+    // ITI-ICS-Security-Tools pcaps/BACnet/bacnet_test.pcap frame 1: an empty datagram to
+    // port 47808.
+    let mut t = TestFlow::new(("10.0.0.1", 64087), ("10.0.0.2", 47808));
+    let mut flow = BacnetFlow::default();
+    flow.datagram(&[], &mut t.ctx(true, 1, 1));
+    assert!(t.events.is_empty());
+}
