@@ -1,16 +1,34 @@
 #![no_main]
 
-//! Input: a BACnet/IP datagram; its APDU (and the input itself) is read as an I-Am and as a
-//! ReadProperty acknowledgement.
+//! Input: a BACnet/IP datagram. BVLC and NPDU are read; the APDU (and the input itself) is
+//! read as every APDU type, and its parameters as every service the dissector decodes.
 
 use libfuzzer_sys::fuzz_target;
 use otwatch_dissect::bacnet;
 
+fn services(apdu: &[u8]) {
+    let Ok(a) = bacnet::parse_apdu(apdu) else {
+        return;
+    };
+    let b = a.body;
+    let _ = std::hint::black_box(bacnet::who_is(b));
+    let _ = std::hint::black_box(bacnet::i_am(b));
+    let _ = std::hint::black_box(bacnet::who_has(b));
+    let _ = std::hint::black_box(bacnet::i_have(b));
+    let _ = std::hint::black_box(bacnet::read_property_request(b));
+    let _ = std::hint::black_box(bacnet::read_property_ack(b));
+    let _ = std::hint::black_box(bacnet::read_property_multiple_request(b));
+    let _ = std::hint::black_box(bacnet::read_property_multiple_ack(b));
+    let _ = std::hint::black_box(bacnet::write_property(b));
+    let _ = std::hint::black_box(bacnet::write_property_multiple(b));
+    let _ = std::hint::black_box(bacnet::device_communication_control(b));
+    let _ = std::hint::black_box(bacnet::reinitialize_device(b));
+    let _ = std::hint::black_box(bacnet::error_class_code(b));
+}
+
 fuzz_target!(|data: &[u8]| {
-    if let Ok(Some(npdu)) = bacnet::parse(data) {
-        let _ = std::hint::black_box(bacnet::i_am(npdu.apdu));
-        let _ = std::hint::black_box(bacnet::read_property_ack(npdu.apdu));
+    if let Ok(bacnet::Message { npdu: Some(n), .. }) = bacnet::parse(data) {
+        services(n.body);
     }
-    let _ = std::hint::black_box(bacnet::i_am(data));
-    let _ = std::hint::black_box(bacnet::read_property_ack(data));
+    services(data);
 });

@@ -1,6 +1,7 @@
 //! Per-flow application state: which protocol the flow carries, and the facts its
 //! messages reveal about hosts (names, addresses) and about what is asked (functions).
 
+use crate::bacnet::BacnetFlow;
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::modbus::ModbusFlow;
@@ -25,6 +26,7 @@ pub struct AppState {
     enip: Option<Box<EnipFlow>>,
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
+    bacnet: Option<Box<BacnetFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -228,6 +230,9 @@ impl AppState {
         if let Some(s) = self.s7.as_ref() {
             report("s7comm", s.pending_limit_hits());
         }
+        if let Some(b) = self.bacnet.as_ref() {
+            report("bacnet", b.pending_limit_hits());
+        }
     }
 
     /// The flow ended: protocols write what they still hold (transactions never answered).
@@ -293,103 +298,11 @@ impl AppState {
                 Some((AppProtocol::Bacnet, Confidence::Payload))
             )
         {
-            bacnet_facts(data, ctx);
+            self.bacnet
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
         }
     }
-}
-
-/// I-Am announcements and ReadProperty answers about the Device object. A message from a
-/// device on another BACnet network arrives through a router: it is recorded as an event
-/// only, since the IP address is the router's.
-fn bacnet_facts(data: &[u8], ctx: &mut Ctx<'_>) {
-    use otwatch_dissect::bacnet;
-    let Ok(Some(npdu)) = bacnet::parse(data) else {
-        return;
-    };
-    let behind = npdu
-        .source_network
-        .map(|n| format!(" (device on BACnet network {n}, behind the router at this address)"));
-    if let Some(i_am) = bacnet::i_am(npdu.apdu) {
-        if behind.is_none() {
-            let message = "BACnet I-Am";
-            ctx.obs.attribute(
-                Subject::Ip(ctx.src),
-                "bacnet_device_instance",
-                &i_am.device_instance.to_string(),
-                "bacnet",
-                message,
-                1.0,
-                ctx.ev,
-            );
-            ctx.obs.attribute(
-                Subject::Ip(ctx.src),
-                "bacnet_vendor_id",
-                &i_am.vendor_id.to_string(),
-                "bacnet",
-                message,
-                1.0,
-                ctx.ev,
-            );
-        }
-        let detail = format!(
-            "device {} vendor id {}{}",
-            i_am.device_instance,
-            i_am.vendor_id,
-            behind.clone().unwrap_or_default()
-        );
-        ctx.event("bacnet", "bacnet_i_am".into(), detail);
-    }
-    let Some(v) = bacnet::read_property_ack(npdu.apdu) else {
-        return;
-    };
-    if v.object_type != bacnet::OBJECT_DEVICE {
-        return;
-    }
-    let Some(property) = bacnet::property_name(v.property) else {
-        return;
-    };
-    let attribute = match property {
-        "vendor-name" => "vendor",
-        "model-name" => "model",
-        "firmware-revision" => "firmware",
-        "application-software-version" => "application_version",
-        "object-name" => "object_name",
-        "vendor-identifier" => "bacnet_vendor_id",
-        other => other,
-    };
-    if behind.is_none() {
-        let message = format!(
-            "BACnet ReadProperty acknowledgement, device {} property {property}",
-            v.instance
-        );
-        ctx.obs.attribute(
-            Subject::Ip(ctx.src),
-            attribute,
-            &v.value,
-            "bacnet",
-            &message,
-            1.0,
-            ctx.ev,
-        );
-        if attribute == "object_name" {
-            ctx.obs.name(
-                None,
-                Some(ctx.src),
-                &v.value,
-                "bacnet",
-                &message,
-                0.9,
-                ctx.ev,
-            );
-        }
-    }
-    let detail = format!(
-        "device {} {property} = {:?}{}",
-        v.instance,
-        v.value,
-        behind.unwrap_or_default()
-    );
-    ctx.event("bacnet", "bacnet_device_property".into(), detail);
 }
 
 fn fmt_mac(mac: &[u8; 6]) -> String {
