@@ -345,6 +345,26 @@ pub fn looks_like_hart_ip(p: &[u8]) -> bool {
             .is_some_and(|l| usize::from(l) == p.len() || usize::from(l) <= p.len() && l >= 8)
 }
 
+/// GENISYS: the chunk is whole messages, each from a header byte (0xF1..0xFE) to its
+/// terminator, with the CRC right where the message type carries one. Stations listen on
+/// any port, so the payload alone decides.
+pub fn looks_like_genisys(p: &[u8]) -> bool {
+    use crate::genisys::{self, Framed};
+    let mut at = 0;
+    let mut checked_crc = false;
+    while at < p.len() {
+        match genisys::frame(&p[at..]) {
+            Framed::Message(m, used) if m.crc_ok() => {
+                checked_crc |= m.crc.is_some();
+                at += used;
+            }
+            _ => return false,
+        }
+    }
+    // CRC-less acknowledgements alone are too little to go on.
+    checked_crc
+}
+
 pub fn looks_like_synchrophasor(p: &[u8]) -> bool {
     p.len() >= 16
         && p[0] == 0xaa
@@ -415,6 +435,8 @@ pub fn identify(
                 Some(Telnet)
             } else if payload[0] == 0x10 && payload.windows(4).take(16).any(|w| w == b"MQTT") {
                 Some(Mqtt)
+            } else if looks_like_genisys(payload) {
+                Some(Genisys)
             } else {
                 None
             }

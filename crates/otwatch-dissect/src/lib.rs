@@ -12,6 +12,7 @@ pub mod dhcp;
 pub mod dnp3;
 pub mod dns;
 pub mod enip;
+pub mod genisys;
 #[cfg(test)]
 mod hostile;
 pub mod identify;

@@ -3,6 +3,7 @@
 
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
+use crate::genisys::GenisysFlow;
 use crate::modbus::ModbusFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
@@ -25,6 +26,7 @@ pub struct AppState {
     enip: Option<Box<EnipFlow>>,
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
+    genisys: Option<Box<GenisysFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -201,6 +203,15 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if matches!(
+            self.service,
+            Some((AppProtocol::Genisys, Confidence::Payload))
+        ) {
+            self.genisys.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
         }
     }
 
@@ -253,6 +264,9 @@ impl AppState {
         }
         if let Some(d) = self.dnp3.as_mut() {
             d.gap();
+        }
+        if let Some(g) = self.genisys.as_mut() {
+            g.gap();
         }
     }
 
@@ -719,6 +733,7 @@ pub fn l2_discovery_facts(
 pub fn zeek_service(p: AppProtocol) -> &'static str {
     match p {
         AppProtocol::Dnp3 => "dnp3_tcp",
+        AppProtocol::Genisys => "genisys_tcp",
         AppProtocol::S7comm => "cotp,s7comm",
         AppProtocol::S7commPlus => "cotp,s7comm-plus",
         AppProtocol::ProfinetCm => "spicy_profinet_io_cm",
