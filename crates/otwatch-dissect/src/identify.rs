@@ -340,7 +340,7 @@ pub fn looks_like_hart_ip(p: &[u8]) -> bool {
     p.len() >= 8
         && matches!(p[0], 1 | 2)
         && p[1] <= 15
-        && p[2] <= 4
+        && p[2] <= 5
         && be16(p, 6)
             .is_some_and(|l| usize::from(l) == p.len() || usize::from(l) <= p.len() && l >= 8)
 }
@@ -363,6 +363,13 @@ pub fn looks_like_genisys(p: &[u8]) -> bool {
     }
     // CRC-less acknowledgements alone are too little to go on.
     checked_crc
+}
+
+/// A datagram that is exactly one HART-IP request or response by its header: servers
+/// answer from a port of their own choosing (5095 in ICSNPP's capture), so the port alone
+/// cannot decide.
+fn hart_ip_datagram_exact(p: &[u8]) -> bool {
+    p.len() >= 8 && p[1] <= 1 && be16(p, 6).is_some_and(|l| usize::from(l) == p.len())
 }
 
 pub fn looks_like_synchrophasor(p: &[u8]) -> bool {
@@ -462,7 +469,7 @@ pub fn identify(
             Some(Ntp)
         } else if (on(161) || on(162)) && looks_like_snmp(payload) {
             Some(Snmp)
-        } else if on(5094) && looks_like_hart_ip(payload) {
+        } else if looks_like_hart_ip(payload) && (on(5094) || hart_ip_datagram_exact(payload)) {
             Some(HartIp)
         } else if looks_like_synchrophasor(payload) {
             Some(Synchrophasor)

@@ -13,6 +13,7 @@ pub mod dnp3;
 pub mod dns;
 pub mod enip;
 pub mod genisys;
+pub mod hart_ip;
 #[cfg(test)]
 mod hostile;
 pub mod identify;

@@ -4,6 +4,7 @@
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::genisys::GenisysFlow;
+use crate::hart_ip::HartIpFlow;
 use crate::modbus::ModbusFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
@@ -27,6 +28,7 @@ pub struct AppState {
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
     genisys: Option<Box<GenisysFlow>>,
+    hart_ip: Option<Box<HartIpFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -205,6 +207,15 @@ impl AppState {
             );
         } else if matches!(
             self.service,
+            Some((AppProtocol::HartIp, Confidence::Payload))
+        ) {
+            self.hart_ip.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
+        } else if matches!(
+            self.service,
             Some((AppProtocol::Genisys, Confidence::Payload))
         ) {
             self.genisys.get_or_insert_with(Default::default).chunk(
@@ -268,6 +279,9 @@ impl AppState {
         if let Some(g) = self.genisys.as_mut() {
             g.gap();
         }
+        if let Some(h) = self.hart_ip.as_mut() {
+            h.gap();
+        }
     }
 
     /// One UDP datagram.
@@ -301,6 +315,13 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if matches!(
+            self.service,
+            Some((AppProtocol::HartIp, Confidence::Payload))
+        ) {
+            self.hart_ip
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
         } else if on(47808)
             || matches!(
                 self.service,

@@ -14,6 +14,7 @@ mod enip;
 mod frag;
 mod framing;
 mod genisys;
+mod hart_ip;
 mod modbus;
 mod s7;
 mod summary;

@@ -157,6 +157,9 @@ const LOG_GROUPS: &[LogGroup] = &[
         logs: &[
             // Each protocol adds its logs here.
             "genisys",
+            "hart_ip_general",
+            "hart_ip_session_record",
+            "hart_ip_direct_pdu_command",
         ],
     },
 ];
