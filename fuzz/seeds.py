@@ -40,6 +40,8 @@ UDP_TARGETS = {
     2222: "dissect_cip_io",
     5094: "dissect_hart_ip",
     5095: "dissect_hart_ip",
+    1234: "dissect_bsap",
+    1235: "dissect_bsap",
 }
 
 

@@ -365,6 +365,20 @@ pub fn looks_like_genisys(p: &[u8]) -> bool {
     checked_crc
 }
 
+/// BSAP in a UDP datagram: a serial frame (DLE STX, header, DLE ETX and a two-byte CRC)
+/// on any port, or on the BSAP/IP port a header with its fixed first word (14) and a known
+/// message function.
+pub fn looks_like_bsap(p: &[u8], on_bsap_ip_port: bool) -> bool {
+    let n = p.len();
+    if n >= 12 && p[..2] == [0x10, 0x02] {
+        return p[n - 4..n - 2] == [0x10, 0x03];
+    }
+    on_bsap_ip_port
+        && n >= 14
+        && le16(p, 0) == Some(14)
+        && le16(p, 4).is_some_and(|f| matches!(f, 0 | 1 | 5 | 6 | 0x84 | 0x86))
+}
+
 /// A datagram that is exactly one HART-IP request or response by its header: servers
 /// answer from a port of their own choosing (5095 in ICSNPP's capture), so the port alone
 /// cannot decide.
@@ -473,6 +487,8 @@ pub fn identify(
             Some(HartIp)
         } else if looks_like_synchrophasor(payload) {
             Some(Synchrophasor)
+        } else if looks_like_bsap(payload, on(1234)) {
+            Some(Bsap)
         } else if on(514) && payload.first() == Some(&b'<') {
             Some(Syslog)
         } else if on(9600) && payload.len() >= 10 && payload[0] & 0x80 != 0 && payload[1] == 0 {

@@ -6,6 +6,7 @@
 //! a bound on attacker-controlled input.
 
 pub mod bacnet;
+pub mod bsap;
 pub mod cdp;
 pub mod cip;
 pub mod dhcp;

@@ -1,6 +1,7 @@
 //! Per-flow application state: which protocol the flow carries, and the facts its
 //! messages reveal about hosts (names, addresses) and about what is asked (functions).
 
+use crate::bsap::BsapFlow;
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::genisys::GenisysFlow;
@@ -29,6 +30,7 @@ pub struct AppState {
     dnp3: Option<Box<Dnp3Flow>>,
     genisys: Option<Box<GenisysFlow>>,
     hart_ip: Option<Box<HartIpFlow>>,
+    bsap: Option<Box<BsapFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -320,6 +322,10 @@ impl AppState {
             Some((AppProtocol::HartIp, Confidence::Payload))
         ) {
             self.hart_ip
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if matches!(self.service, Some((AppProtocol::Bsap, Confidence::Payload))) {
+            self.bsap
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
         } else if on(47808)

@@ -8,6 +8,7 @@
 //! the same for every thread count.
 
 mod app;
+mod bsap;
 mod dedup;
 mod dnp3;
 mod enip;

@@ -160,6 +160,8 @@ const LOG_GROUPS: &[LogGroup] = &[
             "hart_ip_general",
             "hart_ip_session_record",
             "hart_ip_direct_pdu_command",
+            "bsap_ip_header",
+            "bsap_serial_header",
         ],
     },
 ];

@@ -1,0 +1,54 @@
+//! BSAP end to end: the CLI on ICSNPP's BSAP captures (BSAP/IP on port 1234 and serial
+//! BSAP tunnelled over UDP port 1235): the header logs with ICSNPP's columns, remote
+//! database requests among the per-edge functions, and writes of RTU signals as events.
+
+mod common;
+use common::*;
+
+const IP: &str = "icsnpp-bsap/testing/traces/bsap-ip_example.pcap";
+const SERIAL: &str = "icsnpp-bsap/testing/traces/bsap-serial_example.pcapng";
+
+#[test]
+fn ip_header_log() {
+    let rows = zeek_log_after_analysis(IP, "bsap_ip_header");
+    assert_eq!(rows.len(), 5047);
+    let polls = rows.iter().filter(|r| r["type_name"] == "POLL").count();
+    assert_eq!(polls, 1682);
+    let first = &rows[0];
+    assert_eq!(first["is_orig"], "T");
+    assert_eq!(first["num_msg"], "1");
+    assert_eq!(first["type_name"], "REQUEST");
+}
+
+#[test]
+fn serial_header_log() {
+    let rows = zeek_log_after_analysis(SERIAL, "bsap_serial_header");
+    assert_eq!(rows.len(), 2838);
+    let first = &rows[0];
+    let got: Vec<&str> = ["ser", "dadd", "dfun", "seq", "sfun", "nsb", "type_name"]
+        .iter()
+        .map(|c| first[*c].as_str())
+        .collect();
+    assert_eq!(
+        got,
+        vec!["235", "-", "RDB", "2275", "PEI_PC", "0", "Local Message"]
+    );
+}
+
+#[test]
+fn writes_and_functions() {
+    let events = events_after_analysis(SERIAL);
+    let writes: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "bsap_write_signal")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        writes.contains(&"remote database WRITE_SIGNAL_BY_NAME: @GV.AS2."),
+        "{writes:?}"
+    );
+    let dir = analysed_into_db(IP);
+    let listed = functions_listed(dir.path(), false);
+    assert!(listed.contains("READ_SIGNAL_BY_NAME"), "{listed}");
+    assert!(listed.contains("WRITE_SIGNAL_BY_ADDRESS"), "{listed}");
+}
