@@ -32,17 +32,127 @@ pub static BSAP_SERIAL_HEADER_LOG: LogSpec = LogSpec {
     ],
 };
 
+/// ICSNPP's `bsap_serial_rdb.log`: remote database requests and their answers.
+pub static BSAP_SERIAL_RDB_LOG: LogSpec = LogSpec {
+    name: "bsap_serial_rdb",
+    directional: true,
+    columns: &[
+        ("func_code", "string"),
+        ("variable_count", "count"),
+        ("variables", "vector[string]"),
+        ("variable_value", "vector[string]"),
+    ],
+};
+
 /// Distinct writes reported per flow (RDB function and the bytes naming the signals); a
 /// master repeating the same write is one event.
 const MAX_REPORTED: usize = 16;
 /// Bytes of a write request shown in its event.
 const MAX_SHOWN: usize = 48;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct BsapFlow {
     malformed_reported: bool,
     reported: Vec<u64>,
     node_stated: bool,
+    /// RDB function of the last serial request: an answer carries no function of its own.
+    last_function: u8,
+    /// Signals named by the last serial read and write, which their answers are logged
+    /// with.
+    last_read_count: u8,
+    last_write_count: u8,
+}
+
+impl Default for BsapFlow {
+    fn default() -> Self {
+        Self {
+            malformed_reported: false,
+            reported: Vec::new(),
+            node_stated: false,
+            // No request seen yet: ICSNPP's initial value, so an answer without one is
+            // logged as it logs it.
+            last_function: 0xff,
+            last_read_count: 0,
+            last_write_count: 0,
+        }
+    }
+}
+
+/// ICSNPP's name of an RDB function in its RDB logs; answers are named by the request's
+/// function plus 0x50 (`RSP_READ_SIGNAL_BY_NAME`).
+fn rdb_log_name(code: u16) -> String {
+    let name = match code {
+        0x50..=0x5f | 0xd0..=0xdf => u8::try_from(code - 0x50)
+            .ok()
+            .and_then(bsap::rdb_function_name)
+            .map(|n| format!("RSP_{n}")),
+        _ => u8::try_from(code)
+            .ok()
+            .and_then(bsap::rdb_function_name)
+            .map(str::to_string),
+    };
+    name.unwrap_or_else(|| format!("Unknown RDB Func-0x{code:02x}"))
+}
+
+/// Signal names in a serial RDB request: from `start`, each one the next `@` up to a NUL.
+fn signal_names(data: &[u8], count: u8, start: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut z = start;
+    for _ in 0..count {
+        while z < data.len() && data[z] != b'@' {
+            z += 1;
+        }
+        if z >= data.len() {
+            break;
+        }
+        let end = data[z..]
+            .iter()
+            .position(|&b| b == 0)
+            .map_or(data.len(), |e| z + e);
+        names.push(data[z..end].iter().map(|&b| char::from(b)).collect());
+        z = end;
+    }
+    names
+}
+
+/// The value bytes of a serial RDB answer as ICSNPP renders them: read from `start` up to
+/// the DLE ETX trailer, every byte with a high-nibble bit set shown as `Errdata 0xNN`, or
+/// (when none is) all bytes in hex. `spaced` puts a space after each error byte, as the
+/// read answers have it.
+fn answer_value(data: &[u8], start: usize, spaced: bool, skip_after_error: bool) -> String {
+    let at = |z: usize| data.get(z).copied().unwrap_or(0);
+    let last = data.len() as i64 - 2;
+    let more = |z: usize| at(z) != 0x10 && at(z + 1) != 0x03;
+    let mut value = String::new();
+    let mut error = false;
+    let mut z = start;
+    loop {
+        if at(z) & 0xf0 != 0 {
+            error = true;
+            value.push_str(&format!("Errdata 0x{:02X}", at(z)));
+            if spaced {
+                value.push(' ');
+            }
+            if skip_after_error {
+                z += 1;
+            }
+        }
+        z += 1;
+        if z as i64 > last || !more(z) {
+            break;
+        }
+    }
+    if !error {
+        z = start;
+        loop {
+            value.push_str(&format!("{:02X}", at(z)));
+            z += 1;
+            if z as i64 > last || !more(z) {
+                break;
+            }
+        }
+    }
+    value
 }
 
 /// The per-edge label of an RDB function (`READ_SIGNAL_BY_NAME`).
@@ -110,6 +220,9 @@ impl BsapFlow {
                 ],
             );
         }
+        if ctx.logging() {
+            self.serial_rdb_row(m, ctx);
+        }
         if let Some(func) = m.rdb_request() {
             if !self.node_stated && m.global.is_none() {
                 // The request's address byte names the RTU it goes to; the IP address is the
@@ -127,6 +240,59 @@ impl BsapFlow {
             }
             self.rdb_request(func, m.body, ctx);
         }
+    }
+
+    /// The `bsap_serial_rdb.log` row of a request to the remote database or of its answer.
+    fn serial_rdb_row(&mut self, m: &SerialMessage<'_>, ctx: &mut Ctx<'_>) {
+        let (code, count, names, values) = if m.dfun == bsap::APP_RDB {
+            let Some((&func, data)) = m.body.split_first() else {
+                return;
+            };
+            self.last_function = func;
+            let at = |i: usize| data.get(i).copied().unwrap_or(0);
+            let (count, names) = match func {
+                0x04 => {
+                    self.last_read_count = at(3);
+                    (at(3), signal_names(data, at(3), 2))
+                }
+                0x00 => (at(3), Vec::new()),
+                0x84 => {
+                    self.last_write_count = at(1);
+                    (at(1), signal_names(data, at(1), 2))
+                }
+                _ => (0, Vec::new()),
+            };
+            (u16::from(func), count, names, Vec::new())
+        } else if m.dfun == bsap::APP_PEI_PC && m.sfun == bsap::APP_RDB {
+            let data = m.body;
+            let func = self.last_function;
+            let (count, values) = match func {
+                0x04 => {
+                    let count = self.last_read_count;
+                    let values = (0..count)
+                        .map(|_| answer_value(data, 2, true, false))
+                        .collect();
+                    (count, values)
+                }
+                0x84 => (
+                    self.last_write_count,
+                    vec![answer_value(data, 0, false, true)],
+                ),
+                _ => (0, Vec::new()),
+            };
+            (u16::from(func) + 0x50, count, Vec::new(), values)
+        } else {
+            return;
+        };
+        ctx.log(
+            &BSAP_SERIAL_RDB_LOG,
+            vec![
+                rdb_log_name(code).into(),
+                count.into(),
+                Value::Strs(names),
+                Value::Strs(values),
+            ],
+        );
     }
 
     fn rdb_request(&mut self, func: u8, body: &[u8], ctx: &mut Ctx<'_>) {
@@ -208,7 +374,7 @@ mod tests {
                 Value::from("Local Message"),
             ]
         );
-        assert_eq!(t.rows[1].values[4], Value::from("PEI_PC"));
+        assert_eq!(t.rows[2].values[4], Value::from("PEI_PC"));
         let f: Vec<_> = t
             .obs
             .functions
@@ -225,6 +391,43 @@ mod tests {
         assert_eq!(node.value, "1");
         assert_eq!(node.subject, Subject::Ip("192.168.5.34".parse().unwrap()));
         assert!(t.events.is_empty());
+    }
+
+    #[test]
+    fn serial_rdb_rows_as_icsnpp_writes_them() {
+        let mut t = TestFlow::new(("192.168.5.35", 1235), ("192.168.5.34", 1235));
+        let mut flow = BsapFlow::default();
+        flow.datagram(&SERIAL_REQUEST, &mut t.ctx(true, 1, 1));
+        flow.datagram(&SERIAL_RESPONSE, &mut t.ctx(false, 3, 2));
+        let rdb: Vec<&Vec<Value>> = t
+            .rows
+            .iter()
+            .filter(|r| r.spec.name == "bsap_serial_rdb")
+            .map(|r| &r.values)
+            .collect();
+        assert_eq!(
+            rdb,
+            vec![
+                &vec![
+                    Value::from("READ_SIGNAL_BY_NAME"),
+                    Value::Count(1),
+                    Value::Strs(vec!["@GV.AS3.".into()]),
+                    Value::Strs(vec![]),
+                ],
+                &vec![
+                    Value::from("RSP_READ_SIGNAL_BY_NAME"),
+                    Value::Count(1),
+                    Value::Strs(vec![]),
+                    Value::Strs(vec![
+                        "Errdata 0x82 Errdata 0xDF Errdata 0x82 Errdata 0xBE ".into()
+                    ]),
+                ],
+            ]
+        );
+        // bsap-serial_example.pcapng frame 930: the answer to a write, no error bits.
+        let answer = [0x00, 0x00, 0x10, 0x03, 0xb5, 0xea];
+        assert_eq!(answer_value(&answer, 0, false, true), "0000");
+        assert_eq!(answer_value(&[], 0, false, true), "00");
     }
 
     #[test]

@@ -36,6 +36,21 @@ fn serial_header_log() {
 }
 
 #[test]
+fn serial_remote_database_log() {
+    let rows = zeek_log_after_analysis(SERIAL, "bsap_serial_rdb");
+    assert_eq!(rows.len(), 2820);
+    let write = rows
+        .iter()
+        .position(|r| r["func_code"] == "WRITE_SIGNAL_BY_NAME")
+        .expect("a write");
+    assert_eq!(rows[write]["variables"], "@GV.AS2.");
+    let answer = &rows[write + 1];
+    assert_eq!(answer["func_code"], "RSP_WRITE_SIGNAL_BY_NAME");
+    assert_eq!(answer["is_orig"], "F");
+    assert_eq!(answer["variable_value"], "0000");
+}
+
+#[test]
 fn writes_and_functions() {
     let events = events_after_analysis(SERIAL);
     let writes: Vec<&str> = events

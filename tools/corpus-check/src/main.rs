@@ -162,6 +162,7 @@ const LOG_GROUPS: &[LogGroup] = &[
             "hart_ip_direct_pdu_command",
             "bsap_ip_header",
             "bsap_serial_header",
+            "bsap_serial_rdb",
         ],
     },
 ];
