@@ -33,6 +33,9 @@ pub enum Datagram<'a> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IpMessage<'a> {
+    /// The first word: the length of the header (14 in every capture seen), whose bytes
+    /// after the message function are header data.
+    pub header_len: u16,
     pub num_messages: u16,
     pub message_func: u16,
     /// After the header.
@@ -45,6 +48,12 @@ pub const IP_FUNC_RESPONSE: u16 = 0x0005;
 impl IpMessage<'_> {
     pub fn is_request(&self) -> bool {
         matches!(self.message_func, 0x0006 | 0x0084 | 0x0086)
+    }
+
+    /// What follows the header data: a request or response record.
+    pub fn record(&self) -> Option<&[u8]> {
+        let skip = usize::from(self.header_len).checked_sub(IP_HEADER_LEN)?;
+        self.body.get(skip..)
     }
 
     /// The application function and RDB function of a request carrying one.
@@ -159,6 +168,7 @@ pub fn parse(d: &[u8]) -> Result<Datagram<'_>, Malformed> {
         let num_messages = le16(d, 2).ok_or(Malformed::new("bsap_truncated_ip_header", 2))?;
         let message_func = le16(d, 4).ok_or(Malformed::new("bsap_truncated_ip_header", 4))?;
         Ok(Datagram::Ip(IpMessage {
+            header_len: mark,
             num_messages,
             message_func,
             body: d.get(IP_HEADER_LEN..).unwrap_or_default(),

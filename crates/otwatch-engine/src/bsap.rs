@@ -32,6 +32,25 @@ pub static BSAP_SERIAL_HEADER_LOG: LogSpec = LogSpec {
     ],
 };
 
+/// ICSNPP's `bsap_ip_rdb.log`: BSAP/IP remote database requests and answers.
+pub static BSAP_IP_RDB_LOG: LogSpec = LogSpec {
+    name: "bsap_ip_rdb",
+    directional: true,
+    columns: &[
+        ("header_size", "count"),
+        ("mes_seq", "count"),
+        ("res_seq", "count"),
+        ("data_len", "count"),
+        ("sequence", "count"),
+        ("app_func_code", "string"),
+        ("node_status", "count"),
+        ("func_code", "string"),
+        ("variable_count", "count"),
+        ("variables", "vector[string]"),
+        ("variable_value", "vector[string]"),
+    ],
+};
+
 /// ICSNPP's `bsap_serial_rdb.log`: remote database requests and their answers.
 pub static BSAP_SERIAL_RDB_LOG: LogSpec = LogSpec {
     name: "bsap_serial_rdb",
@@ -61,6 +80,14 @@ pub struct BsapFlow {
     /// with.
     last_read_count: u8,
     last_write_count: u8,
+    /// BSAP/IP: the last request's application function, sequence, message sequence and
+    /// data length (an answer matching the sequence clears them), and the addresses a write
+    /// by address named, which its answer is logged with.
+    ip_app_function: u8,
+    ip_response_id: u32,
+    ip_message_id: u32,
+    ip_request_len: u32,
+    ip_write_addresses: String,
 }
 
 impl Default for BsapFlow {
@@ -74,13 +101,18 @@ impl Default for BsapFlow {
             last_function: 0xff,
             last_read_count: 0,
             last_write_count: 0,
+            ip_app_function: 0xff,
+            ip_response_id: 0,
+            ip_message_id: 0,
+            ip_request_len: 0,
+            ip_write_addresses: String::new(),
         }
     }
 }
 
 /// ICSNPP's name of an RDB function in its RDB logs; answers are named by the request's
 /// function plus 0x50 (`RSP_READ_SIGNAL_BY_NAME`).
-fn rdb_log_name(code: u16) -> String {
+fn rdb_log_name(code: u32) -> String {
     let name = match code {
         0x50..=0x5f | 0xd0..=0xdf => u8::try_from(code - 0x50)
             .ok()
@@ -113,6 +145,81 @@ fn signal_names(data: &[u8], count: u8, start: usize) -> Vec<String> {
         z = end;
     }
     names
+}
+
+/// The signals of a BSAP/IP read-by-name answer as ICSNPP lists them: per signal a status
+/// byte, then (status zero) `0xVVVV Addr 0xAAAA` or (status set) `Errdata 0x.... Errdata
+/// 0x.... Addr 0x....`, up to the `24 77` that ends a signal.
+fn ip_read_answer(data: &[u8], count: u8) -> Vec<String> {
+    let at = |z: usize| data.get(z).copied().unwrap_or(0);
+    let hex2 = |z: usize| format!("{:02X}{:02X}", at(z), at(z + 1));
+    let last = data.len() as i64 - 2;
+    let more = |z: usize| at(z) != 0x24 && at(z + 1) != 0x77;
+    let mut out = Vec::new();
+    let mut z = 0usize;
+    for _ in 0..count {
+        if z >= data.len() {
+            break;
+        }
+        let error = at(z) > 0;
+        if error {
+            z += 1;
+        }
+        loop {
+            let name = if error {
+                let s = format!(
+                    "Errdata 0x{} Errdata 0x{} Addr 0x{}",
+                    hex2(z),
+                    hex2(z + 2),
+                    hex2(z + 4)
+                );
+                z += 6;
+                s
+            } else {
+                let s = format!("0x{} Addr 0x{}", hex2(z), hex2(z + 2));
+                z += 4;
+                s
+            };
+            out.push(name);
+            if z as i64 > last || !more(z) {
+                break;
+            }
+        }
+        z += 2;
+    }
+    out
+}
+
+/// The value of a BSAP/IP write-by-name answer, as ICSNPP renders it.
+fn ip_write_answer(data: &[u8]) -> String {
+    let at = |z: usize| data.get(z).copied().unwrap_or(0);
+    let last = data.len() as i64 - 2;
+    let more = |z: usize| at(z) != 0x24 && at(z + 1) != 0x77;
+    let mut value = String::new();
+    let mut error = false;
+    let mut z = 0usize;
+    loop {
+        if at(z) & 0xf0 != 0 {
+            error = true;
+            value.push_str(&format!("Errdata 0x{:02X}", at(z)));
+            z += 1;
+        }
+        z += 1;
+        if z as i64 > last || !more(z) {
+            break;
+        }
+    }
+    if !error {
+        z = 0;
+        loop {
+            value.push_str(&format!("{:02X}", at(z)));
+            z += 1;
+            if z as i64 > last || !more(z) {
+                break;
+            }
+        }
+    }
+    value
 }
 
 /// The value bytes of a serial RDB answer as ICSNPP renders them: read from `start` up to
@@ -192,6 +299,9 @@ impl BsapFlow {
                 ],
             );
         }
+        if ctx.logging() {
+            self.ip_rdb_row(m, ctx);
+        }
         if let Some((app, func)) = m.rdb_request() {
             if app == bsap::APP_RDB {
                 self.rdb_request(func, m.body, ctx);
@@ -242,6 +352,113 @@ impl BsapFlow {
         }
     }
 
+    /// The `bsap_ip_rdb.log` row of a request to the remote database or of its answer.
+    fn ip_rdb_row(&mut self, m: &IpMessage<'_>, ctx: &mut Ctx<'_>) {
+        if m.num_messages == 0 {
+            return;
+        }
+        let Some(r) = m.record() else { return };
+        let u32_at = |i: usize| {
+            r.get(i..i + 4)
+                .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let byte = |i: usize| r.get(i).copied().unwrap_or(0);
+        if m.is_request() {
+            if r.len() < 10 {
+                return;
+            }
+            let (data_length, sequence, app) = (u32_at(0), u32_at(5), byte(9));
+            self.ip_app_function = app;
+            self.ip_response_id = sequence;
+            self.ip_message_id = sequence;
+            self.ip_request_len = data_length;
+            if app != bsap::APP_RDB || r.len() < 12 {
+                return;
+            }
+            let (node_status, func) = (byte(10), byte(11));
+            let data = &r[12..];
+            self.last_function = func;
+            let at = |i: usize| data.get(i).copied().unwrap_or(0);
+            let (count, names, values) = match func {
+                0x04 | 0x84 => (at(4), signal_names(data, at(4), 0), Vec::new()),
+                0x80 => {
+                    let count = at(3);
+                    let (mut addresses, mut value) = (String::new(), String::new());
+                    let mut z = 4;
+                    for _ in 0..count {
+                        addresses.push_str(&format!("Addr 0x{:02X}{:02X} ", at(z), at(z + 1)));
+                        z += 2;
+                        value.push_str(&format!("{:02X}", at(z)));
+                        z += 1;
+                        if z > data.len() {
+                            break;
+                        }
+                    }
+                    self.ip_write_addresses = addresses.clone();
+                    (count, vec![addresses], vec![value])
+                }
+                _ => (0, Vec::new(), Vec::new()),
+            };
+            ctx.log(
+                &BSAP_IP_RDB_LOG,
+                vec![
+                    Value::Unset,
+                    self.ip_message_id.into(),
+                    self.ip_response_id.into(),
+                    self.ip_request_len.into(),
+                    Value::Unset,
+                    "RDB".into(),
+                    node_status.into(),
+                    rdb_log_name(u32::from(func)).into(),
+                    count.into(),
+                    Value::Strs(names),
+                    Value::Strs(values),
+                ],
+            );
+        } else if m.message_func == bsap::IP_FUNC_RESPONSE {
+            if r.len() < 11 {
+                return;
+            }
+            let (data_length, sequence, count) = (u32_at(0), u32_at(5), byte(10));
+            let data = &r[11..];
+            let status = if self.ip_response_id == sequence {
+                self.ip_response_id = 0;
+                self.ip_message_id = 0;
+                u32::from(self.last_function) + 0x50
+            } else {
+                self.ip_response_id
+            };
+            if self.ip_app_function != bsap::APP_RDB {
+                return;
+            }
+            let (variables, values) = match status.wrapping_sub(0x50) as u8 {
+                0x04 => (ip_read_answer(data, count), Vec::new()),
+                0x80 => (vec![self.ip_write_addresses.clone()], Vec::new()),
+                0x84 => (
+                    Vec::new(),
+                    (0..count).map(|_| ip_write_answer(data)).collect(),
+                ),
+                _ => (Vec::new(), Vec::new()),
+            };
+            ctx.log(
+                &BSAP_IP_RDB_LOG,
+                vec![
+                    data_length.into(),
+                    sequence.into(),
+                    sequence.into(),
+                    data_length.into(),
+                    sequence.into(),
+                    "RDB".into(),
+                    Value::Count(u64::from(status)),
+                    rdb_log_name(status).into(),
+                    count.into(),
+                    Value::Strs(variables),
+                    Value::Strs(values),
+                ],
+            );
+        }
+    }
+
     /// The `bsap_serial_rdb.log` row of a request to the remote database or of its answer.
     fn serial_rdb_row(&mut self, m: &SerialMessage<'_>, ctx: &mut Ctx<'_>) {
         let (code, count, names, values) = if m.dfun == bsap::APP_RDB {
@@ -262,7 +479,7 @@ impl BsapFlow {
                 }
                 _ => (0, Vec::new()),
             };
-            (u16::from(func), count, names, Vec::new())
+            (u32::from(func), count, names, Vec::new())
         } else if m.dfun == bsap::APP_PEI_PC && m.sfun == bsap::APP_RDB {
             let data = m.body;
             let func = self.last_function;
@@ -280,7 +497,7 @@ impl BsapFlow {
                 ),
                 _ => (0, Vec::new()),
             };
-            (u16::from(func) + 0x50, count, Vec::new(), values)
+            (u32::from(func) + 0x50, count, Vec::new(), values)
         } else {
             return;
         };
@@ -445,5 +662,40 @@ mod tests {
             .contains("WRITE_SIGNAL_BY_NAME: @GV.AS3."));
         flow.datagram(&[0x10], &mut t.ctx(true, 3, 3));
         assert_eq!(t.events[1].kind, "bsap_malformed");
+    }
+
+    #[test]
+    fn arbitrary_datagrams_never_panic() {
+        // Real request/answer shapes with random bytes after the headers, so that the
+        // log rendering walks garbage of every length.
+        let mut t = TestFlow::new(("192.168.5.211", 1234), ("192.168.5.210", 1234));
+        let mut flow = BsapFlow::default();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let prefixes: [&[u8]; 5] = [
+            &[0x0e, 0, 1, 0, 6, 0],
+            &[0x0e, 0, 1, 0, 5, 0],
+            &[0x10, 0x02, 0x01],
+            &[0x10, 0x02, 0x00],
+            &[0x10, 0x02, 0x81],
+        ];
+        for i in 0..20_000 {
+            let mut d = prefixes[i % prefixes.len()].to_vec();
+            let len = (next() % 80) as usize;
+            d.extend((0..len).map(|_| next() as u8));
+            if i % 3 == 0 && d.len() > 30 {
+                // An RDB request or answer with the function codes the renderers know.
+                d[9] = [0xa0, 0x03][i % 2];
+                d[25] = [0x04, 0x80, 0x84, 0x00][i % 4];
+            }
+            t.rows.clear();
+            t.events.clear();
+            flow.datagram(&d, &mut t.ctx(i % 2 == 0, i as u64, i as i64));
+        }
     }
 }

@@ -21,6 +21,26 @@ fn ip_header_log() {
 }
 
 #[test]
+fn ip_remote_database_log() {
+    let rows = zeek_log_after_analysis(IP, "bsap_ip_rdb");
+    assert_eq!(rows.len(), 3363);
+    let write = rows
+        .iter()
+        .position(|r| r["func_code"] == "WRITE_SIGNAL_BY_ADDRESS")
+        .expect("a write");
+    assert_eq!(rows[write]["variables"], "Addr 0x1100 ");
+    assert_eq!(rows[write]["variable_value"], "0A");
+    let read_answer = rows
+        .iter()
+        .find(|r| r["func_code"] == "RSP_READ_SIGNAL_BY_NAME")
+        .expect("a read answer");
+    assert!(
+        read_answer["variables"].starts_with("0x0000 Addr 0x0400,"),
+        "{read_answer:?}"
+    );
+}
+
+#[test]
 fn serial_header_log() {
     let rows = zeek_log_after_analysis(SERIAL, "bsap_serial_header");
     assert_eq!(rows.len(), 2838);

@@ -161,6 +161,7 @@ const LOG_GROUPS: &[LogGroup] = &[
             "hart_ip_session_record",
             "hart_ip_direct_pdu_command",
             "bsap_ip_header",
+            "bsap_ip_rdb",
             "bsap_serial_header",
             "bsap_serial_rdb",
         ],
