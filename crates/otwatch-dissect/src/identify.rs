@@ -639,4 +639,37 @@ mod tests {
             let _ = identify(false, &v, 47808, 34964);
         }
     }
+
+    #[test]
+    fn genisys_hart_ip_and_bsap_by_payload() {
+        // icsnpp-genisys/tests/traces/genisys_otherport.pcap: a poll on port 10002.
+        let poll = [0xfb, 0x01, 0x83, 0x40, 0xf6];
+        assert_eq!(
+            identify(true, &poll, 53022, 10002),
+            Some((AppProtocol::Genisys, Confidence::Payload))
+        );
+        let mut bad_crc = poll;
+        bad_crc[2] = 0x84;
+        assert_ne!(
+            identify(true, &bad_crc, 53022, 10002),
+            Some((AppProtocol::Genisys, Confidence::Payload))
+        );
+        // icsnpp-hart-ip/testing/traces/hart-ip.pcap frame 2: the server answers from 5095.
+        let answer = [
+            0x01, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x0d, 0x01, 0x00, 0x00, 0xea, 0x60,
+        ];
+        assert_eq!(
+            identify(false, &answer, 5095, 49905),
+            Some((AppProtocol::HartIp, Confidence::Payload))
+        );
+        // icsnpp-bsap/testing/traces/bsap-serial_example.pcapng frame 3, on port 1235.
+        let serial = [
+            0x10, 0x02, 0x00, 0xeb, 0x03, 0xe3, 0x08, 0xa0, 0x00, 0x00, 0x00, 0x01, 0x82, 0xdf,
+            0x82, 0xbe, 0x10, 0x03, 0x91, 0x02,
+        ];
+        assert_eq!(
+            identify(false, &serial, 1235, 1235),
+            Some((AppProtocol::Bsap, Confidence::Payload))
+        );
+    }
 }
