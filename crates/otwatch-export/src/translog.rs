@@ -291,6 +291,14 @@ mod tests {
     }
 
     #[test]
+    fn binary_strings_as_zeek_writes_them() {
+        // A HART unique address from icsnpp-hart-ip's hart-ip.pcap, frame 3.
+        assert_eq!(zeek_bytes(&[0x26, 0x4e, 0, 0, 0xd2]), "&N\\x00\\x00\\xd2");
+        assert_eq!(zeek_bytes(b"a\\b"), "a\\x5cb");
+        assert_eq!(zeek_bytes(&[]), "(empty)");
+    }
+
+    #[test]
     fn zeek_and_jsonl_rows() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = TransactionLogWriter::new(Some(dir.path()), Some(dir.path()));
