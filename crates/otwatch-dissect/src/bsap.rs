@@ -1,6 +1,6 @@
 //! BSAP (Bristol Standard Asynchronous/Synchronous Protocol, Emerson/Bristol Babcock RTUs)
 //! as carried in UDP datagrams: BSAP over IP (port 1234), and serial BSAP frames tunnelled
-//! whole by a serial-to-Ethernet server (port 1235 in the wild).
+//! whole by a serial-to-Ethernet server (port 1235 in the corpus capture).
 //!
 //! A datagram starts with a little-endian 16-bit word: 0x0210 (the serial frame's DLE STX)
 //! marks a serial frame, anything else is the BSAP/IP header (that word, the number of
