@@ -38,6 +38,10 @@ UDP_TARGETS = {
     20000: "dissect_dnp3",
     44818: "dissect_enip",
     2222: "dissect_cip_io",
+    5094: "dissect_hart_ip",
+    5095: "dissect_hart_ip",
+    1234: "dissect_bsap",
+    1235: "dissect_bsap",
 }
 
 
@@ -46,6 +50,8 @@ TCP_TARGETS = {
     44818: "dissect_enip",
     102: "dissect_s7comm",
     20000: "dissect_dnp3",
+    10001: "dissect_genisys",
+    5094: "dissect_hart_ip",
 }
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.

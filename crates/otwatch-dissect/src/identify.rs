@@ -349,9 +349,50 @@ pub fn looks_like_hart_ip(p: &[u8]) -> bool {
     p.len() >= 8
         && matches!(p[0], 1 | 2)
         && p[1] <= 15
-        && p[2] <= 4
+        && p[2] <= 5
         && be16(p, 6)
             .is_some_and(|l| usize::from(l) == p.len() || usize::from(l) <= p.len() && l >= 8)
+}
+
+/// GENISYS: the chunk is whole messages, each from a header byte (0xF1..0xFE) to its
+/// terminator, with the CRC right where the message type carries one. Stations listen on
+/// any port, so the payload alone decides.
+pub fn looks_like_genisys(p: &[u8]) -> bool {
+    use crate::genisys::{self, Framed};
+    let mut at = 0;
+    let mut checked_crc = false;
+    while at < p.len() {
+        match genisys::frame(&p[at..]) {
+            Framed::Message(m, used) if m.crc_ok() => {
+                checked_crc |= m.crc.is_some();
+                at += used;
+            }
+            _ => return false,
+        }
+    }
+    // CRC-less acknowledgements alone are too little to go on.
+    checked_crc
+}
+
+/// BSAP in a UDP datagram: a serial frame (DLE STX, header, DLE ETX and a two-byte CRC)
+/// on any port, or on the BSAP/IP port a header with its fixed first word (14) and a known
+/// message function.
+pub fn looks_like_bsap(p: &[u8], on_bsap_ip_port: bool) -> bool {
+    let n = p.len();
+    if n >= 12 && p[..2] == [0x10, 0x02] {
+        return p[n - 4..n - 2] == [0x10, 0x03];
+    }
+    on_bsap_ip_port
+        && n >= 14
+        && le16(p, 0) == Some(14)
+        && le16(p, 4).is_some_and(|f| matches!(f, 0 | 1 | 5 | 6 | 0x84 | 0x86))
+}
+
+/// A datagram that is exactly one HART-IP request or response by its header: servers
+/// answer from a port of their own choosing (5095 in ICSNPP's capture), so the port alone
+/// cannot decide.
+fn hart_ip_datagram_exact(p: &[u8]) -> bool {
+    p.len() >= 8 && p[1] <= 1 && be16(p, 6).is_some_and(|l| usize::from(l) == p.len())
 }
 
 pub fn looks_like_synchrophasor(p: &[u8]) -> bool {
@@ -471,6 +512,8 @@ pub fn identify(
                 Some(Telnet)
             } else if payload[0] == 0x10 && payload.windows(4).take(16).any(|w| w == b"MQTT") {
                 Some(Mqtt)
+            } else if looks_like_genisys(payload) {
+                Some(Genisys)
             } else {
                 None
             }
@@ -496,7 +539,7 @@ pub fn identify(
             Some(Ntp)
         } else if (on(161) || on(162)) && looks_like_snmp(payload) {
             Some(Snmp)
-        } else if on(5094) && looks_like_hart_ip(payload) {
+        } else if looks_like_hart_ip(payload) && (on(5094) || hart_ip_datagram_exact(payload)) {
             Some(HartIp)
         } else if looks_like_synchrophasor(payload) {
             Some(Synchrophasor)
@@ -508,6 +551,8 @@ pub fn identify(
             && usize::from(be16(payload, 4).unwrap_or(0)) == payload.len()
         {
             Some(KnxnetIp)
+        } else if looks_like_bsap(payload, on(1234)) {
+            Some(Bsap)
         } else if on(514) && payload.first() == Some(&b'<') {
             Some(Syslog)
         } else if on(9600) && payload.len() >= 10 && payload[0] & 0x80 != 0 && payload[1] == 0 {
@@ -694,5 +739,38 @@ mod tests {
         // The same bytes one short: the length no longer matches.
         assert!(!looks_like_dlms(&snrm[..8]));
         assert!(!looks_like_knxnet_ip(&search[..5]));
+    }
+
+    #[test]
+    fn genisys_hart_ip_and_bsap_by_payload() {
+        // icsnpp-genisys/tests/traces/genisys_otherport.pcap: a poll on port 10002.
+        let poll = [0xfb, 0x01, 0x83, 0x40, 0xf6];
+        assert_eq!(
+            identify(true, &poll, 53022, 10002),
+            Some((AppProtocol::Genisys, Confidence::Payload))
+        );
+        let mut bad_crc = poll;
+        bad_crc[2] = 0x84;
+        assert_ne!(
+            identify(true, &bad_crc, 53022, 10002),
+            Some((AppProtocol::Genisys, Confidence::Payload))
+        );
+        // icsnpp-hart-ip/testing/traces/hart-ip.pcap frame 2: the server answers from 5095.
+        let answer = [
+            0x01, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x0d, 0x01, 0x00, 0x00, 0xea, 0x60,
+        ];
+        assert_eq!(
+            identify(false, &answer, 5095, 49905),
+            Some((AppProtocol::HartIp, Confidence::Payload))
+        );
+        // icsnpp-bsap/testing/traces/bsap-serial_example.pcapng frame 3, on port 1235.
+        let serial = [
+            0x10, 0x02, 0x00, 0xeb, 0x03, 0xe3, 0x08, 0xa0, 0x00, 0x00, 0x00, 0x01, 0x82, 0xdf,
+            0x82, 0xbe, 0x10, 0x03, 0x91, 0x02,
+        ];
+        assert_eq!(
+            identify(false, &serial, 1235, 1235),
+            Some((AppProtocol::Bsap, Confidence::Payload))
+        );
     }
 }

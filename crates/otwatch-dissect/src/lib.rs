@@ -6,12 +6,15 @@
 //! a bound on attacker-controlled input.
 
 pub mod bacnet;
+pub mod bsap;
 pub mod cdp;
 pub mod cip;
 pub mod dhcp;
 pub mod dnp3;
 pub mod dns;
 pub mod enip;
+pub mod genisys;
+pub mod hart_ip;
 #[cfg(test)]
 mod hostile;
 pub mod identify;

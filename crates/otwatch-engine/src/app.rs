@@ -2,8 +2,11 @@
 //! messages reveal about hosts (names, addresses) and about what is asked (functions).
 
 use crate::bacnet::BacnetFlow;
+use crate::bsap::BsapFlow;
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
+use crate::genisys::GenisysFlow;
+use crate::hart_ip::HartIpFlow;
 use crate::modbus::ModbusFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
@@ -27,6 +30,9 @@ pub struct AppState {
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
     bacnet: Option<Box<BacnetFlow>>,
+    genisys: Option<Box<GenisysFlow>>,
+    hart_ip: Option<Box<HartIpFlow>>,
+    bsap: Option<Box<BsapFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -203,6 +209,24 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if matches!(
+            self.service,
+            Some((AppProtocol::HartIp, Confidence::Payload))
+        ) {
+            self.hart_ip.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
+        } else if matches!(
+            self.service,
+            Some((AppProtocol::Genisys, Confidence::Payload))
+        ) {
+            self.genisys.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
         }
     }
 
@@ -259,6 +283,12 @@ impl AppState {
         if let Some(d) = self.dnp3.as_mut() {
             d.gap();
         }
+        if let Some(g) = self.genisys.as_mut() {
+            g.gap();
+        }
+        if let Some(h) = self.hart_ip.as_mut() {
+            h.gap();
+        }
     }
 
     /// One UDP datagram.
@@ -292,6 +322,17 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if matches!(
+            self.service,
+            Some((AppProtocol::HartIp, Confidence::Payload))
+        ) {
+            self.hart_ip
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if matches!(self.service, Some((AppProtocol::Bsap, Confidence::Payload))) {
+            self.bsap
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
         } else if on(47808)
             || matches!(
                 self.service,
@@ -633,6 +674,7 @@ pub fn zeek_service(p: AppProtocol, udp: bool) -> &'static str {
     match p {
         AppProtocol::Dnp3 if udp => "dnp3_udp",
         AppProtocol::Dnp3 => "dnp3_tcp",
+        AppProtocol::Genisys => "genisys_tcp",
         AppProtocol::S7comm => "cotp,s7comm",
         AppProtocol::S7commPlus => "cotp,s7comm-plus",
         AppProtocol::ProfinetCm => "spicy_profinet_io_cm",

@@ -9,11 +9,14 @@
 
 mod app;
 mod bacnet;
+mod bsap;
 mod dedup;
 mod dnp3;
 mod enip;
 mod frag;
 mod framing;
+mod genisys;
+mod hart_ip;
 mod modbus;
 mod s7;
 mod summary;

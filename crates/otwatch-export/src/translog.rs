@@ -192,6 +192,7 @@ fn push_zeek_value(out: &mut String, v: &Value) {
             }
         }
         Value::Strs(list) if list.is_empty() => out.push_str("(empty)"),
+        Value::Bytes(b) => out.push_str(&zeek_bytes(b)),
         Value::Strs(list) => {
             for (i, s) in list.iter().enumerate() {
                 if i > 0 {
@@ -202,6 +203,24 @@ fn push_zeek_value(out: &mut String, v: &Value) {
             }
         }
     }
+}
+
+/// Zeek's rendering of a byte string: printable ASCII kept (a backslash escaped), every
+/// other byte as `\xNN`; an empty string is `(empty)`.
+fn zeek_bytes(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    if bytes.is_empty() {
+        return "(empty)".into();
+    }
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if (0x20..0x7f).contains(&b) && b != b'\\' {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
 }
 
 /// Zeek prints doubles with up to six decimals, trailing zeros removed, and at least one
@@ -235,6 +254,7 @@ fn json_value(v: &Value) -> Option<serde_json::Value> {
         Value::Interval(t) => J::from(*t as f64 / 1e6),
         Value::Counts(list) => J::from(list.clone()),
         Value::Strs(list) => J::from(list.clone()),
+        Value::Bytes(b) => J::from(zeek_bytes(b)),
     })
 }
 
@@ -268,6 +288,14 @@ mod tests {
             from_orig,
             values,
         }
+    }
+
+    #[test]
+    fn binary_strings_as_zeek_writes_them() {
+        // A HART unique address from icsnpp-hart-ip's hart-ip.pcap, frame 3.
+        assert_eq!(zeek_bytes(&[0x26, 0x4e, 0, 0, 0xd2]), "&N\\x00\\x00\\xd2");
+        assert_eq!(zeek_bytes(b"a\\b"), "a\\x5cb");
+        assert_eq!(zeek_bytes(&[]), "(empty)");
     }
 
     #[test]

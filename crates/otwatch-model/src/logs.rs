@@ -25,6 +25,9 @@ pub enum Value {
     Interval(Micros),
     Counts(Vec<u64>),
     Strs(Vec<String>),
+    /// A string field whose bytes are not text (an address, a raw tag): written as Zeek
+    /// writes such strings, printable ASCII as is and every other byte as `\xNN`.
+    Bytes(Vec<u8>),
 }
 
 impl Value {
