@@ -4,6 +4,7 @@
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::modbus::ModbusFlow;
+use crate::profinet_io_cm::ProfinetCmFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
@@ -25,6 +26,7 @@ pub struct AppState {
     enip: Option<Box<EnipFlow>>,
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
+    profinet_cm: Option<Box<ProfinetCmFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -213,6 +215,16 @@ impl AppState {
         }
     }
 
+    /// PROFINET IO-CM once a datagram of the flow was recognised as such (the ports are
+    /// chosen per relation), or a DCE/RPC datagram to its well-known port.
+    fn carries_profinet_cm(&self, dport: u16) -> bool {
+        match self.service {
+            Some((AppProtocol::ProfinetCm, Confidence::Payload)) => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => dport == 34964,
+        }
+    }
+
     /// Per protocol, how often the flow's limit on open transactions forgot a request; the
     /// summary reports them as `<protocol>_open_transaction_limit` drops.
     pub fn transaction_limit_hits(&self, mut report: impl FnMut(&'static str, u64)) {
@@ -281,6 +293,10 @@ impl AppState {
                 .datagram(data, ctx);
         } else if on(2222) {
             crate::enip::io_datagram(data, ctx);
+        } else if self.carries_profinet_cm(dport) {
+            self.profinet_cm
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
         } else if self.carries_dnp3(sport, dport) {
             self.dnp3.get_or_insert_with(Default::default).datagram(
                 usize::from(!from_orig),
