@@ -376,6 +376,7 @@ pub fn parse_args(header: &RpcHeader, body: &[u8]) -> Result<Args, Malformed> {
     let data = body.get(start..wanted.min(body.len())).unwrap_or_default();
     let mut blocks = Vec::new();
     let mut at = 0;
+    let mut in_multiple_write = false;
     while at + 6 <= data.len() && blocks.len() < MAX_BLOCKS {
         let (Some(block_type), Some(len)) = (be16(data, at), be16(data, at + 2)) else {
             break;
@@ -387,8 +388,28 @@ pub fn parse_args(header: &RpcHeader, body: &[u8]) -> Result<Args, Malformed> {
         // The block length counts from the version bytes on.
         let end = (at + 4 + len).min(data.len());
         let content = &data[at + 6..end];
-        blocks.push(block(block_type, content));
+        let b = block(block_type, content);
         at += 4 + len;
+        // A write header is followed by its record data, which is not a block (unless it
+        // is a WriteMultiple, whose data is the headers and data of each record, each
+        // padded to four bytes).
+        if let Block::Record {
+            block_type: 0x0008,
+            index,
+            data_len,
+            ..
+        } = b
+        {
+            if index != 0xe040 {
+                at = at.saturating_add(data_len as usize);
+                if in_multiple_write {
+                    at = at.saturating_add(3) & !3;
+                }
+            } else {
+                in_multiple_write = true;
+            }
+        }
+        blocks.push(b);
     }
     Ok(Args { status, blocks })
 }

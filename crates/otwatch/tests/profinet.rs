@@ -1,0 +1,78 @@
+//! PROFINET end to end: the IO-CM calls of ICSNPP's test captures in `profinet_io_cm.log`,
+//! the calls that change a device as events, and the controller reaching the inventory.
+
+mod common;
+use common::*;
+
+/// One whole application relation: Connect, Write, Control, Read, Release.
+const DEVICE: &str = "icsnpp-profinet-io-cm/testing/traces/profinet_io_cm_device.pcapng";
+
+#[test]
+fn io_cm_log_has_a_row_per_datagram() {
+    let rows = zeek_log_after_analysis(DEVICE, "profinet_io_cm");
+    assert_eq!(rows.len(), 10);
+    let connect = &rows[0];
+    assert_eq!(connect["source_h"], "192.168.1.3");
+    assert_eq!(connect["destination_p"], "34964");
+    assert_eq!(connect["proto"], "udp");
+    assert_eq!(connect["packet_type"], "Request");
+    assert_eq!(connect["operation_num"], "Connect");
+    assert_eq!(connect["integer_encoding"], "Big Endian");
+    assert_eq!(
+        connect["interface_uuid"],
+        "DEA00001-6C97-11D1-8271-00A02442DF7D"
+    );
+    assert_eq!(connect["len_of_body"], "457");
+    assert_eq!(connect["vers_fack"], "-");
+    let answer = &rows[1];
+    assert_eq!(answer["packet_type"], "Response");
+    assert_eq!(answer["integer_encoding"], "Little Endian");
+    assert_eq!(answer["source_h"], "192.168.1.2");
+    assert_eq!(
+        answer["interface_uuid"],
+        "0100A0DE-976C-D111-8271-00A02442DF7D"
+    );
+    let ops: Vec<&str> = rows.iter().map(|r| r["operation_num"].as_str()).collect();
+    assert_eq!(
+        ops,
+        [
+            "Connect", "Connect", "Write", "Write", "Control", "Control", "Read", "Read",
+            "Release", "Release"
+        ]
+    );
+}
+
+#[test]
+fn connect_write_control_and_release_are_events() {
+    let events = events_after_analysis(DEVICE);
+    let of = |kind: &str| {
+        events
+            .iter()
+            .filter(|e| e["kind"] == kind)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let connect = of("profinet_io_connect");
+    assert_eq!(connect.len(), 1);
+    let detail = connect[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("pc-worx-rt-basic-6d-d3-43"), "{detail}");
+    assert!(detail.contains("00:a0:45:6d:d3:43"), "{detail}");
+    let write = of("profinet_io_write");
+    assert_eq!(write.len(), 1);
+    let detail = write[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("record 0x01ff slot 1"), "{detail}");
+    let control = of("profinet_io_control");
+    assert_eq!(control.len(), 1);
+    assert!(control[0]["detail"].as_str().unwrap().contains("PrmEnd"));
+    assert_eq!(of("profinet_io_release").len(), 1);
+    assert!(of("profinet_io_malformed").is_empty());
+}
+
+#[test]
+fn the_controller_reaches_the_inventory() {
+    let asset = asset_after_analysis(DEVICE, "192.168.1.3");
+    let role = fact(&asset, "profinet_role");
+    assert_eq!(role["value"], "IO controller");
+    assert_eq!(role["evidence"]["protocol"], "profinet_io_cm");
+    assert_eq!(role["evidence"]["frame"], 1, "the Connect request");
+}
