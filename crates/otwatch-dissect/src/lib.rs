@@ -6,12 +6,14 @@
 //! a bound on attacker-controlled input.
 
 pub mod bacnet;
+pub mod ber;
 pub mod cdp;
 pub mod cip;
 pub mod dhcp;
 pub mod dnp3;
 pub mod dns;
 pub mod enip;
+pub mod goose;
 #[cfg(test)]
 mod hostile;
 pub mod identify;

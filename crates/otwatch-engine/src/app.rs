@@ -193,7 +193,10 @@ impl AppState {
                 AppProtocol::S7comm | AppProtocol::S7commPlus | AppProtocol::Cotp,
                 Confidence::Payload
             ))
-        ) {
+        ) || (self.service.is_none() && (sport == 102 || dport == 102))
+        {
+            // Unrecognised yet on port 102: stacks that send the TPKT header in a segment
+            // of its own defeat identification by the first chunks, not the framer.
             self.s7
                 .get_or_insert_with(Default::default)
                 .chunk(usize::from(!from_orig), data, ctx);
@@ -607,7 +610,7 @@ pub struct EventSink<'a> {
 }
 
 impl EventSink<'_> {
-    fn push(&mut self, ev: EvidenceRef, protocol: &str, kind: &str, detail: String) {
+    pub fn push(&mut self, ev: EvidenceRef, protocol: &str, kind: &str, detail: String) {
         if self.events.len() >= self.max {
             *self.dropped += 1;
             return;
@@ -626,11 +629,14 @@ impl EventSink<'_> {
     }
 }
 
-/// PROFINET DCP: an Identify response states the device (by MAC); a Set request changes a
-/// device's name or address, which an engineer should know about.
+/// PROFINET DCP: an Identify response states the device (by MAC); an Identify request
+/// shows who searches the network; a Set request changes a device's name or address,
+/// resets it or makes it signal, which an engineer should know about (with the MAC of
+/// the station that asked).
 pub fn profinet_dcp_facts(
     payload: &[u8],
     src_mac: [u8; 6],
+    dst_mac: [u8; 6],
     ev: EvidenceRef,
     obs: &mut Observations,
     sink: &mut EventSink<'_>,
@@ -640,6 +646,7 @@ pub fn profinet_dcp_facts(
         return;
     };
     let mac = fmt_mac(&src_mac);
+    let target = fmt_mac(&dst_mac);
     if dcp.is_identify_response() {
         let message = "PROFINET DCP Identify response";
         let subject = Subject::Mac(src_mac);
@@ -675,6 +682,17 @@ pub fn profinet_dcp_facts(
             "profinet_dcp_identify",
             format!("{mac} {detail}"),
         );
+    } else if dcp.is_identify_request() {
+        let filter = match &dcp.station_name {
+            Some(n) => format!("station name {n:?}"),
+            None => "all devices".to_string(),
+        };
+        sink.push(
+            ev,
+            "profinet_dcp",
+            "profinet_dcp_identify_request",
+            format!("{mac} searches for {filter} (sent to {target})"),
+        );
     } else if dcp.is_set_request() {
         let mut what = Vec::new();
         if let Some(n) = &dcp.station_name {
@@ -687,14 +705,27 @@ pub fn profinet_dcp_facts(
                 dcp.gateway.unwrap_or(ip)
             ));
         }
+        for (option, suboption) in &dcp.blocks {
+            match (option, suboption) {
+                (5, 3) => what.push("signal (flash the device's LED)".into()),
+                (5, 5) => what.push("reset to factory settings".into()),
+                (5, 6) => what.push("reset to factory settings (by type)".into()),
+                _ => {}
+            }
+        }
         if what.is_empty() {
             what.push(format!("blocks {:?}", dcp.blocks));
         }
+        let kind = if dcp.blocks.iter().any(|b| matches!(b, (5, 5 | 6))) {
+            "profinet_dcp_factory_reset"
+        } else {
+            "profinet_dcp_set"
+        };
         sink.push(
             ev,
             "profinet_dcp",
-            "profinet_dcp_set",
-            format!("{mac} sets {}", what.join(", ")),
+            kind,
+            format!("{mac} sets {} on {target}", what.join(", ")),
         );
     }
 }

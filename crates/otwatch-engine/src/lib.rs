@@ -13,6 +13,7 @@ mod dnp3;
 mod enip;
 mod frag;
 mod framing;
+mod goose;
 mod modbus;
 mod profinet_io_cm;
 mod s7;
@@ -518,6 +519,7 @@ fn merge(
         arp_packets: counters.arp_packets,
         non_ip_packets: counters.non_ip_packets,
         link_protocols: counters.link_protocols.clone(),
+        cyclic_streams: counters.cyclic_streams.clone(),
         malformed: counters
             .malformed
             .iter()

@@ -76,3 +76,28 @@ fn the_controller_reaches_the_inventory() {
     assert_eq!(role["evidence"]["protocol"], "profinet_io_cm");
     assert_eq!(role["evidence"]["frame"], 1, "the Connect request");
 }
+
+const CHANGE_IP: &str =
+    "ITI-ICS-Security-Tools/pcaps/profinet/PROFINET-RT-DCP/ChangeIPUsingDCP.pcap";
+
+#[test]
+fn dcp_identify_and_set_name_who_asked() {
+    let events = events_after_analysis(CHANGE_IP);
+    let detail = |kind: &str| {
+        events
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .map(|e| e["detail"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    // tshark: frame 1 Ident Req (All) from 00:0c:29:ba:09:ea; frame 3 Set Req IP
+    // 192.168.0.10/255.255.255.0 gateway 192.168.0.1 to 08:00:06:93:cf:32.
+    assert_eq!(
+        detail("profinet_dcp_identify_request"),
+        "00:0c:29:ba:09:ea searches for all devices (sent to 08:00:06:93:cf:32)"
+    );
+    assert_eq!(
+        detail("profinet_dcp_set"),
+        "00:0c:29:ba:09:ea sets IP 192.168.0.10 mask 255.255.255.0 gateway 192.168.0.1 on 08:00:06:93:cf:32"
+    );
+}
