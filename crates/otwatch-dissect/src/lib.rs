@@ -18,6 +18,7 @@ pub mod goose;
 mod hostile;
 pub mod identify;
 pub mod lldp;
+pub mod mms;
 pub mod modbus;
 pub mod netbios;
 pub mod profinet_dcp;

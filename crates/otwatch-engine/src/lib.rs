@@ -14,6 +14,7 @@ mod enip;
 mod frag;
 mod framing;
 mod goose;
+mod mms;
 mod modbus;
 mod profinet_io_cm;
 mod s7;
