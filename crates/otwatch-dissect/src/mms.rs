@@ -204,6 +204,16 @@ pub fn parse(tsdu: &[u8]) -> Result<Option<Message>, Malformed> {
     parse_pdu(pdu).map(Some)
 }
 
+/// Whether the bytes open like the ISO session SPDUs that carry MMS: a connect or accept
+/// with parameters, or give tokens followed by data transfer (`01 00 01 ..`).
+pub fn starts_iso_session(b: &[u8]) -> bool {
+    match b {
+        [0x0d | 0x0e, len, ..] => *len >= 2 && b.len() >= 4,
+        [0x01, 0x00, 0x01, _, ..] => true,
+        _ => false,
+    }
+}
+
 /// Whether the bytes open with an MMS PDU tag rather than an ISO session SPDU: a
 /// constructed PDU (confirmed, unconfirmed, reject, initiate: `A0`–`AA`) or a primitive
 /// cancel or conclude (`85`–`87`, `8B`–`8D`).

@@ -190,16 +190,27 @@ impl AppState {
         } else if matches!(
             self.service,
             Some((
-                AppProtocol::S7comm | AppProtocol::S7commPlus | AppProtocol::Cotp,
+                AppProtocol::S7comm
+                    | AppProtocol::S7commPlus
+                    | AppProtocol::Mms
+                    | AppProtocol::Cotp,
                 Confidence::Payload
             ))
         ) || (self.service.is_none() && (sport == 102 || dport == 102))
         {
             // Unrecognised yet on port 102: stacks that send the TPKT header in a segment
             // of its own defeat identification by the first chunks, not the framer.
-            self.s7
-                .get_or_insert_with(Default::default)
-                .chunk(usize::from(!from_orig), data, ctx);
+            let s7 = self.s7.get_or_insert_with(Default::default);
+            s7.chunk(usize::from(!from_orig), data, ctx);
+            // Identification may have missed it (TPKT headers in segments of their own).
+            if s7.carries_mms()
+                && matches!(
+                    self.service,
+                    None | Some((_, Confidence::Port)) | Some((AppProtocol::Cotp, _))
+                )
+            {
+                self.service = Some((AppProtocol::Mms, Confidence::Payload));
+            }
         } else if self.carries_dnp3(sport, dport) {
             self.dnp3.get_or_insert_with(Default::default).chunk(
                 usize::from(!from_orig),
@@ -768,6 +779,7 @@ pub fn zeek_service(p: AppProtocol) -> &'static str {
         AppProtocol::Dnp3 => "dnp3_tcp",
         AppProtocol::S7comm => "cotp,s7comm",
         AppProtocol::S7commPlus => "cotp,s7comm-plus",
+        AppProtocol::Mms => "cotp,mms",
         AppProtocol::ProfinetCm => "spicy_profinet_io_cm",
         AppProtocol::CipIo => "cip",
         other => other.name(),

@@ -40,9 +40,17 @@ pub struct MmsFlow {
     overflow: [bool; 2],
     reported: Vec<u64>,
     malformed_reported: bool,
+    /// MMS PDUs decoded on the flow.
+    pdus: u64,
 }
 
 impl MmsFlow {
+    /// An MMS PDU was decoded: the flow carries MMS whatever its first segments looked
+    /// like.
+    pub fn carries_mms(&self) -> bool {
+        self.pdus > 0
+    }
+
     /// The user data of one COTP data TPDU.
     pub fn tpdu(&mut self, side: usize, end_of_tsdu: bool, data: &[u8], ctx: &mut Ctx<'_>) {
         let side = side.min(1);
@@ -78,7 +86,10 @@ impl MmsFlow {
 
     fn tsdu(&mut self, data: &[u8], ctx: &mut Ctx<'_>) {
         let m = match mms::parse(data) {
-            Ok(Some(m)) => m,
+            Ok(Some(m)) => {
+                self.pdus += 1;
+                m
+            }
             Ok(None) => return,
             Err(e) => {
                 if !self.malformed_reported {

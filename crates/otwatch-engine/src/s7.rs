@@ -179,6 +179,11 @@ impl S7Flow {
         }
     }
 
+    /// MMS was decoded on the flow.
+    pub fn carries_mms(&self) -> bool {
+        self.mms.as_ref().is_some_and(|m| m.carries_mms())
+    }
+
     pub fn pending_limit_hits(&self) -> u64 {
         self.limit_hits
     }

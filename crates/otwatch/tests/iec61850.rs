@@ -102,6 +102,9 @@ fn iccp_reports_and_writes() {
         .count();
     // tshark: 115 unconfirmed PDUs, all information reports.
     assert_eq!(reports, 115);
+    let asset = asset_after_analysis(ICCP, "10.101.1.3");
+    assert_eq!(asset["protocols"][0]["protocol"], "cotp,mms");
+    assert_eq!(asset["protocols"][0]["identified_by"], "payload");
     let events = events_after_analysis(ICCP);
     let writes = of_kind(&events, "mms_write");
     assert!(
