@@ -276,6 +276,22 @@ impl ProfinetCmFlow {
             1.0,
             ctx.ev,
         );
+        // The device keeps the list of controllers that opened a relation with it: a
+        // controller not seen before on a device is what an engineer looks for.
+        let controller = if station_name.is_empty() {
+            ctx.src.to_string()
+        } else {
+            format!("{station_name} ({})", ctx.src)
+        };
+        ctx.obs.attribute(
+            Subject::Ip(ctx.dst),
+            "profinet_controller",
+            &controller,
+            PROTOCOL,
+            message,
+            1.0,
+            ctx.ev,
+        );
         if self.seen(digest(0, &pn::uuid_text(ar_uuid))) {
             return;
         }

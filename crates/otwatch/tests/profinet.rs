@@ -75,6 +75,11 @@ fn the_controller_reaches_the_inventory() {
     assert_eq!(role["value"], "IO controller");
     assert_eq!(role["evidence"]["protocol"], "profinet_io_cm");
     assert_eq!(role["evidence"]["frame"], 1, "the Connect request");
+    let device = asset_after_analysis(DEVICE, "192.168.1.2");
+    assert_eq!(
+        fact(&device, "profinet_controller")["value"],
+        "pc-worx-rt-basic-6d-d3-43 (192.168.1.3)"
+    );
 }
 
 const CHANGE_IP: &str =
