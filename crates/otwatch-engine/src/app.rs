@@ -809,6 +809,37 @@ mod tests {
         assert_eq!(reverse_name_to_ip("x.1.20.10.in-addr.arpa"), None);
     }
 
+    /// A DCP Set request with a control block "reset to factory" (option 5, suboption 6),
+    /// laid out by IEC 61158-6-10: the corpus holds no factory reset.
+    #[test]
+    fn dcp_factory_reset_names_both_stations() {
+        let set = [
+            0xfe, 0xfd, 4, 0, 0, 0, 0, 1, 0, 0, 0, 8, 5, 6, 0, 4, 0, 0, 0, 2,
+        ];
+        let mut events = Vec::new();
+        let mut dropped = 0;
+        let mut sink = EventSink {
+            events: &mut events,
+            dropped: &mut dropped,
+            max: 10,
+            capture: "t",
+        };
+        let mut obs = Observations::default();
+        let ev = EvidenceRef {
+            ts: 1,
+            capture: 0,
+            frame: 1,
+        };
+        let (engineer, device) = ([0, 0x0c, 0x29, 1, 2, 3], [8, 0, 6, 4, 5, 6]);
+        profinet_dcp_facts(&set, engineer, device, ev, &mut obs, &mut sink);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, "profinet_dcp_factory_reset");
+        assert_eq!(
+            events[0].detail,
+            "00:0c:29:01:02:03 sets reset to factory settings (by type) on 08:00:06:04:05:06"
+        );
+    }
+
     #[test]
     fn modbus_requests_across_chunks() {
         let mut t = TestFlow::new(("10.0.0.1", 40000), ("10.0.0.1", 502));
