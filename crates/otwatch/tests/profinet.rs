@@ -106,3 +106,61 @@ fn dcp_identify_and_set_name_who_asked() {
         "00:0c:29:ba:09:ea sets IP 192.168.0.10 mask 255.255.255.0 gateway 192.168.0.1 on 08:00:06:93:cf:32"
     );
 }
+
+/// No capture of the corpus holds PROFINET RT cyclic data, so three frames of it (frame id
+/// 0x8000, 40 bytes of IO data, cycle counter, data and transfer status) are written into
+/// a capture here: they are counted per MAC pair in the summary, not reported one by one.
+#[test]
+fn rt_cyclic_frames_are_counted_per_mac_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pcap: Vec<u8> = Vec::new();
+    for word in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+        match word {
+            0x0004_0002 => {
+                pcap.extend_from_slice(&2u16.to_le_bytes());
+                pcap.extend_from_slice(&4u16.to_le_bytes());
+            }
+            w => pcap.extend_from_slice(&w.to_le_bytes()),
+        }
+    }
+    let device = [0x00, 0x1b, 0x1b, 0x35, 0x84, 0x10];
+    let controller = [0x00, 0x1b, 0x1b, 0x02, 0x9a, 0xc3];
+    for i in 0..3u32 {
+        let mut frame = Vec::new();
+        frame.extend_from_slice(&controller);
+        frame.extend_from_slice(&device);
+        frame.extend_from_slice(&[0x88, 0x92, 0x80, 0x00]);
+        frame.extend_from_slice(&[0x80; 40]);
+        frame.extend_from_slice(&(i as u16 * 32).to_be_bytes());
+        frame.extend_from_slice(&[0x35, 0x00]);
+        for v in [
+            1_700_000_000,
+            i * 1000,
+            frame.len() as u32,
+            frame.len() as u32,
+        ] {
+            pcap.extend_from_slice(&v.to_le_bytes());
+        }
+        pcap.extend_from_slice(&frame);
+    }
+    std::fs::write(dir.path().join("rt.pcap"), &pcap).unwrap();
+    let out = otwatch(
+        &[
+            "analyze",
+            "rt.pcap",
+            "--no-db",
+            "--quiet",
+            "--summary-json",
+            "s.json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["cyclic_streams"]["00:1b:1b:35:84:10 > 00:1b:1b:02:9a:c3"],
+        3
+    );
+    assert_eq!(summary["link_protocols"]["profinet_rt"], 3);
+}
