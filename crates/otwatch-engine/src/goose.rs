@@ -18,6 +18,10 @@ use std::collections::{BTreeMap, HashMap};
 
 pub const MAX_PUBLISHERS: usize = 4096;
 pub const MAX_CYCLIC_PAIRS: usize = 1024;
+/// State changes reported one by one per publisher. Interlocking and measurement
+/// datasets can change many times a second; past this, changes are counted (summary
+/// `dropped.goose_state_change_not_reported`) and the publisher is reported as chattering.
+pub const MAX_STATE_CHANGE_EVENTS: u32 = 16;
 
 #[derive(Debug, Default)]
 pub struct L2State {
@@ -25,11 +29,14 @@ pub struct L2State {
     sv_streams: HashMap<([u8; 6], u16, String), ()>,
     /// PROFINET RT cyclic frames per "sender > receiver" MAC pair.
     pub cyclic: BTreeMap<String, u64>,
+    /// State changes counted but not reported (beyond [`MAX_STATE_CHANGE_EVENTS`]).
+    pub state_changes_not_reported: u64,
 }
 
 #[derive(Debug)]
 struct Publisher {
     st_num: u32,
+    state_changes: u32,
     conf_rev: u32,
     test_reported: bool,
 }
@@ -73,7 +80,11 @@ impl L2State {
         let full = self.publishers.len() >= MAX_PUBLISHERS;
         match self.publishers.get_mut(&key) {
             Some(p) => {
-                if p.st_num != g.st_num {
+                if p.st_num != g.st_num && p.state_changes >= MAX_STATE_CHANGE_EVENTS {
+                    p.st_num = g.st_num;
+                    self.state_changes_not_reported += 1;
+                } else if p.st_num != g.st_num {
+                    p.state_changes += 1;
                     sink.push(
                         ev,
                         "iec61850_goose",
@@ -83,6 +94,17 @@ impl L2State {
                             g.gocb_ref, p.st_num, g.st_num, g.sq_num, g.dat_set
                         ),
                     );
+                    if p.state_changes == MAX_STATE_CHANGE_EVENTS {
+                        sink.push(
+                            ev,
+                            "iec61850_goose",
+                            "goose_chattering",
+                            format!(
+                                "{mac} {} changed state {MAX_STATE_CHANGE_EVENTS} times; further changes are counted, not reported",
+                                g.gocb_ref
+                            ),
+                        );
+                    }
                     p.st_num = g.st_num;
                 }
                 if p.conf_rev != g.conf_rev {
@@ -151,6 +173,7 @@ impl L2State {
                     key,
                     Publisher {
                         st_num: g.st_num,
+                        state_changes: 0,
                         conf_rev: g.conf_rev,
                         test_reported: g.test || g.simulated,
                     },
@@ -297,6 +320,46 @@ mod tests {
             events[1].detail.contains("stNum 1 -> 2"),
             "{}",
             events[1].detail
+        );
+    }
+
+    #[test]
+    fn a_chattering_publisher_is_reported_once_then_counted() {
+        let mut state = L2State::default();
+        let mut obs = Observations::default();
+        let mut events: Vec<ProtocolEvent> = Vec::new();
+        let mut dropped = 0;
+        let mut sink = EventSink {
+            events: &mut events,
+            dropped: &mut dropped,
+            max: 1000,
+            capture: "t",
+        };
+        let ev = EvidenceRef {
+            ts: 1,
+            capture: 0,
+            frame: 1,
+        };
+        let mut frame = hex(F650);
+        for st in 1..=40u8 {
+            frame[0x5f] = st;
+            state.goose(
+                &frame,
+                [0, 0xa0, 0xf4, 8, 0x2f, 0x77],
+                ev,
+                &mut obs,
+                &mut sink,
+            );
+        }
+        let count = |kind: &str| events.iter().filter(|e| e.kind == kind).count();
+        assert_eq!(
+            count("goose_state_change"),
+            MAX_STATE_CHANGE_EVENTS as usize
+        );
+        assert_eq!(count("goose_chattering"), 1);
+        assert_eq!(
+            state.state_changes_not_reported,
+            39 - u64::from(MAX_STATE_CHANGE_EVENTS)
         );
     }
 

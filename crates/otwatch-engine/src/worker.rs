@@ -597,6 +597,13 @@ impl Worker {
         }
         self.counters.flow_table = self.flows.stats;
         self.counters.cyclic_streams = std::mem::take(&mut self.l2.cyclic);
+        if self.l2.state_changes_not_reported > 0 {
+            *self
+                .counters
+                .dropped
+                .entry("goose_state_change_not_reported".into())
+                .or_default() += self.l2.state_changes_not_reported;
+        }
         WorkerOutput {
             flows: self.records,
             observations: self.obs,
