@@ -179,6 +179,39 @@ mod tests {
         assert_eq!(g.num_dat_set_entries, 8);
     }
 
+    /// No capture of the corpus holds Sampled Values: this message is laid out by
+    /// IEC 61850-9-2 (APPID 0x4000, one ASDU: svID "MU01", smpCnt 16, confRev 1, smpSynch
+    /// 2, eight bytes of samples).
+    #[test]
+    fn sampled_values_first_asdu() {
+        let asdu = hex("80044d553031820200108304000000018501028708000000010000000a");
+        let mut seq = vec![0x30, asdu.len() as u8];
+        seq.extend_from_slice(&asdu);
+        let mut pdu = vec![0x80, 0x01, 0x01, 0xa2, seq.len() as u8];
+        pdu.extend_from_slice(&seq);
+        let mut p = vec![
+            0x40,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+            0x60,
+            pdu.len() as u8,
+        ];
+        p.extend_from_slice(&pdu);
+        let len = p.len() as u16;
+        p[2..4].copy_from_slice(&len.to_be_bytes());
+        let sv = parse_sampled_values(&p).unwrap();
+        assert_eq!(sv.appid, 0x4000);
+        assert_eq!(sv.asdu_count, 1);
+        assert_eq!(sv.sv_id, "MU01");
+        assert_eq!((sv.smp_cnt, sv.conf_rev), (16, 1));
+        assert!(parse_goose(&p).is_err());
+    }
+
     #[test]
     fn truncations_and_flips_never_panic() {
         let b = hex(F650);
