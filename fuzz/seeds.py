@@ -42,6 +42,7 @@ UDP_TARGETS = {
     5095: "dissect_hart_ip",
     1234: "dissect_bsap",
     1235: "dissect_bsap",
+    34964: "dissect_profinet_io_cm",
 }
 
 
@@ -56,6 +57,8 @@ TCP_TARGETS = {
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.
 TCP_ALSO = {44818: "dissect_cip", 102: "dissect_s7comm_plus"}
+# ISO session SPDU types that carry MMS: data transfer, connect, accept.
+MMS_SPDUS = (b"\x01", b"\x0d", b"\x0e")
 
 
 def packets(raw):
@@ -166,6 +169,8 @@ def seeds_of(raw):
         ethertype, packet = below
         if ethertype == 0x88CC:
             yield "dissect_lldp", packet
+        elif ethertype in (0x88B8, 0x88BA):
+            yield "dissect_goose", bytes([ethertype & 0x0F == 0x0A]) + packet
         elif ethertype <= 1500 and packet.startswith(SNAP_CDP):
             yield "dissect_cdp", packet[:ethertype]
         ip = transport(ethertype, packet)
@@ -180,6 +185,11 @@ def seeds_of(raw):
                 if port in UDP_TARGETS:
                     yield UDP_TARGETS[port], data
                     break
+            else:
+                # PROFINET IO-CM leaves port 34964 after the Connect: connectionless
+                # DCE/RPC is recognised by its version byte and header size instead.
+                if len(data) >= 80 and data[0] == 4 and data[1] <= 10:
+                    yield "dissect_profinet_io_cm", data
             yield "dissect_identify", b"\x00" + ports + data
         elif protocol == 6 and len(payload) >= 20:
             data = payload[(payload[12] >> 4) * 4 :]
@@ -192,6 +202,9 @@ def seeds_of(raw):
                             yield target, data
                         if port in TCP_ALSO:
                             yield TCP_ALSO[port], data
+                        # TPKT and a COTP data TPDU (02 F0 80) before an ISO session SPDU.
+                        if port == 102 and data[5:7] == b"\xf0\x80" and data[7:8] in MMS_SPDUS:
+                            yield "dissect_mms", data[7:]
                         break
     if len(engine) > 1:
         yield "engine_packets", bytes(engine)

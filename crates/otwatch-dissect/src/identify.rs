@@ -14,6 +14,7 @@ pub enum AppProtocol {
     Cotp,
     S7comm,
     S7commPlus,
+    Mms,
     Enip,
     CipIo,
     Dnp3,
@@ -65,6 +66,7 @@ impl AppProtocol {
             Cotp => "cotp",
             S7comm => "s7comm",
             S7commPlus => "s7comm-plus",
+            Mms => "mms",
             Enip => "enip",
             CipIo => "cip_io",
             Dnp3 => "dnp3",
@@ -110,6 +112,7 @@ impl AppProtocol {
                 | Cotp
                 | S7comm
                 | S7commPlus
+                | Mms
                 | Enip
                 | CipIo
                 | Dnp3
@@ -176,13 +179,17 @@ fn tpkt_cotp(p: &[u8]) -> Option<(u8, &[u8])> {
     matches!(pdu, 0xe0 | 0xd0 | 0xf0 | 0x80 | 0xc0 | 0x70).then(|| (pdu, &p[5 + li..]))
 }
 
-/// S7comm, S7comm-plus, or bare COTP (connection setup, before any S7 data is seen).
+/// S7comm, S7comm-plus, MMS (under the ISO session layer, or straight on COTP), or bare
+/// COTP (connection setup, before any data is seen).
 pub fn classify_tpkt(p: &[u8]) -> Option<AppProtocol> {
     let (pdu, rest) = tpkt_cotp(p)?;
     if pdu == 0xf0 {
         return match rest.first() {
             Some(0x32) => Some(AppProtocol::S7comm),
             Some(0x72) => Some(AppProtocol::S7commPlus),
+            _ if crate::mms::starts_iso_session(rest) || crate::mms::starts_bare_pdu(rest) => {
+                Some(AppProtocol::Mms)
+            }
             _ => Some(AppProtocol::Cotp),
         };
     }
@@ -673,6 +680,16 @@ mod tests {
         assert_eq!(classify_tpkt(&dt), Some(AppProtocol::S7comm));
         let plus = [3, 0, 0, 9, 2, 0xf0, 0x80, 0x72, 1];
         assert_eq!(classify_tpkt(&plus), Some(AppProtocol::S7commPlus));
+        // piccolo.pcap (ITI IEC 61850 captures), frame 3: MMS Identify under the ISO
+        // session's give tokens and data transfer.
+        let mms = [
+            3, 0, 0, 0x1b, 2, 0xf0, 0x80, 1, 0, 1, 0, 0x61, 0x0e, 0x30, 0x0c, 2, 1, 3, 0xa0, 7,
+            0xa0, 5, 2, 1, 1, 0x82, 0,
+        ];
+        assert_eq!(classify_tpkt(&mms), Some(AppProtocol::Mms));
+        // mms-stopRequest.pcap, frame 8: an MMS initiate request straight on COTP.
+        let bare = [3, 0, 0, 0x0b, 2, 0xf0, 0x80, 0xa8, 0x26, 0x80, 2];
+        assert_eq!(classify_tpkt(&bare), Some(AppProtocol::Mms));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! a bound on attacker-controlled input.
 
 pub mod bacnet;
+pub mod ber;
 pub mod bsap;
 pub mod cdp;
 pub mod cip;
@@ -14,14 +15,17 @@ pub mod dnp3;
 pub mod dns;
 pub mod enip;
 pub mod genisys;
+pub mod goose;
 pub mod hart_ip;
 #[cfg(test)]
 mod hostile;
 pub mod identify;
 pub mod lldp;
+pub mod mms;
 pub mod modbus;
 pub mod netbios;
 pub mod profinet_dcp;
+pub mod profinet_io_cm;
 pub mod s7comm;
 pub mod s7comm_plus;
 

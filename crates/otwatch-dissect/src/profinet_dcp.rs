@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::net::Ipv4Addr;
 
 const FRAME_ID_GET_SET: u16 = 0xfefd;
+const FRAME_ID_IDENTIFY_REQUEST: u16 = 0xfefe;
 const FRAME_ID_IDENTIFY_RESPONSE: u16 = 0xfeff;
 const SERVICE_SET: u8 = 4;
 const SERVICE_IDENTIFY: u8 = 5;
@@ -35,6 +36,11 @@ impl Dcp {
     pub fn is_identify_response(&self) -> bool {
         self.service_id == SERVICE_IDENTIFY && self.service_type == 1
     }
+    /// A multicast (or unicast) Identify request: someone searching the network, for all
+    /// devices or for one station name (the request's filter).
+    pub fn is_identify_request(&self) -> bool {
+        self.service_id == SERVICE_IDENTIFY && self.service_type == 0
+    }
     pub fn is_set_request(&self) -> bool {
         self.service_id == SERVICE_SET && self.service_type == 0
     }
@@ -50,13 +56,16 @@ fn ipv4(b: &[u8], at: usize) -> Option<Ipv4Addr> {
 }
 
 /// Parses the payload after the EtherType. `Ok(None)` for PROFINET frames that are not DCP
-/// identify responses or get/set (cyclic real-time data, alarms, identify requests).
+/// identify or get/set (cyclic real-time data, alarms, hello).
 pub fn parse(payload: &[u8]) -> Result<Option<Dcp>, Malformed> {
     if payload.len() < 2 {
         return Err(Malformed::new("pn_frame_truncated", 0));
     }
     let frame_id = u16::from_be_bytes([payload[0], payload[1]]);
-    if frame_id != FRAME_ID_IDENTIFY_RESPONSE && frame_id != FRAME_ID_GET_SET {
+    if !matches!(
+        frame_id,
+        FRAME_ID_IDENTIFY_REQUEST | FRAME_ID_IDENTIFY_RESPONSE | FRAME_ID_GET_SET
+    ) {
         return Ok(None);
     }
     let h = payload
@@ -160,6 +169,19 @@ mod tests {
         assert_eq!((dcp.vendor_id, dcp.device_id), (Some(0x002a), Some(0x0a01)));
         assert_eq!(dcp.ip, Some(Ipv4Addr::new(192, 168, 0, 208)));
         assert_eq!(role_names(dcp.role.unwrap()), vec!["IO-Device"]);
+    }
+
+    /// PROFINET-RT.pcap (ITI PROFINET captures), frame 1 after the EtherType: an Identify
+    /// request filtered on the station name "switch3".
+    #[test]
+    fn identify_request_filter() {
+        let b = [
+            0xfe, 0xfe, 0x05, 0x00, 0x03, 0x00, 0xbf, 0x9a, 0x00, 0x01, 0x00, 0x0c, 0x02, 0x02,
+            0x00, 0x07, b's', b'w', b'i', b't', b'c', b'h', b'3', 0x00,
+        ];
+        let dcp = parse(&b).unwrap().unwrap();
+        assert!(dcp.is_identify_request());
+        assert_eq!(dcp.station_name.as_deref(), Some("switch3"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::enip::EnipFlow;
 use crate::genisys::GenisysFlow;
 use crate::hart_ip::HartIpFlow;
 use crate::modbus::ModbusFlow;
+use crate::profinet_io_cm::ProfinetCmFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
@@ -33,6 +34,7 @@ pub struct AppState {
     genisys: Option<Box<GenisysFlow>>,
     hart_ip: Option<Box<HartIpFlow>>,
     bsap: Option<Box<BsapFlow>>,
+    profinet_cm: Option<Box<ProfinetCmFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -196,13 +198,27 @@ impl AppState {
         } else if matches!(
             self.service,
             Some((
-                AppProtocol::S7comm | AppProtocol::S7commPlus | AppProtocol::Cotp,
+                AppProtocol::S7comm
+                    | AppProtocol::S7commPlus
+                    | AppProtocol::Mms
+                    | AppProtocol::Cotp,
                 Confidence::Payload
             ))
-        ) {
-            self.s7
-                .get_or_insert_with(Default::default)
-                .chunk(usize::from(!from_orig), data, ctx);
+        ) || (self.service.is_none() && (sport == 102 || dport == 102))
+        {
+            // Unrecognised yet on port 102: stacks that send the TPKT header in a segment
+            // of its own defeat identification by the first chunks, not the framer.
+            let s7 = self.s7.get_or_insert_with(Default::default);
+            s7.chunk(usize::from(!from_orig), data, ctx);
+            // Identification may have missed it (TPKT headers in segments of their own).
+            if s7.carries_mms()
+                && matches!(
+                    self.service,
+                    None | Some((_, Confidence::Port)) | Some((AppProtocol::Cotp, _))
+                )
+            {
+                self.service = Some((AppProtocol::Mms, Confidence::Payload));
+            }
         } else if self.carries_dnp3(sport, dport) {
             self.dnp3.get_or_insert_with(Default::default).chunk(
                 usize::from(!from_orig),
@@ -236,6 +252,16 @@ impl AppState {
             Some((AppProtocol::Dnp3, _)) => true,
             Some((_, Confidence::Payload)) => false,
             _ => sport == 20000 || dport == 20000,
+        }
+    }
+
+    /// PROFINET IO-CM once a datagram of the flow was recognised as such (the ports are
+    /// chosen per relation), or a DCE/RPC datagram to its well-known port.
+    fn carries_profinet_cm(&self, dport: u16) -> bool {
+        match self.service {
+            Some((AppProtocol::ProfinetCm, Confidence::Payload)) => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => dport == 34964,
         }
     }
 
@@ -316,6 +342,10 @@ impl AppState {
                 .datagram(data, ctx);
         } else if on(2222) {
             crate::enip::io_datagram(data, ctx);
+        } else if self.carries_profinet_cm(dport) {
+            self.profinet_cm
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
         } else if self.carries_dnp3(sport, dport) {
             self.dnp3.get_or_insert_with(Default::default).datagram(
                 usize::from(!from_orig),
@@ -545,7 +575,7 @@ pub struct EventSink<'a> {
 }
 
 impl EventSink<'_> {
-    fn push(&mut self, ev: EvidenceRef, protocol: &str, kind: &str, detail: String) {
+    pub fn push(&mut self, ev: EvidenceRef, protocol: &str, kind: &str, detail: String) {
         if self.events.len() >= self.max {
             *self.dropped += 1;
             return;
@@ -564,11 +594,14 @@ impl EventSink<'_> {
     }
 }
 
-/// PROFINET DCP: an Identify response states the device (by MAC); a Set request changes a
-/// device's name or address, which an engineer should know about.
+/// PROFINET DCP: an Identify response states the device (by MAC); an Identify request
+/// shows who searches the network; a Set request changes a device's name or address,
+/// resets it or makes it signal, which an engineer should know about (with the MAC of
+/// the station that asked).
 pub fn profinet_dcp_facts(
     payload: &[u8],
     src_mac: [u8; 6],
+    dst_mac: [u8; 6],
     ev: EvidenceRef,
     obs: &mut Observations,
     sink: &mut EventSink<'_>,
@@ -578,6 +611,7 @@ pub fn profinet_dcp_facts(
         return;
     };
     let mac = fmt_mac(&src_mac);
+    let target = fmt_mac(&dst_mac);
     if dcp.is_identify_response() {
         let message = "PROFINET DCP Identify response";
         let subject = Subject::Mac(src_mac);
@@ -613,6 +647,17 @@ pub fn profinet_dcp_facts(
             "profinet_dcp_identify",
             format!("{mac} {detail}"),
         );
+    } else if dcp.is_identify_request() {
+        let filter = match &dcp.station_name {
+            Some(n) => format!("station name {n:?}"),
+            None => "all devices".to_string(),
+        };
+        sink.push(
+            ev,
+            "profinet_dcp",
+            "profinet_dcp_identify_request",
+            format!("{mac} searches for {filter} (sent to {target})"),
+        );
     } else if dcp.is_set_request() {
         let mut what = Vec::new();
         if let Some(n) = &dcp.station_name {
@@ -625,14 +670,27 @@ pub fn profinet_dcp_facts(
                 dcp.gateway.unwrap_or(ip)
             ));
         }
+        for (option, suboption) in &dcp.blocks {
+            match (option, suboption) {
+                (5, 3) => what.push("signal (flash the device's LED)".into()),
+                (5, 5) => what.push("reset to factory settings".into()),
+                (5, 6) => what.push("reset to factory settings (by type)".into()),
+                _ => {}
+            }
+        }
         if what.is_empty() {
             what.push(format!("blocks {:?}", dcp.blocks));
         }
+        let kind = if dcp.blocks.iter().any(|b| matches!(b, (5, 5 | 6))) {
+            "profinet_dcp_factory_reset"
+        } else {
+            "profinet_dcp_set"
+        };
         sink.push(
             ev,
             "profinet_dcp",
-            "profinet_dcp_set",
-            format!("{mac} sets {}", what.join(", ")),
+            kind,
+            format!("{mac} sets {} on {target}", what.join(", ")),
         );
     }
 }
@@ -677,6 +735,7 @@ pub fn zeek_service(p: AppProtocol, udp: bool) -> &'static str {
         AppProtocol::Genisys => "genisys_tcp",
         AppProtocol::S7comm => "cotp,s7comm",
         AppProtocol::S7commPlus => "cotp,s7comm-plus",
+        AppProtocol::Mms => "cotp,mms",
         AppProtocol::ProfinetCm => "spicy_profinet_io_cm",
         AppProtocol::CipIo => "cip",
         other => other.name(),
@@ -704,6 +763,37 @@ mod tests {
             Some("10.20.1.21".parse().unwrap())
         );
         assert_eq!(reverse_name_to_ip("x.1.20.10.in-addr.arpa"), None);
+    }
+
+    /// A DCP Set request with a control block "reset to factory" (option 5, suboption 6),
+    /// laid out by IEC 61158-6-10: the corpus holds no factory reset.
+    #[test]
+    fn dcp_factory_reset_names_both_stations() {
+        let set = [
+            0xfe, 0xfd, 4, 0, 0, 0, 0, 1, 0, 0, 0, 8, 5, 6, 0, 4, 0, 0, 0, 2,
+        ];
+        let mut events = Vec::new();
+        let mut dropped = 0;
+        let mut sink = EventSink {
+            events: &mut events,
+            dropped: &mut dropped,
+            max: 10,
+            capture: "t",
+        };
+        let mut obs = Observations::default();
+        let ev = EvidenceRef {
+            ts: 1,
+            capture: 0,
+            frame: 1,
+        };
+        let (engineer, device) = ([0, 0x0c, 0x29, 1, 2, 3], [8, 0, 6, 4, 5, 6]);
+        profinet_dcp_facts(&set, engineer, device, ev, &mut obs, &mut sink);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, "profinet_dcp_factory_reset");
+        assert_eq!(
+            events[0].detail,
+            "00:0c:29:01:02:03 sets reset to factory settings (by type) on 08:00:06:04:05:06"
+        );
     }
 
     #[test]

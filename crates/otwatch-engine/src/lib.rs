@@ -16,8 +16,11 @@ mod enip;
 mod frag;
 mod framing;
 mod genisys;
+mod goose;
 mod hart_ip;
+mod mms;
 mod modbus;
+mod profinet_io_cm;
 mod s7;
 mod summary;
 #[cfg(test)]
@@ -527,6 +530,7 @@ fn merge(
         arp_packets: counters.arp_packets,
         non_ip_packets: counters.non_ip_packets,
         link_protocols: counters.link_protocols.clone(),
+        cyclic_streams: counters.cyclic_streams.clone(),
         malformed: counters
             .malformed
             .iter()

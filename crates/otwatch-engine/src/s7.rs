@@ -13,6 +13,7 @@
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
+use crate::mms::MmsFlow;
 use otwatch_dissect::s7comm::{self, function, group, rosctr, tpdu, S7Pdu};
 use otwatch_dissect::s7comm_plus;
 use otwatch_inventory::Subject;
@@ -119,6 +120,8 @@ pub struct S7Flow {
     /// Per direction: the data unit reference of a Read SZL answer whose next PDU is due.
     szl_answer_in_progress: [Option<u8>; 2],
     notes: Notes,
+    /// MMS over the same ISO transport (IEC 61850, ICCP), once an ISO session SPDU is seen.
+    mms: Option<Box<MmsFlow>>,
 }
 
 /// What the flow has already said, so that it is said once.
@@ -171,6 +174,14 @@ impl S7Flow {
         self.szl_answer_in_progress = [None, None];
         self.notes.deferred_ack = None;
         self.notes.jobs_lost = true;
+        if let Some(m) = self.mms.as_mut() {
+            m.gap();
+        }
+    }
+
+    /// MMS was decoded on the flow.
+    pub fn carries_mms(&self) -> bool {
+        self.mms.as_ref().is_some_and(|m| m.carries_mms())
     }
 
     pub fn pending_limit_hits(&self) -> u64 {
@@ -187,12 +198,15 @@ impl S7Flow {
             limit_hits,
             szl_answer_in_progress,
             notes,
+            mms,
         } = self;
         let mut state = FlowState {
             open_jobs,
             limit_hits,
             szl_answer_in_progress: &mut szl_answer_in_progress[side.min(1)],
             notes,
+            mms,
+            side,
         };
         framer.feed::<Tpkt>(side, data, MAX_CARRY, |message| state.tpkt(message, ctx));
     }
@@ -203,6 +217,8 @@ struct FlowState<'s> {
     limit_hits: &'s mut u64,
     szl_answer_in_progress: &'s mut Option<u8>,
     notes: &'s mut Notes,
+    mms: &'s mut Option<Box<MmsFlow>>,
+    side: usize,
 }
 
 fn hex2(v: u8) -> String {
@@ -238,9 +254,19 @@ impl FlowState<'_> {
         if cotp.code != tpdu::DT {
             return;
         }
+        if let Some(m) = self.mms.as_mut() {
+            m.tpdu(self.side, cotp.end_of_tsdu, cotp.payload, ctx);
+            return;
+        }
         match cotp.payload.first() {
             Some(0x32) => self.s7comm(cotp.payload, ctx),
             Some(0x72) => plus(cotp.payload, ctx),
+            // ISO session SPDUs (data transfer after give tokens, connect, accept), or an
+            // MMS PDU straight on COTP.
+            Some(0x01 | 0x0d | 0x0e) | Some(0xa0..=0xaa | 0x85..=0x87 | 0x8b..=0x8d) => self
+                .mms
+                .get_or_insert_with(Default::default)
+                .tpdu(self.side, cotp.end_of_tsdu, cotp.payload, ctx),
             _ => {}
         }
     }

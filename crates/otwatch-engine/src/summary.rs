@@ -23,6 +23,8 @@ pub struct Counters {
     pub dropped: BTreeMap<String, u64>,
     /// Non-IP EtherTypes seen (LLDP, PROFINET, GOOSE, ...), by name.
     pub link_protocols: BTreeMap<String, u64>,
+    /// PROFINET RT cyclic frames per "sender > receiver" MAC pair.
+    pub cyclic_streams: BTreeMap<String, u64>,
     pub fragments_reassembled: u64,
     pub tcp_acks: u64,
     pub tcp_acks_revealing_gaps: u64,
@@ -50,6 +52,9 @@ impl Counters {
         }
         for (k, v) in &o.dropped {
             *self.dropped.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &o.cyclic_streams {
+            *self.cyclic_streams.entry(k.clone()).or_default() += v;
         }
         for (k, v) in &o.link_protocols {
             *self.link_protocols.entry(k.clone()).or_default() += v;
@@ -127,6 +132,9 @@ pub struct Summary {
     pub arp_packets: u64,
     pub non_ip_packets: u64,
     pub link_protocols: BTreeMap<String, u64>,
+    /// PROFINET RT cyclic frames per "sender > receiver" MAC pair (no per-frame record).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub cyclic_streams: BTreeMap<String, u64>,
     pub malformed: BTreeMap<String, u64>,
     pub dropped: BTreeMap<String, u64>,
     pub capture_quality: CaptureQuality,

@@ -62,6 +62,8 @@ pub struct Worker {
     fingerprint_key: u64,
     /// Transaction-log rows not yet handed to the writer (only when logs are wanted).
     log_rows: Option<Vec<LogRow>>,
+    /// GOOSE publishers, Sampled Values streams and PROFINET cyclic MAC pairs.
+    l2: crate::goose::L2State,
 }
 
 /// Rows are handed to the log writer in batches of this many.
@@ -89,6 +91,7 @@ impl Worker {
             last_ts: 0,
             fingerprint_key: ahash::RandomState::new().hash_one(0u64),
             log_rows: opts.transaction_logs.as_ref().map(|_| Vec::new()),
+            l2: Default::default(),
             opts,
         }
     }
@@ -225,20 +228,48 @@ impl Worker {
                 }
                 if et == ethertype::LLDP {
                     app::l2_discovery_facts(true, payload, frame.src_mac, ev, &mut self.obs);
-                } else if et == ethertype::PROFINET {
-                    if let Some(mac) = frame.src_mac {
-                        let capture_name = self
-                            .captures
-                            .get(meta.capture as usize)
-                            .map(String::as_str)
-                            .unwrap_or("");
-                        let mut events = app::EventSink {
-                            events: &mut self.events,
-                            dropped: &mut self.events_dropped,
-                            max: self.opts.max_events_per_worker,
-                            capture: capture_name,
-                        };
-                        app::profinet_dcp_facts(payload, mac, ev, &mut self.obs, &mut events);
+                } else if let (
+                    ethertype::PROFINET | ethertype::GOOSE | ethertype::SAMPLED_VALUES,
+                    Some(mac),
+                ) = (et, frame.src_mac)
+                {
+                    let capture_name = self
+                        .captures
+                        .get(meta.capture as usize)
+                        .map(String::as_str)
+                        .unwrap_or("");
+                    let mut events = app::EventSink {
+                        events: &mut self.events,
+                        dropped: &mut self.events_dropped,
+                        max: self.opts.max_events_per_worker,
+                        capture: capture_name,
+                    };
+                    let outcome = match et {
+                        ethertype::PROFINET => {
+                            let dst = frame.dst_mac.unwrap_or_default();
+                            app::profinet_dcp_facts(
+                                payload,
+                                mac,
+                                dst,
+                                ev,
+                                &mut self.obs,
+                                &mut events,
+                            );
+                            self.l2.profinet_rt(payload, mac, dst)
+                        }
+                        ethertype::GOOSE => {
+                            self.l2.goose(payload, mac, ev, &mut self.obs, &mut events)
+                        }
+                        _ => self
+                            .l2
+                            .sampled_values(payload, mac, ev, &mut self.obs, &mut events),
+                    };
+                    match outcome {
+                        crate::goose::Outcome::Handled => {}
+                        crate::goose::Outcome::Malformed(reason) => {
+                            *self.counters.malformed.entry(reason).or_default() += 1
+                        }
+                        crate::goose::Outcome::Dropped(reason) => self.counters.drop(reason),
                     }
                 }
             }
@@ -565,6 +596,14 @@ impl Worker {
                 .or_default() += self.events_dropped;
         }
         self.counters.flow_table = self.flows.stats;
+        self.counters.cyclic_streams = std::mem::take(&mut self.l2.cyclic);
+        if self.l2.state_changes_not_reported > 0 {
+            *self
+                .counters
+                .dropped
+                .entry("goose_state_change_not_reported".into())
+                .or_default() += self.l2.state_changes_not_reported;
+        }
         WorkerOutput {
             flows: self.records,
             observations: self.obs,

@@ -392,6 +392,26 @@ pub fn print_summary(a: &Analysis, seconds: f64, quiet: bool, ids: Option<&HashM
         }
     }
     println!("{}", protos.render());
+    if !s.cyclic_streams.is_empty() {
+        let mut streams: Vec<(&String, &u64)> = s.cyclic_streams.iter().collect();
+        streams.sort_by(|a, b| b.1.cmp(a.1));
+        let shown: Vec<String> = streams
+            .iter()
+            .take(5)
+            .map(|(pair, n)| format!("{pair}: {n} frames"))
+            .collect();
+        let more = streams.len().saturating_sub(shown.len());
+        println!(
+            "PROFINET RT cyclic data: {} streams ({}{})",
+            streams.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
     println!("malformed packets: {}", counts(&s.malformed));
     println!("dropped: {}", counts(&s.dropped));
     let q = &s.capture_quality;

@@ -173,6 +173,7 @@ const LOG_GROUPS: &[LogGroup] = &[
             "bsap_ip_rdb",
             "bsap_serial_header",
             "bsap_serial_rdb",
+            "profinet_io_cm",
         ],
     },
 ];
