@@ -18,6 +18,8 @@ pub mod identify;
 pub mod lldp;
 pub mod modbus;
 pub mod netbios;
+pub mod opcua;
+mod opcua_status;
 pub mod profinet_dcp;
 pub mod s7comm;
 pub mod s7comm_plus;
