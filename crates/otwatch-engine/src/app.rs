@@ -4,6 +4,7 @@
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::modbus::ModbusFlow;
+use crate::opcua::OpcUaFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
@@ -25,6 +26,7 @@ pub struct AppState {
     enip: Option<Box<EnipFlow>>,
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
+    opcua: Option<Box<OpcUaFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -201,6 +203,22 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries_opcua(sport, dport) {
+            self.opcua.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
+        }
+    }
+
+    /// OPC UA when the payload says so, or on its ports (4840, and 4843 for TLS-wrapped
+    /// deployments that still speak UA TCP inside) unless the payload says otherwise.
+    fn carries_opcua(&self, sport: u16, dport: u16) -> bool {
+        match self.service {
+            Some((AppProtocol::OpcUa, _)) => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => [4840, 4843].iter().any(|p| sport == *p || dport == *p),
         }
     }
 
@@ -228,6 +246,9 @@ impl AppState {
         if let Some(s) = self.s7.as_ref() {
             report("s7comm", s.pending_limit_hits());
         }
+        if let Some(o) = self.opcua.as_ref() {
+            report("opcua", o.pending_limit_hits());
+        }
     }
 
     /// The flow ended: protocols write what they still hold (transactions never answered).
@@ -237,6 +258,9 @@ impl AppState {
         }
         if let (Some(d), Some(rows)) = (self.dnp3.as_mut(), ctx.logs.as_deref_mut()) {
             d.end(ctx.conn, rows);
+        }
+        if let (Some(o), Some(rows)) = (self.opcua.as_mut(), ctx.logs.as_deref_mut()) {
+            o.end(ctx.conn, rows);
         }
     }
 
@@ -253,6 +277,9 @@ impl AppState {
         }
         if let Some(d) = self.dnp3.as_mut() {
             d.gap();
+        }
+        if let Some(o) = self.opcua.as_mut() {
+            o.gap();
         }
     }
 
