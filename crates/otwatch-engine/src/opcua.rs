@@ -399,8 +399,8 @@ impl FlowState {
         }
         let security = secured.asymmetric.as_ref().map(security_columns);
         let readable = !self.secured && header.chunk_type == b'F';
-        let sequence = if self.secured && !open {
-            // The sequence header is encrypted along with the body.
+        let sequence = if self.secured {
+            // The sequence header is encrypted along with the body (asymmetrically in OPN).
             None
         } else {
             opcua::sequence(secured.payload).ok()
@@ -858,7 +858,11 @@ fn application_facts(ctx: &mut Ctx<'_>, app: &Application, message: &str) {
             Some(opcua::application_type_name(app.application_type)),
         ),
     ];
-    for (name, value) in facts {
+    // What a server calls itself is the software it runs (open62541, a vendor's stack).
+    let software = (app.application_type != 1)
+        .then_some(app.name.text.as_deref())
+        .flatten();
+    for (name, value) in facts.into_iter().chain([("software", software)]) {
         if let Some(value) = value.and_then(|v| otwatch_dissect::printable(v.as_bytes())) {
             ctx.obs.attribute(
                 Subject::Ip(ctx.src),
