@@ -46,6 +46,7 @@ TCP_TARGETS = {
     44818: "dissect_enip",
     102: "dissect_s7comm",
     20000: "dissect_dnp3",
+    4840: "dissect_opcua",
 }
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.
