@@ -432,7 +432,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn signature(&mut self) -> Result<Signature, Malformed> {
+    pub fn signature(&mut self) -> Result<Signature, Malformed> {
         Ok(Signature {
             algorithm: self.string()?,
             signature: self.bytes()?.map(<[u8]>::to_vec),
@@ -839,7 +839,7 @@ pub enum Request<'a> {
         nodes: Vec<(NodeId, u32)>,
     },
     Write {
-        nodes: Vec<(NodeId, u32)>,
+        nodes: Vec<WriteValue>,
     },
     Browse {
         nodes: Vec<NodeId>,
@@ -899,8 +899,13 @@ pub enum Response {
     },
     CreateSession {
         session_id: NodeId,
-        endpoints: Vec<Endpoint>,
+        auth_token: NodeId,
+        revised_timeout: f64,
+        server_nonce: Option<Vec<u8>>,
         server_certificate: Option<Vec<u8>>,
+        endpoints: Vec<Endpoint>,
+        server_signature: Signature,
+        max_request_size: u32,
     },
     ActivateSession {
         results: Vec<u32>,
@@ -924,6 +929,15 @@ pub enum Response {
         results: Vec<u32>,
     },
     Other,
+}
+
+/// One node of a Write request: what is written where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteValue {
+    pub node: NodeId,
+    pub attribute: u32,
+    pub index_range: Option<String>,
+    pub value: DataValue,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1108,12 +1122,14 @@ fn request_body<'a>(id: u32, r: &mut Reader<'a>) -> Result<Request<'a>, Malforme
             let n = r.count(10)?;
             let mut nodes = Vec::with_capacity(n.min(MAX_ITEMS));
             for _ in 0..n {
-                let node = r.node_id()?;
-                let attribute = r.u32()?;
-                r.string()?;
-                r.data_value(0)?;
+                let w = WriteValue {
+                    node: r.node_id()?,
+                    attribute: r.u32()?,
+                    index_range: r.string()?,
+                    value: r.data_value(0)?,
+                };
                 if nodes.len() < MAX_ITEMS {
-                    nodes.push((node, attribute));
+                    nodes.push(w);
                 }
             }
             Request::Write { nodes }
@@ -1222,15 +1238,25 @@ fn response_body(id: u32, r: &mut Reader<'_>) -> Result<Response, Malformed> {
         }
         CREATE_SESSION_RESPONSE => {
             let session_id = r.node_id()?;
-            r.node_id()?;
-            r.f64()?;
-            r.bytes()?;
+            let auth_token = r.node_id()?;
+            let revised_timeout = r.f64()?;
+            let server_nonce = r.bytes()?.map(<[u8]>::to_vec);
             let server_certificate = r.bytes()?.map(<[u8]>::to_vec);
             let endpoints = r.endpoints()?;
+            let software_certificates = r.count(8)?;
+            for _ in 0..software_certificates {
+                r.bytes()?;
+                r.bytes()?;
+            }
             Response::CreateSession {
                 session_id,
-                endpoints,
+                auth_token,
+                revised_timeout,
+                server_nonce,
                 server_certificate,
+                endpoints,
+                server_signature: r.signature()?,
+                max_request_size: r.u32()?,
             }
         }
         ACTIVATE_SESSION_RESPONSE => {
@@ -1654,8 +1680,9 @@ mod tests {
             panic!("another service")
         };
         assert_eq!(nodes.len(), 1);
-        assert_eq!(nodes[0].0.display(), "ns=1;s=the.answer");
-        assert_eq!(nodes[0].1, 13);
+        assert_eq!(nodes[0].node.display(), "ns=1;s=the.answer");
+        assert_eq!(nodes[0].attribute, 13);
+        assert_eq!(nodes[0].value.mask, 0x01);
         let (_, _, service) = msg_service(WRITE_RESPONSE);
         let ServiceKind::Response(_, Response::Write { results }) = unbox(service.kind) else {
             panic!("another service")

@@ -15,6 +15,7 @@ mod frag;
 mod framing;
 mod modbus;
 mod opcua;
+mod opcua_services;
 mod s7;
 mod summary;
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 use crate::app::{ConnRef, Ctx};
 use crate::framing::{Framer, MessageLength};
+use crate::opcua_services::{attribute_name, Rows};
 use otwatch_dissect::opcua::{
     self, Application, AsymmetricHeader, Header, Identity, NodeId, Request, Response, ServiceKind,
 };
@@ -447,6 +448,18 @@ impl FlowState {
                     half.columns = request_columns(&header, seq, &service, h);
                 }
                 self.request(&service, request, &mut half, link.as_deref(), ctx);
+                if let Some(link) = link.as_deref().filter(|_| self.logging(ctx)) {
+                    let links = &mut self.links;
+                    let mut next_link = || {
+                        *links += 1;
+                        format!("{:x}", *links)
+                    };
+                    Rows {
+                        ctx,
+                        next_link: &mut next_link,
+                    }
+                    .request(request, link);
+                }
                 if header.message_type == *b"CLO" {
                     // No response follows a CloseSecureChannel.
                     if self.logging(ctx) {
@@ -485,6 +498,20 @@ impl FlowState {
                     &asked.unwrap_or_default(),
                     ctx,
                 );
+                if let (Some(link), Some(status_link)) = (link.as_deref(), status_link.as_deref()) {
+                    if self.logging(ctx) {
+                        let links = &mut self.links;
+                        let mut next_link = || {
+                            *links += 1;
+                            format!("{:x}", *links)
+                        };
+                        Rows {
+                            ctx,
+                            next_link: &mut next_link,
+                        }
+                        .response(response, link, status_link);
+                    }
+                }
                 self.pair_response(half, ctx);
             }
             ServiceKind::Unknown => {
@@ -619,11 +646,18 @@ impl FlowState {
                     .collect();
             }
             Request::Write { nodes } => {
-                node_addresses(ctx, code, nodes.iter().map(|(n, _)| n));
+                node_addresses(ctx, code, nodes.iter().map(|w| &w.node));
                 let listed = list(
-                    nodes
-                        .iter()
-                        .map(|(n, a)| format!("{} ({})", n.display(), attribute_name(*a))),
+                    nodes.iter().map(|w| {
+                        format!(
+                            "{} ({})",
+                            w.node.display(),
+                            attribute_name(w.attribute).map_or_else(
+                                || format!("attribute {}", w.attribute),
+                                str::to_string
+                            )
+                        )
+                    }),
                     nodes.len(),
                 );
                 if self.first(digest(("write", &listed))) {
@@ -811,22 +845,6 @@ fn list(items: impl Iterator<Item = String>, total: usize) -> String {
         out.push(format!("and {} more", total - MAX_LISTED));
     }
     out.join(", ")
-}
-
-/// Attribute ids of OPC 10000-6 A.1 that writes and reads name most.
-fn attribute_name(id: u32) -> String {
-    match id {
-        1 => "NodeId".into(),
-        2 => "NodeClass".into(),
-        3 => "BrowseName".into(),
-        4 => "DisplayName".into(),
-        5 => "Description".into(),
-        13 => "Value".into(),
-        17 => "AccessLevel".into(),
-        18 => "UserAccessLevel".into(),
-        21 => "Executable".into(),
-        _ => format!("attribute {id}"),
-    }
 }
 
 /// Numeric node ids a request names, per namespace, as the addresses of its service.
