@@ -495,6 +495,48 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    pub fn read_value_id(&mut self) -> Result<ReadValueId, Malformed> {
+        Ok(ReadValueId {
+            node: self.node_id()?,
+            attribute: self.u32()?,
+            index_range: self.string()?,
+            data_encoding: self.qualified_name()?,
+        })
+    }
+
+    fn browse_results(&mut self) -> Result<Vec<BrowseResult>, Malformed> {
+        let n = self.count(12)?;
+        let mut results = Vec::with_capacity(n.min(MAX_ITEMS));
+        for _ in 0..n {
+            let status = self.u32()?;
+            let continuation_point = self.bytes()?.map(<[u8]>::to_vec);
+            let refs = self.count(10)?;
+            let mut references = Vec::with_capacity(refs.min(MAX_ITEMS));
+            for _ in 0..refs {
+                let r = Reference {
+                    reference_type: self.node_id()?,
+                    is_forward: self.bool()?,
+                    target: self.expanded_node_id()?,
+                    browse_name: self.qualified_name()?,
+                    display_name: self.localized_text()?,
+                    node_class: self.u32()?,
+                    type_definition: self.expanded_node_id()?,
+                };
+                if references.len() < MAX_ITEMS {
+                    references.push(r);
+                }
+            }
+            if results.len() < MAX_ITEMS {
+                results.push(BrowseResult {
+                    status,
+                    continuation_point,
+                    references,
+                });
+            }
+        }
+        Ok(results)
+    }
+
     fn status_codes(&mut self) -> Result<Vec<u32>, Malformed> {
         let n = self.count(4)?;
         let mut out = Vec::with_capacity(n.min(MAX_ITEMS));
@@ -836,13 +878,26 @@ pub enum Request<'a> {
     Read {
         max_age: f64,
         timestamps_to_return: u32,
-        nodes: Vec<(NodeId, u32)>,
+        nodes: Vec<ReadValueId>,
     },
     Write {
         nodes: Vec<WriteValue>,
     },
     Browse {
-        nodes: Vec<NodeId>,
+        view: NodeId,
+        view_timestamp: i64,
+        view_version: u32,
+        max_references: u32,
+        nodes: Vec<BrowseDescription>,
+    },
+    BrowseNext {
+        release_continuation_points: bool,
+        continuation_points: Vec<Vec<u8>>,
+    },
+    CreateMonitoredItems {
+        subscription_id: u32,
+        timestamps_to_return: u32,
+        items: Vec<MonitoredItemRequest>,
     },
     Call {
         /// Object and method of each call.
@@ -917,6 +972,8 @@ pub enum Response {
         results: Vec<u32>,
     },
     Browse {
+        /// BrowseNext answers in the same form.
+        next: bool,
         results: Vec<BrowseResult>,
     },
     CreateSubscription {
@@ -926,7 +983,7 @@ pub enum Response {
         max_keep_alive_count: u32,
     },
     CreateMonitoredItems {
-        results: Vec<u32>,
+        results: Vec<MonitoredItemResult>,
     },
     Other,
 }
@@ -943,7 +1000,65 @@ pub struct WriteValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrowseResult {
     pub status: u32,
-    pub references: usize,
+    pub continuation_point: Option<Vec<u8>>,
+    /// At most [`MAX_ITEMS`] kept.
+    pub references: Vec<Reference>,
+}
+
+/// A reference a Browse answer lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub reference_type: NodeId,
+    pub is_forward: bool,
+    pub target: ExpandedNodeId,
+    pub browse_name: (u16, Option<String>),
+    pub display_name: LocalizedText,
+    pub node_class: u32,
+    pub type_definition: ExpandedNodeId,
+}
+
+/// One node to browse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowseDescription {
+    pub node: NodeId,
+    /// 0 forward, 1 inverse, 2 both.
+    pub direction: u32,
+    pub reference_type: NodeId,
+    pub include_subtypes: bool,
+    pub node_class_mask: u32,
+    pub result_mask: u32,
+}
+
+/// One node (and attribute) to read or monitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadValueId {
+    pub node: NodeId,
+    pub attribute: u32,
+    pub index_range: Option<String>,
+    pub data_encoding: (u16, Option<String>),
+}
+
+/// One item of a CreateMonitoredItems request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitoredItemRequest {
+    pub item: ReadValueId,
+    /// 0 disabled, 1 sampling, 2 reporting.
+    pub mode: u32,
+    pub client_handle: u32,
+    pub sampling_interval: f64,
+    pub filter_type: NodeId,
+    pub filter_encoding: u8,
+    pub queue_size: u32,
+    pub discard_oldest: bool,
+}
+
+/// One result of a CreateMonitoredItems response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitoredItemResult {
+    pub status: u32,
+    pub id: u32,
+    pub revised_sampling_interval: f64,
+    pub revised_queue_size: u32,
 }
 
 /// A service message: the type id, then, for known requests and responses, their header
@@ -1034,11 +1149,14 @@ pub mod ids {
     pub const CLOSE_SESSION_REQUEST: u32 = 473;
     pub const BROWSE_REQUEST: u32 = 527;
     pub const BROWSE_RESPONSE: u32 = 530;
+    pub const BROWSE_NEXT_REQUEST: u32 = 533;
+    pub const BROWSE_NEXT_RESPONSE: u32 = 536;
     pub const READ_REQUEST: u32 = 631;
     pub const READ_RESPONSE: u32 = 634;
     pub const WRITE_REQUEST: u32 = 673;
     pub const WRITE_RESPONSE: u32 = 676;
     pub const CALL_REQUEST: u32 = 712;
+    pub const CREATE_MONITORED_ITEMS_REQUEST: u32 = 751;
     pub const CREATE_MONITORED_ITEMS_RESPONSE: u32 = 754;
     pub const CREATE_SUBSCRIPTION_REQUEST: u32 = 787;
     pub const CREATE_SUBSCRIPTION_RESPONSE: u32 = 790;
@@ -1104,12 +1222,9 @@ fn request_body<'a>(id: u32, r: &mut Reader<'a>) -> Result<Request<'a>, Malforme
             let n = r.count(12)?;
             let mut nodes = Vec::with_capacity(n.min(MAX_ITEMS));
             for _ in 0..n {
-                let node = r.node_id()?;
-                let attribute = r.u32()?;
-                r.string()?;
-                r.qualified_name()?;
+                let v = r.read_value_id()?;
                 if nodes.len() < MAX_ITEMS {
-                    nodes.push((node, attribute));
+                    nodes.push(v);
                 }
             }
             Request::Read {
@@ -1135,24 +1250,78 @@ fn request_body<'a>(id: u32, r: &mut Reader<'a>) -> Result<Request<'a>, Malforme
             Request::Write { nodes }
         }
         BROWSE_REQUEST => {
-            r.node_id()?;
-            r.i64()?;
-            r.u32()?;
-            r.u32()?;
+            let view = r.node_id()?;
+            let view_timestamp = r.i64()?;
+            let view_version = r.u32()?;
+            let max_references = r.u32()?;
             let n = r.count(14)?;
             let mut nodes = Vec::with_capacity(n.min(MAX_ITEMS));
             for _ in 0..n {
-                let node = r.node_id()?;
-                r.u32()?;
-                r.node_id()?;
-                r.bool()?;
-                r.u32()?;
-                r.u32()?;
+                let d = BrowseDescription {
+                    node: r.node_id()?,
+                    direction: r.u32()?,
+                    reference_type: r.node_id()?,
+                    include_subtypes: r.bool()?,
+                    node_class_mask: r.u32()?,
+                    result_mask: r.u32()?,
+                };
                 if nodes.len() < MAX_ITEMS {
-                    nodes.push(node);
+                    nodes.push(d);
                 }
             }
-            Request::Browse { nodes }
+            Request::Browse {
+                view,
+                view_timestamp,
+                view_version,
+                max_references,
+                nodes,
+            }
+        }
+        BROWSE_NEXT_REQUEST => {
+            let release_continuation_points = r.bool()?;
+            let n = r.count(4)?;
+            let mut continuation_points = Vec::with_capacity(n.min(MAX_ITEMS));
+            for _ in 0..n {
+                let p = r.bytes()?.unwrap_or_default().to_vec();
+                if continuation_points.len() < MAX_ITEMS {
+                    continuation_points.push(p);
+                }
+            }
+            Request::BrowseNext {
+                release_continuation_points,
+                continuation_points,
+            }
+        }
+        CREATE_MONITORED_ITEMS_REQUEST => {
+            let subscription_id = r.u32()?;
+            let timestamps_to_return = r.u32()?;
+            let n = r.count(30)?;
+            let mut items = Vec::with_capacity(n.min(MAX_ITEMS));
+            for _ in 0..n {
+                let item = r.read_value_id()?;
+                let mode = r.u32()?;
+                let client_handle = r.u32()?;
+                let sampling_interval = r.f64()?;
+                let filter = r.extension_object()?;
+                let m = MonitoredItemRequest {
+                    item,
+                    mode,
+                    client_handle,
+                    sampling_interval,
+                    filter_type: filter.type_id,
+                    filter_encoding: filter.encoding,
+                    queue_size: r.u32()?,
+                    discard_oldest: r.bool()?,
+                };
+                if items.len() < MAX_ITEMS {
+                    items.push(m);
+                }
+            }
+            Request::CreateMonitoredItems {
+                subscription_id,
+                timestamps_to_return,
+                items,
+            }
         }
         CALL_REQUEST => {
             let n = r.count(8)?;
@@ -1279,31 +1448,10 @@ fn response_body(id: u32, r: &mut Reader<'_>) -> Result<Response, Malformed> {
         WRITE_RESPONSE => Response::Write {
             results: r.status_codes()?,
         },
-        BROWSE_RESPONSE => {
-            let n = r.count(12)?;
-            let mut results = Vec::with_capacity(n.min(MAX_ITEMS));
-            for _ in 0..n {
-                let status = r.u32()?;
-                r.bytes()?;
-                let refs = r.count(10)?;
-                for _ in 0..refs {
-                    r.node_id()?;
-                    r.bool()?;
-                    r.expanded_node_id()?;
-                    r.qualified_name()?;
-                    r.localized_text()?;
-                    r.u32()?;
-                    r.expanded_node_id()?;
-                }
-                if results.len() < MAX_ITEMS {
-                    results.push(BrowseResult {
-                        status,
-                        references: refs,
-                    });
-                }
-            }
-            Response::Browse { results }
-        }
+        BROWSE_RESPONSE | BROWSE_NEXT_RESPONSE => Response::Browse {
+            next: id == BROWSE_NEXT_RESPONSE,
+            results: r.browse_results()?,
+        },
         CREATE_SUBSCRIPTION_RESPONSE => Response::CreateSubscription {
             subscription_id: r.u32()?,
             publishing_interval: r.f64()?,
@@ -1314,13 +1462,15 @@ fn response_body(id: u32, r: &mut Reader<'_>) -> Result<Response, Malformed> {
             let n = r.count(24)?;
             let mut results = Vec::with_capacity(n.min(MAX_ITEMS));
             for _ in 0..n {
-                let status = r.u32()?;
-                r.u32()?;
-                r.f64()?;
-                r.u32()?;
+                let m = MonitoredItemResult {
+                    status: r.u32()?,
+                    id: r.u32()?,
+                    revised_sampling_interval: r.f64()?,
+                    revised_queue_size: r.u32()?,
+                };
                 r.extension_object()?;
                 if results.len() < MAX_ITEMS {
-                    results.push(status);
+                    results.push(m);
                 }
             }
             Response::CreateMonitoredItems { results }
@@ -1693,16 +1843,16 @@ mod tests {
     #[test]
     fn browse_results_are_read_to_the_end() {
         let (_, _, service) = msg_service(BROWSE_RESPONSE);
-        let ServiceKind::Response(_, Response::Browse { results }) = unbox(service.kind) else {
+        let ServiceKind::Response(_, Response::Browse { results, .. }) = unbox(service.kind) else {
             panic!("another service")
         };
-        assert_eq!(
-            results,
-            vec![BrowseResult {
-                status: 0,
-                references: 4
-            }]
-        );
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].status, 0);
+        assert_eq!(results[0].references.len(), 4);
+        let r = &results[0].references[2];
+        assert_eq!(r.browse_name, (1, Some("TheGreatNode".into())));
+        assert_eq!(r.display_name.text.as_deref(), Some("TheNewGreatNode"));
+        assert_eq!(r.node_class, 1);
     }
 
     fn parse_everything(data: &[u8]) {

@@ -631,13 +631,13 @@ impl FlowState {
             }
             Request::ActivateSession { identity, .. } => self.activation(identity, ctx),
             Request::Read { nodes, .. } => {
-                node_addresses(ctx, code, nodes.iter().map(|(n, _)| n));
+                node_addresses(ctx, code, nodes.iter().map(|v| &v.node));
                 half.build_info = nodes
                     .iter()
                     .enumerate()
-                    .filter(|(_, (n, attribute))| *attribute == 13 && n.namespace.unwrap_or(0) == 0)
-                    .filter_map(|(i, (n, _))| {
-                        let id = n.numeric()?;
+                    .filter(|(_, v)| v.attribute == 13 && v.node.namespace.unwrap_or(0) == 0)
+                    .filter_map(|(i, v)| {
+                        let id = v.node.numeric()?;
                         BUILD_INFO
                             .iter()
                             .find(|(b, _)| *b == id)
@@ -668,7 +668,9 @@ impl FlowState {
                     );
                 }
             }
-            Request::Browse { nodes } => node_addresses(ctx, code, nodes.iter()),
+            Request::Browse { nodes, .. } => {
+                node_addresses(ctx, code, nodes.iter().map(|d| &d.node))
+            }
             Request::Call { methods } => {
                 node_addresses(ctx, code, methods.iter().map(|(_, m)| m));
                 let listed = list(
@@ -800,14 +802,19 @@ impl FlowState {
                     status_rows(ctx, status_link, StatusSource::Write, *s);
                 }
             }
-            Response::Browse { results } => {
+            Response::Browse { results, .. } => {
                 for r in results {
                     status_rows(ctx, status_link, StatusSource::Browse, r.status);
                 }
             }
             Response::CreateMonitoredItems { results } => {
-                for s in results {
-                    status_rows(ctx, status_link, StatusSource::CreateMonitoredItems, *s);
+                for r in results {
+                    status_rows(
+                        ctx,
+                        status_link,
+                        StatusSource::CreateMonitoredItems,
+                        r.status,
+                    );
                 }
             }
             _ => {}

@@ -222,6 +222,271 @@ pub static WRITE_LOG: LogSpec = LogSpec {
     ],
 };
 
+pub static BROWSE_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_browse",
+    directional: true,
+    columns: &[
+        CONN_LINK,
+        ("browse_service_type", "string"),
+        ("browse_view_id_encoding_mask", "string"),
+        ("browse_view_id_namespace_idx", "count"),
+        ("browse_view_id_numeric", "count"),
+        ("browse_view_id_string", "string"),
+        ("browse_view_id_guid", "string"),
+        ("browse_view_id_opaque", "string"),
+        ("browse_view_description_timestamp", "time"),
+        ("browse_view_description_view_version", "count"),
+        ("req_max_ref_nodes", "count"),
+        ("browse_description_link_id", "string"),
+        ("browse_next_release_continuation_point", "bool"),
+        ("browse_next_link_id", "string"),
+        ("browse_response_link_id", "string"),
+        ("browse_diag_info_link_id", "string"),
+    ],
+};
+
+pub static BROWSE_DESCRIPTION_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_browse_description",
+    directional: true,
+    columns: &[
+        ("browse_description_link_id", "string"),
+        ("browse_description_encoding_mask", "string"),
+        ("browse_description_namespace_idx", "count"),
+        ("browse_description_numeric", "count"),
+        ("browse_description_string", "string"),
+        ("browse_description_guid", "string"),
+        ("browse_description_opaque", "string"),
+        ("browse_direction", "string"),
+        ("browse_description_ref_encoding_mask", "string"),
+        ("browse_description_ref_namespace_idx", "count"),
+        ("browse_description_ref_numeric", "count"),
+        ("browse_description_ref_string", "string"),
+        ("browse_description_ref_guid", "string"),
+        ("browse_description_ref_opaque", "string"),
+        ("browse_description_include_subtypes", "bool"),
+        ("browse_node_class_mask", "string"),
+        ("browse_result_mask", "string"),
+    ],
+};
+
+pub static BROWSE_CONTINUATION_POINT_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_browse_request_continuation_point",
+    directional: true,
+    columns: &[
+        ("browse_next_link_id", "string"),
+        ("continuation_point", "string"),
+    ],
+};
+
+pub static BROWSE_RESULT_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_browse_result",
+    directional: true,
+    columns: &[
+        ("browse_response_link_id", "string"),
+        ("status_code_link_id", "string"),
+        ("browse_result_continuation_point", "string"),
+        ("browse_reference_link_id", "string"),
+    ],
+};
+
+pub static BROWSE_REFERENCES_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_browse_response_references",
+    directional: true,
+    columns: &[
+        ("browse_reference_link_id", "string"),
+        ("browse_response_ref_encoding_mask", "string"),
+        ("browse_response_ref_namespace_idx", "count"),
+        ("browse_response_ref_numeric", "count"),
+        ("browse_response_ref_string", "string"),
+        ("browse_response_ref_guid", "string"),
+        ("browse_response_ref_opaque", "string"),
+        ("browse_response_is_forward", "bool"),
+        ("browse_response_ref_type_encoding_mask", "string"),
+        ("browse_response_ref_type_namespace_idx", "count"),
+        ("browse_response_ref_type_numeric", "count"),
+        ("browse_response_ref_type_string", "string"),
+        ("browse_response_ref_type_guid", "string"),
+        ("browse_response_ref_type_opaque", "string"),
+        ("browse_response_ref_type_namespace_uri", "string"),
+        ("browse_response_ref_type_server_idx", "count"),
+        ("browse_response_ref_name_idx", "count"),
+        ("browse_response_ref_name", "string"),
+        ("browse_response_display_name_mask", "string"),
+        ("browse_response_display_name_locale", "string"),
+        ("browse_response_display_name_text", "string"),
+        ("browse_response_node_class", "string"),
+        ("browse_response_type_def_encoding_mask", "string"),
+        ("browse_response_type_def_namespace_idx", "count"),
+        ("browse_response_type_def_numeric", "count"),
+        ("browse_response_type_def_string", "string"),
+        ("browse_response_type_def_guid", "string"),
+        ("browse_response_type_def_opaque", "string"),
+        ("browse_response_type_def_namespace_uri", "string"),
+        ("browse_response_type_def_server_idx", "count"),
+    ],
+};
+
+pub static READ_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_read",
+    directional: true,
+    columns: &[
+        CONN_LINK,
+        ("max_age", "count"),
+        ("timestamps_to_return", "count"),
+        ("timestamps_to_return_str", "string"),
+        ("nodes_to_read_link_id", "string"),
+        ("read_results_link_id", "string"),
+        ("diag_info_link_id", "string"),
+    ],
+};
+
+pub static READ_NODES_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_read_nodes_to_read",
+    directional: true,
+    columns: &[
+        ("nodes_to_read_link_id", "string"),
+        ("node_id_encoding_mask", "string"),
+        ("node_id_namespace_idx", "count"),
+        ("node_id_numeric", "count"),
+        ("node_id_string", "string"),
+        ("node_id_guid", "string"),
+        ("node_id_opaque", "string"),
+        ("attribute_id", "count"),
+        ("attribute_id_str", "string"),
+        ("index_range", "string"),
+        ("data_encoding_name_idx", "count"),
+        ("data_encoding_name", "string"),
+    ],
+};
+
+pub static READ_RESULTS_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_read_results",
+    directional: true,
+    columns: &[
+        ("results_link_id", "string"),
+        ("level", "count"),
+        ("data_value_encoding_mask", "string"),
+        ("status_code_link_id", "string"),
+        ("source_timestamp", "time"),
+        ("source_pico_sec", "count"),
+        ("server_timestamp", "time"),
+        ("server_pico_sec", "count"),
+        ("read_results_variant_metadata_link_id", "string"),
+    ],
+};
+
+pub static CREATE_MONITORED_ITEMS_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_create_monitored_items",
+    directional: true,
+    columns: &[
+        CONN_LINK,
+        ("subscription_id", "count"),
+        ("timestamps_to_return", "count"),
+        ("timestamps_to_return_str", "string"),
+        ("create_item_link_id", "string"),
+        ("create_monitored_items_diag_info_link_id", "string"),
+    ],
+};
+
+pub static CREATE_ITEM_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_create_monitored_items_create_item",
+    directional: true,
+    columns: &[
+        ("create_item_link_id", "string"),
+        ("item_to_monitor_node_id_encoding_mask", "string"),
+        ("item_to_monitor_node_id_namespace_idx", "count"),
+        ("item_to_monitor_node_id_numeric", "count"),
+        ("item_to_monitor_node_id_string", "string"),
+        ("item_to_monitor_node_id_guid", "string"),
+        ("item_to_monitor_node_id_opaque", "string"),
+        ("item_to_monitor_attribute_id", "string"),
+        ("item_to_monitor_index_range", "string"),
+        ("item_to_monitor_namespace_idx", "count"),
+        ("item_to_monitor_name", "string"),
+        ("monitoring_mode", "string"),
+        ("monitoring_parameters_client_handle", "count"),
+        ("monitoring_parameters_sampling_interval", "double"),
+        ("monitoring_parameters_queue_size", "count"),
+        ("monitoring_parameters_discard_oldest", "bool"),
+        (
+            "monitoring_parameters_filter_info_type_id_node_id_encoding_mask",
+            "string",
+        ),
+        (
+            "monitoring_parameters_filter_info_type_id_node_id_namespace_idx",
+            "count",
+        ),
+        (
+            "monitoring_parameters_filter_info_type_id_node_id_numeric",
+            "count",
+        ),
+        (
+            "monitoring_parameters_filter_info_type_id_node_id_string",
+            "string",
+        ),
+        (
+            "monitoring_parameters_filter_info_type_id_node_id_guid",
+            "string",
+        ),
+        (
+            "monitoring_parameters_filter_info_type_id_node_id_opaque",
+            "string",
+        ),
+        ("monitoring_parameters_filter_info_type_id_string", "string"),
+        (
+            "monitoring_parameters_filter_info_type_id_encoding",
+            "string",
+        ),
+        ("filter_info_details_link_id", "string"),
+        ("monitoring_parameters_status_code_link_id", "string"),
+        ("monitored_item_index_id", "count"),
+        ("monitoring_parameters_revised_sampling_interval", "double"),
+        ("monitoring_parameters_revised_queue_size", "count"),
+    ],
+};
+
+/// TimestampsToReturn names.
+fn timestamps_name(t: u32) -> &'static str {
+    match t {
+        0 => "Source",
+        1 => "Server",
+        2 => "Both",
+        3 => "Neither",
+        _ => "Invalid",
+    }
+}
+
+/// NodeClass names as ICSNPP writes them.
+fn node_class_name(c: u32) -> String {
+    match c {
+        0 => "UnspecifiedNodeClass".into(),
+        1 => "ObjectNodeClass".into(),
+        2 => "VariableNodeClass".into(),
+        4 => "MethodNodeClass".into(),
+        8 => "ObjectTypeNodeClass".into(),
+        16 => "VariableTypeNodeClass".into(),
+        32 => "ReferenceTypeNodeClass".into(),
+        64 => "DataTypeNodeClass".into(),
+        128 => "ViewNodeClass".into(),
+        _ => format!("NodeClass {c}"),
+    }
+}
+
+/// An expanded node id: the six node columns, its namespace URI and server index.
+fn expanded(e: &opcua::ExpandedNodeId) -> [Value; 8] {
+    let [a, b, c, d, f, g] = node(&e.node);
+    [
+        a,
+        b,
+        c,
+        d,
+        f,
+        g,
+        text(&e.namespace_uri),
+        Value::opt_count(e.server_index),
+    ]
+}
+
 /// A string as ICSNPP logs it: null and empty are unset.
 fn text(s: &Option<String>) -> Value {
     match s {
@@ -453,6 +718,149 @@ impl Rows<'_, '_, '_> {
                 v.resize(CREATE_SUBSCRIPTION_LOG.columns.len(), Value::Unset);
                 self.ctx.log(&CREATE_SUBSCRIPTION_LOG, v);
             }
+            Request::Browse {
+                view,
+                view_timestamp,
+                view_version,
+                max_references,
+                nodes,
+            } => {
+                let described = self.linked(nodes, |rows, l, d| {
+                    let mut v = vec![Value::Str(l.to_string())];
+                    v.extend(node(&d.node));
+                    v.push(
+                        match d.direction {
+                            0 => "FWD",
+                            1 => "INVERSE",
+                            2 => "BOTH",
+                            _ => "INVALID",
+                        }
+                        .into(),
+                    );
+                    v.extend(node(&d.reference_type));
+                    v.extend([
+                        Value::Bool(d.include_subtypes),
+                        if d.node_class_mask == 0 {
+                            "All".into()
+                        } else {
+                            Value::Str(format!("0x{:08x}", d.node_class_mask))
+                        },
+                        Value::Str(format!("0x{:08x}", d.result_mask)),
+                    ]);
+                    rows.ctx.log(&BROWSE_DESCRIPTION_LOG, v);
+                });
+                let mut v = vec![link_value(), "BrowseRequest".into()];
+                v.extend(node(view));
+                v.extend([
+                    Value::Time(opcua::datetime_micros(*view_timestamp)),
+                    (*view_version).into(),
+                    (*max_references).into(),
+                    described,
+                ]);
+                v.resize(BROWSE_LOG.columns.len(), Value::Unset);
+                self.ctx.log(&BROWSE_LOG, v);
+            }
+            Request::BrowseNext {
+                release_continuation_points,
+                continuation_points,
+            } => {
+                let points = self.linked(continuation_points, |rows, l, p| {
+                    rows.ctx.log(
+                        &BROWSE_CONTINUATION_POINT_LOG,
+                        vec![Value::Str(l.to_string()), short_hex(Some(p))],
+                    );
+                });
+                let mut v = vec![link_value(), "BrowseNextRequest".into()];
+                v.resize(12, Value::Unset);
+                v.push(Value::Bool(*release_continuation_points));
+                v.push(points);
+                v.resize(BROWSE_LOG.columns.len(), Value::Unset);
+                self.ctx.log(&BROWSE_LOG, v);
+            }
+            Request::Read {
+                max_age,
+                timestamps_to_return,
+                nodes,
+            } => {
+                let listed = self.linked(nodes, |rows, l, r| {
+                    let mut v = vec![Value::Str(l.to_string())];
+                    v.extend(node(&r.node));
+                    v.extend([
+                        r.attribute.into(),
+                        Value::opt_str(attribute_name(r.attribute)),
+                        text(&r.index_range),
+                        r.data_encoding.0.into(),
+                        text(&r.data_encoding.1),
+                    ]);
+                    rows.ctx.log(&READ_NODES_LOG, v);
+                });
+                self.ctx.log(
+                    &READ_LOG,
+                    vec![
+                        link_value(),
+                        number(*max_age),
+                        (*timestamps_to_return).into(),
+                        timestamps_name(*timestamps_to_return).into(),
+                        listed,
+                        Value::Unset,
+                        Value::Unset,
+                    ],
+                );
+            }
+            Request::CreateMonitoredItems {
+                subscription_id,
+                timestamps_to_return,
+                items,
+            } => {
+                let created = self.linked(items, |rows, l, m| {
+                    let mut v = vec![Value::Str(l.to_string())];
+                    v.extend(node(&m.item.node));
+                    let filtered = m.filter_encoding != 0 || m.filter_type.numeric() != Some(0);
+                    v.extend([
+                        Value::opt_str(attribute_name(m.item.attribute)),
+                        text(&m.item.index_range),
+                        match m.item.data_encoding.0 {
+                            0 => Value::Unset,
+                            n => n.into(),
+                        },
+                        text(&m.item.data_encoding.1),
+                        match m.mode {
+                            0 => "Disabled",
+                            1 => "Sampling",
+                            2 => "Reporting",
+                            _ => "Invalid",
+                        }
+                        .into(),
+                        m.client_handle.into(),
+                        Value::Double(m.sampling_interval),
+                        m.queue_size.into(),
+                        Value::Bool(m.discard_oldest),
+                    ]);
+                    if filtered {
+                        v.extend(node(&m.filter_type));
+                        v.push(Value::opt_str(
+                            m.filter_type
+                                .numeric()
+                                .and_then(filter_name)
+                                .map(str::to_string),
+                        ));
+                        v.push(Value::Str(format!("0x{:02x}", m.filter_encoding)));
+                    }
+                    v.resize(CREATE_ITEM_LOG.columns.len(), Value::Unset);
+                    rows.ctx.log(&CREATE_ITEM_LOG, v);
+                });
+                self.ctx.log(
+                    &CREATE_MONITORED_ITEMS_LOG,
+                    vec![
+                        link_value(),
+                        (*subscription_id).into(),
+                        (*timestamps_to_return).into(),
+                        timestamps_name(*timestamps_to_return).into(),
+                        created,
+                        Value::Unset,
+                    ],
+                );
+            }
             Request::Write { nodes } => {
                 for w in nodes {
                     let d = &w.value;
@@ -551,6 +959,95 @@ impl Rows<'_, '_, '_> {
                 ]);
                 self.ctx.log(&CREATE_SUBSCRIPTION_LOG, v);
             }
+            Response::Browse { next, results } => {
+                let answered = self.linked(results, |rows, l, r| {
+                    let references = rows.linked(&r.references, |rows, l, f| {
+                        let mut v = vec![Value::Str(l.to_string())];
+                        v.extend(node(&f.reference_type));
+                        v.push(Value::Bool(f.is_forward));
+                        v.extend(expanded(&f.target));
+                        v.extend([
+                            match f.browse_name.0 {
+                                0 => Value::Unset,
+                                n => n.into(),
+                            },
+                            text(&f.browse_name.1),
+                            Value::Str(format!("0x{:02x}", f.display_name.mask)),
+                            text(&f.display_name.locale),
+                            text(&f.display_name.text),
+                            Value::Str(node_class_name(f.node_class)),
+                        ]);
+                        v.extend(expanded(&f.type_definition));
+                        rows.ctx.log(&BROWSE_REFERENCES_LOG, v);
+                    });
+                    rows.ctx.log(
+                        &BROWSE_RESULT_LOG,
+                        vec![
+                            Value::Str(l.to_string()),
+                            Value::Str(status_link.to_string()),
+                            short_hex(r.continuation_point.as_deref()),
+                            references,
+                        ],
+                    );
+                });
+                let kind = if *next {
+                    "BrowseNextResponse"
+                } else {
+                    "BrowseResponse"
+                };
+                let mut v = vec![link_value(), kind.into()];
+                v.resize(14, Value::Unset);
+                v.push(answered);
+                v.push(Value::Unset);
+                self.ctx.log(&BROWSE_LOG, v);
+            }
+            Response::Read { results } => {
+                let listed = self.linked(results, |rows, l, d| {
+                    let time = |t: Option<i64>| {
+                        t.map_or(Value::Unset, |t| Value::Time(opcua::datetime_micros(t)))
+                    };
+                    rows.ctx.log(
+                        &READ_RESULTS_LOG,
+                        vec![
+                            Value::Str(l.to_string()),
+                            Value::Count(0),
+                            Value::Str(format!("0x{:02x}", d.mask)),
+                            match d.status {
+                                Some(_) => Value::Str(status_link.to_string()),
+                                None => Value::Unset,
+                            },
+                            time(d.source_timestamp),
+                            Value::opt_count(d.source_picoseconds),
+                            time(d.server_timestamp),
+                            Value::opt_count(d.server_picoseconds),
+                            Value::Unset,
+                        ],
+                    );
+                });
+                let mut v = vec![link_value()];
+                v.resize(5, Value::Unset);
+                v.push(listed);
+                v.push(Value::Unset);
+                self.ctx.log(&READ_LOG, v);
+            }
+            Response::CreateMonitoredItems { results } => {
+                let created = self.linked(results, |rows, l, r| {
+                    let mut v = vec![Value::Str(l.to_string())];
+                    v.resize(25, Value::Unset);
+                    v.extend([
+                        Value::Str(status_link.to_string()),
+                        r.id.into(),
+                        Value::Double(r.revised_sampling_interval),
+                        r.revised_queue_size.into(),
+                    ]);
+                    rows.ctx.log(&CREATE_ITEM_LOG, v);
+                });
+                let mut v = vec![link_value()];
+                v.resize(4, Value::Unset);
+                v.push(created);
+                v.push(Value::Unset);
+                self.ctx.log(&CREATE_MONITORED_ITEMS_LOG, v);
+            }
             Response::Write { results } => {
                 for _ in 0..results.len().max(1) {
                     let mut v = vec![link_value()];
@@ -561,6 +1058,16 @@ impl Rows<'_, '_, '_> {
             }
             _ => {}
         }
+    }
+}
+
+/// Monitoring filter types by the id of their binary encoding.
+fn filter_name(id: u32) -> Option<&'static str> {
+    match id {
+        724 => Some("DataChangeFilter"),
+        727 => Some("EventFilter"),
+        730 => Some("AggregateFilter"),
+        _ => None,
     }
 }
 
