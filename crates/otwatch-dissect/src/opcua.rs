@@ -929,9 +929,12 @@ pub enum Identity {
     },
     Certificate {
         policy_id: Option<String>,
+        certificate: Option<Vec<u8>>,
     },
     IssuedToken {
         policy_id: Option<String>,
+        token: Option<Vec<u8>>,
+        encryption_algorithm: Option<String>,
     },
     Unknown,
 }
@@ -963,6 +966,7 @@ pub enum Response {
         max_request_size: u32,
     },
     ActivateSession {
+        server_nonce: Option<Vec<u8>>,
         results: Vec<u32>,
     },
     Read {
@@ -1370,9 +1374,12 @@ fn identity(token: &ExtensionObject<'_>) -> Identity {
             },
             Some(ids::X509_IDENTITY_TOKEN) => Identity::Certificate {
                 policy_id: r.string()?,
+                certificate: r.bytes()?.map(<[u8]>::to_vec),
             },
             Some(ids::ISSUED_IDENTITY_TOKEN) => Identity::IssuedToken {
                 policy_id: r.string()?,
+                token: r.bytes()?.map(<[u8]>::to_vec),
+                encryption_algorithm: r.string()?,
             },
             _ => Identity::Unknown,
         })
@@ -1428,12 +1435,10 @@ fn response_body(id: u32, r: &mut Reader<'_>) -> Result<Response, Malformed> {
                 max_request_size: r.u32()?,
             }
         }
-        ACTIVATE_SESSION_RESPONSE => {
-            r.bytes()?;
-            Response::ActivateSession {
-                results: r.status_codes()?,
-            }
-        }
+        ACTIVATE_SESSION_RESPONSE => Response::ActivateSession {
+            server_nonce: r.bytes()?.map(<[u8]>::to_vec),
+            results: r.status_codes()?,
+        },
         READ_RESPONSE => {
             let n = r.count(1)?;
             let mut results = Vec::with_capacity(n.min(MAX_ITEMS));

@@ -772,7 +772,7 @@ impl FlowState {
                     application_facts(ctx, own, "OPC UA FindServers response");
                 }
             }
-            Response::ActivateSession { results } => {
+            Response::ActivateSession { results, .. } => {
                 for s in results {
                     status_rows(ctx, status_link, StatusSource::ActivateSession, *s);
                 }

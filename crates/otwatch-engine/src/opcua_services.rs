@@ -8,7 +8,7 @@
 //! with `0x`, cut after 24 bytes with `...`, node id encodings are `0x..`.
 
 use crate::app::Ctx;
-use otwatch_dissect::opcua::{self, Application, Endpoint, NodeId, Request, Response};
+use otwatch_dissect::opcua::{self, Application, Endpoint, Identity, NodeId, Request, Response};
 use otwatch_model::logs::{LogSpec, Value};
 
 const CONN_LINK: (&str, &str) = ("opcua_link_id", "string");
@@ -220,6 +220,43 @@ pub static WRITE_LOG: LogSpec = LogSpec {
         ("res_status_code_link_id", "string"),
         ("diag_info_link_id", "string"),
     ],
+};
+
+pub static ACTIVATE_SESSION_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_activate_session",
+    directional: true,
+    columns: &[
+        CONN_LINK,
+        ("client_algorithm", "string"),
+        ("client_signature", "string"),
+        ("client_software_cert_link_id", "string"),
+        ("opcua_locale_link_id", "string"),
+        ("ext_obj_type_id_encoding_mask", "string"),
+        ("ext_obj_type_id_namespace_idx", "count"),
+        ("ext_obj_type_id_numeric", "count"),
+        ("ext_obj_type_id_string", "string"),
+        ("ext_obj_type_id_guid", "string"),
+        ("ext_obj_type_id_opaque", "string"),
+        ("ext_obj_type_id_str", "string"),
+        ("ext_obj_encoding", "string"),
+        ("ext_obj_policy_id", "string"),
+        ("ext_obj_user_name", "string"),
+        ("ext_obj_password", "string"),
+        ("ext_obj_encryption_algorithom", "string"),
+        ("ext_obj_certificate_data", "string"),
+        ("ext_obj_token_data", "string"),
+        ("user_token_algorithm", "string"),
+        ("user_token_signature", "string"),
+        ("server_nonce", "string"),
+        ("status_code_link_id", "string"),
+        ("activate_session_diag_info_link_id", "string"),
+    ],
+};
+
+pub static ACTIVATE_SESSION_LOCALE_ID_LOG: LogSpec = LogSpec {
+    name: "opcua_binary_activate_session_locale_id",
+    directional: true,
+    columns: &[("opcua_locale_link_id", "string"), ("local_id", "string")],
 };
 
 pub static BROWSE_LOG: LogSpec = LogSpec {
@@ -690,6 +727,75 @@ impl Rows<'_, '_, '_> {
                 v.resize(CREATE_SESSION_LOG.columns.len(), Value::Unset);
                 self.ctx.log(&CREATE_SESSION_LOG, v);
             }
+            Request::ActivateSession {
+                client_signature,
+                locale_ids,
+                token,
+                identity,
+                user_token_signature,
+            } => {
+                let locales = self.linked(locale_ids, |rows, l, id| {
+                    rows.ctx.log(
+                        &ACTIVATE_SESSION_LOCALE_ID_LOG,
+                        vec![Value::Str(l.to_string()), Value::Str(id.clone())],
+                    );
+                });
+                let mut v = vec![
+                    link_value(),
+                    text(&client_signature.algorithm),
+                    short_hex(client_signature.signature.as_deref()),
+                    Value::Unset,
+                    locales,
+                ];
+                v.extend(node(&token.type_id));
+                v.push(Value::opt_str(
+                    token
+                        .type_id
+                        .numeric()
+                        .and_then(token_name)
+                        .map(str::to_string),
+                ));
+                v.push(Value::Str(format!("0x{:02x}", token.encoding)));
+                // The password is never written: a log is no place for a credential, even
+                // one the wire shows in clear (the `opcua_cleartext_session` event says so).
+                let (policy, user, algorithm, certificate, token_data) = match identity {
+                    Identity::Anonymous { policy_id } => (policy_id, &None, &None, None, None),
+                    Identity::UserName {
+                        policy_id,
+                        user_name,
+                        encryption_algorithm,
+                        ..
+                    } => (policy_id, user_name, encryption_algorithm, None, None),
+                    Identity::Certificate {
+                        policy_id,
+                        certificate,
+                    } => (policy_id, &None, &None, certificate.as_deref(), None),
+                    Identity::IssuedToken {
+                        policy_id,
+                        token,
+                        encryption_algorithm,
+                    } => (
+                        policy_id,
+                        &None,
+                        encryption_algorithm,
+                        None,
+                        token.as_deref(),
+                    ),
+                    Identity::Unknown => (&None, &None, &None, None, None),
+                };
+                v.extend([
+                    text(policy),
+                    text(user),
+                    Value::Unset,
+                    text(algorithm),
+                    short_hex(certificate),
+                    short_hex(token_data),
+                    text(&user_token_signature.algorithm),
+                    short_hex(user_token_signature.signature.as_deref()),
+                ]);
+                v.resize(ACTIVATE_SESSION_LOG.columns.len(), Value::Unset);
+                self.ctx.log(&ACTIVATE_SESSION_LOG, v);
+            }
             Request::CloseSession {
                 delete_subscriptions,
             } => {
@@ -943,6 +1049,14 @@ impl Rows<'_, '_, '_> {
                 ]);
                 self.ctx.log(&CREATE_SESSION_LOG, v);
             }
+            Response::ActivateSession { server_nonce, .. } => {
+                let mut v = vec![link_value()];
+                v.resize(21, Value::Unset);
+                v.push(short_hex(server_nonce.as_deref()));
+                v.push(Value::Str(status_link.to_string()));
+                v.push(Value::Unset);
+                self.ctx.log(&ACTIVATE_SESSION_LOG, v);
+            }
             Response::CreateSubscription {
                 subscription_id,
                 publishing_interval,
@@ -1058,6 +1172,17 @@ impl Rows<'_, '_, '_> {
             }
             _ => {}
         }
+    }
+}
+
+/// User identity token types by the id of their binary encoding.
+fn token_name(id: u32) -> Option<&'static str> {
+    match id {
+        321 => Some("AnonymousIdentityToken"),
+        324 => Some("UserNameIdentityToken"),
+        327 => Some("X509IdentityToken"),
+        940 => Some("IssuedIdentityToken"),
+        _ => None,
     }
 }
 

@@ -168,6 +168,7 @@ const LOG_GROUPS: &[LogGroup] = &[
             "opcua_binary_close_session",
             "opcua_binary_create_subscription",
             "opcua_binary_write",
+            "opcua_binary_activate_session",
             "opcua_binary_browse",
             "opcua_binary_browse_description",
             "opcua_binary_browse_result",
