@@ -1179,3 +1179,157 @@ fn main_row(req: Option<&Half>, res: Option<&Half>) -> Vec<Value> {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_flow::TestFlow;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    // ICSNPP's `open62541_client-server_mainloop.pcap`: frames 10 and 12 (OpenSecureChannel
+    // request and response, policy None) and 88 (a Write request).
+    const OPN_REQUEST: &str = "4f504e4684000000000000002f000000687474703a2f2f6f7063666f756e646174696f6e2e6f72672f55412f5365637572697479506f6c696379234e6f6e65ffffffffffffffff01000000010000000100be010000caa2e64e2dd1d5010000000000000000ffffffff00000000000000000000000000000001000000ffffffffc0270900";
+    const OPN_RESPONSE: &str = "4f504e4687000000030000002f000000687474703a2f2f6f7063666f756e646174696f6e2e6f72672f55412f5365637572697479506f6c696379234e6f6e65ffffffffffffffff01000000010000000100c1013a3fee4e2dd1d501000000000000000000ffffffff000000000000000300000003000000263fee4e2dd1d501c0270900ffffffff";
+    const WRITE_REQUEST: &str = "4d5347466d000000040000000400000015000000150000000100a1020401003912161546f36d34fecffcbfbacb4c14b28f934f2dd1d5011600000000000000ffffffff00000000000000010000000301000a0000007468652e616e737765720d000000ffffffff010601000000";
+
+    struct Run {
+        flow: OpcUaFlow,
+        events: Vec<otwatch_model::ProtocolEvent>,
+        rows: Vec<LogRow>,
+    }
+
+    /// Feeds (from the client?, bytes) chunks to one TCP flow with logging on; `gap_before`
+    /// marks a gap in the stream before that chunk.
+    fn run(chunks: &[(bool, Vec<u8>)], gap_before: Option<usize>) -> Run {
+        let mut flow = OpcUaFlow::default();
+        let mut t = TestFlow::new(("10.0.0.1", 40000), ("10.0.0.2", 4840));
+        for (i, (from_client, data)) in chunks.iter().enumerate() {
+            if gap_before == Some(i) {
+                flow.gap();
+            }
+            let mut ctx = t.ctx(*from_client, i as u64 + 1, i as i64 + 1);
+            flow.chunk(usize::from(!from_client), data, &mut ctx);
+        }
+        let Ctx {
+            conn,
+            logs: Some(rows),
+            ..
+        } = t.ctx(true, 0, 0)
+        else {
+            unreachable!("the test flow logs")
+        };
+        flow.end(conn, rows);
+        Run {
+            flow,
+            events: t.events,
+            rows: t.rows,
+        }
+    }
+
+    fn main_rows(rows: &[LogRow]) -> Vec<&LogRow> {
+        rows.iter()
+            .filter(|r| r.spec.name == "opcua_binary")
+            .collect()
+    }
+
+    fn column<'a>(row: &'a LogRow, name: &str) -> &'a Value {
+        let i = row
+            .spec
+            .columns
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap();
+        &row.values[i]
+    }
+
+    /// A Write request with another request id.
+    fn write_with_id(id: u32) -> Vec<u8> {
+        let mut w = hex(WRITE_REQUEST);
+        w[20..24].copy_from_slice(&id.to_le_bytes());
+        w
+    }
+
+    #[test]
+    fn request_and_response_make_one_row_split_across_segments() {
+        let response = hex(OPN_RESPONSE);
+        let (a, b) = response.split_at(40);
+        let r = run(
+            &[
+                (true, hex(OPN_REQUEST)),
+                (false, a.to_vec()),
+                (false, b.to_vec()),
+            ],
+            None,
+        );
+        let rows = main_rows(&r.rows);
+        assert_eq!(rows.len(), 1);
+        let row = rows[0];
+        assert_eq!(row.ts, 1, "the request's time");
+        assert_eq!(column(row, "total_size"), &Value::Count(132 + 135));
+        assert_eq!(column(row, "sec_channel_id"), &Value::Counts(vec![0, 3]));
+        assert_eq!(
+            column(row, "res_identifier_str"),
+            &Value::Str("OpenSecureChannelResponse".into())
+        );
+        let channel: Vec<_> = r
+            .rows
+            .iter()
+            .filter(|r| r.spec.name == "opcua_binary_opensecure_channel")
+            .collect();
+        assert_eq!(channel.len(), 2);
+    }
+
+    #[test]
+    fn open_requests_are_bounded() {
+        let chunks: Vec<_> = (0..MAX_PENDING as u32 + 6)
+            .map(|id| (true, write_with_id(100 + id)))
+            .collect();
+        let r = run(&chunks, None);
+        assert_eq!(r.flow.pending_limit_hits(), 6);
+        // Six written when pushed out, the rest when the flow ended: none lost.
+        assert_eq!(main_rows(&r.rows).len(), MAX_PENDING + 6);
+        assert_eq!(
+            r.events.iter().filter(|e| e.kind == "opcua_write").count(),
+            1,
+            "the same write repeated is one event"
+        );
+    }
+
+    #[test]
+    fn a_body_that_breaks_the_encoding_is_reported_a_few_times() {
+        // A MSG chunk whose type id uses an encoding that does not exist (0x0f).
+        let mut bad = b"MSGF".to_vec();
+        bad.extend_from_slice(&25u32.to_le_bytes());
+        bad.extend_from_slice(&[4, 0, 0, 0, 4, 0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 0x0f]);
+        let chunks: Vec<_> = (0..5).map(|_| (true, bad.clone())).collect();
+        let r = run(&chunks, None);
+        let malformed: Vec<_> = r
+            .events
+            .iter()
+            .filter(|e| e.kind == "opcua_malformed")
+            .collect();
+        assert_eq!(malformed.len(), usize::from(MAX_MALFORMED_REPORTED));
+        assert!(malformed[0].detail.contains("opcua_bad_node_id_encoding"));
+    }
+
+    #[test]
+    fn after_a_gap_no_rows_but_still_events() {
+        let r = run(
+            &[(true, hex(OPN_REQUEST)), (true, write_with_id(7))],
+            Some(1),
+        );
+        let rows = main_rows(&r.rows);
+        assert_eq!(rows.len(), 1, "only the request seen before the gap");
+        assert_eq!(
+            column(rows[0], "req_identifier_str"),
+            &Value::Str("OpenSecureChannelRequest".into())
+        );
+        assert!(r.events.iter().any(|e| e.kind == "opcua_write"));
+    }
+}
