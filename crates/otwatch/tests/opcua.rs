@@ -144,3 +144,24 @@ fn a_secured_channel_is_logged_as_metadata_only() {
         .iter()
         .all(|e| e["kind"] != "opcua_cleartext_session" && e["kind"] != "opcua_malformed"));
 }
+
+#[test]
+fn service_logs_name_the_user_but_never_the_password() {
+    let activate = zeek_log_after_analysis(MAINLOOP, "opcua_binary_activate_session");
+    let request = activate.iter().find(|r| r["is_orig"] == "T").unwrap();
+    assert_eq!(request["ext_obj_type_id_str"], "UserNameIdentityToken");
+    assert_eq!(request["ext_obj_user_name"], "user1");
+    assert_eq!(request["ext_obj_password"], "-");
+    let references = zeek_log_after_analysis(MAINLOOP, "opcua_binary_browse_response_references");
+    assert!(references
+        .iter()
+        .any(|r| r["browse_response_ref_name"] == "TheGreatNode"
+            && r["browse_response_display_name_text"] == "TheNewGreatNode"
+            && r["browse_response_node_class"] == "ObjectNodeClass"));
+    let written = zeek_log_after_analysis(MAINLOOP, "opcua_binary_write");
+    let requests: Vec<_> = written.iter().filter(|r| r["is_orig"] == "T").collect();
+    assert_eq!(requests.len(), 2);
+    assert!(requests
+        .iter()
+        .all(|r| r["node_id_string"] == "the.answer" && r["attribute_id_str"] == "Value"));
+}
