@@ -4,7 +4,7 @@
 //! addresses; writes, method calls, sessions whose credentials travel in clear, error
 //! messages and malformed chunks as events; requests per service (and the numeric nodes
 //! they name) per edge; and ICSNPP's `opcua_binary.log` with its status-code and
-//! secure-channel detail logs.
+//! secure-channel detail logs (the per-service logs are written by `opcua_services`).
 //!
 //! A channel opened with a security policy other than None is followed as metadata only:
 //! its message bodies are signed and usually encrypted, so only the headers are logged.
@@ -1147,7 +1147,9 @@ fn response_columns(
 
 /// A main-log row from a request, a response, or both.
 fn main_row(req: Option<&Half>, res: Option<&Half>) -> Vec<Value> {
-    let first = req.or(res).expect("a row has a side");
+    let Some(first) = req.or(res) else {
+        return vec![Value::Unset; OPCUA_BINARY_LOG.columns.len()];
+    };
     let total = req.map_or(0, |h| h.header.size) + res.map_or(0, |h| h.header.size);
     let mut v = header_columns(&first.header, total);
     let mut channels: Vec<u64> = req
