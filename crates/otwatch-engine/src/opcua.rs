@@ -1202,6 +1202,7 @@ mod tests {
 
     struct Run {
         flow: OpcUaFlow,
+        obs: otwatch_inventory::Observations,
         events: Vec<otwatch_model::ProtocolEvent>,
         rows: Vec<LogRow>,
     }
@@ -1229,6 +1230,7 @@ mod tests {
         flow.end(conn, rows);
         Run {
             flow,
+            obs: t.obs,
             events: t.events,
             rows: t.rows,
         }
@@ -1333,5 +1335,29 @@ mod tests {
             &Value::Str("OpenSecureChannelRequest".into())
         );
         assert!(r.events.iter().any(|e| e.kind == "opcua_write"));
+    }
+
+    #[test]
+    fn build_info_read_is_a_fact_on_the_server() {
+        // Frames 84 and 86 of the same capture (a Read of ns=1;s=the.answer answered
+        // BadNodeIdUnknown), with the node replaced by BuildInfo's SoftwareVersion (i=2264)
+        // and the answer by the string "1.3.0"; the chunk sizes follow.
+        let request = "4d5347466c00000004000000040000001400000014000000010077020401003912161546f36d34fecffcbfbacb4c14bed68b4f2dd1d5011500000000000000ffffffff00000000000000000000000000000000000000010000000100d8080d000000ffffffff0000ffffffff";
+        let response = "4d5347464700000004000000040000000a0000001400000001007a02cc89934f2dd1d501150000000000000000ffffffff00000001000000010c05000000312e332e30ffffffff";
+        let r = run(&[(true, hex(request)), (false, hex(response))], None);
+        let server: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let version = r
+            .obs
+            .attributes
+            .iter()
+            .find(|((s, n, _, _), _)| *s == Subject::Ip(server) && *n == "software_version")
+            .map(|((_, _, v, _), seen)| (v.clone(), seen.first.frame));
+        assert_eq!(version, Some(("1.3.0".to_string(), 2)));
+        let rows = main_rows(&r.rows);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            column(rows[0], "res_identifier_str"),
+            &Value::Str("ReadResponse".into())
+        );
     }
 }
