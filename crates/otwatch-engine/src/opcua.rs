@@ -153,7 +153,7 @@ const MAX_LISTED: usize = 8;
 
 /// Where a status code was found, as ICSNPP numbers and names it.
 #[derive(Debug, Clone, Copy)]
-enum StatusSource {
+pub(crate) enum StatusSource {
     ResponseHeader = 0,
     Browse = 2,
     ActivateSession = 4,
@@ -491,14 +491,8 @@ impl FlowState {
                         .find(|r| r.request_id == Some(id))
                         .map(|r| r.build_info.clone())
                 });
-                self.response(
-                    response,
-                    status_link.as_deref(),
-                    link.as_deref(),
-                    &asked.unwrap_or_default(),
-                    ctx,
-                );
-                if let (Some(link), Some(status_link)) = (link.as_deref(), status_link.as_deref()) {
+                self.response(response, link.as_deref(), &asked.unwrap_or_default(), ctx);
+                if let Some(link) = link.as_deref() {
                     if self.logging(ctx) {
                         let links = &mut self.links;
                         let mut next_link = || {
@@ -509,7 +503,7 @@ impl FlowState {
                             ctx,
                             next_link: &mut next_link,
                         }
-                        .response(response, link, status_link);
+                        .response(response, link);
                     }
                 }
                 self.pair_response(half, ctx);
@@ -729,17 +723,15 @@ impl FlowState {
         }
     }
 
-    /// What a response shows: status-code rows, the server's description and BuildInfo as
-    /// facts, and the OpenSecureChannel log row.
+    /// What a response shows: the server's description and BuildInfo as facts, and the
+    /// OpenSecureChannel log row.
     fn response(
         &mut self,
         response: &Response,
-        status_link: Option<&str>,
         link: Option<&str>,
         build_info: &[(usize, &'static str)],
         ctx: &mut Ctx<'_>,
     ) {
-        let status_link = status_link.unwrap_or_default();
         match response {
             Response::OpenSecureChannel {
                 server_protocol_version,
@@ -772,17 +764,7 @@ impl FlowState {
                     application_facts(ctx, own, "OPC UA FindServers response");
                 }
             }
-            Response::ActivateSession { results, .. } => {
-                for s in results {
-                    status_rows(ctx, status_link, StatusSource::ActivateSession, *s);
-                }
-            }
             Response::Read { results } => {
-                for v in results {
-                    if let Some(s) = v.status {
-                        status_rows(ctx, status_link, StatusSource::Read, s);
-                    }
-                }
                 for (i, fact) in build_info {
                     if let Some(text) = results.get(*i).and_then(|v| v.text.as_deref()) {
                         ctx.obs.attribute(
@@ -795,26 +777,6 @@ impl FlowState {
                             ctx.ev,
                         );
                     }
-                }
-            }
-            Response::Write { results } => {
-                for s in results {
-                    status_rows(ctx, status_link, StatusSource::Write, *s);
-                }
-            }
-            Response::Browse { results, .. } => {
-                for r in results {
-                    status_rows(ctx, status_link, StatusSource::Browse, r.status);
-                }
-            }
-            Response::CreateMonitoredItems { results } => {
-                for r in results {
-                    status_rows(
-                        ctx,
-                        status_link,
-                        StatusSource::CreateMonitoredItems,
-                        r.status,
-                    );
                 }
             }
             _ => {}
@@ -956,7 +918,7 @@ fn endpoint_facts(ctx: &mut Ctx<'_>, endpoints: &[opcua::Endpoint], message: &st
 }
 
 /// A status code's row in the status-code log.
-fn status_rows(ctx: &mut Ctx<'_>, link: &str, source: StatusSource, code: u32) {
+pub(crate) fn status_rows(ctx: &mut Ctx<'_>, link: &str, source: StatusSource, code: u32) {
     // No link: rows are not being written.
     if !ctx.logging() || link.is_empty() {
         return;

@@ -8,6 +8,7 @@
 //! with `0x`, cut after 24 bytes with `...`, node id encodings are `0x..`.
 
 use crate::app::Ctx;
+use crate::opcua::{status_rows, StatusSource};
 use otwatch_dissect::opcua::{self, Application, Endpoint, Identity, NodeId, Request, Response};
 use otwatch_model::logs::{LogSpec, Value};
 
@@ -994,9 +995,21 @@ impl Rows<'_, '_, '_> {
         }
     }
 
-    /// The rows of a response, `link` being its main-log link and `status_link` the link of
-    /// its status codes.
-    pub fn response(&mut self, response: &Response, link: &str, status_link: &str) {
+    /// Status-code rows under a new link, returned (unset when there are none).
+    fn statuses(&mut self, source: StatusSource, codes: &[u32]) -> Value {
+        if codes.is_empty() {
+            return Value::Unset;
+        }
+        let link = self.link();
+        for code in codes {
+            status_rows(self.ctx, &link, source, *code);
+        }
+        Value::Str(link)
+    }
+
+    /// The rows of a response, `link` being its main-log link; each result's status codes
+    /// get rows (and a link) of their own.
+    pub fn response(&mut self, response: &Response, link: &str) {
         let link_value = || Value::Str(link.to_string());
         match response {
             Response::GetEndpoints { endpoints } => {
@@ -1049,11 +1062,15 @@ impl Rows<'_, '_, '_> {
                 ]);
                 self.ctx.log(&CREATE_SESSION_LOG, v);
             }
-            Response::ActivateSession { server_nonce, .. } => {
+            Response::ActivateSession {
+                server_nonce,
+                results,
+            } => {
+                let statuses = self.statuses(StatusSource::ActivateSession, results);
                 let mut v = vec![link_value()];
                 v.resize(21, Value::Unset);
                 v.push(short_hex(server_nonce.as_deref()));
-                v.push(Value::Str(status_link.to_string()));
+                v.push(statuses);
                 v.push(Value::Unset);
                 self.ctx.log(&ACTIVATE_SESSION_LOG, v);
             }
@@ -1094,11 +1111,12 @@ impl Rows<'_, '_, '_> {
                         v.extend(expanded(&f.type_definition));
                         rows.ctx.log(&BROWSE_REFERENCES_LOG, v);
                     });
+                    let status = rows.statuses(StatusSource::Browse, &[r.status]);
                     rows.ctx.log(
                         &BROWSE_RESULT_LOG,
                         vec![
                             Value::Str(l.to_string()),
-                            Value::Str(status_link.to_string()),
+                            status,
                             short_hex(r.continuation_point.as_deref()),
                             references,
                         ],
@@ -1117,6 +1135,7 @@ impl Rows<'_, '_, '_> {
             }
             Response::Read { results } => {
                 let listed = self.linked(results, |rows, l, d| {
+                    let status = rows.statuses(StatusSource::Read, d.status.as_slice());
                     let time = |t: Option<i64>| {
                         t.map_or(Value::Unset, |t| Value::Time(opcua::datetime_micros(t)))
                     };
@@ -1126,10 +1145,7 @@ impl Rows<'_, '_, '_> {
                             Value::Str(l.to_string()),
                             Value::Count(0),
                             Value::Str(format!("0x{:02x}", d.mask)),
-                            match d.status {
-                                Some(_) => Value::Str(status_link.to_string()),
-                                None => Value::Unset,
-                            },
+                            status,
                             time(d.source_timestamp),
                             Value::opt_count(d.source_picoseconds),
                             time(d.server_timestamp),
@@ -1148,8 +1164,9 @@ impl Rows<'_, '_, '_> {
                 let created = self.linked(results, |rows, l, r| {
                     let mut v = vec![Value::Str(l.to_string())];
                     v.resize(25, Value::Unset);
+                    let status = rows.statuses(StatusSource::CreateMonitoredItems, &[r.status]);
                     v.extend([
-                        Value::Str(status_link.to_string()),
+                        status,
                         r.id.into(),
                         Value::Double(r.revised_sampling_interval),
                         r.revised_queue_size.into(),
@@ -1163,10 +1180,16 @@ impl Rows<'_, '_, '_> {
                 self.ctx.log(&CREATE_MONITORED_ITEMS_LOG, v);
             }
             Response::Write { results } => {
-                for _ in 0..results.len().max(1) {
+                if results.is_empty() {
                     let mut v = vec![link_value()];
                     v.resize(WRITE_LOG.columns.len(), Value::Unset);
-                    v[17] = Value::Str(status_link.to_string());
+                    self.ctx.log(&WRITE_LOG, v);
+                }
+                for r in results {
+                    let status = self.statuses(StatusSource::Write, &[*r]);
+                    let mut v = vec![link_value()];
+                    v.resize(WRITE_LOG.columns.len(), Value::Unset);
+                    v[17] = status;
                     self.ctx.log(&WRITE_LOG, v);
                 }
             }
