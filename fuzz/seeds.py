@@ -53,6 +53,7 @@ TCP_TARGETS = {
     20000: "dissect_dnp3",
     10001: "dissect_genisys",
     5094: "dissect_hart_ip",
+    4840: "dissect_opcua",
 }
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.

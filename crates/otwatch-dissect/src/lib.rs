@@ -24,6 +24,8 @@ pub mod lldp;
 pub mod mms;
 pub mod modbus;
 pub mod netbios;
+pub mod opcua;
+mod opcua_status;
 pub mod profinet_dcp;
 pub mod profinet_io_cm;
 pub mod s7comm;

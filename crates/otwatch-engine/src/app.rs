@@ -8,6 +8,7 @@ use crate::enip::EnipFlow;
 use crate::genisys::GenisysFlow;
 use crate::hart_ip::HartIpFlow;
 use crate::modbus::ModbusFlow;
+use crate::opcua::OpcUaFlow;
 use crate::profinet_io_cm::ProfinetCmFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
@@ -35,6 +36,7 @@ pub struct AppState {
     hart_ip: Option<Box<HartIpFlow>>,
     bsap: Option<Box<BsapFlow>>,
     profinet_cm: Option<Box<ProfinetCmFlow>>,
+    opcua: Option<Box<OpcUaFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -243,6 +245,22 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries_opcua(sport, dport) {
+            self.opcua.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
+        }
+    }
+
+    /// OPC UA when the payload says so, or on its ports (4840, and 4843 for TLS-wrapped
+    /// deployments that still speak UA TCP inside) unless the payload says otherwise.
+    fn carries_opcua(&self, sport: u16, dport: u16) -> bool {
+        match self.service {
+            Some((AppProtocol::OpcUa, _)) => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => [4840, 4843].iter().any(|p| sport == *p || dport == *p),
         }
     }
 
@@ -283,6 +301,9 @@ impl AppState {
         if let Some(b) = self.bacnet.as_ref() {
             report("bacnet", b.pending_limit_hits());
         }
+        if let Some(o) = self.opcua.as_ref() {
+            report("opcua", o.pending_limit_hits());
+        }
     }
 
     /// The flow ended: protocols write what they still hold (transactions never answered).
@@ -292,6 +313,9 @@ impl AppState {
         }
         if let (Some(d), Some(rows)) = (self.dnp3.as_mut(), ctx.logs.as_deref_mut()) {
             d.end(ctx.conn, rows);
+        }
+        if let (Some(o), Some(rows)) = (self.opcua.as_mut(), ctx.logs.as_deref_mut()) {
+            o.end(ctx.conn, rows);
         }
     }
 
@@ -314,6 +338,9 @@ impl AppState {
         }
         if let Some(h) = self.hart_ip.as_mut() {
             h.gap();
+        }
+        if let Some(o) = self.opcua.as_mut() {
+            o.gap();
         }
     }
 

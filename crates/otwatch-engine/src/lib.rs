@@ -20,6 +20,8 @@ mod goose;
 mod hart_ip;
 mod mms;
 mod modbus;
+mod opcua;
+mod opcua_services;
 mod profinet_io_cm;
 mod s7;
 mod summary;
