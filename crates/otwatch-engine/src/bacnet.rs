@@ -619,8 +619,9 @@ impl BacnetFlow {
                 bacnet::confirmed_service_name(service).into(),
                 Value::opt_count(c.duration_minutes),
                 state.clone().into(),
-                // ICSNPP's log column; the password never reaches events or the database.
-                Value::opt_str(c.password.clone()),
+                // ICSNPP copies the password here; otwatch writes no credential into a log
+                // that may be shipped elsewhere (the event says whether one was given).
+                Value::Unset,
                 Value::Unset,
                 Value::Unset,
             ];

@@ -98,7 +98,7 @@ fn device_communication_control_is_logged_and_reported_without_its_password() {
             "device_communication_control",
             "1",
             "disable",
-            "filister",
+            "-",
             "-",
             "-"
         ]
@@ -126,6 +126,7 @@ fn device_communication_control_is_logged_and_reported_without_its_password() {
         "communication disable for 1 min, password given"
     );
     assert!(t.events.iter().all(|e| !e.detail.contains("filister")));
+    assert!(rows.iter().flatten().all(|v| !v.contains("filister")));
     // The service reaches the per-edge function aggregates.
     assert!(t
         .obs
