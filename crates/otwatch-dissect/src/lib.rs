@@ -18,6 +18,7 @@ pub mod identify;
 pub mod lldp;
 pub mod modbus;
 pub mod netbios;
+pub mod omron_fins;
 pub mod profinet_dcp;
 pub mod s7comm;
 pub mod s7comm_plus;

@@ -4,6 +4,7 @@
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::modbus::ModbusFlow;
+use crate::omron_fins::OmronFinsFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
@@ -25,6 +26,7 @@ pub struct AppState {
     enip: Option<Box<EnipFlow>>,
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
+    omron_fins: Option<Box<OmronFinsFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -201,6 +203,22 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries(AppProtocol::OmronFins, 9600, sport, dport) {
+            self.omron_fins.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
+        }
+    }
+
+    /// `protocol` when the payload says so, or on its port unless the payload says
+    /// otherwise.
+    fn carries(&self, protocol: AppProtocol, port: u16, sport: u16, dport: u16) -> bool {
+        match self.service {
+            Some((p, _)) if p == protocol => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => sport == port || dport == port,
         }
     }
 
@@ -254,6 +272,9 @@ impl AppState {
         if let Some(d) = self.dnp3.as_mut() {
             d.gap();
         }
+        if let Some(f) = self.omron_fins.as_mut() {
+            f.gap();
+        }
     }
 
     /// One UDP datagram.
@@ -287,6 +308,10 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries(AppProtocol::OmronFins, 9600, sport, dport) {
+            self.omron_fins
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
         } else if on(47808)
             || matches!(
                 self.service,

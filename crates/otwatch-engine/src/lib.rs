@@ -14,6 +14,7 @@ mod enip;
 mod frag;
 mod framing;
 mod modbus;
+mod omron_fins;
 mod s7;
 mod summary;
 #[cfg(test)]
