@@ -15,6 +15,7 @@ pub mod enip;
 #[cfg(test)]
 mod hostile;
 pub mod identify;
+pub mod iec104;
 pub mod lldp;
 pub mod modbus;
 pub mod netbios;

@@ -242,24 +242,27 @@ pub struct ControllerConfig {
 const CONTROLLER_DATA_LEN: usize = 92;
 const CONTROLLER_CONFIG_LEN: usize = 67;
 
-/// Text fields of fixed width, padded with spaces or NULs.
+/// Text fields of fixed width, padded with spaces or NULs; a field holding several
+/// NUL-separated values (a CPU version and a unit version) keeps them apart with a space.
 fn fixed_text(bytes: &[u8]) -> String {
-    let end = bytes
-        .iter()
-        .rposition(|&b| b != 0 && b != b' ')
-        .map_or(0, |i| i + 1);
-    bytes
-        .get(..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|&b| {
-            if b.is_ascii_graphic() || b == b' ' {
-                char::from(b)
-            } else {
-                '.'
-            }
+    let parts: Vec<String> = bytes
+        .split(|&b| b == 0)
+        .map(|part| {
+            part.iter()
+                .map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        char::from(b)
+                    } else {
+                        '.'
+                    }
+                })
+                .collect::<String>()
+                .trim()
+                .to_string()
         })
-        .collect()
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.join(" ")
 }
 
 /// A Controller Data Read response's data: which parts it holds follows from its length
@@ -632,6 +635,21 @@ mod tests {
             ),
             (2009, 1, 20, 1, 2, Some(1), Some(3))
         );
+    }
+
+    #[test]
+    fn controller_data_of_a_real_cp1l() {
+        // icsnpp-omron-fins omron_test.pcap, frame 18: a CP1L answering Controller Data Read.
+        let mut d = Vec::new();
+        d.extend_from_slice(b"CP1L-EL20DR-D\0\0\0    ");
+        d.extend_from_slice(b"01.00\0\0\0\0\0");
+        d.extend_from_slice(b"01.06\0\0\0\0\0");
+        d.extend_from_slice(&[0; 40]);
+        d.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let (first, _) = controller_data(&d);
+        let first = first.unwrap();
+        assert_eq!(first.model, "CP1L-EL20DR-D");
+        assert_eq!(first.version, "01.00 01.06");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
+use crate::iec104::Iec104Flow;
 use crate::modbus::ModbusFlow;
 use crate::omron_fins::OmronFinsFlow;
 use crate::s7::S7Flow;
@@ -27,6 +28,7 @@ pub struct AppState {
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
     omron_fins: Option<Box<OmronFinsFlow>>,
+    iec104: Option<Box<Iec104Flow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -203,6 +205,12 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries(AppProtocol::Iec104, 2404, sport, dport) {
+            self.iec104.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
         } else if self.carries(AppProtocol::OmronFins, 9600, sport, dport) {
             self.omron_fins.get_or_insert_with(Default::default).chunk(
                 usize::from(!from_orig),
@@ -274,6 +282,9 @@ impl AppState {
         }
         if let Some(f) = self.omron_fins.as_mut() {
             f.gap();
+        }
+        if let Some(i) = self.iec104.as_mut() {
+            i.gap();
         }
     }
 

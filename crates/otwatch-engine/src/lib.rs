@@ -13,6 +13,7 @@ mod dnp3;
 mod enip;
 mod frag;
 mod framing;
+mod iec104;
 mod modbus;
 mod omron_fins;
 mod s7;

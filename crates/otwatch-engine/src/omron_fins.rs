@@ -237,6 +237,10 @@ impl OmronFinsFlow {
 
     /// One UDP datagram: one FINS frame.
     pub fn datagram(&mut self, data: &[u8], ctx: &mut Ctx<'_>) {
+        // Empty datagrams (port probes) carry no frame to judge.
+        if data.is_empty() {
+            return;
+        }
         match fins::parse(data) {
             Ok(frame) => self.frame(None, &frame, ctx),
             Err(e) => ctx.event("omron_fins", "omron_fins_malformed".into(), e.to_string()),
