@@ -23,6 +23,7 @@ pub mod omron_fins;
 pub mod profinet_dcp;
 pub mod s7comm;
 pub mod s7comm_plus;
+pub mod synchrophasor;
 
 /// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,
 /// trimmed, at most 255 characters. `None` when nothing is left.

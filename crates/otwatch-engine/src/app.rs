@@ -7,6 +7,7 @@ use crate::iec104::Iec104Flow;
 use crate::modbus::ModbusFlow;
 use crate::omron_fins::OmronFinsFlow;
 use crate::s7::S7Flow;
+use crate::synchrophasor::SynchrophasorFlow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
 use otwatch_flow::FlowKey;
@@ -29,6 +30,7 @@ pub struct AppState {
     dnp3: Option<Box<Dnp3Flow>>,
     omron_fins: Option<Box<OmronFinsFlow>>,
     iec104: Option<Box<Iec104Flow>>,
+    synchrophasor: Option<Box<SynchrophasorFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -211,6 +213,10 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries(AppProtocol::Synchrophasor, 4712, sport, dport) {
+            self.synchrophasor
+                .get_or_insert_with(Default::default)
+                .chunk(usize::from(!from_orig), data, true, ctx);
         } else if self.carries(AppProtocol::OmronFins, 9600, sport, dport) {
             self.omron_fins.get_or_insert_with(Default::default).chunk(
                 usize::from(!from_orig),
@@ -286,6 +292,9 @@ impl AppState {
         if let Some(i) = self.iec104.as_mut() {
             i.gap();
         }
+        if let Some(s) = self.synchrophasor.as_mut() {
+            s.gap();
+        }
     }
 
     /// One UDP datagram.
@@ -321,6 +330,10 @@ impl AppState {
             );
         } else if self.carries(AppProtocol::OmronFins, 9600, sport, dport) {
             self.omron_fins
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if self.carries(AppProtocol::Synchrophasor, 4713, sport, dport) {
+            self.synchrophasor
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
         } else if on(47808)

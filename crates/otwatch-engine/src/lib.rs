@@ -18,6 +18,7 @@ mod modbus;
 mod omron_fins;
 mod s7;
 mod summary;
+mod synchrophasor;
 #[cfg(test)]
 mod test_flow;
 mod worker;

@@ -158,6 +158,11 @@ const LOG_GROUPS: &[LogGroup] = &[
             // Each protocol adds its logs here.
             "omron_fins_general",
             "omron_fins_detail",
+            "synchrophasor_cmd",
+            "synchrophasor_hdr",
+            "synchrophasor_cfg",
+            "synchrophasor_data",
+            "synchrophasor_data_detail",
         ],
     },
 ];
@@ -169,9 +174,10 @@ fn all_protocol_logs() -> Vec<&'static str> {
         .collect()
 }
 
-/// Columns no two tools can agree on.
+/// Columns no two tools can agree on: times of analysis, and the identifiers each tool
+/// draws at random to link rows (`*_link_id`, and the synchrophasor logs' `*_frame_id`).
 fn ignored_column(name: &str) -> bool {
-    name == "ts" || name == "uid" || name.ends_with("_link_id")
+    name == "ts" || name == "uid" || name.ends_with("_link_id") || name.ends_with("_frame_id")
 }
 
 /// A baseline log: its comparable column names and rows of values in those columns.
