@@ -38,6 +38,9 @@ UDP_TARGETS = {
     20000: "dissect_dnp3",
     44818: "dissect_enip",
     2222: "dissect_cip_io",
+    9600: "dissect_omron_fins",
+    4712: "dissect_synchrophasor",
+    4713: "dissect_synchrophasor",
 }
 
 
@@ -46,6 +49,9 @@ TCP_TARGETS = {
     44818: "dissect_enip",
     102: "dissect_s7comm",
     20000: "dissect_dnp3",
+    9600: "dissect_omron_fins",
+    2404: "dissect_iec104",
+    4712: "dissect_synchrophasor",
 }
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.
