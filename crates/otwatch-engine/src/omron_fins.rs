@@ -179,6 +179,49 @@ pub static OMRON_FINS_DETAIL_LOG: LogSpec = LogSpec {
     columns: DETAIL_COLUMNS,
 };
 
+/// ICSNPP's `omron_fins_network_status_read.log`: one row per node of a Network Status Read
+/// response.
+pub static OMRON_FINS_NETWORK_STATUS_READ_LOG: LogSpec = LogSpec {
+    name: "omron_fins_network_status_read",
+    directional: false,
+    columns: &[
+        ("omron_fins_link_id", "string"),
+        ("command_code", "string"),
+        ("icf_data_type", "string"),
+        ("response_code", "string"),
+        ("node_number", "count"),
+        ("in_network", "string"),
+        ("exit_status", "string"),
+        ("polling", "string"),
+        ("communication_cycle_time", "double"),
+        ("current_polling_node_number", "count"),
+        ("cyclic_operation", "string"),
+        ("cyclic_transmission_status", "string"),
+        ("non_fatal_error", "string"),
+        ("cyclic_error_count", "count"),
+    ],
+};
+
+/// ICSNPP's `omron_fins_data_link_status_read.log`: one row per node of a Data Link Status
+/// Read response.
+pub static OMRON_FINS_DATA_LINK_STATUS_READ_LOG: LogSpec = LogSpec {
+    name: "omron_fins_data_link_status_read",
+    directional: false,
+    columns: &[
+        ("omron_fins_link_id", "string"),
+        ("command_code", "string"),
+        ("icf_data_type", "string"),
+        ("response_code", "string"),
+        ("node_number", "count"),
+        ("data_links", "string"),
+        ("node_setting", "string"),
+        ("master_node_number", "count"),
+        ("error_status", "string"),
+        ("mode_status", "string"),
+        ("warning_status", "string"),
+    ],
+};
+
 /// A FINS/TCP message is a 16-byte header and a frame of at most 2012 bytes; more is not a
 /// frame a controller accepts, and is passed over rather than held.
 const MAX_MESSAGE: usize = 2048;
@@ -300,6 +343,21 @@ impl OmronFinsFlow {
         ctx.log(&OMRON_FINS_GENERAL_LOG, values);
         for detail in detail_rows(f) {
             ctx.log(&OMRON_FINS_DETAIL_LOG, detail);
+        }
+        if f.is_response() && f.main_response_code() == Some(0) {
+            match f.command {
+                0x0602 => {
+                    for row in network_status_rows(f) {
+                        ctx.log(&OMRON_FINS_NETWORK_STATUS_READ_LOG, row);
+                    }
+                }
+                0x0603 => {
+                    for row in data_link_status_rows(f) {
+                        ctx.log(&OMRON_FINS_DATA_LINK_STATUS_READ_LOG, row);
+                    }
+                }
+                _ => {}
+            }
         }
         if f.command == 0x0105 && !f.is_response() {
             if let Some((_, to, _)) = fins::memory_area_transfer(f.data) {
@@ -754,6 +812,97 @@ fn detail_rows(f: &Frame<'_>) -> Vec<Vec<Value>> {
     rows
 }
 
+/// The columns every status row starts with.
+fn status_prefix(f: &Frame<'_>) -> Vec<Value> {
+    vec![
+        Value::Unset,
+        fins::command_label(f.command).into(),
+        data_type(f),
+        f.response_code.map_or(Value::Str(String::new()), |c| {
+            fins::response_label(c).into()
+        }),
+    ]
+}
+
+fn flag(set: bool, yes: &str, no: &str) -> Value {
+    if set {
+        format!("{yes} (0x01)").into()
+    } else {
+        format!("{no} (0x00)").into()
+    }
+}
+
+/// Network Status Read: four status bits per node (two nodes a byte) for 62 nodes, the
+/// communication cycle time, the polling node, cyclic operation and transmission, one
+/// non-fatal error bit per node (bit n of the eight bytes for node n) and one error
+/// counter byte per node.
+fn network_status_rows(f: &Frame<'_>) -> Vec<Vec<Value>> {
+    const NODES: usize = 62;
+    let d = f.data;
+    let (Some(nodes), Some(cycle), Some(rest)) = (d.get(..31), be16(d, 31), d.get(33..)) else {
+        return Vec::new();
+    };
+    let (Some(&polling), Some(&operation), Some(&transmission)) =
+        (rest.first(), rest.get(1), rest.get(2))
+    else {
+        return Vec::new();
+    };
+    let errors = rest.get(3..11).unwrap_or_default();
+    let counters = rest.get(11..).unwrap_or_default();
+    (1..=NODES)
+        .map(|n| {
+            let byte = nodes[(n - 1) / 2];
+            let status = if n % 2 == 1 { byte >> 4 } else { byte & 0x0f };
+            let error = errors.get(n / 8).is_some_and(|b| b & (1 << (n % 8)) != 0);
+            let mut row = status_prefix(f);
+            row.extend([
+                Value::Count(n as u64),
+                flag(status & 0x08 != 0, "In network", "Not in network"),
+                flag(status & 0x02 != 0, "Exited due to error", "Normal exit"),
+                flag(
+                    status & 0x01 != 0,
+                    "Does not respond to polling",
+                    "Responds to polling",
+                ),
+                Value::Double(f64::from(cycle)),
+                Value::Count(polling.into()),
+                flag(operation & 1 != 0, "Active", "Inactive"),
+                flag(transmission & 1 != 0, "Transmission", "No transmission"),
+                flag(error, "On", "Off"),
+                Value::opt_count(counters.get(n - 1).copied()),
+            ]);
+            row
+        })
+        .collect()
+}
+
+/// Data Link Status Read: status flags, master node number, then three bytes per eight
+/// nodes (error, run and warning bits, bit n % 8 for node n) for 32 nodes.
+fn data_link_status_rows(f: &Frame<'_>) -> Vec<Vec<Value>> {
+    const NODES: usize = 32;
+    let d = f.data;
+    let (Some(&flags), Some(&master), Some(status)) = (d.first(), d.get(1), d.get(2..14)) else {
+        return Vec::new();
+    };
+    (1..=NODES)
+        .map(|n| {
+            let group = &status[(n - 1) / 8 * 3..(n - 1) / 8 * 3 + 3];
+            let bit = |b: u8| b & (1 << ((n - 1) % 8)) != 0;
+            let mut row = status_prefix(f);
+            row.extend([
+                Value::Count(n as u64),
+                flag(flags & 0x01 != 0, "Active", "Inactive"),
+                flag(flags & 0x80 != 0, "Master", "Slave"),
+                Value::Count(master.into()),
+                flag(bit(group[0]), "Error", "Normal"),
+                flag(bit(group[1]), "Run", "Stop"),
+                flag(bit(group[2]), "Warning", "Normal"),
+            ]);
+            row
+        })
+        .collect()
+}
+
 /// CIO first word, kind of DM, DM first word and total words of a data link record.
 fn link_record(row: &mut DetailRow, r: &[u8]) {
     let word = |i: usize| be16(r, i).unwrap_or(0);
@@ -1058,6 +1207,33 @@ mod tests {
         0x46, 0x49, 0x4e, 0x53, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
         0x00, 0xc1, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7a, 0x04, 0x01, 0x00, 0x00,
     ];
+
+    #[test]
+    fn data_link_status_per_node() {
+        // icsnpp-omron-fins omron.pcap, frame 204: nodes 3 and 6 running, 17-24 without
+        // warning, 25-32 without error.
+        let bytes = [
+            0xc1, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7a, 0x06, 0x03, 0x00, 0x00,
+            0x81, 0x01, 0xff, 0x24, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0x00, 0x00, 0xff, 0xff,
+        ];
+        let f = fins::parse(&bytes).unwrap();
+        let rows = data_link_status_rows(&f);
+        assert_eq!(rows.len(), 32);
+        let mode = |n: usize| rows[n - 1][9].clone();
+        assert_eq!(mode(3), Value::Str("Run (0x01)".into()));
+        assert_eq!(mode(4), Value::Str("Stop (0x00)".into()));
+        assert_eq!(
+            rows[16][10],
+            Value::Str("Normal (0x00)".into()),
+            "node 17 warning"
+        );
+        assert_eq!(
+            rows[24][8],
+            Value::Str("Normal (0x00)".into()),
+            "node 25 error"
+        );
+        assert!(data_link_status_rows(&fins::parse(&bytes[..20]).unwrap()).is_empty());
+    }
 
     #[test]
     fn clock_as_time() {

@@ -158,6 +158,8 @@ const LOG_GROUPS: &[LogGroup] = &[
             // Each protocol adds its logs here.
             "omron_fins_general",
             "omron_fins_detail",
+            "omron_fins_network_status_read",
+            "omron_fins_data_link_status_read",
             "synchrophasor_cmd",
             "synchrophasor_hdr",
             "synchrophasor_cfg",
