@@ -150,8 +150,15 @@ pub struct PmuConfig {
     pub phasors: u16,
     pub analogs: u16,
     pub digitals: u16,
+    /// Conversion factors as sent: PHUNIT, ANUNIT (four bytes each), DIGUNIT (normal
+    /// status mask and valid inputs mask).
+    pub phunits: Vec<u32>,
+    pub anunits: Vec<u32>,
+    pub digunits: Vec<(u16, u16)>,
     /// Nominal frequency: 50 or 60 Hz.
     pub fnom: u16,
+    /// The FNOM field as sent (bit 0 set for 50 Hz).
+    pub fnom_code: u16,
     pub cfgcnt: u16,
 }
 
@@ -207,7 +214,24 @@ pub fn config(body: &[u8]) -> Result<Config, Malformed> {
         let analog_names = all.split_off(usize::from(phasors));
         at += 16 * names;
         // Conversion factors: four bytes per phasor, analog and digital word.
-        at += 4 * (usize::from(phasors) + usize::from(analogs) + usize::from(digitals));
+        let words = |n: u16, at: usize| -> Result<Vec<u32>, Malformed> {
+            body.get(at..at + 4 * usize::from(n))
+                .ok_or(truncated(at))
+                .map(|b| {
+                    b.chunks_exact(4)
+                        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect()
+                })
+        };
+        let phunits = words(phasors, at)?;
+        at += 4 * usize::from(phasors);
+        let anunits = words(analogs, at)?;
+        at += 4 * usize::from(analogs);
+        let digunits = words(digitals, at)?
+            .into_iter()
+            .map(|w| ((w >> 16) as u16, w as u16))
+            .collect();
+        at += 4 * usize::from(digitals);
         let fnom = be16(body, at).ok_or(truncated(at))?;
         let cfgcnt = be16(body, at + 2).ok_or(truncated(at + 2))?;
         at += 4;
@@ -224,7 +248,11 @@ pub fn config(body: &[u8]) -> Result<Config, Malformed> {
             phasors,
             analogs,
             digitals,
+            phunits,
+            anunits,
+            digunits,
             fnom: if fnom & 1 != 0 { 50 } else { 60 },
+            fnom_code: fnom,
             cfgcnt,
         });
     }
@@ -388,6 +416,9 @@ mod tests {
         );
         assert!(!pmu.polar && pmu.phasor_float && pmu.analog_float && !pmu.freq_float);
         assert_eq!(pmu.phasor_names, ["V1LPM", "VALPM", "VBLPM", "VCLPM"]);
+        assert_eq!(pmu.phunits, [1, 1, 1, 1]);
+        assert!(pmu.anunits.is_empty() && pmu.digunits.is_empty());
+        assert_eq!(pmu.fnom_code, 1);
         let d = hex(DATA);
         let f = parse(&d).unwrap();
         assert!(f.crc_ok);

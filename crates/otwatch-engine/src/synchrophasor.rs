@@ -55,6 +55,68 @@ pub static SYNCHROPHASOR_CFG_LOG: LogSpec = LogSpec {
     ],
 };
 
+/// ICSNPP's `synchrophasor_cfg_detail.log`: one row per PMU of a configuration. The
+/// CFG-3 columns (sampling, calibration, position, window) are zero or false for CFG-1/2.
+pub static SYNCHROPHASOR_CFG_DETAIL_LOG: LogSpec = LogSpec {
+    name: "synchrophasor_cfg_detail",
+    directional: false,
+    columns: &[
+        ("proto", "enum"),
+        ("frame_type", "string"),
+        ("header_time_stamp", "time"),
+        ("cfg_frame_id", "string"),
+        ("pmu_idx", "count"),
+        ("svc_class", "string"),
+        ("station_name", "string"),
+        ("data_source_id", "count"),
+        ("global_pmuid", "string"),
+        ("phasor_shape", "bool"),
+        ("phasor_format", "bool"),
+        ("analog_format", "bool"),
+        ("freq_format", "bool"),
+        ("phnmr", "count"),
+        ("annmr", "count"),
+        ("dgnmr", "count"),
+        ("phnam", "vector[string]"),
+        ("annam", "vector[string]"),
+        ("dgnam", "vector[string]"),
+        ("phasor_conv_phunit", "vector[count]"),
+        ("phasor_conv_phvalue", "vector[count]"),
+        ("phasor_conv_upsampled_interpolation", "vector[bool]"),
+        ("phasor_conv_upsampled_extrapolation", "vector[bool]"),
+        ("phasor_conv_downsampled_reselection", "vector[bool]"),
+        ("phasor_conv_downsampled_fir_filter", "vector[bool]"),
+        ("phasor_conv_downsampled_no_fir_filter", "vector[bool]"),
+        (
+            "phasor_conv_filtered_without_changing_sampling",
+            "vector[bool]",
+        ),
+        ("phasor_conv_calibration_mag_adj", "vector[bool]"),
+        ("phasor_conv_calibration_phas_adj", "vector[bool]"),
+        ("phasor_conv_rotation_phase_adj", "vector[bool]"),
+        ("phasor_conv_pseudo_phasor_val", "vector[bool]"),
+        ("phasor_conv_mod_appl", "vector[bool]"),
+        ("phasor_conv_phasor_component", "vector[count]"),
+        ("phasor_conv_phasor_type", "vector[bool]"),
+        ("phasor_conv_user_def", "vector[count]"),
+        ("phasor_conv_scale_factor", "vector[double]"),
+        ("phasor_conv_angle_adj", "vector[double]"),
+        ("analog_conv_analog_flags", "vector[count]"),
+        ("analog_conv_user_defined_scaling", "vector[int]"),
+        ("analog_conv_mag_scale", "vector[double]"),
+        ("analog_conv_offset", "vector[double]"),
+        ("digital_conv_normal_status_mask", "vector[count]"),
+        ("digital_conv_valid_inputs_mask", "vector[count]"),
+        ("pmu_lat", "double"),
+        ("pmu_lon", "double"),
+        ("pmu_elev", "double"),
+        ("window", "int"),
+        ("group_delay", "int"),
+        ("fnom", "count"),
+        ("cfgcnt", "count"),
+    ],
+};
+
 pub static SYNCHROPHASOR_DATA_LOG: LogSpec = LogSpec {
     name: "synchrophasor_data",
     directional: false,
@@ -196,7 +258,7 @@ impl SynchrophasorFlow {
                         ctx.log(
                             &SYNCHROPHASOR_CFG_LOG,
                             vec![
-                                proto,
+                                proto.clone(),
                                 f.frame_type.name().into(),
                                 Value::Count(f.size.into()),
                                 Value::Unset,
@@ -207,6 +269,18 @@ impl SynchrophasorFlow {
                                 id('c', self.frames),
                             ],
                         );
+                        let time = frame_time(&f, config.time_base);
+                        for (i, pmu) in config.pmus.iter().enumerate() {
+                            let row = cfg_detail_row(
+                                &f,
+                                pmu,
+                                i,
+                                proto.clone(),
+                                time,
+                                id('c', self.frames),
+                            );
+                            ctx.log(&SYNCHROPHASOR_CFG_DETAIL_LOG, row);
+                        }
                     }
                     self.config(&f, config, ctx);
                 }
@@ -403,6 +477,81 @@ impl SynchrophasorFlow {
         }
         true
     }
+}
+
+/// One PMU of a configuration, in the columns of `synchrophasor_cfg_detail`.
+fn cfg_detail_row(
+    f: &Frame<'_>,
+    pmu: &c37::PmuConfig,
+    index: usize,
+    proto: Value,
+    time: i64,
+    frame_id: Value,
+) -> Vec<Value> {
+    let strs = |v: &[String]| Value::Strs(v.to_vec());
+    let counts = |v: Vec<u64>| Value::Counts(v);
+    let phasors = pmu.phunits.len();
+    let falses = || Value::Strs(vec!["F".to_string(); phasors]);
+    let zeros = || Value::Counts(vec![0; phasors]);
+    let analogs = pmu.anunits.len();
+    let mut row = vec![
+        proto,
+        f.frame_type.name().into(),
+        Value::Time(time),
+        frame_id,
+        Value::Count(index as u64),
+        String::new().into(),
+        pmu.station_name.clone().into(),
+        Value::Count(pmu.idcode.into()),
+        String::new().into(),
+        Value::Bool(pmu.polar),
+        Value::Bool(pmu.phasor_float),
+        Value::Bool(pmu.analog_float),
+        Value::Bool(pmu.freq_float),
+        Value::Count(pmu.phasors.into()),
+        Value::Count(pmu.analogs.into()),
+        Value::Count(pmu.digitals.into()),
+        strs(&pmu.phasor_names),
+        strs(&pmu.analog_names),
+        strs(&pmu.digital_names),
+        // ICSNPP splits PHUNIT into its last byte and the byte before it.
+        counts(pmu.phunits.iter().map(|u| u64::from(u & 0xff)).collect()),
+        counts(
+            pmu.phunits
+                .iter()
+                .map(|u| u64::from((u >> 8) & 0xff))
+                .collect(),
+        ),
+    ];
+    // The eleven sampling and calibration flags of CFG-3.
+    row.extend(std::iter::repeat_with(falses).take(11));
+    row.extend([
+        zeros(),
+        falses(),
+        zeros(),
+        doubles(&vec![0.0; phasors]),
+        doubles(&vec![0.0; phasors]),
+        // Likewise ANUNIT: its last byte as the flags, the three before as the scaling.
+        counts(pmu.anunits.iter().map(|u| u64::from(u & 0xff)).collect()),
+        Value::Strs(
+            pmu.anunits
+                .iter()
+                .map(|&u| ((u as i32) >> 8).to_string())
+                .collect(),
+        ),
+        doubles(&vec![0.0; analogs]),
+        doubles(&vec![0.0; analogs]),
+        counts(pmu.digunits.iter().map(|d| u64::from(d.0)).collect()),
+        counts(pmu.digunits.iter().map(|d| u64::from(d.1)).collect()),
+        Value::Double(0.0),
+        Value::Double(0.0),
+        Value::Double(0.0),
+        Value::Int(0),
+        Value::Int(0),
+        Value::Count(pmu.fnom_code.into()),
+        Value::Count(pmu.cfgcnt.into()),
+    ]);
+    row
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {

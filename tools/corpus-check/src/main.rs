@@ -163,6 +163,7 @@ const LOG_GROUPS: &[LogGroup] = &[
             "synchrophasor_cmd",
             "synchrophasor_hdr",
             "synchrophasor_cfg",
+            "synchrophasor_cfg_detail",
             "synchrophasor_data",
             "synchrophasor_data_detail",
         ],
