@@ -69,17 +69,13 @@ impl Iec104Flow {
         // framer: reported here.
         let unframed =
             !self.framer.holding(side) && data.first().is_some_and(|&b| b != iec104::START);
-        let mut apdus: Vec<Vec<u8>> = Vec::new();
-        self.framer
-            .feed::<ApduLength>(side, data, iec104::MAX_APDU, |m| {
-                apdus.push(m.to_vec());
-            });
-        if !apdus.is_empty() {
+        // The framer is set aside while its APDUs are handled, so that they need no copy.
+        let mut framer = std::mem::take(&mut self.framer);
+        framer.feed::<ApduLength>(side, data, iec104::MAX_APDU, |m| {
             self.lost_sync = false;
-        }
-        for apdu in apdus {
-            self.apdu(&apdu, ctx);
-        }
+            self.apdu(m, ctx);
+        });
+        self.framer = framer;
         if unframed && !self.lost_sync {
             self.lost_sync = true;
             ctx.event(

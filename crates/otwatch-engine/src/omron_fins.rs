@@ -239,7 +239,14 @@ pub struct OmronFinsFlow {
     framer: Framer,
     /// Controller facts already recorded on this flow.
     identity_recorded: bool,
+    /// Digests of the notable commands already reported: a tool writing the same words
+    /// every cycle is one event, not one per write.
+    reported: Vec<u64>,
 }
+
+/// Distinct notable commands reported per flow; beyond it, repetitions are no longer
+/// recognised and each is reported.
+const MAX_REPORTED: usize = 32;
 
 impl OmronFinsFlow {
     pub fn gap(&mut self) {
@@ -248,12 +255,10 @@ impl OmronFinsFlow {
 
     /// A chunk of a TCP stream; `side` 0 for the originator's direction.
     pub fn chunk(&mut self, side: usize, data: &[u8], ctx: &mut Ctx<'_>) {
-        let mut messages: Vec<Vec<u8>> = Vec::new();
-        self.framer
-            .feed::<FinsTcpLength>(side, data, MAX_MESSAGE, |m| messages.push(m.to_vec()));
-        for m in messages {
-            self.tcp_message(&m, ctx);
-        }
+        // The framer is set aside while its messages are handled, so that they need no copy.
+        let mut framer = std::mem::take(&mut self.framer);
+        framer.feed::<FinsTcpLength>(side, data, MAX_MESSAGE, |m| self.tcp_message(m, ctx));
+        self.framer = framer;
     }
 
     fn tcp_message(&mut self, msg: &[u8], ctx: &mut Ctx<'_>) {
@@ -293,8 +298,19 @@ impl OmronFinsFlow {
     fn frame(&mut self, tcp: Option<&TcpMessage<'_>>, f: &Frame<'_>, ctx: &mut Ctx<'_>) {
         if f.is_response() {
             self.response(f, ctx);
-        } else {
-            command(f, ctx);
+        } else if let Some((kind, detail)) = command(f, ctx) {
+            let digest = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (kind, &detail).hash(&mut h);
+                h.finish()
+            };
+            if !self.reported.contains(&digest) {
+                if self.reported.len() < MAX_REPORTED {
+                    self.reported.push(digest);
+                }
+                ctx.event("omron_fins", kind.into(), detail);
+            }
         }
         if !ctx.logging() {
             return;
@@ -478,7 +494,8 @@ fn words_touched(address: fins::MemoryAddress, count: u16) -> (u64, u64) {
     (first, last)
 }
 
-fn command(f: &Frame<'_>, ctx: &mut Ctx<'_>) {
+/// A command's aggregates; the event it raises, if notable, as (kind, detail).
+fn command(f: &Frame<'_>, ctx: &mut Ctx<'_>) -> Option<(&'static str, String)> {
     ctx.obs.function(
         ctx.src,
         ctx.dst,
@@ -507,9 +524,7 @@ fn command(f: &Frame<'_>, ctx: &mut Ctx<'_>) {
             last,
         );
     }
-    let Some(kind) = fins::notable_command(f.command) else {
-        return;
-    };
+    let kind = fins::notable_command(f.command)?;
     let mut detail = fins::command_label(f.command);
     match f.command {
         0x0102 | 0x0103 => {
@@ -559,7 +574,7 @@ fn command(f: &Frame<'_>, ctx: &mut Ctx<'_>) {
         }
         _ => {}
     }
-    ctx.event("omron_fins", kind.into(), detail);
+    Some((kind, detail))
 }
 
 /// The (first) file name a file command names: after the disk number (and, for some

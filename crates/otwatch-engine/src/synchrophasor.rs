@@ -194,12 +194,10 @@ impl SynchrophasorFlow {
     }
 
     pub fn chunk(&mut self, side: usize, data: &[u8], tcp: bool, ctx: &mut Ctx<'_>) {
-        let mut frames: Vec<Vec<u8>> = Vec::new();
-        self.framer
-            .feed::<FrameLength>(side, data, MAX_FRAME, |m| frames.push(m.to_vec()));
-        for f in frames {
-            self.frame(&f, tcp, ctx);
-        }
+        // The framer is set aside while its frames are handled, so that they need no copy.
+        let mut framer = std::mem::take(&mut self.framer);
+        framer.feed::<FrameLength>(side, data, MAX_FRAME, |m| self.frame(m, tcp, ctx));
+        self.framer = framer;
     }
 
     pub fn datagram(&mut self, data: &[u8], ctx: &mut Ctx<'_>) {
@@ -625,11 +623,19 @@ mod tests {
             [
                 "synchrophasor_cmd",
                 "synchrophasor_cfg",
+                "synchrophasor_cfg_detail",
                 "synchrophasor_data",
                 "synchrophasor_data_detail"
             ]
         );
-        let detail = &t.rows[3].values;
+        let cfg_detail = &t.rows[2].values;
+        assert_eq!(cfg_detail[6], Value::Str("Blue PMU".into()));
+        assert_eq!(
+            cfg_detail[19],
+            Value::Counts(vec![1, 1, 1, 1]),
+            "PHUNIT's last byte"
+        );
+        let detail = &t.rows[4].values;
         assert_eq!(detail[10], Value::Bool(true), "trigger pickup");
         assert_eq!(
             detail[14],
