@@ -270,6 +270,9 @@ impl AppState {
         if let (Some(d), Some(rows)) = (self.dnp3.as_mut(), ctx.logs.as_deref_mut()) {
             d.end(ctx.conn, rows);
         }
+        if let Some(s) = self.synchrophasor.as_ref() {
+            s.end(ctx);
+        }
     }
 
     /// Bytes are missing from the stream: framing state cannot be trusted.

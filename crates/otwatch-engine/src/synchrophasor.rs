@@ -14,6 +14,23 @@ use otwatch_dissect::synchrophasor::{self as c37, Config, Frame, FrameType};
 use otwatch_inventory::Subject;
 use otwatch_model::logs::{LogSpec, Value};
 
+/// ICSNPP's `synchrophasor.log`: one row per connection, written when it ends.
+pub static SYNCHROPHASOR_LOG: LogSpec = LogSpec {
+    name: "synchrophasor",
+    directional: false,
+    columns: &[
+        ("proto", "enum"),
+        ("version", "set[count]"),
+        ("data_stream_id", "set[count]"),
+        ("history", "string"),
+        ("frame_size_min", "count"),
+        ("frame_size_max", "count"),
+        ("frame_size_tot", "count"),
+        ("data_frame_count", "count"),
+        ("data_rate", "set[count]"),
+    ],
+};
+
 pub static SYNCHROPHASOR_CMD_LOG: LogSpec = LogSpec {
     name: "synchrophasor_cmd",
     directional: false,
@@ -186,6 +203,51 @@ pub struct SynchrophasorFlow {
     frames: u64,
     reported: Vec<(u8, u16, u16)>,
     crc_reported: bool,
+    summary: Summary,
+}
+
+/// What `synchrophasor.log` says of the connection: frames decoded (commands,
+/// configurations, headers, and data frames a configuration made readable).
+#[derive(Debug, Default)]
+struct Summary {
+    first_ts: Option<i64>,
+    tcp: bool,
+    versions: Vec<u64>,
+    streams: Vec<u64>,
+    /// One letter per command, as ICSNPP writes them (`d`/`D` data off/on, `h` header,
+    /// `1`/`2`/`3` configurations, `e` extended frame, `u` other).
+    history: String,
+    size_min: u64,
+    size_max: u64,
+    size_total: u64,
+    data_frames: u64,
+    data_rates: Vec<u64>,
+}
+
+/// Distinct values a summary set keeps, and command letters its history keeps.
+const MAX_SUMMARY_VALUES: usize = 16;
+const MAX_HISTORY: usize = 256;
+
+fn add_to_set(set: &mut Vec<u64>, value: u64) {
+    if !set.contains(&value) && set.len() < MAX_SUMMARY_VALUES {
+        set.push(value);
+        set.sort_unstable();
+    }
+}
+
+impl Summary {
+    fn frame(&mut self, f: &Frame<'_>, tcp: bool, ts: i64) {
+        self.first_ts.get_or_insert(ts);
+        self.tcp = tcp;
+        add_to_set(&mut self.versions, f.version.into());
+        add_to_set(&mut self.streams, f.idcode.into());
+        let size = u64::from(f.size);
+        if self.size_min == 0 || size < self.size_min {
+            self.size_min = size;
+        }
+        self.size_max = self.size_max.max(size);
+        self.size_total += size;
+    }
 }
 
 impl SynchrophasorFlow {
@@ -231,6 +293,14 @@ impl SynchrophasorFlow {
             );
         }
         self.frames += 1;
+        let readable =
+            f.frame_type != FrameType::Data || self.configs.iter().any(|(s, _)| *s == f.idcode);
+        if readable {
+            self.summary.frame(&f, tcp, ctx.ev.ts);
+            if f.frame_type == FrameType::Data {
+                self.summary.data_frames += 1;
+            }
+        }
         let proto: Value = if tcp { "tcp" } else { "udp" }.into();
         let id = |prefix: char, n: u64| Value::Str(format!("{prefix}{n:x}"));
         match f.frame_type {
@@ -280,6 +350,10 @@ impl SynchrophasorFlow {
                             ctx.log(&SYNCHROPHASOR_CFG_DETAIL_LOG, row);
                         }
                     }
+                    add_to_set(
+                        &mut self.summary.data_rates,
+                        config.data_rate.unsigned_abs().into(),
+                    );
                     self.config(&f, config, ctx);
                 }
                 Err(e) => ctx.event(
@@ -381,6 +455,18 @@ impl SynchrophasorFlow {
             return;
         };
         let name = c37::command_name(cmd);
+        if self.summary.history.len() < MAX_HISTORY {
+            self.summary.history.push(match cmd {
+                1 => 'd',
+                2 => 'D',
+                3 => 'h',
+                4 => '1',
+                5 => '2',
+                6 => '3',
+                8 => 'e',
+                _ => 'u',
+            });
+        }
         ctx.obs.function(
             ctx.src,
             ctx.dst,
@@ -463,6 +549,34 @@ impl SynchrophasorFlow {
             None if known < MAX_CONFIGS => self.configs.push((f.idcode, config)),
             None => {}
         }
+    }
+
+    /// The connection ended: its summary row.
+    pub fn end(&self, ctx: &mut Ctx<'_>) {
+        let s = &self.summary;
+        let Some(first) = s.first_ts else {
+            return;
+        };
+        if !ctx.logging() {
+            return;
+        }
+        let from_orig = ctx.from_orig;
+        ctx.log_at(
+            &SYNCHROPHASOR_LOG,
+            first,
+            from_orig,
+            vec![
+                if s.tcp { "tcp" } else { "udp" }.into(),
+                Value::Counts(s.versions.clone()),
+                Value::Counts(s.streams.clone()),
+                s.history.clone().into(),
+                Value::Count(s.size_min),
+                Value::Count(s.size_max),
+                Value::Count(s.size_total),
+                Value::Count(s.data_frames),
+                Value::Counts(s.data_rates.clone()),
+            ],
+        );
     }
 
     /// Whether this digest is new on the flow (and remembers it while there is room).
@@ -648,5 +762,20 @@ mod tests {
         );
         assert_eq!(t.events.len(), 1);
         assert_eq!(t.events[0].kind, "synchrophasor_config_request");
+        flow.end(&mut t.ctx(true, 11, 5));
+        let summary = t.rows.last().unwrap();
+        assert_eq!(summary.spec.name, "synchrophasor");
+        assert_eq!(summary.ts, 2, "stamped with the first frame decoded");
+        assert_eq!(
+            summary.values[3..8],
+            [
+                Value::Str("2".into()),
+                Value::Count(18),
+                Value::Count(134),
+                Value::Count(18 + 134 + 54),
+                Value::Count(1)
+            ],
+            "the data frame before the configuration is not counted"
+        );
     }
 }
