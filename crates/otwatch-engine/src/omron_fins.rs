@@ -222,6 +222,67 @@ pub static OMRON_FINS_DATA_LINK_STATUS_READ_LOG: LogSpec = LogSpec {
     ],
 };
 
+const FILE_COLUMNS: &[(&str, &str)] = &[
+    ("omron_fins_link_id", "string"),
+    ("command_code", "string"),
+    ("icf_data_type", "string"),
+    ("response_code", "string"),
+    ("disk_no", "count"),
+    ("beginning_file_position", "string"),
+    ("no_of_files", "count"),
+    ("volume_label", "string"),
+    ("year", "count"),
+    ("month", "count"),
+    ("day", "count"),
+    ("hour", "count"),
+    ("minute", "count"),
+    ("second", "count"),
+    ("total_capacity", "count"),
+    ("unused_capacity", "count"),
+    ("total_no_files", "count"),
+    ("no_files_read", "count"),
+    ("last_file", "bool"),
+    ("file_name", "string"),
+    ("file_capacity", "count"),
+    ("file_position", "count"),
+    ("data_length", "count"),
+    ("fuid", "string"),
+    ("parameter_code", "string"),
+    ("src_disk_no", "count"),
+    ("src_file_name", "string"),
+    ("dst_disk_no", "count"),
+    ("dst_file_name", "string"),
+    ("old_file_name", "string"),
+    ("new_file_name", "string"),
+    ("parameter_area_code", "string"),
+    ("beginning_address", "string"),
+    ("no_of_words", "count"),
+    ("memory_area_code", "string"),
+    ("no_of_items", "count"),
+    ("program_no", "string"),
+    ("no_of_bytes", "count"),
+    ("beginning_word", "string"),
+    ("beginning_block_no", "count"),
+    ("no_of_blocks", "count"),
+    ("remaining_blocks", "count"),
+    ("total_no_of_blocks", "count"),
+    ("memory_type", "string"),
+    ("data_type", "string"),
+    ("last_block", "bool"),
+    ("protected", "bool"),
+    ("control_data", "count"),
+    ("block_no", "count"),
+    ("memory_data", "string"),
+];
+
+/// ICSNPP's `omron_fins_file.log`: file commands (0x22xx) and the responses that carry
+/// data, one row per file where a frame names several.
+pub static OMRON_FINS_FILE_LOG: LogSpec = LogSpec {
+    name: "omron_fins_file",
+    directional: false,
+    columns: FILE_COLUMNS,
+};
+
 /// A FINS/TCP message is a 16-byte header and a frame of at most 2012 bytes; more is not a
 /// frame a controller accepts, and is passed over rather than held.
 const MAX_MESSAGE: usize = 2048;
@@ -359,6 +420,11 @@ impl OmronFinsFlow {
         ctx.log(&OMRON_FINS_GENERAL_LOG, values);
         for detail in detail_rows(f) {
             ctx.log(&OMRON_FINS_DETAIL_LOG, detail);
+        }
+        if (0x2201..=0x2211).contains(&f.command) {
+            for row in file_rows(f) {
+                ctx.log(&OMRON_FINS_FILE_LOG, row);
+            }
         }
         if f.is_response() && f.main_response_code() == Some(0) {
             match f.command {
@@ -594,13 +660,21 @@ fn file_name(f: &Frame<'_>) -> Option<String> {
 
 /// A detail row being filled by column name.
 struct DetailRow {
+    columns: &'static [(&'static str, &'static str)],
     values: Vec<Value>,
 }
 
 impl DetailRow {
     fn new(f: &Frame<'_>) -> Self {
+        Self::of(DETAIL_COLUMNS, f)
+    }
+
+    /// A row of a log whose columns start with link id, command code and data type and
+    /// hold a response code.
+    fn of(columns: &'static [(&'static str, &'static str)], f: &Frame<'_>) -> Self {
         let mut row = Self {
-            values: vec![Value::Unset; DETAIL_COLUMNS.len()],
+            columns,
+            values: vec![Value::Unset; columns.len()],
         };
         row.set("command_code", fins::command_label(f.command));
         row.values[2] = data_type(f);
@@ -611,7 +685,7 @@ impl DetailRow {
     }
 
     fn set(&mut self, column: &str, value: impl Into<Value>) {
-        if let Some(i) = DETAIL_COLUMNS.iter().position(|(n, _)| *n == column) {
+        if let Some(i) = self.columns.iter().position(|(n, _)| *n == column) {
             self.values[i] = value.into();
         }
     }
@@ -787,6 +861,7 @@ fn detail_rows(f: &Frame<'_>) -> Vec<Vec<Value>> {
                     .take(MAX_ITEMS)
                 {
                     let mut r = DetailRow {
+                        columns: DETAIL_COLUMNS,
                         values: row.values.clone(),
                     };
                     r.set("block_record_node_num", u64::from(record[0]));
@@ -823,6 +898,268 @@ fn detail_rows(f: &Frame<'_>) -> Vec<Vec<Value>> {
             }
         }
         _ => rows.extend(detail_row(f)),
+    }
+    rows
+}
+
+/// A file or volume name: twelve bytes, NUL-padded.
+fn name12(d: &[u8], at: usize) -> Option<String> {
+    let raw = d.get(at..at + 12)?;
+    Some(raw_text(raw.split(|&b| b == 0).next().unwrap_or_default()))
+}
+
+/// Date and time packed as a file system stamps them: year since 1980, month, day; hour,
+/// minute, seconds halved.
+fn packed_date(row: &mut DetailRow, d: &[u8], at: usize) -> Option<()> {
+    let date = be16(d, at)?;
+    let time = be16(d, at + 2)?;
+    row.set("year", u64::from(1980 + (date >> 9)));
+    row.set("month", u64::from((date >> 5) & 0x0f));
+    row.set("day", u64::from(date & 0x1f));
+    row.set("hour", u64::from(time >> 11));
+    row.set("minute", u64::from((time >> 5) & 0x3f));
+    row.set("second", u64::from((time & 0x1f) * 2));
+    Some(())
+}
+
+fn file_parameter_label(command: u16, code: u16) -> String {
+    let name = match (command, code) {
+        (0x2203, 0) => "Create new file",
+        (0x2203, 1) => "Create new file - overwrite if it already exists",
+        (0x2203, 2) => "Add data to an existing file",
+        (0x2203, 3) => "Overwrite data in an existing file",
+        (0x2206, 0) => "Create new volume label",
+        (0x2206, 1) => "Create new volume label - overwrite if it already exists",
+        (0x2206, 2) => "Delete existing volume label",
+        (0x220a..=0x220c, 0) => "Transfer from PC area to file device",
+        (0x220a..=0x220c, 1) => "Transfer from file device to PC area",
+        (0x220a..=0x220c, 2) => "Data compared",
+        _ => return "Unknown".into(),
+    };
+    format!("{name} (0x{code:04X})")
+}
+
+/// The control byte of a file memory block: last block, protected, kind of data.
+fn file_block(row: &mut DetailRow, control: u8, data: u8) {
+    let kind = match control & 0x0f {
+        0 => "Empty (0)",
+        1 => "Program (1)",
+        2 => "Data (2)",
+        3 => "Comments (3)",
+        _ => "Unknown",
+    };
+    row.set("data_type", kind);
+    row.set("last_block", Value::Bool(control & 0x80 != 0));
+    row.set("protected", Value::Bool(control & 0x40 != 0));
+    row.set("control_data", u64::from(data));
+}
+
+/// The rows of `omron_fins_file.log` for a file command or response.
+fn file_rows(f: &Frame<'_>) -> Vec<Vec<Value>> {
+    let d = f.data;
+    let new = || DetailRow::of(FILE_COLUMNS, f);
+    let word = |at: usize| be16(d, at).map(u64::from);
+    let mut rows = Vec::new();
+    let mut row = new();
+    let done = match (f.command, f.is_response()) {
+        (0x2201, false) => {
+            row.set("disk_no", Value::opt_count(word(0)));
+            row.set(
+                "beginning_file_position",
+                format!("0x{:02x}", be16(d, 2).unwrap_or(0)),
+            );
+            row.set("no_of_files", Value::opt_count(word(4)));
+            Some(())
+        }
+        (0x2201, true) => (|| {
+            row.set("volume_label", name12(d, 0)?);
+            packed_date(&mut row, d, 12)?;
+            row.set("total_capacity", u64::from(be32(d, 16)?));
+            row.set("unused_capacity", u64::from(be32(d, 20)?));
+            row.set("total_no_files", u64::from(be16(d, 24)?));
+            let read = be16(d, 26)?;
+            row.set("no_files_read", u64::from(read & 0x7fff));
+            row.set("last_file", Value::Bool(read & 0x8000 != 0));
+            // Then twenty bytes per file: name, date and size; each a row of its own,
+            // without the response code.
+            for file in d
+                .get(28..)
+                .unwrap_or_default()
+                .chunks_exact(20)
+                .take(MAX_ITEMS)
+            {
+                let mut r = new();
+                r.set("response_code", Value::Unset);
+                r.set("file_name", name12(file, 0)?);
+                packed_date(&mut r, file, 12)?;
+                r.set("file_capacity", u64::from(be32(file, 16)?));
+                rows.push(r.values);
+            }
+            Some(())
+        })(),
+        (0x2202 | 0x2203, false) => (|| {
+            row.set("disk_no", word(0)?);
+            let at = if f.command == 0x2203 {
+                row.set(
+                    "parameter_code",
+                    file_parameter_label(f.command, be16(d, 2)?),
+                );
+                4
+            } else {
+                2
+            };
+            row.set("file_name", name12(d, at)?);
+            row.set("file_position", u64::from(be32(d, at + 12)?));
+            row.set("data_length", word(at + 16)?);
+            Some(())
+        })(),
+        (0x2202, true) => (|| {
+            row.set("file_capacity", u64::from(be32(d, 0)?));
+            row.set("file_position", u64::from(be32(d, 4)?));
+            row.set("data_length", word(8)?);
+            Some(())
+        })(),
+        (0x2204, false) => {
+            row.set("disk_no", Value::opt_count(word(0)));
+            Some(())
+        }
+        (0x2205, false) => {
+            let count = word(2).unwrap_or(0);
+            for at in (4..d.len()).step_by(12).take(MAX_ITEMS) {
+                let mut r = new();
+                r.set("disk_no", Value::opt_count(word(0)));
+                r.set("no_of_files", count);
+                r.set("file_name", name12(d, at).unwrap_or_default());
+                rows.push(r.values);
+            }
+            None
+        }
+        (0x2205, true) => {
+            row.set("no_of_files", Value::opt_count(word(0)));
+            Some(())
+        }
+        (0x2206, false) => (|| {
+            row.set("disk_no", word(0)?);
+            row.set(
+                "parameter_code",
+                file_parameter_label(f.command, be16(d, 2)?),
+            );
+            row.set("volume_label", name12(d, 4)?);
+            Some(())
+        })(),
+        (0x2207, false) => (|| {
+            row.set("src_disk_no", word(0)?);
+            row.set("src_file_name", name12(d, 2)?);
+            row.set("dst_disk_no", word(14)?);
+            row.set("dst_file_name", name12(d, 16)?);
+            Some(())
+        })(),
+        (0x2208, false) => (|| {
+            // ICSNPP reads the first name as the new one.
+            row.set("disk_no", word(0)?);
+            row.set("new_file_name", name12(d, 2)?);
+            row.set("old_file_name", name12(d, 14)?);
+            Some(())
+        })(),
+        (0x2209, false) => (|| {
+            row.set("disk_no", word(0)?);
+            row.set("file_name", name12(d, 2)?);
+            Some(())
+        })(),
+        (0x220a, false) => (|| {
+            row.set(
+                "parameter_code",
+                file_parameter_label(f.command, be16(d, 0)?),
+            );
+            row.set("memory_area_code", fins::memory_area_label(*d.get(2)?));
+            row.set("beginning_address", hex_bytes(d.get(3..6)?));
+            row.set("no_of_items", word(6)?);
+            row.set("disk_no", word(8)?);
+            row.set("file_name", name12(d, 10)?);
+            Some(())
+        })(),
+        (0x220b, false) => (|| {
+            row.set(
+                "parameter_code",
+                file_parameter_label(f.command, be16(d, 0)?),
+            );
+            row.set("parameter_area_code", parameter_area_label(be16(d, 2)?));
+            row.set("beginning_address", format!("0x{:02x}", be16(d, 4)?));
+            row.set("no_of_words", word(6)?);
+            row.set("disk_no", word(8)?);
+            row.set("file_name", name12(d, 10)?);
+            Some(())
+        })(),
+        (0x220c, false) => (|| {
+            row.set(
+                "parameter_code",
+                file_parameter_label(f.command, be16(d, 0)?),
+            );
+            row.set("program_no", format!("0x{:02x}", be16(d, 2)?));
+            row.set("beginning_address", format!("0x{:02x}", be32(d, 4)?));
+            row.set("no_of_bytes", u64::from(be32(d, 8)?));
+            row.set("disk_no", word(12)?);
+            row.set("file_name", name12(d, 14)?);
+            Some(())
+        })(),
+        (0x220a, true) => {
+            row.set("no_of_items", Value::opt_count(word(0)));
+            Some(())
+        }
+        (0x220b, true) => {
+            row.set("no_of_words", Value::opt_count(word(0)));
+            Some(())
+        }
+        (0x220f, false) => (|| {
+            row.set("beginning_block_no", word(0)?);
+            row.set("no_of_blocks", u64::from(*d.get(2)?));
+            Some(())
+        })(),
+        (0x220f, true) => {
+            let (Some(remaining), Some(total), Some(&kind)) = (word(0), word(2), d.get(4)) else {
+                return rows;
+            };
+            let memory = match kind {
+                0 => "All RAM (0x00)",
+                1 => "First half RAM; second half ROM (0x01)",
+                2 => "All ROM (0x02)",
+                _ => "Unknown",
+            };
+            // Two bytes per block: control byte and data.
+            for block in d
+                .get(5..)
+                .unwrap_or_default()
+                .chunks_exact(2)
+                .take(MAX_ITEMS)
+            {
+                let mut r = new();
+                r.set("remaining_blocks", remaining);
+                r.set("total_no_of_blocks", total);
+                r.set("memory_type", memory);
+                file_block(&mut r, block[0], block[1]);
+                rows.push(r.values);
+            }
+            None
+        }
+        (0x2210, false) => {
+            row.set("block_no", Value::opt_count(word(0)));
+            Some(())
+        }
+        (0x2210, true) => (|| {
+            file_block(&mut row, *d.first()?, *d.get(1)?);
+            row.set("memory_data", hex_capped(d.get(2..).unwrap_or_default()));
+            Some(())
+        })(),
+        (0x2211, false) => (|| {
+            file_block(&mut row, *d.first()?, *d.get(1)?);
+            row.set("block_no", word(2)?);
+            row.set("memory_data", hex_capped(d.get(4..).unwrap_or_default()));
+            Some(())
+        })(),
+        _ => None,
+    };
+    if done.is_some() {
+        rows.insert(0, row.values);
     }
     rows
 }
@@ -1248,6 +1585,40 @@ mod tests {
             "node 25 error"
         );
         assert!(data_link_status_rows(&fins::parse(&bytes[..20]).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn file_name_read_response_names_the_volume_then_each_file() {
+        // icsnpp-omron-fins omron.pcap, frame 221: volume "filename.txt" and one file, both
+        // stamped 2065-10-21 21:42:56 (`ab 55 ad 5c`).
+        let mut bytes = vec![
+            0xc1, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7a, 0x22, 0x01, 0x00, 0x00,
+        ];
+        let stamped = |b: &mut Vec<u8>| {
+            b.extend_from_slice(b"filename.txt");
+            b.extend_from_slice(&[0xab, 0x55, 0xad, 0x5c]);
+        };
+        stamped(&mut bytes);
+        bytes.extend_from_slice(&[0xff; 10]);
+        bytes.extend_from_slice(&[0x00, 0x01]);
+        stamped(&mut bytes);
+        bytes.extend_from_slice(&[0xff; 4]);
+        let rows = file_rows(&fins::parse(&bytes).unwrap());
+        assert_eq!(rows.len(), 2);
+        let column = |name: &str| FILE_COLUMNS.iter().position(|(n, _)| *n == name).unwrap();
+        assert_eq!(
+            rows[0][column("volume_label")],
+            Value::Str("filename.txt".into())
+        );
+        assert_eq!(rows[0][column("year")], Value::Count(2065));
+        assert_eq!(rows[0][column("second")], Value::Count(56));
+        assert_eq!(rows[0][column("no_files_read")], Value::Count(1));
+        assert_eq!(
+            rows[1][column("file_name")],
+            Value::Str("filename.txt".into())
+        );
+        assert_eq!(rows[1][column("response_code")], Value::Unset);
+        assert!(file_rows(&fins::parse(&bytes[..30]).unwrap()).is_empty());
     }
 
     #[test]
