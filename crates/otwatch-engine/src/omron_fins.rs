@@ -275,6 +275,32 @@ const FILE_COLUMNS: &[(&str, &str)] = &[
     ("memory_data", "string"),
 ];
 
+/// ICSNPP's `omron_fins_error.log`: Error Clear commands, Error Log Read commands and the
+/// records their responses carry (one row per record).
+pub static OMRON_FINS_ERROR_LOG: LogSpec = LogSpec {
+    name: "omron_fins_error",
+    directional: false,
+    columns: &[
+        ("omron_fins_link_id", "string"),
+        ("command_code", "string"),
+        ("icf_data_type", "string"),
+        ("response_code", "string"),
+        ("error_reset_fal_no", "string"),
+        ("beginning_record_no", "count"),
+        ("max_no_stored_records", "count"),
+        ("no_of_stored_records", "count"),
+        ("no_of_records", "count"),
+        ("error_code_1", "string"),
+        ("error_code_2", "string"),
+        ("minute", "count"),
+        ("second", "count"),
+        ("day", "count"),
+        ("hour", "count"),
+        ("year", "count"),
+        ("month", "count"),
+    ],
+};
+
 /// ICSNPP's `omron_fins_file.log`: file commands (0x22xx) and the responses that carry
 /// data, one row per file where a frame names several.
 pub static OMRON_FINS_FILE_LOG: LogSpec = LogSpec {
@@ -420,6 +446,11 @@ impl OmronFinsFlow {
         ctx.log(&OMRON_FINS_GENERAL_LOG, values);
         for detail in detail_rows(f) {
             ctx.log(&OMRON_FINS_DETAIL_LOG, detail);
+        }
+        if matches!(f.command, 0x2101 | 0x2102) {
+            for row in error_rows(f) {
+                ctx.log(&OMRON_FINS_ERROR_LOG, row);
+            }
         }
         if (0x2201..=0x2211).contains(&f.command) {
             for row in file_rows(f) {
@@ -900,6 +931,79 @@ fn detail_rows(f: &Frame<'_>) -> Vec<Vec<Value>> {
         _ => rows.extend(detail_row(f)),
     }
     rows
+}
+
+/// Error codes a controller reports, for the codes whose meaning is certain; others read
+/// `Unknown`, as ICSNPP writes codes it does not know.
+fn error_code_label(code: u16) -> String {
+    let name = match code {
+        0xfffe => "Present error cleared",
+        0xffff => "All errors cleared",
+        0x00a0..=0x00a7 => "SYSMAC BUS error",
+        0x00b0..=0x00b3 => "SYSMAC BUS/2 error",
+        0x80e1 => "I/O points overflow",
+        0x80e9 => "Duplication error",
+        _ => return "Unknown".into(),
+    };
+    format!("{name} (0x{code:04X})")
+}
+
+/// Error Clear (the code to clear) and Error Log Read (first record and count; in the
+/// response, ten bytes per record: two error codes and the BCD minute, second, day, hour,
+/// year and month).
+fn error_rows(f: &Frame<'_>) -> Vec<Vec<Value>> {
+    let d = f.data;
+    let word = |at: usize| be16(d, at);
+    let new = || DetailRow::of(OMRON_FINS_ERROR_LOG.columns, f);
+    match (f.command, f.is_response()) {
+        (0x2101, false) => {
+            let Some(code) = word(0) else {
+                return Vec::new();
+            };
+            let mut row = new();
+            row.set("error_reset_fal_no", error_code_label(code));
+            vec![row.values]
+        }
+        (0x2102, false) => {
+            let mut row = new();
+            row.set("beginning_record_no", Value::opt_count(word(0)));
+            row.set("no_of_records", Value::opt_count(word(2)));
+            vec![row.values]
+        }
+        (0x2102, true) => {
+            let (Some(max), Some(stored), Some(count)) = (word(0), word(2), word(4)) else {
+                return Vec::new();
+            };
+            let bcd = |b: u8| u64::from((b >> 4) * 10 + (b & 0x0f));
+            d.get(6..)
+                .unwrap_or_default()
+                .chunks_exact(10)
+                .take(MAX_ITEMS)
+                .map(|r| {
+                    let mut row = new();
+                    row.set("max_no_stored_records", u64::from(max));
+                    row.set("no_of_stored_records", u64::from(stored));
+                    row.set("no_of_records", u64::from(count));
+                    row.set(
+                        "error_code_1",
+                        error_code_label(u16::from_be_bytes([r[0], r[1]])),
+                    );
+                    row.set(
+                        "error_code_2",
+                        error_code_label(u16::from_be_bytes([r[2], r[3]])),
+                    );
+                    for (i, column) in ["minute", "second", "day", "hour", "year", "month"]
+                        .iter()
+                        .enumerate()
+                    {
+                        row.set(column, bcd(r[4 + i]));
+                    }
+                    row.values
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// A file or volume name: twelve bytes, NUL-padded.

@@ -160,6 +160,7 @@ const LOG_GROUPS: &[LogGroup] = &[
             "omron_fins_detail",
             "omron_fins_network_status_read",
             "omron_fins_file",
+            "omron_fins_error",
             "omron_fins_data_link_status_read",
             "synchrophasor",
             "synchrophasor_cmd",
