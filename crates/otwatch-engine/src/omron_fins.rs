@@ -584,7 +584,8 @@ fn words_touched(address: fins::MemoryAddress, count: u16) -> (u64, u64) {
         0x00 | 0x01 | 0x03 | 0x04 | 0x05 | 0x1b | 0x40 | 0x41
     );
     let last = if bit_area {
-        first + (u64::from(address.bit) + items - 1) / 16
+        // Bit positions run 0-15; a larger one is taken modulo the word.
+        first + (u64::from(address.bit & 0x0f) + items - 1) / 16
     } else {
         first + items - 1
     };

@@ -117,3 +117,28 @@ fn detail_log_has_the_controller_data_and_the_clock() {
     assert_eq!(data["kind_of_memory_card"], "No Memory Card (0x00)");
     assert_eq!(data["memory_card_size"], "4");
 }
+
+#[test]
+fn memory_commands_reach_the_edge_with_the_words_they_touched() {
+    // ICSNPP's UDP capture: every command once, memory commands at word 0xcccc (52428).
+    let dir = analysed_into_db("icsnpp-omron-fins/testing/traces/omron.pcap");
+    let listed = functions_listed(dir.path(), false);
+    let line = |function: &str| {
+        listed
+            .lines()
+            .find(|l| l.contains(&format!(" {function} ")))
+            .unwrap_or_else(|| panic!("{function} in {listed}"))
+            .to_string()
+    };
+    assert!(
+        line("Memory Area Write").ends_with("CIO 52428"),
+        "{}",
+        line("Memory Area Write")
+    );
+    assert!(
+        line("Memory Area Read").contains("DM 52428-52429"),
+        "{}",
+        line("Memory Area Read")
+    );
+    assert!(line("Run").starts_with("10.4.14.102 "));
+}
