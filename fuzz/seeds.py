@@ -43,6 +43,9 @@ UDP_TARGETS = {
     1234: "dissect_bsap",
     1235: "dissect_bsap",
     34964: "dissect_profinet_io_cm",
+    9600: "dissect_omron_fins",
+    4712: "dissect_synchrophasor",
+    4713: "dissect_synchrophasor",
 }
 
 
@@ -54,6 +57,9 @@ TCP_TARGETS = {
     10001: "dissect_genisys",
     5094: "dissect_hart_ip",
     4840: "dissect_opcua",
+    9600: "dissect_omron_fins",
+    2404: "dissect_iec104",
+    4712: "dissect_synchrophasor",
 }
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.

@@ -20,16 +20,19 @@ pub mod hart_ip;
 #[cfg(test)]
 mod hostile;
 pub mod identify;
+pub mod iec104;
 pub mod lldp;
 pub mod mms;
 pub mod modbus;
 pub mod netbios;
+pub mod omron_fins;
 pub mod opcua;
 mod opcua_status;
 pub mod profinet_dcp;
 pub mod profinet_io_cm;
 pub mod s7comm;
 pub mod s7comm_plus;
+pub mod synchrophasor;
 
 /// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,
 /// trimmed, at most 255 characters. `None` when nothing is left.

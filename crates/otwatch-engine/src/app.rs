@@ -7,10 +7,13 @@ use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::genisys::GenisysFlow;
 use crate::hart_ip::HartIpFlow;
+use crate::iec104::Iec104Flow;
 use crate::modbus::ModbusFlow;
+use crate::omron_fins::OmronFinsFlow;
 use crate::opcua::OpcUaFlow;
 use crate::profinet_io_cm::ProfinetCmFlow;
 use crate::s7::S7Flow;
+use crate::synchrophasor::SynchrophasorFlow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
 use otwatch_flow::FlowKey;
@@ -37,6 +40,9 @@ pub struct AppState {
     bsap: Option<Box<BsapFlow>>,
     profinet_cm: Option<Box<ProfinetCmFlow>>,
     opcua: Option<Box<OpcUaFlow>>,
+    omron_fins: Option<Box<OmronFinsFlow>>,
+    iec104: Option<Box<Iec104Flow>>,
+    synchrophasor: Option<Box<SynchrophasorFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -236,6 +242,12 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries(AppProtocol::Iec104, 2404, sport, dport) {
+            self.iec104.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
         } else if matches!(
             self.service,
             Some((AppProtocol::Genisys, Confidence::Payload))
@@ -251,6 +263,16 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries(AppProtocol::Synchrophasor, 4712, sport, dport) {
+            self.synchrophasor
+                .get_or_insert_with(Default::default)
+                .chunk(usize::from(!from_orig), data, true, ctx);
+        } else if self.carries(AppProtocol::OmronFins, 9600, sport, dport) {
+            self.omron_fins.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
         }
     }
 
@@ -261,6 +283,16 @@ impl AppState {
             Some((AppProtocol::OpcUa, _)) => true,
             Some((_, Confidence::Payload)) => false,
             _ => [4840, 4843].iter().any(|p| sport == *p || dport == *p),
+        }
+    }
+
+    /// `protocol` when the payload says so, or on its port unless the payload says
+    /// otherwise.
+    fn carries(&self, protocol: AppProtocol, port: u16, sport: u16, dport: u16) -> bool {
+        match self.service {
+            Some((p, _)) if p == protocol => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => sport == port || dport == port,
         }
     }
 
@@ -317,6 +349,9 @@ impl AppState {
         if let (Some(o), Some(rows)) = (self.opcua.as_mut(), ctx.logs.as_deref_mut()) {
             o.end(ctx.conn, rows);
         }
+        if let Some(s) = self.synchrophasor.as_ref() {
+            s.end(ctx);
+        }
     }
 
     /// Bytes are missing from the stream: framing state cannot be trusted.
@@ -341,6 +376,15 @@ impl AppState {
         }
         if let Some(o) = self.opcua.as_mut() {
             o.gap();
+        }
+        if let Some(f) = self.omron_fins.as_mut() {
+            f.gap();
+        }
+        if let Some(i) = self.iec104.as_mut() {
+            i.gap();
+        }
+        if let Some(s) = self.synchrophasor.as_mut() {
+            s.gap();
         }
     }
 
@@ -388,6 +432,14 @@ impl AppState {
                 .datagram(data, ctx);
         } else if matches!(self.service, Some((AppProtocol::Bsap, Confidence::Payload))) {
             self.bsap
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if self.carries(AppProtocol::OmronFins, 9600, sport, dport) {
+            self.omron_fins
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if self.carries(AppProtocol::Synchrophasor, 4713, sport, dport) {
+            self.synchrophasor
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
         } else if on(47808)

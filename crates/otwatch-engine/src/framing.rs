@@ -25,6 +25,12 @@ impl Framer {
         self.skip = [0, 0];
     }
 
+    /// Direction `side` holds part of a message or is passing over one: the next chunk
+    /// does not start at a message boundary.
+    pub fn holding(&self, side: usize) -> bool {
+        !self.carry[side].is_empty() || self.skip[side] > 0
+    }
+
     /// Feeds a chunk of direction `side` (0 or 1); `on_message` gets each whole message.
     pub fn feed<L: MessageLength>(
         &mut self,

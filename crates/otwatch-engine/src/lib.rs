@@ -18,13 +18,16 @@ mod framing;
 mod genisys;
 mod goose;
 mod hart_ip;
+mod iec104;
 mod mms;
 mod modbus;
+mod omron_fins;
 mod opcua;
 mod opcua_services;
 mod profinet_io_cm;
 mod s7;
 mod summary;
+mod synchrophasor;
 #[cfg(test)]
 mod test_flow;
 mod worker;
