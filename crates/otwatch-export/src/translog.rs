@@ -191,6 +191,7 @@ fn push_zeek_value(out: &mut String, v: &Value) {
                 let _ = write!(out, "{c}");
             }
         }
+        Value::Bytes(b) => out.push_str(&zeek_bytes(b)),
         Value::Strs(list) if list.is_empty() => out.push_str("(empty)"),
         Value::Strs(list) => {
             for (i, s) in list.iter().enumerate() {
@@ -235,13 +236,40 @@ fn json_value(v: &Value) -> Option<serde_json::Value> {
         Value::Interval(t) => J::from(*t as f64 / 1e6),
         Value::Counts(list) => J::from(list.clone()),
         Value::Strs(list) => J::from(list.clone()),
+        Value::Bytes(b) => J::from(zeek_bytes(b)),
     })
+}
+
+/// A byte string as Zeek logs it: printable ASCII kept, a backslash doubled, every other
+/// byte `\xNN`; an empty one is `(empty)`.
+fn zeek_bytes(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    if bytes.is_empty() {
+        return "(empty)".into();
+    }
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use otwatch_model::logs::ConnId;
+
+    #[test]
+    fn byte_strings_are_written_as_zeek_writes_them() {
+        assert_eq!(zeek_bytes(b"a\\b\t\x7f\xa0"), "a\\\\b\\x09\\x7f\\xa0");
+        assert_eq!(zeek_bytes(b""), "(empty)");
+    }
 
     static DEMO: LogSpec = LogSpec {
         name: "demo_detailed",

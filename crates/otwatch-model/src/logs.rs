@@ -25,6 +25,9 @@ pub enum Value {
     Interval(Micros),
     Counts(Vec<u64>),
     Strs(Vec<String>),
+    /// Raw bytes of a string column (file contents, opaque blocks): written as Zeek writes
+    /// a byte string, printable ASCII as is and every other byte as `\xNN`.
+    Bytes(Vec<u8>),
 }
 
 impl Value {
