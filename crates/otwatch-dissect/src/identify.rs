@@ -415,6 +415,8 @@ pub fn identify(
                 Some(Telnet)
             } else if payload[0] == 0x10 && payload.windows(4).take(16).any(|w| w == b"MQTT") {
                 Some(Mqtt)
+            } else if on(4000) && crate::roc_plus::looks_like(payload) {
+                Some(RocPlus)
             } else {
                 None
             }
@@ -448,6 +450,8 @@ pub fn identify(
             Some(Syslog)
         } else if on(9600) && payload.len() >= 10 && payload[0] & 0x80 != 0 && payload[1] == 0 {
             Some(OmronFins)
+        } else if on(4000) && crate::roc_plus::looks_like(payload) {
+            Some(RocPlus)
         } else {
             None
         };

@@ -19,6 +19,7 @@ pub mod lldp;
 pub mod modbus;
 pub mod netbios;
 pub mod profinet_dcp;
+pub mod roc_plus;
 pub mod s7comm;
 pub mod s7comm_plus;
 

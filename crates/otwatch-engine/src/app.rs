@@ -4,6 +4,7 @@
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::modbus::ModbusFlow;
+use crate::roc_plus::RocPlusFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
@@ -25,6 +26,7 @@ pub struct AppState {
     enip: Option<Box<EnipFlow>>,
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
+    roc_plus: Option<Box<RocPlusFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -201,6 +203,21 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries_roc_plus(sport, dport) {
+            self.roc_plus.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
+        }
+    }
+
+    /// ROC Plus has no signature of its own: its port, unless the payload says otherwise.
+    fn carries_roc_plus(&self, sport: u16, dport: u16) -> bool {
+        match self.service {
+            Some((AppProtocol::RocPlus, _)) => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => sport == 4000 || dport == 4000,
         }
     }
 
@@ -254,6 +271,9 @@ impl AppState {
         if let Some(d) = self.dnp3.as_mut() {
             d.gap();
         }
+        if let Some(r) = self.roc_plus.as_mut() {
+            r.gap();
+        }
     }
 
     /// One UDP datagram.
@@ -287,6 +307,10 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries_roc_plus(sport, dport) {
+            self.roc_plus
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
         } else if on(47808)
             || matches!(
                 self.service,

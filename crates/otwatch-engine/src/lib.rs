@@ -14,6 +14,7 @@ mod enip;
 mod frag;
 mod framing;
 mod modbus;
+mod roc_plus;
 mod s7;
 mod summary;
 #[cfg(test)]

@@ -156,12 +156,21 @@ const LOG_GROUPS: &[LogGroup] = &[
         max_unmatched: 3.0,
         logs: &[
             // Each protocol adds its logs here.
+            "roc_plus",
+            "roc_plus_sys_cfg",
+            "roc_plus_realtime_clock",
+            "roc_plus_login",
+            "roc_plus_file_transfer",
+            "roc_plus_unknown_data",
         ],
     },
 ];
 
 fn all_protocol_logs() -> Vec<&'static str> {
-    LOG_GROUPS.iter().flat_map(|g| g.logs.iter().copied()).collect()
+    LOG_GROUPS
+        .iter()
+        .flat_map(|g| g.logs.iter().copied())
+        .collect()
 }
 
 /// Columns no two tools can agree on.
@@ -503,7 +512,10 @@ fn main() -> Result<()> {
     println!("protocol log agreement (baseline rows reproduced / expected; otwatch rows matching no baseline row):");
     for group in LOG_GROUPS {
         let mut all = Tally::default();
-        for (log, t) in tallies.iter().filter(|(l, _)| group.logs.contains(&l.as_str())) {
+        for (log, t) in tallies
+            .iter()
+            .filter(|(l, _)| group.logs.contains(&l.as_str()))
+        {
             print_tally(log, t);
             all.expected += t.expected;
             all.reproduced += t.reproduced;
