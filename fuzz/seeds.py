@@ -38,6 +38,7 @@ UDP_TARGETS = {
     20000: "dissect_dnp3",
     44818: "dissect_enip",
     2222: "dissect_cip_io",
+    4000: "dissect_roc_plus",
 }
 
 
@@ -46,6 +47,7 @@ TCP_TARGETS = {
     44818: "dissect_enip",
     102: "dissect_s7comm",
     20000: "dissect_dnp3",
+    4000: "dissect_roc_plus",
 }
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.

@@ -632,6 +632,196 @@ pub fn open_options_name(v: u8) -> &'static str {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Opcodes 10 and 11: configurable opcode tables.
+
+/// A read answer (opcode 10, with the table's version) or a write request (opcode 11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableData<'a> {
+    pub table: u8,
+    pub start: u8,
+    pub count: u8,
+    pub version: Option<u32>,
+    pub data: Option<&'a [u8]>,
+}
+
+/// `with_version`: the answer to a read, which carries the table's version before the data.
+pub fn table_data(data: &[u8], with_version: bool, with_data: bool) -> Option<TableData<'_>> {
+    let (version, rest) = if with_version {
+        (Some(be32(data, 3)?), data.get(7..)?)
+    } else {
+        (None, data.get(3..)?)
+    };
+    Some(TableData {
+        table: *data.first()?,
+        start: *data.get(1)?,
+        count: *data.get(2)?,
+        version,
+        data: with_data.then_some(rest),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Opcodes 166 and 167: parameters of one point.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointParameters<'a> {
+    pub point_type: u8,
+    pub logical_number: u8,
+    pub count: u8,
+    pub start: u8,
+    /// Absent from a request to read them.
+    pub data: Option<&'a [u8]>,
+}
+
+pub fn point_parameters(data: &[u8], with_data: bool) -> Option<PointParameters<'_>> {
+    Some(PointParameters {
+        point_type: *data.first()?,
+        logical_number: *data.get(1)?,
+        count: *data.get(2)?,
+        start: *data.get(3)?,
+        data: if with_data {
+            Some(data.get(4..)?)
+        } else {
+            None
+        },
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Opcode 24: store and forward, a message relayed through up to four units.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreAndForward<'a> {
+    pub host: (u8, u8),
+    pub destinations: [(u8, u8); 4],
+    pub opcode: u8,
+    pub data: &'a [u8],
+}
+
+pub fn store_and_forward(data: &[u8]) -> Option<StoreAndForward<'_>> {
+    let b = |i: usize| data.get(i).copied();
+    let n = usize::from(b(11)?);
+    Some(StoreAndForward {
+        host: (b(0)?, b(1)?),
+        destinations: [
+            (b(2)?, b(3)?),
+            (b(4)?, b(5)?),
+            (b(6)?, b(7)?),
+            (b(8)?, b(9)?),
+        ],
+        opcode: b(10)?,
+        data: data.get(12..12 + n)?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Opcode 100: user-defined point types.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserDefined<'a> {
+    pub command: u8,
+    pub start: u8,
+    pub count: u8,
+    /// Present in the answer.
+    pub point_types: Option<&'a [u8]>,
+}
+
+pub fn user_defined(data: &[u8], response: bool) -> Option<UserDefined<'_>> {
+    let count = *data.get(2)?;
+    Some(UserDefined {
+        command: *data.first()?,
+        start: *data.get(1)?,
+        count,
+        point_types: if response {
+            Some(data.get(3..3 + usize::from(count))?)
+        } else {
+            None
+        },
+    })
+}
+
+pub fn point_type_name(v: u8) -> &'static str {
+    match v {
+        0 => "User Program 0",
+        1 => "User Program 1",
+        2 => "User Program 2",
+        3 => "User Program 3",
+        4 => "User Program 4",
+        5 => "User Program 5",
+        6 => "User Program 6",
+        7 => "User Program 7",
+        253 => "User Defined",
+        254 => "ROC Point Type",
+        255 => "No Point Type",
+        _ => "Unknown",
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Opcode 105: today's and yesterday's minimum and maximum of a history point.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinMax {
+    pub segment: u8,
+    pub point: u8,
+    pub values: Option<MinMaxValues>,
+}
+
+/// Values are IEEE floats on the wire, kept as their four bytes; times are seconds since
+/// 1970.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinMaxValues {
+    pub archival_method: u8,
+    pub point_type: u8,
+    pub logical_number: u8,
+    pub parameter: u8,
+    pub current: u32,
+    pub min_since_contract: u32,
+    pub max_since_contract: u32,
+    pub time_of_min: u64,
+    pub time_of_max: u64,
+    pub min_yesterday: u32,
+    pub max_yesterday: u32,
+    pub time_of_min_yesterday: u64,
+    pub time_of_max_yesterday: u64,
+    pub last_period: u32,
+}
+
+/// A time field of opcode 105: five bytes, most significant first.
+fn be40(b: &[u8], at: usize) -> Option<u64> {
+    let bytes = b.get(at..at + 5)?;
+    Some(bytes.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x)))
+}
+
+pub fn min_max(data: &[u8], response: bool) -> Option<MinMax> {
+    let values = if response {
+        Some(MinMaxValues {
+            archival_method: *data.get(2)?,
+            point_type: *data.get(3)?,
+            logical_number: *data.get(4)?,
+            parameter: *data.get(5)?,
+            current: be32(data, 6)?,
+            min_since_contract: be32(data, 10)?,
+            max_since_contract: be32(data, 14)?,
+            time_of_min: be40(data, 18)?,
+            time_of_max: be40(data, 23)?,
+            min_yesterday: be32(data, 28)?,
+            max_yesterday: be32(data, 32)?,
+            time_of_min_yesterday: be40(data, 36)?,
+            time_of_max_yesterday: be40(data, 41)?,
+            last_period: be32(data, 46)?,
+        })
+    } else {
+        None
+    };
+    Some(MinMax {
+        segment: *data.first()?,
+        point: *data.get(1)?,
+        values,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -730,6 +920,24 @@ mod tests {
         assert_eq!(error_name(e[9].0), Some("General Error"));
     }
 
+    // all_opcodes_tcp.pcap, frame 60: today's and yesterday's extremes of history point 1;
+    // frame 44: a message to forward through four units.
+    #[test]
+    fn min_max_and_store_and_forward() {
+        let b = hex("0102030469320101000000003f8000003f0000003fc00000006592008000659200803e99999a3fd9999a006592008000659200803f99999ae9d8");
+        let (m, _) = parse(&b).unwrap();
+        assert_eq!(packet_type(m.opcode, m.data), PacketType::Response);
+        let v = min_max(m.data, true).unwrap().values.unwrap();
+        assert_eq!(v.current, 0x3f80_0000);
+        assert_eq!(v.time_of_min, 1_704_067_200);
+        assert_eq!(v.last_period, 0x3f99_999a);
+        let b = hex("01020304180d0102030405060708090a0b01420c0b");
+        let (m, _) = parse(&b).unwrap();
+        let s = store_and_forward(m.data).unwrap();
+        assert_eq!(s.destinations[3], (9, 10));
+        assert_eq!((s.opcode, s.data), (11, &b"B"[..]));
+    }
+
     #[test]
     fn truncated_and_hostile_input() {
         assert!(parse(&[1, 2, 3]).is_err());
@@ -741,6 +949,13 @@ mod tests {
                 let _ = packet_type(m.opcode, m.data);
                 let _ = system_config(m.data);
                 let _ = login(m.data);
+                for flag in [false, true] {
+                    let _ = table_data(m.data, flag, true);
+                    let _ = point_parameters(m.data, flag);
+                    let _ = user_defined(m.data, flag);
+                    let _ = min_max(m.data, flag);
+                }
+                let _ = store_and_forward(m.data);
                 if let Some(c) = file_command(m.data) {
                     let _ = file_transfer(m.data, c, true);
                     let _ = file_transfer(m.data, c, false);

@@ -119,6 +119,99 @@ pub static ROC_PLUS_UNKNOWN_DATA_LOG: LogSpec = LogSpec {
     columns: &[("roc_plus_link_id", "string"), ("data", "string")],
 };
 
+/// ICSNPP's `roc_plus_configurable_opcode.log`: configurable opcode tables read (opcode
+/// 10) and written (opcode 11).
+pub static ROC_PLUS_CONFIGURABLE_OPCODE_LOG: LogSpec = LogSpec {
+    name: "roc_plus_configurable_opcode",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("table_number", "count"),
+        ("starting_table_location", "count"),
+        ("num_table_locations", "count"),
+        ("table_version_number", "count"),
+        ("data", "string"),
+    ],
+};
+
+/// ICSNPP's `roc_plus_single_point_parameters.log`: parameters of one point set (opcode
+/// 166) or read (opcode 167).
+pub static ROC_PLUS_SINGLE_POINT_PARAMETERS_LOG: LogSpec = LogSpec {
+    name: "roc_plus_single_point_parameters",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("point_type", "count"),
+        ("point_logic_number", "count"),
+        ("num_parameters", "count"),
+        ("start_parameter_num", "count"),
+        ("parameter_data", "string"),
+    ],
+};
+
+/// ICSNPP's `roc_plus_store_and_forward.log`: messages relayed through other units
+/// (opcode 24).
+pub static ROC_PLUS_STORE_AND_FORWARD_LOG: LogSpec = LogSpec {
+    name: "roc_plus_store_and_forward",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("host_address", "count"),
+        ("host_group", "count"),
+        ("dest1_address", "count"),
+        ("dest1_group", "count"),
+        ("dest2_address", "count"),
+        ("dest2_group", "count"),
+        ("dest3_address", "count"),
+        ("dest3_group", "count"),
+        ("dest4_address", "count"),
+        ("dest4_group", "count"),
+        ("desired_opcode", "count"),
+        ("num_data_bytes", "count"),
+        ("opcode_data", "string"),
+    ],
+};
+
+/// ICSNPP's `roc_plus_user_defined_info.log`: user-defined point types (opcode 100).
+pub static ROC_PLUS_USER_DEFINED_INFO_LOG: LogSpec = LogSpec {
+    name: "roc_plus_user_defined_info",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("command", "count"),
+        ("start_point", "count"),
+        ("num_points", "count"),
+        ("point_types", "vector[string]"),
+    ],
+};
+
+/// ICSNPP's `roc_plus_historical_min_max_vals.log`: today's and yesterday's extremes of a
+/// history point (opcode 105). Values are the four bytes of an IEEE float read as a
+/// count, as ICSNPP writes them.
+pub static ROC_PLUS_HISTORICAL_MIN_MAX_VALS_LOG: LogSpec = LogSpec {
+    name: "roc_plus_historical_min_max_vals",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("history_segment", "count"),
+        ("historical_point_number", "count"),
+        ("historical_archival_method", "count"),
+        ("point_type", "count"),
+        ("point_logic_number", "count"),
+        ("parameter_number", "count"),
+        ("current_value", "count"),
+        ("minimum_value_since_contract", "count"),
+        ("maximum_value_since_contract", "count"),
+        ("time_of_min_value_occurrence", "time"),
+        ("time_of_max_value_occurrence", "time"),
+        ("minimum_value_yesterday", "count"),
+        ("maximum_value_yesterday", "count"),
+        ("time_of_yesterday_min_value", "time"),
+        ("time_of_yesterday_max_value", "time"),
+        ("value_during_last_completed_period", "count"),
+    ],
+};
+
 /// A whole message always fits: the length is one byte.
 const MAX_CARRY: usize = roc::MAX_MESSAGE;
 
@@ -255,7 +348,12 @@ impl FlowState {
                 self.file_transfer(m, kind == PacketType::Request, link_id, ctx)
             }
             (roc::OP_ERROR, PacketType::Response) => self.error(m, ctx),
-            (op, PacketType::Request) if roc::is_write(op) => self.write(m, ctx),
+            (op, PacketType::Request) if roc::is_write(op) => {
+                self.write(m, ctx);
+                if ctx.logging() {
+                    log_detail(m, kind, link_id, ctx);
+                }
+            }
             (_, PacketType::Unknown) if ctx.logging() => {
                 let data = match (m.opcode, m.data.split_first()) {
                     (roc::OP_HISTORY_INFORMATION, Some((1, rest))) => {
@@ -266,6 +364,7 @@ impl FlowState {
                 };
                 ctx.log(&ROC_PLUS_UNKNOWN_DATA_LOG, vec![link_id, data.into()]);
             }
+            _ if ctx.logging() => log_detail(m, kind, link_id, ctx),
             _ => {}
         }
     }
@@ -611,6 +710,130 @@ impl FlowState {
         );
         self.report(&[&[m.opcode], m.data], "roc_plus_write", detail, ctx);
     }
+}
+
+/// The detail-log row of the opcodes read for their logs only.
+fn log_detail(m: &Message<'_>, kind: PacketType, link_id: Value, ctx: &mut Ctx<'_>) {
+    let response = match kind {
+        PacketType::Request => false,
+        PacketType::Response => true,
+        PacketType::Unknown => return,
+    };
+    let count = |v: u8| Value::Count(v.into());
+    let (spec, values): (&'static LogSpec, Vec<Value>) = match m.opcode {
+        10 | 11 => {
+            let with_version = m.opcode == 10 && response;
+            let with_data = with_version || (m.opcode == 11 && !response);
+            if m.opcode == 11 && response {
+                return;
+            }
+            let Some(t) = roc::table_data(m.data, with_version, with_data) else {
+                return;
+            };
+            (
+                &ROC_PLUS_CONFIGURABLE_OPCODE_LOG,
+                vec![
+                    count(t.table),
+                    count(t.start),
+                    count(t.count),
+                    Value::opt_count(t.version),
+                    t.data.map_or(Value::Unset, |d| Value::Bytes(d.to_vec())),
+                ],
+            )
+        }
+        166 | 167 => {
+            let with_data = (m.opcode == 166) != response;
+            if m.opcode == 166 && response {
+                return;
+            }
+            let Some(p) = roc::point_parameters(m.data, with_data) else {
+                return;
+            };
+            (
+                &ROC_PLUS_SINGLE_POINT_PARAMETERS_LOG,
+                vec![
+                    count(p.point_type),
+                    count(p.logical_number),
+                    count(p.count),
+                    count(p.start),
+                    Value::opt_str(p.data.map(hex_upper)),
+                ],
+            )
+        }
+        24 if !response => {
+            let Some(f) = roc::store_and_forward(m.data) else {
+                return;
+            };
+            let mut v = vec![count(f.host.0), count(f.host.1)];
+            for (unit, group) in f.destinations {
+                v.extend([count(unit), count(group)]);
+            }
+            v.extend([
+                count(f.opcode),
+                Value::Count(f.data.len() as u64),
+                Value::Bytes(f.data.to_vec()),
+            ]);
+            (&ROC_PLUS_STORE_AND_FORWARD_LOG, v)
+        }
+        100 => {
+            let Some(u) = roc::user_defined(m.data, response) else {
+                return;
+            };
+            (
+                &ROC_PLUS_USER_DEFINED_INFO_LOG,
+                vec![
+                    count(u.command),
+                    count(u.start),
+                    count(u.count),
+                    u.point_types.map_or(Value::Unset, |t| {
+                        Value::Strs(
+                            t.iter()
+                                .map(|&p| roc::point_type_name(p).to_string())
+                                .collect(),
+                        )
+                    }),
+                ],
+            )
+        }
+        105 => {
+            let Some(mm) = roc::min_max(m.data, response) else {
+                return;
+            };
+            let mut v = vec![count(mm.segment), count(mm.point)];
+            match mm.values {
+                Some(x) => {
+                    // Five-byte seconds: at most 2^40, so microseconds fit.
+                    let time = |s: u64| {
+                        i64::try_from(s)
+                            .map_or(Value::Unset, |s| Value::Time(s.saturating_mul(1_000_000)))
+                    };
+                    let float = |f: u32| Value::Count(f.into());
+                    v.extend([
+                        count(x.archival_method),
+                        count(x.point_type),
+                        count(x.logical_number),
+                        count(x.parameter),
+                        float(x.current),
+                        float(x.min_since_contract),
+                        float(x.max_since_contract),
+                        time(x.time_of_min),
+                        time(x.time_of_max),
+                        float(x.min_yesterday),
+                        float(x.max_yesterday),
+                        time(x.time_of_min_yesterday),
+                        time(x.time_of_max_yesterday),
+                        float(x.last_period),
+                    ]);
+                }
+                None => v.extend(std::iter::repeat_n(Value::Unset, 14)),
+            }
+            (&ROC_PLUS_HISTORICAL_MIN_MAX_VALS_LOG, v)
+        }
+        _ => return,
+    };
+    let mut row = vec![link_id];
+    row.extend(values);
+    ctx.log(spec, row);
 }
 
 fn error_label(code: u8) -> String {

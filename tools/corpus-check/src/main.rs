@@ -162,6 +162,11 @@ const LOG_GROUPS: &[LogGroup] = &[
             "roc_plus_login",
             "roc_plus_file_transfer",
             "roc_plus_unknown_data",
+            "roc_plus_configurable_opcode",
+            "roc_plus_single_point_parameters",
+            "roc_plus_store_and_forward",
+            "roc_plus_user_defined_info",
+            "roc_plus_historical_min_max_vals",
         ],
     },
 ];

@@ -1,0 +1,26 @@
+#![no_main]
+
+//! Input: bytes of a ROC Plus stream or datagram. Messages are cut one after the other by
+//! their length byte, each told request or response, and every opcode-specific view that
+//! applies is decoded.
+
+use libfuzzer_sys::fuzz_target;
+use otwatch_dissect::roc_plus as roc;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = std::hint::black_box(roc::looks_like(data));
+    let mut rest = data;
+    while let Ok((m, used)) = roc::parse(rest) {
+        rest = &rest[used..];
+        let kind = roc::packet_type(m.opcode, m.data);
+        let _ = std::hint::black_box(roc::system_config(m.data));
+        let _ = std::hint::black_box(roc::clock(m.data).map(|c| c.unix_seconds()));
+        let _ = std::hint::black_box(roc::login(m.data));
+        let _ = std::hint::black_box(roc::errors(m.data).count());
+        if let Some(c) = roc::file_command(m.data) {
+            let _ = std::hint::black_box(roc::file_transfer(m.data, c, true));
+            let _ = std::hint::black_box(roc::file_transfer(m.data, c, false));
+        }
+        let _ = std::hint::black_box(kind);
+    }
+});
