@@ -39,6 +39,8 @@ UDP_TARGETS = {
     44818: "dissect_enip",
     2222: "dissect_cip_io",
     4000: "dissect_roc_plus",
+    48899: "dissect_ads",
+    5007: "dissect_slmp",
 }
 
 
@@ -48,6 +50,8 @@ TCP_TARGETS = {
     102: "dissect_s7comm",
     20000: "dissect_dnp3",
     4000: "dissect_roc_plus",
+    48898: "dissect_ads",
+    5007: "dissect_slmp",
 }
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.

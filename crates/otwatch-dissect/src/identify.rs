@@ -27,6 +27,8 @@ pub enum AppProtocol {
     Bsap,
     Genisys,
     RocPlus,
+    Ads,
+    Slmp,
     Dhcp,
     Dns,
     NetbiosNs,
@@ -75,6 +77,8 @@ impl AppProtocol {
             Bsap => "bsap",
             Genisys => "genisys",
             RocPlus => "roc_plus",
+            Ads => "ads",
+            Slmp => "slmp",
             Dhcp => "dhcp",
             Dns => "dns",
             NetbiosNs => "netbios-ns",
@@ -117,6 +121,8 @@ impl AppProtocol {
                 | Bsap
                 | Genisys
                 | RocPlus
+                | Ads
+                | Slmp
         )
     }
 }
@@ -417,6 +423,15 @@ pub fn identify(
                 Some(Mqtt)
             } else if on(4000) && crate::roc_plus::looks_like(payload) {
                 Some(RocPlus)
+            } else if crate::ads::tcp_message_len(payload) == Some(payload.len())
+                && crate::ads::parse_tcp(payload).is_ok_and(|m| {
+                    m.data.len() + crate::ads::TCP_HEADER_LEN + crate::ads::AMS_HEADER_LEN
+                        == payload.len()
+                })
+            {
+                Some(Ads)
+            } else if crate::slmp::looks_like(payload) {
+                Some(Slmp)
             } else {
                 None
             }
@@ -452,6 +467,10 @@ pub fn identify(
             Some(OmronFins)
         } else if on(4000) && crate::roc_plus::looks_like(payload) {
             Some(RocPlus)
+        } else if payload.starts_with(&crate::ads::UDP_MAGIC) {
+            Some(Ads)
+        } else if crate::slmp::looks_like(payload) {
+            Some(Slmp)
         } else {
             None
         };
@@ -497,6 +516,7 @@ fn port_protocol(tcp: bool, port: u16) -> Option<AppProtocol> {
         (false, 1234) => Bsap,
         (true, 10001) => Genisys,
         (_, 4000) => RocPlus,
+        (true, 48898) | (false, 48899) => Ads,
         (false, 67) | (false, 68) => Dhcp,
         (_, 53) | (false, 5353) | (false, 5355) => Dns,
         (false, 137) => NetbiosNs,

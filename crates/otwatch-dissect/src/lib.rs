@@ -5,6 +5,7 @@
 //! here knows about captures, flows or storage; nothing here may panic or allocate without
 //! a bound on attacker-controlled input.
 
+pub mod ads;
 pub mod bacnet;
 pub mod cdp;
 pub mod cip;
@@ -22,6 +23,7 @@ pub mod profinet_dcp;
 pub mod roc_plus;
 pub mod s7comm;
 pub mod s7comm_plus;
+pub mod slmp;
 
 /// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,
 /// trimmed, at most 255 characters. `None` when nothing is left.

@@ -1,11 +1,13 @@
 //! Per-flow application state: which protocol the flow carries, and the facts its
 //! messages reveal about hosts (names, addresses) and about what is asked (functions).
 
+use crate::ads::AdsFlow;
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
 use crate::modbus::ModbusFlow;
 use crate::roc_plus::RocPlusFlow;
 use crate::s7::S7Flow;
+use crate::slmp::SlmpFlow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
 use otwatch_flow::FlowKey;
@@ -27,6 +29,8 @@ pub struct AppState {
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
     roc_plus: Option<Box<RocPlusFlow>>,
+    ads: Option<Box<AdsFlow>>,
+    slmp: Option<Box<SlmpFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -209,6 +213,25 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries_ads(sport, dport) {
+            self.ads
+                .get_or_insert_with(Default::default)
+                .chunk(usize::from(!from_orig), data, ctx);
+        } else if matches!(self.service, Some((AppProtocol::Slmp, Confidence::Payload))) {
+            self.slmp.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
+        }
+    }
+
+    /// ADS when the payload says so, or on its port unless the payload says otherwise.
+    fn carries_ads(&self, sport: u16, dport: u16) -> bool {
+        match self.service {
+            Some((AppProtocol::Ads, _)) => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => sport == 48898 || dport == 48898,
         }
     }
 
@@ -245,6 +268,12 @@ impl AppState {
         if let Some(s) = self.s7.as_ref() {
             report("s7comm", s.pending_limit_hits());
         }
+        if let Some(a) = self.ads.as_ref() {
+            report("ads", a.pending_limit_hits());
+        }
+        if let Some(s) = self.slmp.as_ref() {
+            report("slmp", s.pending_limit_hits());
+        }
     }
 
     /// The flow ended: protocols write what they still hold (transactions never answered).
@@ -273,6 +302,12 @@ impl AppState {
         }
         if let Some(r) = self.roc_plus.as_mut() {
             r.gap();
+        }
+        if let Some(a) = self.ads.as_mut() {
+            a.gap();
+        }
+        if let Some(s) = self.slmp.as_mut() {
+            s.gap();
         }
     }
 
@@ -309,6 +344,14 @@ impl AppState {
             );
         } else if self.carries_roc_plus(sport, dport) {
             self.roc_plus
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if on(48899) {
+            self.ads
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if matches!(self.service, Some((AppProtocol::Slmp, Confidence::Payload))) {
+            self.slmp
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
         } else if on(47808)

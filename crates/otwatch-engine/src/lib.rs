@@ -7,6 +7,7 @@
 //! workers' results are merged in an order-independent way and sorted, so the outcome is
 //! the same for every thread count.
 
+mod ads;
 mod app;
 mod dedup;
 mod dnp3;
@@ -16,6 +17,7 @@ mod framing;
 mod modbus;
 mod roc_plus;
 mod s7;
+mod slmp;
 mod summary;
 #[cfg(test)]
 mod test_flow;
