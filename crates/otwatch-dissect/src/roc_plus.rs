@@ -822,6 +822,133 @@ pub fn min_max(data: &[u8], response: bool) -> Option<MinMax> {
     })
 }
 
+// ---------------------------------------------------------------------------------------
+// Opcodes 50, 108, 118, 119, 137, 138, 224 and 225: I/O positions, history tags and
+// indexes, alarm and event logs, daily and periodic history, SRBX.
+
+/// The fields one of those messages carries (ICSNPP logs them in one table).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataRequest<'a> {
+    pub io_data_request: Option<u8>,
+    pub io_data: Option<&'a [u8]>,
+    pub history_segment: Option<u8>,
+    pub num_points: Option<u8>,
+    pub historical_points: Option<&'a [u8]>,
+    pub periodic_index: Option<u16>,
+    pub tag: Option<&'a [u8]>,
+    pub num_alarms: Option<u8>,
+    pub starting_alarm_index: Option<u16>,
+    pub current_alarm_index: Option<u16>,
+    /// 23-byte alarm records.
+    pub alarms: Option<Vec<&'a [u8]>>,
+    pub num_events_requested: Option<u8>,
+    pub starting_event_index: Option<u16>,
+    pub num_events_sent: Option<u8>,
+    pub current_event_index: Option<u16>,
+    /// 22-byte event records.
+    pub events: Option<Vec<&'a [u8]>>,
+    pub day: Option<u8>,
+    pub month: Option<u8>,
+    pub starting_periodic_index: Option<u16>,
+    pub num_periodic_entries: Option<u16>,
+    pub daily_index: Option<u16>,
+    pub num_daily_entries: Option<u16>,
+    pub history_point: Option<u8>,
+    pub periodic_values: Option<Vec<u32>>,
+    pub daily_values: Option<Vec<u32>>,
+}
+
+fn be32s(b: &[u8], at: usize, n: usize) -> Option<Vec<u32>> {
+    (0..n).map(|i| be32(b, at + 4 * i)).collect()
+}
+
+fn records(b: &[u8], size: usize, n: usize) -> Option<Vec<&[u8]>> {
+    let all = b.get(..size * n)?;
+    Some(all.chunks_exact(size).collect())
+}
+
+/// The fields of a message of one of the opcodes above, for the given direction; `None`
+/// for other opcodes or a message too short for its fields.
+pub fn data_request(opcode: u8, data: &[u8], response: bool) -> Option<DataRequest<'_>> {
+    let mut d = DataRequest::default();
+    let b = |i: usize| data.get(i).copied();
+    match (opcode, response) {
+        (50, false) => d.io_data_request = Some(b(0)?),
+        (50, true) => d.io_data = Some(data),
+        (108, false) => {
+            let n = b(1)?;
+            d.history_segment = Some(b(0)?);
+            d.num_points = Some(n);
+            d.historical_points = Some(data.get(2..2 + usize::from(n))?);
+        }
+        (108, true) => {
+            let n = usize::from(b(1)?);
+            d.history_segment = Some(b(0)?);
+            d.num_points = b(1);
+            d.periodic_index = Some(be16(data, 2)?);
+            d.historical_points = Some(data.get(4..4 + n)?);
+            d.tag = Some(data.get(4 + n..4 + n + 10)?);
+        }
+        (118, false) => {
+            d.num_alarms = Some(b(0)?);
+            d.starting_alarm_index = Some(be16(data, 1)?);
+        }
+        (118, true) => {
+            let n = b(0)?;
+            d.num_alarms = Some(n);
+            d.starting_alarm_index = Some(be16(data, 1)?);
+            d.current_alarm_index = Some(be16(data, 3)?);
+            d.alarms = Some(records(data.get(5..)?, 23, usize::from(n))?);
+        }
+        (119, false) => {
+            d.num_events_requested = Some(b(0)?);
+            d.starting_event_index = Some(be16(data, 1)?);
+        }
+        (119, true) => {
+            let n = b(0)?;
+            d.num_events_sent = Some(n);
+            d.starting_event_index = Some(be16(data, 1)?);
+            d.current_event_index = Some(be16(data, 3)?);
+            d.events = Some(records(data.get(5..)?, 22, usize::from(n))?);
+        }
+        (137, false) => {
+            d.history_segment = Some(b(0)?);
+            d.day = Some(b(1)?);
+            d.month = Some(b(2)?);
+        }
+        (137, true) => {
+            d.history_segment = Some(b(0)?);
+            d.starting_periodic_index = Some(be16(data, 1)?);
+            d.num_periodic_entries = Some(be16(data, 3)?);
+            d.daily_index = Some(be16(data, 5)?);
+            d.num_daily_entries = Some(be16(data, 7)?);
+        }
+        (138, false) => {
+            d.history_segment = Some(b(0)?);
+            d.history_point = Some(b(1)?);
+            d.day = Some(b(2)?);
+            d.month = Some(b(3)?);
+        }
+        (138, true) => {
+            let periodic = be16(data, 4)?;
+            let daily = be16(data, 6)?;
+            d.history_segment = Some(b(0)?);
+            d.history_point = Some(b(1)?);
+            d.day = Some(b(2)?);
+            d.month = Some(b(3)?);
+            d.num_periodic_entries = Some(periodic);
+            d.num_daily_entries = Some(daily);
+            let p = usize::from(periodic);
+            d.periodic_values = Some(be32s(data, 8, p)?);
+            d.daily_values = Some(be32s(data, 8 + 4 * p, usize::from(daily))?);
+        }
+        // SRBX: the alarm index that raised the signal, and its acknowledgement.
+        (224 | 225, false) => d.current_alarm_index = Some(be16(data, 0)?),
+        _ => return None,
+    }
+    Some(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -956,6 +1083,8 @@ mod tests {
                     let _ = min_max(m.data, flag);
                 }
                 let _ = store_and_forward(m.data);
+                let _ = data_request(m.opcode, m.data, true);
+                let _ = data_request(m.opcode, m.data, false);
                 if let Some(c) = file_command(m.data) {
                     let _ = file_transfer(m.data, c, true);
                     let _ = file_transfer(m.data, c, false);

@@ -212,6 +212,42 @@ pub static ROC_PLUS_HISTORICAL_MIN_MAX_VALS_LOG: LogSpec = LogSpec {
     ],
 };
 
+/// ICSNPP's `roc_plus_data_request.log`: I/O point positions (opcode 50), history tags
+/// and periodic index (108), alarm and event log reads (118, 119), history indexes (137),
+/// daily and periodic history (138) and SRBX alarm indexes (224, 225), in one table.
+pub static ROC_PLUS_DATA_REQUEST_LOG: LogSpec = LogSpec {
+    name: "roc_plus_data_request",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("io_data_req", "count"),
+        ("io_data", "string"),
+        ("history_segment", "count"),
+        ("num_points", "count"),
+        ("historical_points", "vector[string]"),
+        ("periodic_index", "count"),
+        ("tag", "string"),
+        ("num_alarms", "count"),
+        ("starting_alarm_log_idx", "count"),
+        ("current_alarm_log_idx", "count"),
+        ("alarm_data", "vector[string]"),
+        ("num_events_req", "count"),
+        ("starting_event_log_idx", "count"),
+        ("num_events_sent", "count"),
+        ("current_event_log_idx", "count"),
+        ("event_data", "vector[string]"),
+        ("day_requested", "count"),
+        ("month_requested", "count"),
+        ("starting_periodic_idx", "count"),
+        ("num_periodic_entries", "count"),
+        ("daily_index", "count"),
+        ("num_daily_entries", "count"),
+        ("history_point", "count"),
+        ("periodic_values", "vector[count]"),
+        ("daily_values", "vector[count]"),
+    ],
+};
+
 /// A whole message always fits: the length is one byte.
 const MAX_CARRY: usize = roc::MAX_MESSAGE;
 
@@ -828,6 +864,55 @@ fn log_detail(m: &Message<'_>, kind: PacketType, link_id: Value, ctx: &mut Ctx<'
                 None => v.extend(std::iter::repeat_n(Value::Unset, 14)),
             }
             (&ROC_PLUS_HISTORICAL_MIN_MAX_VALS_LOG, v)
+        }
+        50 | 108 | 118 | 119 | 137 | 138 | 224 | 225 => {
+            let Some(d) = roc::data_request(m.opcode, m.data, response) else {
+                return;
+            };
+            let c8 = |v: Option<u8>| Value::opt_count(v);
+            let c16 = |v: Option<u16>| Value::opt_count(v);
+            let hexes = |v: Option<Vec<&[u8]>>| {
+                v.map_or(Value::Unset, |r| {
+                    Value::Strs(r.iter().map(|x| hex_upper(x)).collect())
+                })
+            };
+            let counts = |v: Option<Vec<u32>>| {
+                v.map_or(Value::Unset, |v| {
+                    Value::Counts(v.into_iter().map(u64::from).collect())
+                })
+            };
+            (
+                &ROC_PLUS_DATA_REQUEST_LOG,
+                vec![
+                    c8(d.io_data_request),
+                    d.io_data.map_or(Value::Unset, |b| Value::Bytes(b.to_vec())),
+                    c8(d.history_segment),
+                    c8(d.num_points),
+                    d.historical_points.map_or(Value::Unset, |p| {
+                        Value::Strs(p.iter().map(|x| format!("0x{x:02x}")).collect())
+                    }),
+                    c16(d.periodic_index),
+                    Value::opt_str(d.tag.map(hex_upper)),
+                    c8(d.num_alarms),
+                    c16(d.starting_alarm_index),
+                    c16(d.current_alarm_index),
+                    hexes(d.alarms),
+                    c8(d.num_events_requested),
+                    c16(d.starting_event_index),
+                    c8(d.num_events_sent),
+                    c16(d.current_event_index),
+                    hexes(d.events),
+                    c8(d.day),
+                    c8(d.month),
+                    c16(d.starting_periodic_index),
+                    c16(d.num_periodic_entries),
+                    c16(d.daily_index),
+                    c16(d.num_daily_entries),
+                    c8(d.history_point),
+                    counts(d.periodic_values),
+                    counts(d.daily_values),
+                ],
+            )
         }
         _ => return,
     };

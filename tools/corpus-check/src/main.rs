@@ -167,6 +167,7 @@ const LOG_GROUPS: &[LogGroup] = &[
             "roc_plus_store_and_forward",
             "roc_plus_user_defined_info",
             "roc_plus_historical_min_max_vals",
+            "roc_plus_data_request",
         ],
     },
 ];
