@@ -949,6 +949,233 @@ pub fn data_request(opcode: u8, data: &[u8], response: bool) -> Option<DataReque
     Some(d)
 }
 
+// ---------------------------------------------------------------------------------------
+// Opcodes 135, 136 and 139: history points.
+
+pub fn history_type_name(v: u8) -> &'static str {
+    match v {
+        0 => "Minute",
+        1 => "Periodic",
+        2 => "Daily",
+        _ => "Unknown",
+    }
+}
+
+/// A request or answer of opcode 135 (one history point) or 136 (several).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryPointData {
+    pub segment: Option<u8>,
+    pub point: Option<u8>,
+    pub history_type: Option<u8>,
+    pub segment_index: Option<u16>,
+    pub values_requested: Option<u8>,
+    pub current_segment_index: Option<u16>,
+    pub values_sent: Option<u8>,
+    pub starting_point: Option<u8>,
+    pub num_points: Option<u8>,
+    pub num_time_periods: Option<u8>,
+    pub elements_sent: Option<u8>,
+    pub timestamps: Option<Vec<u32>>,
+    pub values: Option<Vec<u32>>,
+}
+
+pub fn history_point_data(opcode: u8, data: &[u8], response: bool) -> Option<HistoryPointData> {
+    let b = |i: usize| data.get(i).copied();
+    let mut h = HistoryPointData {
+        segment: Some(b(0)?),
+        ..Default::default()
+    };
+    match (opcode, response) {
+        (135, false) => {
+            h.point = Some(b(1)?);
+            h.history_type = Some(b(2)?);
+            h.segment_index = Some(be16(data, 3)?);
+            h.values_requested = Some(b(5)?);
+        }
+        (135, true) => {
+            let n = b(4)?;
+            h.point = Some(b(1)?);
+            h.segment_index = Some(be16(data, 2)?);
+            h.values_sent = Some(n);
+            h.values = Some(be32s(data, 5, usize::from(n))?);
+        }
+        (136, false) => {
+            h.segment_index = Some(be16(data, 1)?);
+            h.history_type = Some(b(3)?);
+            h.starting_point = Some(b(4)?);
+            h.num_points = Some(b(5)?);
+            h.num_time_periods = Some(b(6)?);
+        }
+        (136, true) => {
+            let n = b(5)?;
+            h.segment_index = Some(be16(data, 1)?);
+            h.current_segment_index = Some(be16(data, 3)?);
+            h.elements_sent = Some(n);
+            // Elements come in (timestamp, value) pairs.
+            let pairs = be32s(data, 6, usize::from(n / 2) * 2)?;
+            h.timestamps = Some(pairs.iter().step_by(2).copied().collect());
+            h.values = Some(pairs.iter().skip(1).step_by(2).copied().collect());
+        }
+        _ => return None,
+    }
+    Some(h)
+}
+
+/// Opcode 139: which points are configured in a history segment, and the values of the
+/// points asked for over a number of time periods.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryInformation<'a> {
+    pub command: u8,
+    pub segment: Option<u8>,
+    pub segment_index: Option<u16>,
+    pub current_index: Option<u16>,
+    pub history_type: Option<u8>,
+    pub num_time_periods: Option<u8>,
+    pub request_timestamps: Option<u8>,
+    pub num_points: Option<u8>,
+    pub requested_points: Option<&'a [u8]>,
+    pub num_configured: Option<u8>,
+    pub configured_points: Option<&'a [u8]>,
+    /// Per time period: its timestamp when asked for, and one value per point.
+    pub periods: Vec<(Option<u32>, Vec<u32>)>,
+}
+
+pub fn history_command_name(command: u8) -> &'static str {
+    match command {
+        0 => "Request Configured Points",
+        1 => "Request Specified Point Data",
+        _ => "Unknown",
+    }
+}
+
+pub fn history_information(data: &[u8], response: bool) -> Option<HistoryInformation<'_>> {
+    let b = |i: usize| data.get(i).copied();
+    let command = b(0)?;
+    let mut h = HistoryInformation {
+        command,
+        segment: Some(b(1)?),
+        ..Default::default()
+    };
+    match (command, response) {
+        (0, false) => {}
+        (0, true) => {
+            let n = b(2)?;
+            h.num_configured = Some(n);
+            h.configured_points = Some(data.get(3..3 + usize::from(n))?);
+        }
+        (1, false) => {
+            let n = b(7)?;
+            h.segment_index = Some(be16(data, 2)?);
+            h.history_type = Some(b(4)?);
+            h.num_time_periods = Some(b(5)?);
+            h.request_timestamps = Some(b(6)?);
+            h.num_points = Some(n);
+            h.requested_points = Some(data.get(8..8 + usize::from(n))?);
+        }
+        (1, true) => {
+            let (periods, stamps, points) = (b(4)?, b(5)?, usize::from(b(6)?));
+            h.current_index = Some(be16(data, 2)?);
+            h.num_time_periods = Some(periods);
+            h.request_timestamps = Some(stamps);
+            h.num_points = b(6);
+            let mut at = 7;
+            for _ in 0..periods {
+                let stamp = if stamps != 0 {
+                    at += 4;
+                    Some(be32(data, at - 4)?)
+                } else {
+                    None
+                };
+                h.periods.push((stamp, be32s(data, at, points)?));
+                at += 4 * points;
+            }
+        }
+        _ => return None,
+    }
+    Some(h)
+}
+
+// ---------------------------------------------------------------------------------------
+// Opcode 206: the transaction history of a measurement segment.
+
+/// Data types of transaction values whose code is known, with their sizes.
+pub fn transaction_data_type(code: u8) -> Option<(&'static str, usize)> {
+    Some(match code {
+        3 => ("U16", 2),
+        7 => ("FLOAT", 4),
+        11 => ("STRING10", 10),
+        20 => ("TIME", 4),
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransactionHistory<'a> {
+    pub command: u8,
+    pub segment: Option<u8>,
+    pub transaction_offset: Option<u16>,
+    pub transaction_number: Option<u16>,
+    pub data_offset: Option<u16>,
+    pub num_transactions: Option<u8>,
+    pub more_data: Option<bool>,
+    pub description: Option<&'a [u8]>,
+    pub payload_size: Option<u16>,
+    /// Listed transactions: number and creation time.
+    pub transactions: Vec<(u16, u32)>,
+    pub message_data_size: Option<u8>,
+    pub data_types: Vec<u8>,
+    pub values: Vec<u8>,
+}
+
+pub fn transaction_history(data: &[u8], response: bool) -> Option<TransactionHistory<'_>> {
+    let b = |i: usize| data.get(i).copied();
+    let command = b(0)?;
+    let mut t = TransactionHistory {
+        command,
+        ..Default::default()
+    };
+    match (command, response) {
+        (1, false) => {
+            t.segment = Some(b(1)?);
+            t.transaction_offset = Some(be16(data, 2)?);
+        }
+        (2, false) => {
+            t.segment = Some(b(1)?);
+            t.transaction_number = Some(be16(data, 2)?);
+            t.data_offset = Some(be16(data, 4)?);
+        }
+        (1, true) => {
+            let n = b(1)?;
+            t.num_transactions = Some(n);
+            t.more_data = Some(b(2)? != 0);
+            t.description = Some(data.get(3..13)?);
+            t.payload_size = Some(be16(data, 13)?);
+            for i in 0..usize::from(n) {
+                let at = 15 + 6 * i;
+                t.transactions.push((be16(data, at)?, be32(data, at + 2)?));
+            }
+        }
+        (2, true) => {
+            t.message_data_size = Some(b(1)?);
+            t.more_data = Some(b(2)? != 0);
+            let mut rest = data.get(3..)?;
+            // Each value is its type code and as many bytes as the type holds; an unknown
+            // code ends the walk.
+            while let Some((&code, after)) = rest.split_first() {
+                let Some((_, size)) = transaction_data_type(code) else {
+                    break;
+                };
+                let value = after.get(..size)?;
+                t.data_types.push(code);
+                t.values.extend_from_slice(value);
+                rest = after.get(size..).unwrap_or_default();
+            }
+        }
+        _ => return None,
+    }
+    Some(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1085,6 +1312,11 @@ mod tests {
                 let _ = store_and_forward(m.data);
                 let _ = data_request(m.opcode, m.data, true);
                 let _ = data_request(m.opcode, m.data, false);
+                for r in [false, true] {
+                    let _ = history_point_data(m.opcode, m.data, r);
+                    let _ = history_information(m.data, r);
+                    let _ = transaction_history(m.data, r);
+                }
                 if let Some(c) = file_command(m.data) {
                     let _ = file_transfer(m.data, c, true);
                     let _ = file_transfer(m.data, c, false);

@@ -248,6 +248,85 @@ pub static ROC_PLUS_DATA_REQUEST_LOG: LogSpec = LogSpec {
     ],
 };
 
+/// ICSNPP's `roc_plus_history_information.log`: opcode 139, the configured points of a
+/// history segment and the data of points asked for.
+pub static ROC_PLUS_HISTORY_INFORMATION_LOG: LogSpec = LogSpec {
+    name: "roc_plus_history_information",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("command", "string"),
+        ("history_segment", "count"),
+        ("history_segment_index", "count"),
+        ("current_index", "count"),
+        ("type_of_history", "string"),
+        ("num_time_periods", "count"),
+        ("request_timestamps", "count"),
+        ("num_points", "count"),
+        ("requested_history_points", "vector[count]"),
+        ("num_configured_points", "count"),
+        ("configured_points", "vector[count]"),
+    ],
+};
+
+/// ICSNPP's `roc_plus_time_period_history_points.log`: one row per time period of an
+/// opcode 139 answer.
+pub static ROC_PLUS_TIME_PERIOD_HISTORY_POINTS_LOG: LogSpec = LogSpec {
+    name: "roc_plus_time_period_history_points",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("timestamp_for_index", "time"),
+        ("history_point_values", "vector[count]"),
+    ],
+};
+
+/// ICSNPP's `roc_plus_history_point_data.log`: opcodes 135 (one history point) and 136
+/// (several).
+pub static ROC_PLUS_HISTORY_POINT_DATA_LOG: LogSpec = LogSpec {
+    name: "roc_plus_history_point_data",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("history_segment", "count"),
+        ("point_number", "count"),
+        ("type_of_history", "string"),
+        ("history_segment_index", "count"),
+        ("num_values_requested", "count"),
+        ("current_history_segment_index", "count"),
+        ("num_values_sent", "count"),
+        ("starting_history_point", "count"),
+        ("num_history_points", "count"),
+        ("num_time_periods", "count"),
+        ("num_data_elements_sent", "count"),
+        ("history_timestamps", "vector[time]"),
+        ("history_values", "vector[count]"),
+    ],
+};
+
+/// ICSNPP's `roc_plus_transaction_history.log`: opcode 206, transactions listed and read.
+pub static ROC_PLUS_TRANSACTION_HISTORY_LOG: LogSpec = LogSpec {
+    name: "roc_plus_transaction_history",
+    directional: false,
+    columns: &[
+        ("roc_plus_link_id", "string"),
+        ("command", "string"),
+        ("segment", "count"),
+        ("transaction_offset", "count"),
+        ("transaction_number", "count"),
+        ("data_offset", "count"),
+        ("num_transactions", "count"),
+        ("more_data", "bool"),
+        ("description", "string"),
+        ("payload_size", "count"),
+        ("transaction_num", "vector[count]"),
+        ("date_created", "vector[count]"),
+        ("msg_data_size", "count"),
+        ("data_type", "vector[string]"),
+        ("data", "vector[count]"),
+    ],
+};
+
 /// A whole message always fits: the length is one byte.
 const MAX_CARRY: usize = roc::MAX_MESSAGE;
 
@@ -756,6 +835,10 @@ fn log_detail(m: &Message<'_>, kind: PacketType, link_id: Value, ctx: &mut Ctx<'
         PacketType::Unknown => return,
     };
     let count = |v: u8| Value::Count(v.into());
+    if m.opcode == roc::OP_HISTORY_INFORMATION {
+        log_history_information(m, response, link_id, ctx);
+        return;
+    }
     let (spec, values): (&'static LogSpec, Vec<Value>) = match m.opcode {
         10 | 11 => {
             let with_version = m.opcode == 10 && response;
@@ -914,11 +997,140 @@ fn log_detail(m: &Message<'_>, kind: PacketType, link_id: Value, ctx: &mut Ctx<'
                 ],
             )
         }
+        135 | 136 => {
+            let Some(h) = roc::history_point_data(m.opcode, m.data, response) else {
+                return;
+            };
+            let counts = |v: Option<Vec<u32>>| {
+                v.map_or(Value::Unset, |v| {
+                    Value::Counts(v.into_iter().map(u64::from).collect())
+                })
+            };
+            (
+                &ROC_PLUS_HISTORY_POINT_DATA_LOG,
+                vec![
+                    Value::opt_count(h.segment),
+                    Value::opt_count(h.point),
+                    Value::opt_str(h.history_type.map(roc::history_type_name)),
+                    Value::opt_count(h.segment_index),
+                    Value::opt_count(h.values_requested),
+                    Value::opt_count(h.current_segment_index),
+                    Value::opt_count(h.values_sent),
+                    Value::opt_count(h.starting_point),
+                    Value::opt_count(h.num_points),
+                    Value::opt_count(h.num_time_periods),
+                    Value::opt_count(h.elements_sent),
+                    times(h.timestamps),
+                    counts(h.values),
+                ],
+            )
+        }
+        roc::OP_TRANSACTION_HISTORY => {
+            let Some(t) = roc::transaction_history(m.data, response) else {
+                return;
+            };
+            let listed = response && t.command == 1;
+            let read = response && t.command == 2;
+            (
+                &ROC_PLUS_TRANSACTION_HISTORY_LOG,
+                vec![
+                    match t.command {
+                        1 => "List".into(),
+                        _ => "Read".into(),
+                    },
+                    Value::opt_count(t.segment),
+                    Value::opt_count(t.transaction_offset),
+                    Value::opt_count(t.transaction_number),
+                    Value::opt_count(t.data_offset),
+                    Value::opt_count(t.num_transactions),
+                    t.more_data.map_or(Value::Unset, Value::Bool),
+                    Value::opt_str(t.description.map(hex_upper)),
+                    Value::opt_count(t.payload_size),
+                    if listed {
+                        Value::Counts(t.transactions.iter().map(|x| u64::from(x.0)).collect())
+                    } else {
+                        Value::Unset
+                    },
+                    if listed {
+                        Value::Counts(t.transactions.iter().map(|x| u64::from(x.1)).collect())
+                    } else {
+                        Value::Unset
+                    },
+                    Value::opt_count(t.message_data_size),
+                    if read {
+                        Value::Strs(
+                            t.data_types
+                                .iter()
+                                .map(|&c| {
+                                    roc::transaction_data_type(c)
+                                        .map_or("Unknown", |(name, _)| name)
+                                        .to_string()
+                                })
+                                .collect(),
+                        )
+                    } else {
+                        Value::Unset
+                    },
+                    if read {
+                        Value::Counts(t.values.iter().map(|&v| u64::from(v)).collect())
+                    } else {
+                        Value::Unset
+                    },
+                ],
+            )
+        }
         _ => return,
     };
     let mut row = vec![link_id];
     row.extend(values);
     ctx.log(spec, row);
+}
+
+/// Seconds since 1970 as a vector of times.
+fn times(v: Option<Vec<u32>>) -> Value {
+    v.map_or(Value::Unset, |v| {
+        Value::Strs(v.into_iter().map(|s| format!("{s}.000000")).collect())
+    })
+}
+
+/// Opcode 139: its row in `roc_plus_history_information.log` and, for an answer with
+/// point data, one row per time period in `roc_plus_time_period_history_points.log`.
+fn log_history_information(m: &Message<'_>, response: bool, link_id: Value, ctx: &mut Ctx<'_>) {
+    let Some(h) = roc::history_information(m.data, response) else {
+        return;
+    };
+    let points = |p: Option<&[u8]>| {
+        p.map_or(Value::Unset, |p| {
+            Value::Counts(p.iter().map(|&x| u64::from(x)).collect())
+        })
+    };
+    ctx.log(
+        &ROC_PLUS_HISTORY_INFORMATION_LOG,
+        vec![
+            link_id.clone(),
+            roc::history_command_name(h.command).into(),
+            Value::opt_count(h.segment),
+            Value::opt_count(h.segment_index),
+            Value::opt_count(h.current_index),
+            Value::opt_str(h.history_type.map(roc::history_type_name)),
+            Value::opt_count(h.num_time_periods),
+            Value::opt_count(h.request_timestamps),
+            Value::opt_count(h.num_points),
+            points(h.requested_points),
+            Value::opt_count(h.num_configured),
+            points(h.configured_points),
+        ],
+    );
+    for (stamp, values) in h.periods {
+        ctx.log(
+            &ROC_PLUS_TIME_PERIOD_HISTORY_POINTS_LOG,
+            vec![
+                link_id.clone(),
+                stamp.map_or(Value::Unset, |s| Value::Time(i64::from(s) * 1_000_000)),
+                Value::Counts(values.into_iter().map(u64::from).collect()),
+            ],
+        );
+    }
 }
 
 fn error_label(code: u8) -> String {

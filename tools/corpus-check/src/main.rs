@@ -168,6 +168,10 @@ const LOG_GROUPS: &[LogGroup] = &[
             "roc_plus_user_defined_info",
             "roc_plus_historical_min_max_vals",
             "roc_plus_data_request",
+            "roc_plus_history_information",
+            "roc_plus_time_period_history_points",
+            "roc_plus_history_point_data",
+            "roc_plus_transaction_history",
         ],
     },
 ];
