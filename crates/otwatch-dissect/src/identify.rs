@@ -29,6 +29,7 @@ pub enum AppProtocol {
     RocPlus,
     Ads,
     Slmp,
+    Srtp,
     Dhcp,
     Dns,
     NetbiosNs,
@@ -79,6 +80,7 @@ impl AppProtocol {
             RocPlus => "roc_plus",
             Ads => "ads",
             Slmp => "slmp",
+            Srtp => "ge_srtp",
             Dhcp => "dhcp",
             Dns => "dns",
             NetbiosNs => "netbios-ns",
@@ -123,6 +125,7 @@ impl AppProtocol {
                 | RocPlus
                 | Ads
                 | Slmp
+                | Srtp
         )
     }
 }
@@ -432,6 +435,8 @@ pub fn identify(
                 Some(Ads)
             } else if crate::slmp::looks_like(payload) {
                 Some(Slmp)
+            } else if on(18245) && crate::srtp::looks_like(payload) {
+                Some(Srtp)
             } else {
                 None
             }
@@ -517,6 +522,7 @@ fn port_protocol(tcp: bool, port: u16) -> Option<AppProtocol> {
         (true, 10001) => Genisys,
         (_, 4000) => RocPlus,
         (true, 48898) | (false, 48899) => Ads,
+        (true, 18245) => Srtp,
         (false, 67) | (false, 68) => Dhcp,
         (_, 53) | (false, 5353) | (false, 5355) => Dns,
         (false, 137) => NetbiosNs,

@@ -13,6 +13,7 @@ pub mod dhcp;
 pub mod dnp3;
 pub mod dns;
 pub mod enip;
+pub mod ethercat;
 #[cfg(test)]
 mod hostile;
 pub mod identify;
@@ -24,6 +25,7 @@ pub mod roc_plus;
 pub mod s7comm;
 pub mod s7comm_plus;
 pub mod slmp;
+pub mod srtp;
 
 /// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,
 /// trimmed, at most 255 characters. `None` when nothing is left.

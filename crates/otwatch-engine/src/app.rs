@@ -8,6 +8,7 @@ use crate::modbus::ModbusFlow;
 use crate::roc_plus::RocPlusFlow;
 use crate::s7::S7Flow;
 use crate::slmp::SlmpFlow;
+use crate::srtp::SrtpFlow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
 use otwatch_flow::FlowKey;
@@ -31,6 +32,7 @@ pub struct AppState {
     roc_plus: Option<Box<RocPlusFlow>>,
     ads: Option<Box<AdsFlow>>,
     slmp: Option<Box<SlmpFlow>>,
+    srtp: Option<Box<SrtpFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -223,6 +225,10 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if matches!(self.service, Some((AppProtocol::Srtp, Confidence::Payload))) {
+            self.srtp
+                .get_or_insert_with(Default::default)
+                .chunk(dport == 18245, data, ctx);
         }
     }
 

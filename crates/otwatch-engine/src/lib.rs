@@ -18,6 +18,7 @@ mod modbus;
 mod roc_plus;
 mod s7;
 mod slmp;
+mod srtp;
 mod summary;
 #[cfg(test)]
 mod test_flow;
