@@ -52,6 +52,7 @@ TCP_TARGETS = {
     4000: "dissect_roc_plus",
     48898: "dissect_ads",
     5007: "dissect_slmp",
+    18245: "dissect_srtp",
 }
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.
