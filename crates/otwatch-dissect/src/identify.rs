@@ -30,6 +30,7 @@ pub enum AppProtocol {
     Ads,
     Slmp,
     Srtp,
+    Codesys,
     Dhcp,
     Dns,
     NetbiosNs,
@@ -81,6 +82,7 @@ impl AppProtocol {
             Ads => "ads",
             Slmp => "slmp",
             Srtp => "ge_srtp",
+            Codesys => "codesys",
             Dhcp => "dhcp",
             Dns => "dns",
             NetbiosNs => "netbios-ns",
@@ -126,6 +128,7 @@ impl AppProtocol {
                 | Ads
                 | Slmp
                 | Srtp
+                | Codesys
         )
     }
 }
@@ -362,6 +365,16 @@ pub fn looks_like_synchrophasor(p: &[u8]) -> bool {
         && be16(p, 2).is_some_and(|l| usize::from(l) <= p.len() && l >= 16)
 }
 
+/// CODESYS runtime traffic: V3 block-driver frames (magic `00 01 17 e8`, a little-endian
+/// length counting the whole frame) anywhere, V2 frames (magic `bb bb`) only on the V2
+/// gateway ports, where the magic alone is enough.
+fn looks_like_codesys(payload: &[u8], on_codesys_port: bool) -> bool {
+    let v3 = payload.starts_with(&[0x00, 0x01, 0x17, 0xe8])
+        && le32(payload, 4).is_some_and(|l| l as usize == payload.len() || on_codesys_port);
+    let v2 = on_codesys_port && payload.len() >= 6 && payload.starts_with(&[0xbb, 0xbb]);
+    v3 || v2
+}
+
 /// Tries every payload check that fits the transport, then ports.
 pub fn identify(
     tcp: bool,
@@ -437,6 +450,8 @@ pub fn identify(
                 Some(Slmp)
             } else if on(18245) && crate::srtp::looks_like(payload) {
                 Some(Srtp)
+            } else if looks_like_codesys(payload, on(1200) || on(2455) || on(11740)) {
+                Some(Codesys)
             } else {
                 None
             }
@@ -523,6 +538,7 @@ fn port_protocol(tcp: bool, port: u16) -> Option<AppProtocol> {
         (_, 4000) => RocPlus,
         (true, 48898) | (false, 48899) => Ads,
         (true, 18245) => Srtp,
+        (true, 1200) | (true, 2455) | (true, 11740) => Codesys,
         (false, 67) | (false, 68) => Dhcp,
         (_, 53) | (false, 5353) | (false, 5355) => Dns,
         (false, 137) => NetbiosNs,
@@ -561,6 +577,27 @@ mod tests {
         assert_eq!(
             identify(true, &req, 49152, 5020),
             Some((AppProtocol::Modbus, Confidence::Payload))
+        );
+    }
+
+    // CODESYS V3 block-driver header as the runtime sends it (magic, then the frame
+    // length, 0x18 bytes here); V2 frames need their gateway port.
+    #[test]
+    fn codesys_frames() {
+        let mut v3 = vec![0x00, 0x01, 0x17, 0xe8, 0x18, 0x00, 0x00, 0x00];
+        v3.extend([0u8; 16]);
+        assert_eq!(
+            identify(true, &v3, 50000, 11740),
+            Some((AppProtocol::Codesys, Confidence::Payload))
+        );
+        let v2 = [0xbb, 0xbb, 0x04, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04];
+        assert_eq!(
+            identify(true, &v2, 50000, 1200),
+            Some((AppProtocol::Codesys, Confidence::Payload))
+        );
+        assert_ne!(
+            identify(true, &v2, 50000, 5000),
+            Some((AppProtocol::Codesys, Confidence::Payload))
         );
     }
 
