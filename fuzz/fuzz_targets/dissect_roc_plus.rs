@@ -21,6 +21,17 @@ fuzz_target!(|data: &[u8]| {
             let _ = std::hint::black_box(roc::file_transfer(m.data, c, true));
             let _ = std::hint::black_box(roc::file_transfer(m.data, c, false));
         }
+        for response in [false, true] {
+            let _ = std::hint::black_box(roc::table_data(m.data, response, true));
+            let _ = std::hint::black_box(roc::point_parameters(m.data, response));
+            let _ = std::hint::black_box(roc::user_defined(m.data, response));
+            let _ = std::hint::black_box(roc::min_max(m.data, response));
+            let _ = std::hint::black_box(roc::data_request(m.opcode, m.data, response));
+            let _ = std::hint::black_box(roc::history_point_data(m.opcode, m.data, response));
+            let _ = std::hint::black_box(roc::history_information(m.data, response));
+            let _ = std::hint::black_box(roc::transaction_history(m.data, response));
+        }
+        let _ = std::hint::black_box(roc::store_and_forward(m.data));
         let _ = std::hint::black_box(kind);
     }
 });
