@@ -31,6 +31,7 @@ pub enum AppProtocol {
     Slmp,
     Srtp,
     Codesys,
+    Melsoft,
     Dhcp,
     Dns,
     NetbiosNs,
@@ -83,6 +84,7 @@ impl AppProtocol {
             Slmp => "slmp",
             Srtp => "ge_srtp",
             Codesys => "codesys",
+            Melsoft => "melsoft",
             Dhcp => "dhcp",
             Dns => "dns",
             NetbiosNs => "netbios-ns",
@@ -129,6 +131,7 @@ impl AppProtocol {
                 | Slmp
                 | Srtp
                 | Codesys
+                | Melsoft
         )
     }
 }
@@ -375,6 +378,16 @@ fn looks_like_codesys(payload: &[u8], on_codesys_port: bool) -> bool {
     v3 || v2
 }
 
+/// MELSOFT, the engineering protocol of Mitsubishi's GX Works and MX Component with MELSEC
+/// CPUs: a request type `57` (answers `d7`), a byte, three zero bytes, `11 11`, and a
+/// little-endian length at byte 19 counting the bytes after byte 21. Over UDP (port 5560)
+/// the same frames and the short `5a`/`da` discovery exchange travel.
+fn looks_like_melsoft(payload: &[u8]) -> bool {
+    matches!(payload.first(), Some(0x57 | 0xd7))
+        && payload.get(2..7) == Some(&[0, 0, 0, 0x11, 0x11][..])
+        && le16(payload, 19).is_some_and(|l| usize::from(l) + 21 == payload.len())
+}
+
 /// Tries every payload check that fits the transport, then ports.
 pub fn identify(
     tcp: bool,
@@ -452,6 +465,8 @@ pub fn identify(
                 Some(Srtp)
             } else if looks_like_codesys(payload, on(1200) || on(2455) || on(11740)) {
                 Some(Codesys)
+            } else if looks_like_melsoft(payload) {
+                Some(Melsoft)
             } else {
                 None
             }
@@ -491,6 +506,9 @@ pub fn identify(
             Some(Ads)
         } else if crate::slmp::looks_like(payload) {
             Some(Slmp)
+        } else if on(5560) && payload.len() >= 4 && matches!(payload[0], 0x57 | 0xd7 | 0x5a | 0xda)
+        {
+            Some(Melsoft)
         } else {
             None
         };
@@ -598,6 +616,25 @@ mod tests {
         assert_ne!(
             identify(true, &v2, 50000, 5000),
             Some((AppProtocol::Codesys, Confidence::Payload))
+        );
+    }
+
+    // ITI MELSEC/melsoft_129_clean.pcap: the first request of the engineering tool (111
+    // bytes, the length 0x5a at byte 19) and a CPU's discovery answer on UDP 5560.
+    #[test]
+    fn melsoft_frames() {
+        let mut request = vec![
+            0x57, 0, 0, 0, 0, 0x11, 0x11, 0x07, 0, 0, 0xff, 0xff, 0x03, 0, 0, 0, 0, 0, 0, 0x5a, 0,
+        ];
+        request.extend([0u8; 90]);
+        assert_eq!(
+            identify(true, &request, 5001, 5562),
+            Some((AppProtocol::Melsoft, Confidence::Payload))
+        );
+        let answer = [0xda, 0x00, 0x00, 0x01, 0x14, 0x00, 0xc0, 0xa8, 0x03, 0x65];
+        assert_eq!(
+            identify(false, &answer, 5560, 62657),
+            Some((AppProtocol::Melsoft, Confidence::Payload))
         );
     }
 
