@@ -1089,7 +1089,7 @@ fn log_detail(m: &Message<'_>, kind: PacketType, link_id: Value, ctx: &mut Ctx<'
 /// Seconds since 1970 as a vector of times.
 fn times(v: Option<Vec<u32>>) -> Value {
     v.map_or(Value::Unset, |v| {
-        Value::Strs(v.into_iter().map(|s| format!("{s}.000000")).collect())
+        Value::Times(v.into_iter().map(|s| i64::from(s) * 1_000_000).collect())
     })
 }
 

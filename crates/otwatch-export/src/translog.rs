@@ -192,6 +192,15 @@ fn push_zeek_value(out: &mut String, v: &Value) {
             }
         }
         Value::Bytes(b) => out.push_str(&zeek_bytes(b)),
+        Value::Times(list) if list.is_empty() => out.push_str("(empty)"),
+        Value::Times(list) => {
+            for (i, t) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&zeek_time(*t));
+            }
+        }
         Value::Strs(list) if list.is_empty() => out.push_str("(empty)"),
         Value::Strs(list) => {
             for (i, s) in list.iter().enumerate() {
@@ -237,6 +246,11 @@ fn json_value(v: &Value) -> Option<serde_json::Value> {
         Value::Counts(list) => J::from(list.clone()),
         Value::Strs(list) => J::from(list.clone()),
         Value::Bytes(b) => J::from(zeek_bytes(b)),
+        Value::Times(list) => J::from(
+            list.iter()
+                .map(|t| otwatch_model::iso_time(*t))
+                .collect::<Vec<_>>(),
+        ),
     })
 }
 

@@ -28,6 +28,8 @@ pub enum Value {
     /// Raw bytes of a string column (file contents, opaque blocks): written as Zeek writes
     /// a byte string, printable ASCII as is and every other byte as `\xNN`.
     Bytes(Vec<u8>),
+    /// A vector of times.
+    Times(Vec<Micros>),
 }
 
 impl Value {
