@@ -46,6 +46,9 @@ UDP_TARGETS = {
     9600: "dissect_omron_fins",
     4712: "dissect_synchrophasor",
     4713: "dissect_synchrophasor",
+    4000: "dissect_roc_plus",
+    48899: "dissect_ads",
+    5007: "dissect_slmp",
 }
 
 
@@ -60,6 +63,10 @@ TCP_TARGETS = {
     9600: "dissect_omron_fins",
     2404: "dissect_iec104",
     4712: "dissect_synchrophasor",
+    4000: "dissect_roc_plus",
+    48898: "dissect_ads",
+    5007: "dissect_slmp",
+    18245: "dissect_srtp",
 }
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.

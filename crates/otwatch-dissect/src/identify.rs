@@ -31,6 +31,11 @@ pub enum AppProtocol {
     Dlms,
     C1222,
     KnxnetIp,
+    Ads,
+    Slmp,
+    Srtp,
+    Codesys,
+    Melsoft,
     Dhcp,
     Dns,
     NetbiosNs,
@@ -83,6 +88,11 @@ impl AppProtocol {
             Dlms => "dlms",
             C1222 => "c1222",
             KnxnetIp => "knxnet_ip",
+            Ads => "ads",
+            Slmp => "slmp",
+            Srtp => "ge_srtp",
+            Codesys => "codesys",
+            Melsoft => "melsoft",
             Dhcp => "dhcp",
             Dns => "dns",
             NetbiosNs => "netbios-ns",
@@ -129,6 +139,11 @@ impl AppProtocol {
                 | Dlms
                 | C1222
                 | KnxnetIp
+                | Ads
+                | Slmp
+                | Srtp
+                | Codesys
+                | Melsoft
         )
     }
 }
@@ -451,6 +466,26 @@ pub fn looks_like_knxnet_ip(p: &[u8]) -> bool {
         && be16(p, 4).is_some_and(|l| l >= 6 && usize::from(l) <= p.len())
 }
 
+/// CODESYS runtime traffic: V3 block-driver frames (magic `00 01 17 e8`, a little-endian
+/// length counting the whole frame) anywhere, V2 frames (magic `bb bb`) only on the V2
+/// gateway ports, where the magic alone is enough.
+fn looks_like_codesys(payload: &[u8], on_codesys_port: bool) -> bool {
+    let v3 = payload.starts_with(&[0x00, 0x01, 0x17, 0xe8])
+        && le32(payload, 4).is_some_and(|l| l as usize == payload.len() || on_codesys_port);
+    let v2 = on_codesys_port && payload.len() >= 6 && payload.starts_with(&[0xbb, 0xbb]);
+    v3 || v2
+}
+
+/// MELSOFT, the engineering protocol of Mitsubishi's GX Works and MX Component with MELSEC
+/// CPUs: a request type `57` (answers `d7`), a byte, three zero bytes, `11 11`, and a
+/// little-endian length at byte 19 counting the bytes after byte 21. Over UDP (port 5560)
+/// the same frames and the short `5a`/`da` discovery exchange travel.
+fn looks_like_melsoft(payload: &[u8]) -> bool {
+    matches!(payload.first(), Some(0x57 | 0xd7))
+        && payload.get(2..7) == Some(&[0, 0, 0, 0x11, 0x11][..])
+        && le16(payload, 19).is_some_and(|l| usize::from(l) + 21 == payload.len())
+}
+
 /// Tries every payload check that fits the transport, then ports.
 pub fn identify(
     tcp: bool,
@@ -521,6 +556,23 @@ pub fn identify(
                 Some(Mqtt)
             } else if looks_like_genisys(payload) {
                 Some(Genisys)
+            } else if on(4000) && crate::roc_plus::looks_like(payload) {
+                Some(RocPlus)
+            } else if crate::ads::tcp_message_len(payload) == Some(payload.len())
+                && crate::ads::parse_tcp(payload).is_ok_and(|m| {
+                    m.data.len() + crate::ads::TCP_HEADER_LEN + crate::ads::AMS_HEADER_LEN
+                        == payload.len()
+                })
+            {
+                Some(Ads)
+            } else if crate::slmp::looks_like(payload) {
+                Some(Slmp)
+            } else if on(18245) && crate::srtp::looks_like(payload) {
+                Some(Srtp)
+            } else if looks_like_codesys(payload, on(1200) || on(2455) || on(11740)) {
+                Some(Codesys)
+            } else if looks_like_melsoft(payload) {
+                Some(Melsoft)
             } else {
                 None
             }
@@ -564,6 +616,15 @@ pub fn identify(
             Some(Syslog)
         } else if on(9600) && payload.len() >= 10 && payload[0] & 0x80 != 0 && payload[1] == 0 {
             Some(OmronFins)
+        } else if on(4000) && crate::roc_plus::looks_like(payload) {
+            Some(RocPlus)
+        } else if payload.starts_with(&crate::ads::UDP_MAGIC) {
+            Some(Ads)
+        } else if crate::slmp::looks_like(payload) {
+            Some(Slmp)
+        } else if on(5560) && payload.len() >= 4 && matches!(payload[0], 0x57 | 0xd7 | 0x5a | 0xda)
+        {
+            Some(Melsoft)
         } else {
             None
         };
@@ -609,6 +670,9 @@ fn port_protocol(tcp: bool, port: u16) -> Option<AppProtocol> {
         (false, 1234) => Bsap,
         (true, 10001) => Genisys,
         (_, 4000) => RocPlus,
+        (true, 48898) | (false, 48899) => Ads,
+        (true, 18245) => Srtp,
+        (true, 1200) | (true, 2455) | (true, 11740) => Codesys,
         (false, 67) | (false, 68) => Dhcp,
         (_, 53) | (false, 5353) | (false, 5355) => Dns,
         (false, 137) => NetbiosNs,
@@ -650,6 +714,46 @@ mod tests {
         assert_eq!(
             identify(true, &req, 49152, 5020),
             Some((AppProtocol::Modbus, Confidence::Payload))
+        );
+    }
+
+    // CODESYS V3 block-driver header as the runtime sends it (magic, then the frame
+    // length, 0x18 bytes here); V2 frames need their gateway port.
+    #[test]
+    fn codesys_frames() {
+        let mut v3 = vec![0x00, 0x01, 0x17, 0xe8, 0x18, 0x00, 0x00, 0x00];
+        v3.extend([0u8; 16]);
+        assert_eq!(
+            identify(true, &v3, 50000, 11740),
+            Some((AppProtocol::Codesys, Confidence::Payload))
+        );
+        let v2 = [0xbb, 0xbb, 0x04, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04];
+        assert_eq!(
+            identify(true, &v2, 50000, 1200),
+            Some((AppProtocol::Codesys, Confidence::Payload))
+        );
+        assert_ne!(
+            identify(true, &v2, 50000, 5000),
+            Some((AppProtocol::Codesys, Confidence::Payload))
+        );
+    }
+
+    // ITI MELSEC/melsoft_129_clean.pcap: the first request of the engineering tool (111
+    // bytes, the length 0x5a at byte 19) and a CPU's discovery answer on UDP 5560.
+    #[test]
+    fn melsoft_frames() {
+        let mut request = vec![
+            0x57, 0, 0, 0, 0, 0x11, 0x11, 0x07, 0, 0, 0xff, 0xff, 0x03, 0, 0, 0, 0, 0, 0, 0x5a, 0,
+        ];
+        request.extend([0u8; 90]);
+        assert_eq!(
+            identify(true, &request, 5001, 5562),
+            Some((AppProtocol::Melsoft, Confidence::Payload))
+        );
+        let answer = [0xda, 0x00, 0x00, 0x01, 0x14, 0x00, 0xc0, 0xa8, 0x03, 0x65];
+        assert_eq!(
+            identify(false, &answer, 5560, 62657),
+            Some((AppProtocol::Melsoft, Confidence::Payload))
         );
     }
 

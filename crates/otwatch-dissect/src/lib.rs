@@ -5,6 +5,7 @@
 //! here knows about captures, flows or storage; nothing here may panic or allocate without
 //! a bound on attacker-controlled input.
 
+pub mod ads;
 pub mod bacnet;
 pub mod ber;
 pub mod bsap;
@@ -14,6 +15,7 @@ pub mod dhcp;
 pub mod dnp3;
 pub mod dns;
 pub mod enip;
+pub mod ethercat;
 pub mod genisys;
 pub mod goose;
 pub mod hart_ip;
@@ -30,8 +32,11 @@ pub mod opcua;
 mod opcua_status;
 pub mod profinet_dcp;
 pub mod profinet_io_cm;
+pub mod roc_plus;
 pub mod s7comm;
 pub mod s7comm_plus;
+pub mod slmp;
+pub mod srtp;
 pub mod synchrophasor;
 
 /// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,

@@ -1,6 +1,7 @@
 //! Per-flow application state: which protocol the flow carries, and the facts its
 //! messages reveal about hosts (names, addresses) and about what is asked (functions).
 
+use crate::ads::AdsFlow;
 use crate::bacnet::BacnetFlow;
 use crate::bsap::BsapFlow;
 use crate::dnp3::Dnp3Flow;
@@ -12,7 +13,10 @@ use crate::modbus::ModbusFlow;
 use crate::omron_fins::OmronFinsFlow;
 use crate::opcua::OpcUaFlow;
 use crate::profinet_io_cm::ProfinetCmFlow;
+use crate::roc_plus::RocPlusFlow;
 use crate::s7::S7Flow;
+use crate::slmp::SlmpFlow;
+use crate::srtp::SrtpFlow;
 use crate::synchrophasor::SynchrophasorFlow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
 use otwatch_dissect::{dhcp, dns, netbios};
@@ -43,6 +47,10 @@ pub struct AppState {
     omron_fins: Option<Box<OmronFinsFlow>>,
     iec104: Option<Box<Iec104Flow>>,
     synchrophasor: Option<Box<SynchrophasorFlow>>,
+    roc_plus: Option<Box<RocPlusFlow>>,
+    ads: Option<Box<AdsFlow>>,
+    slmp: Option<Box<SlmpFlow>>,
+    srtp: Option<Box<SrtpFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -242,6 +250,12 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries_roc_plus(sport, dport) {
+            self.roc_plus.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
         } else if self.carries(AppProtocol::Iec104, 2404, sport, dport) {
             self.iec104.get_or_insert_with(Default::default).chunk(
                 usize::from(!from_orig),
@@ -273,6 +287,38 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if self.carries_ads(sport, dport) {
+            self.ads
+                .get_or_insert_with(Default::default)
+                .chunk(usize::from(!from_orig), data, ctx);
+        } else if matches!(self.service, Some((AppProtocol::Slmp, Confidence::Payload))) {
+            self.slmp.get_or_insert_with(Default::default).chunk(
+                usize::from(!from_orig),
+                data,
+                ctx,
+            );
+        } else if matches!(self.service, Some((AppProtocol::Srtp, Confidence::Payload))) {
+            self.srtp
+                .get_or_insert_with(Default::default)
+                .chunk(dport == 18245, data, ctx);
+        }
+    }
+
+    /// ADS when the payload says so, or on its port unless the payload says otherwise.
+    fn carries_ads(&self, sport: u16, dport: u16) -> bool {
+        match self.service {
+            Some((AppProtocol::Ads, _)) => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => sport == 48898 || dport == 48898,
+        }
+    }
+
+    /// ROC Plus has no signature of its own: its port, unless the payload says otherwise.
+    fn carries_roc_plus(&self, sport: u16, dport: u16) -> bool {
+        match self.service {
+            Some((AppProtocol::RocPlus, _)) => true,
+            Some((_, Confidence::Payload)) => false,
+            _ => sport == 4000 || dport == 4000,
         }
     }
 
@@ -336,6 +382,12 @@ impl AppState {
         if let Some(o) = self.opcua.as_ref() {
             report("opcua", o.pending_limit_hits());
         }
+        if let Some(a) = self.ads.as_ref() {
+            report("ads", a.pending_limit_hits());
+        }
+        if let Some(s) = self.slmp.as_ref() {
+            report("slmp", s.pending_limit_hits());
+        }
     }
 
     /// The flow ended: protocols write what they still hold (transactions never answered).
@@ -384,6 +436,15 @@ impl AppState {
             i.gap();
         }
         if let Some(s) = self.synchrophasor.as_mut() {
+            s.gap();
+        }
+        if let Some(r) = self.roc_plus.as_mut() {
+            r.gap();
+        }
+        if let Some(a) = self.ads.as_mut() {
+            a.gap();
+        }
+        if let Some(s) = self.slmp.as_mut() {
             s.gap();
         }
     }
@@ -440,6 +501,18 @@ impl AppState {
                 .datagram(data, ctx);
         } else if self.carries(AppProtocol::Synchrophasor, 4713, sport, dport) {
             self.synchrophasor
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if self.carries_roc_plus(sport, dport) {
+            self.roc_plus
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if on(48899) {
+            self.ads
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
+        } else if matches!(self.service, Some((AppProtocol::Slmp, Confidence::Payload))) {
+            self.slmp
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
         } else if on(47808)

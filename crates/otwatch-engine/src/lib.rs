@@ -7,6 +7,7 @@
 //! workers' results are merged in an order-independent way and sorted, so the outcome is
 //! the same for every thread count.
 
+mod ads;
 mod app;
 mod bacnet;
 mod bsap;
@@ -25,7 +26,10 @@ mod omron_fins;
 mod opcua;
 mod opcua_services;
 mod profinet_io_cm;
+mod roc_plus;
 mod s7;
+mod slmp;
+mod srtp;
 mod summary;
 mod synchrophasor;
 #[cfg(test)]

@@ -271,6 +271,16 @@ impl Worker {
                         }
                         crate::goose::Outcome::Dropped(reason) => self.counters.drop(reason),
                     }
+                } else if et == ethertype::ETHERCAT {
+                    // Datagram commands are counted per type: the mix is the fingerprint
+                    // of what a master does to its segment.
+                    for command in otwatch_dissect::ethercat::commands(payload) {
+                        let name = otwatch_dissect::ethercat::command_name(command).map_or_else(
+                            || format!("ethercat_cmd_{command}"),
+                            |n| format!("ethercat_{}", n.to_ascii_lowercase()),
+                        );
+                        *self.counters.link_protocols.entry(name).or_default() += 1;
+                    }
                 }
             }
             Network::Llc(payload) => {

@@ -191,8 +191,17 @@ fn push_zeek_value(out: &mut String, v: &Value) {
                 let _ = write!(out, "{c}");
             }
         }
-        Value::Strs(list) if list.is_empty() => out.push_str("(empty)"),
         Value::Bytes(b) => out.push_str(&zeek_bytes(b)),
+        Value::Times(list) if list.is_empty() => out.push_str("(empty)"),
+        Value::Times(list) => {
+            for (i, t) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&zeek_time(*t));
+            }
+        }
+        Value::Strs(list) if list.is_empty() => out.push_str("(empty)"),
         Value::Strs(list) => {
             for (i, s) in list.iter().enumerate() {
                 if i > 0 {
@@ -203,24 +212,6 @@ fn push_zeek_value(out: &mut String, v: &Value) {
             }
         }
     }
-}
-
-/// Zeek's rendering of a byte string: printable ASCII kept (a backslash escaped), every
-/// other byte as `\xNN`; an empty string is `(empty)`.
-fn zeek_bytes(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    if bytes.is_empty() {
-        return "(empty)".into();
-    }
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        if (0x20..0x7f).contains(&b) && b != b'\\' {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "\\x{b:02x}");
-        }
-    }
-    out
 }
 
 /// Zeek prints doubles with up to six decimals, trailing zeros removed, and at least one
@@ -255,13 +246,44 @@ fn json_value(v: &Value) -> Option<serde_json::Value> {
         Value::Counts(list) => J::from(list.clone()),
         Value::Strs(list) => J::from(list.clone()),
         Value::Bytes(b) => J::from(zeek_bytes(b)),
+        Value::Times(list) => J::from(
+            list.iter()
+                .map(|t| otwatch_model::iso_time(*t))
+                .collect::<Vec<_>>(),
+        ),
     })
+}
+
+/// A byte string as Zeek logs it: printable ASCII kept, a backslash doubled, every other
+/// byte `\xNN`; an empty one is `(empty)`.
+fn zeek_bytes(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    if bytes.is_empty() {
+        return "(empty)".into();
+    }
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use otwatch_model::logs::ConnId;
+
+    #[test]
+    fn byte_strings_are_written_as_zeek_writes_them() {
+        assert_eq!(zeek_bytes(b"a\\b\t\x7f\xa0"), "a\\\\b\\x09\\x7f\\xa0");
+        assert_eq!(zeek_bytes(b""), "(empty)");
+    }
 
     static DEMO: LogSpec = LogSpec {
         name: "demo_detailed",
@@ -294,7 +316,6 @@ mod tests {
     fn binary_strings_as_zeek_writes_them() {
         // A HART unique address from icsnpp-hart-ip's hart-ip.pcap, frame 3.
         assert_eq!(zeek_bytes(&[0x26, 0x4e, 0, 0, 0xd2]), "&N\\x00\\x00\\xd2");
-        assert_eq!(zeek_bytes(b"a\\b"), "a\\x5cb");
         assert_eq!(zeek_bytes(&[]), "(empty)");
     }
 

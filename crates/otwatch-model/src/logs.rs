@@ -28,6 +28,8 @@ pub enum Value {
     /// A string field whose bytes are not text (an address, a raw tag): written as Zeek
     /// writes such strings, printable ASCII as is and every other byte as `\xNN`.
     Bytes(Vec<u8>),
+    /// A vector of times.
+    Times(Vec<Micros>),
 }
 
 impl Value {
