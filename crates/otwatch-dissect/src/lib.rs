@@ -8,12 +8,14 @@
 pub mod bacnet;
 pub mod cdp;
 pub mod cip;
+pub mod der;
 pub mod dhcp;
 pub mod dnp3;
 pub mod dns;
 pub mod enip;
 #[cfg(test)]
 mod hostile;
+pub mod http;
 pub mod identify;
 pub mod lldp;
 pub mod modbus;
@@ -21,6 +23,9 @@ pub mod netbios;
 pub mod profinet_dcp;
 pub mod s7comm;
 pub mod s7comm_plus;
+pub mod sessions;
+pub mod snmp;
+pub mod tls;
 
 /// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,
 /// trimmed, at most 255 characters. `None` when nothing is left.
