@@ -3,6 +3,7 @@
 
 use crate::dnp3::Dnp3Flow;
 use crate::enip::EnipFlow;
+use crate::it::{SessionFlow, SnmpFlow};
 use crate::modbus::ModbusFlow;
 use crate::s7::S7Flow;
 use otwatch_dissect::identify::{self, AppProtocol, Confidence};
@@ -25,6 +26,9 @@ pub struct AppState {
     enip: Option<Box<EnipFlow>>,
     s7: Option<Box<S7Flow>>,
     dnp3: Option<Box<Dnp3Flow>>,
+    snmp: Option<Box<SnmpFlow>>,
+    /// HTTP, TLS, SSH, RDP, VNC, Telnet, FTP, SMB: the opening of the session.
+    session: Option<Box<SessionFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -201,6 +205,14 @@ impl AppState {
                 data,
                 ctx,
             );
+        } else if let Some(p) = crate::it::session_protocol(self.service, sport, dport) {
+            // A port guess (Telnet, FTP) gives way when the payload names the protocol.
+            if self.session.as_ref().is_some_and(|s| s.protocol() != p) {
+                self.session = None;
+            }
+            self.session
+                .get_or_insert_with(|| Box::new(SessionFlow::new(p)))
+                .chunk(usize::from(!from_orig), data, ctx);
         }
     }
 
@@ -238,6 +250,9 @@ impl AppState {
         if let (Some(d), Some(rows)) = (self.dnp3.as_mut(), ctx.logs.as_deref_mut()) {
             d.end(ctx.conn, rows);
         }
+        if let Some(s) = self.session.as_mut() {
+            s.end(ctx);
+        }
     }
 
     /// Bytes are missing from the stream: framing state cannot be trusted.
@@ -253,6 +268,9 @@ impl AppState {
         }
         if let Some(d) = self.dnp3.as_mut() {
             d.gap();
+        }
+        if let Some(s) = self.session.as_mut() {
+            s.gap();
         }
     }
 
@@ -275,6 +293,10 @@ impl AppState {
             nbns_facts(data, ctx);
         } else if on(138) {
             nbdgm_facts(data, ctx);
+        } else if on(161) || on(162) {
+            self.snmp
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
         } else if on(44818) {
             self.enip
                 .get_or_insert_with(Default::default)

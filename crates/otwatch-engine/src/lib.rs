@@ -13,6 +13,7 @@ mod dnp3;
 mod enip;
 mod frag;
 mod framing;
+mod it;
 mod modbus;
 mod s7;
 mod summary;
