@@ -12,7 +12,8 @@
 use crate::app::Ctx;
 use otwatch_dissect::identify::AppProtocol;
 use otwatch_dissect::{http, sessions, snmp, tls};
-use otwatch_inventory::Subject;
+use otwatch_inventory::{EvidenceRef, Subject};
+use std::net::IpAddr;
 
 /// Chunks per direction looked at before a session is left alone.
 const MAX_CHUNKS: u8 = 12;
@@ -195,6 +196,17 @@ mod said {
     pub const SECURITY: u16 = 512;
 }
 
+/// A response head waiting for the start of its body, and where it was seen: it may be
+/// reported later (at the end of the flow) with another packet in hand.
+#[derive(Debug)]
+struct PendingResponse {
+    response: http::Response,
+    head_len: usize,
+    server: IpAddr,
+    client: IpAddr,
+    ev: EvidenceRef,
+}
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 enum HttpState {
     /// Waiting for a request line or status line at the start of a chunk.
@@ -218,8 +230,8 @@ pub struct SessionFlow {
     said: u16,
     http: [HttpState; 2],
     http_messages: [u8; 2],
-    /// The response whose body is searched for a title, with the head's length.
-    pending_response: Option<Box<(http::Response, usize)>>,
+    /// The response whose body is searched for a title.
+    pending_response: Option<Box<PendingResponse>>,
     ftp_user: Option<String>,
     /// The RFB version the server announced ("3.3" sends its security type differently).
     rfb_version: Option<String>,
@@ -318,7 +330,9 @@ impl SessionFlow {
             _ => {}
         }
         let cap = match self.http[dir] {
-            HttpState::Body => self.pending_response.as_ref().map_or(0, |p| p.1) + MAX_TITLE_BODY,
+            HttpState::Body => {
+                self.pending_response.as_ref().map_or(0, |p| p.head_len) + MAX_TITLE_BODY
+            }
             _ => http::MAX_HEAD,
         };
         let room = cap.saturating_sub(self.buf[dir].len());
@@ -335,8 +349,15 @@ impl SessionFlow {
             let head = &self.buf[dir][..end];
             if head.starts_with(b"HTTP/") {
                 if let Ok(r) = http::parse_response(head) {
-                    if r.may_have_title() && r.content_length != Some(0) {
-                        self.pending_response = Some(Box::new((r, end)));
+                    let bodiless = matches!(r.status, 100..=199 | 204 | 304);
+                    if r.may_have_title() && r.content_length != Some(0) && !bodiless {
+                        self.pending_response = Some(Box::new(PendingResponse {
+                            response: r,
+                            head_len: end,
+                            server: ctx.src,
+                            client: ctx.dst,
+                            ev: ctx.ev,
+                        }));
                         self.http[dir] = HttpState::Body;
                     } else {
                         self.report_response(&r, None, ctx);
@@ -357,15 +378,17 @@ impl SessionFlow {
                 self.http[dir] = HttpState::Idle;
                 return;
             };
-            let body = self.buf[dir].get(pending.1..).unwrap_or_default();
-            let complete = pending.0.content_length.is_some_and(|n| body.len() >= n);
+            let body = self.buf[dir].get(pending.head_len..).unwrap_or_default();
+            let complete = pending
+                .response
+                .content_length
+                .is_some_and(|n| body.len() >= n);
             if let Some(title) = http::title(body) {
-                let pending = self.pending_response.take();
-                if let Some(p) = pending {
-                    self.report_response(&p.0, Some(&title), ctx);
+                if let Some(p) = self.pending_response.take() {
+                    self.report_response(&p.response, Some(&title), ctx);
                 }
                 self.http[dir] = HttpState::Idle;
-            } else if complete || self.buf[dir].len() >= pending.1 + MAX_TITLE_BODY {
+            } else if complete || self.buf[dir].len() >= pending.head_len + MAX_TITLE_BODY {
                 self.finish_response(ctx);
                 self.http[dir] = HttpState::Idle;
             }
@@ -378,10 +401,16 @@ impl SessionFlow {
         }
     }
 
+    /// Reports a response that never showed a title, as of the packet that carried its
+    /// head.
     fn finish_response(&mut self, ctx: &mut Ctx<'_>) {
-        if let Some(p) = self.pending_response.take() {
-            self.report_response(&p.0, None, ctx);
-        }
+        let Some(p) = self.pending_response.take() else {
+            return;
+        };
+        let now = (ctx.ev, ctx.src, ctx.dst);
+        (ctx.ev, ctx.src, ctx.dst) = (p.ev, p.server, p.client);
+        self.report_response(&p.response, None, ctx);
+        (ctx.ev, ctx.src, ctx.dst) = now;
     }
 
     fn report_request(&mut self, r: &http::Request, ctx: &mut Ctx<'_>) {
@@ -939,6 +968,31 @@ mod tests {
             Some("Boa/0.94.14rc21")
         );
         assert_eq!(attribute(&t, "http_title").as_deref(), Some("SIMATIC HMI"));
+    }
+
+    #[test]
+    fn response_without_title_is_reported_as_of_its_head() {
+        let mut t = TestFlow::new(("10.0.0.5", 40000), ("10.0.0.9", 80));
+        let mut flow = SessionFlow::new(AppProtocol::Http);
+        flow.chunk(
+            1,
+            b"HTTP/1.1 200 OK\r\nServer: lighttpd\r\n\r\n<html>",
+            &mut t.ctx(false, 5, 2),
+        );
+        // The flow ends with the originator's last packet in hand.
+        flow.end(&mut t.ctx(true, 9, 9));
+        assert_eq!(kinds(&t), vec![("http".into(), "http_response".into())]);
+        let e = &t.events[0];
+        assert_eq!((e.frame, e.src), (5, Some("10.0.0.9".parse().unwrap())));
+        // An interim response has no body to wait for.
+        let mut t = TestFlow::new(("10.0.0.5", 40000), ("10.0.0.9", 80));
+        let mut flow = SessionFlow::new(AppProtocol::Http);
+        flow.chunk(
+            1,
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+            &mut t.ctx(false, 5, 2),
+        );
+        assert_eq!(t.events.len(), 1);
     }
 
     #[test]
