@@ -56,7 +56,10 @@ fn ntlm_logon_smb1_and_snmp_community_become_events() {
     assert_eq!(community[0]["frame"], 32);
     assert_eq!(community[0]["dst"], "172.16.202.0");
     let detail = community[0]["detail"].as_str().unwrap();
-    assert!(detail.contains("6 characters, a factory default"), "{detail}");
+    assert!(
+        detail.contains("6 characters, a factory default"),
+        "{detail}"
+    );
     // The community itself ("public") is nowhere in the output.
     assert!(events
         .iter()
