@@ -461,7 +461,10 @@ impl SessionFlow {
             ctx.obs
                 .attribute(server, "http_title", t, "http", &message, 0.8, ctx.ev);
         }
-        if self.first(said::RESPONSE) {
+        // A response that names nothing (no Server, no title, no challenge) is not worth
+        // an event: the request already said that the session exists.
+        let telling = r.server.is_some() || title.is_some() || r.authenticate.is_some();
+        if telling && self.first(said::RESPONSE) {
             let mut detail = format!("{} {}", r.status, r.reason);
             if let Some(s) = &r.server {
                 detail.push_str(&format!(" server {s:?}"));
@@ -989,10 +992,19 @@ mod tests {
         let mut flow = SessionFlow::new(AppProtocol::Http);
         flow.chunk(
             1,
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+            b"HTTP/1.1 101 Switching Protocols\r\nServer: hmi\r\nUpgrade: websocket\r\n\r\n",
             &mut t.ctx(false, 5, 2),
         );
         assert_eq!(t.events.len(), 1);
+        // One that names nothing is no event.
+        let mut t = TestFlow::new(("10.0.0.5", 40000), ("10.0.0.9", 80));
+        let mut flow = SessionFlow::new(AppProtocol::Http);
+        flow.chunk(
+            1,
+            b"HTTP/1.1 204 No Content\r\n\r\n",
+            &mut t.ctx(false, 5, 2),
+        );
+        assert!(t.events.is_empty());
     }
 
     #[test]
@@ -1084,7 +1096,7 @@ mod tests {
         let mut ctx = t.ctx(false, 1, 1);
         flow.chunk(
             1,
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nServer: GoAhead-Webs\r\nContent-Type: text/html\r\n\r\n",
             &mut ctx,
         );
         for _ in 0..100 {
