@@ -1106,4 +1106,49 @@ mod tests {
         assert!(flow.done[1]);
         assert_eq!(kinds(&t), vec![("http".into(), "http_response".into())]);
     }
+
+    #[test]
+    fn hostile_chunks_stay_bounded() {
+        use AppProtocol::*;
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let starts: [&[u8]; 6] = [
+            b"GET / HTTP/1.1\r\n",
+            b"HTTP/1.1 200 OK\r\n",
+            b"\x16\x03\x03\x40\x00\x0b",
+            b"SSH-2.0-",
+            b"RFB 003.008\n",
+            b"\x00\x00\x01\x00\xffSMB\x73",
+        ];
+        for protocol in [Http, Tls, Ssh, Rdp, Vnc, Telnet, Ftp, Smb] {
+            let mut t = TestFlow::new(("10.0.0.5", 40000), ("10.0.0.9", 80));
+            t.max_events = 10_000;
+            let mut flow = SessionFlow::new(protocol);
+            for i in 0..400u32 {
+                let len = (next() % 3000) as usize;
+                let mut chunk: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                let start = starts[(next() % 6) as usize];
+                if i % 2 == 0 && chunk.len() > start.len() {
+                    chunk[..start.len()].copy_from_slice(start);
+                }
+                let dir = (next() % 2) as usize;
+                flow.chunk(dir, &chunk, &mut t.ctx(dir == 0, u64::from(i), 1));
+                if i % 97 == 0 {
+                    flow.gap();
+                }
+                assert!(flow.buf.iter().all(|b| b.len() <= tls::MAX_HANDSHAKE + 320));
+            }
+            flow.end(&mut t.ctx(true, 999, 2));
+            assert!(
+                t.events.len() <= 16,
+                "{protocol:?}: {} events",
+                t.events.len()
+            );
+        }
+    }
 }
