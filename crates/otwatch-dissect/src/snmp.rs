@@ -176,6 +176,9 @@ pub struct V3Header {
     pub security_model: i64,
     /// msgUserName of the User-based Security Model (empty during engine discovery).
     pub user: String,
+    /// The enterprise number in the authoritative engine's snmpEngineID (RFC 3411), readable
+    /// even when the PDU is encrypted.
+    pub engine_enterprise: Option<u32>,
 }
 
 impl V3Header {
@@ -184,6 +187,11 @@ impl V3Header {
     }
     pub fn encrypted(&self) -> bool {
         self.flags & 2 != 0
+    }
+    /// The sender expects an answer (a request or an inform), so the authoritative engine
+    /// is the receiver.
+    pub fn reportable(&self) -> bool {
+        self.flags & 4 != 0
     }
     pub fn security_level(&self) -> &'static str {
         match (self.authenticated(), self.encrypted()) {
@@ -238,15 +246,16 @@ fn parse_v3(rest: &[u8]) -> Result<Message<'_>, Malformed> {
     let security_model = der::integer(model).unwrap_or(0);
     let (params, rest) = der::expect(rest, der::OCTET_STRING)?;
     // USM parameters (model 3): engine id, boots, time, user name, auth and priv params.
-    let user = if security_model == 3 {
-        usm_user(params).unwrap_or_default()
+    let (engine, user) = if security_model == 3 {
+        usm(params).unwrap_or_default()
     } else {
-        String::new()
+        (&[][..], String::new())
     };
     let header = V3Header {
         flags,
         security_model,
         user,
+        engine_enterprise: engine_enterprise(engine),
     };
     let pdu = if header.encrypted() {
         None
@@ -265,13 +274,22 @@ fn parse_v3(rest: &[u8]) -> Result<Message<'_>, Malformed> {
     })
 }
 
-fn usm_user(params: &[u8]) -> Option<String> {
+/// The USM parameters' authoritative engine id and user name.
+fn usm(params: &[u8]) -> Option<(&[u8], String)> {
     let (usm, _) = der::expect(params, der::SEQUENCE).ok()?;
-    let (_, u) = der::expect(usm, der::OCTET_STRING).ok()?;
+    let (engine, u) = der::expect(usm, der::OCTET_STRING).ok()?;
     let (_, u) = der::expect(u, der::INTEGER).ok()?;
     let (_, u) = der::expect(u, der::INTEGER).ok()?;
     let (name, _) = der::expect(u, der::OCTET_STRING).ok()?;
-    Some(crate::printable(name).unwrap_or_default())
+    Some((engine, crate::printable(name).unwrap_or_default()))
+}
+
+/// An snmpEngineID starts with the enterprise number of the agent's maker, its top bit set
+/// in the current format (RFC 3411 5.); ids shorter than 5 bytes are not engine ids.
+fn engine_enterprise(id: &[u8]) -> Option<u32> {
+    let head: [u8; 4] = id.get(..4)?.try_into().ok()?;
+    let number = u32::from_be_bytes(head) & 0x7fff_ffff;
+    (id.len() >= 5 && number != 0).then_some(number)
 }
 
 fn parse_pdu(b: &[u8]) -> Result<Pdu, Malformed> {
@@ -492,7 +510,15 @@ mod tests {
         let h = m.v3.unwrap();
         assert_eq!(h.security_level(), "noAuthNoPriv");
         assert_eq!(h.user, "");
+        assert_eq!(h.engine_enterprise, None, "discovery carries no engine id");
+        assert!(h.reportable());
         assert_eq!(m.pdu.unwrap().kind, PduType::GetRequest);
+        // An engine id of the RFC 3411 form: enterprise 8691 (Moxa), format 3 (MAC).
+        assert_eq!(
+            engine_enterprise(&[0x80, 0, 0x21, 0xf3, 3, 0, 0x90, 0xe8, 1, 2, 3]),
+            Some(8691)
+        );
+        assert_eq!(engine_enterprise(&[0x80, 0, 0, 9]), None);
     }
 
     #[test]

@@ -58,6 +58,7 @@ impl SnmpFlow {
             }
         }
         if let Some(h) = &msg.v3 {
+            self.engine_facts(h, msg.pdu.as_ref().map(|p| p.kind), ctx);
             if !self.v3_reported && !h.authenticated() && !h.user.is_empty() {
                 self.v3_reported = true;
                 let detail = format!(
@@ -116,6 +117,28 @@ impl SnmpFlow {
         ) {
             self.system_facts(&pdu, ctx);
         }
+    }
+
+    /// The maker named by the authoritative engine's id: the agent answering a request, or
+    /// sending a trap (readable even when the PDU is encrypted).
+    fn engine_facts(&mut self, h: &snmp::V3Header, kind: Option<snmp::PduType>, ctx: &mut Ctx<'_>) {
+        let Some(vendor) = h.engine_enterprise.and_then(snmp::enterprise_name) else {
+            return;
+        };
+        let agent = if h.reportable() && kind != Some(snmp::PduType::TrapV2) {
+            ctx.dst
+        } else {
+            ctx.src
+        };
+        ctx.obs.attribute(
+            Subject::Ip(agent),
+            "vendor",
+            vendor,
+            "snmp",
+            "SNMPv3 authoritative snmpEngineID (IANA enterprise number)",
+            0.8,
+            ctx.ev,
+        );
     }
 
     /// The MIB-II system group answered by an agent (or sent with its traps).
@@ -925,6 +948,30 @@ mod tests {
             "{detail}"
         );
         assert!(!detail.contains("public"), "{detail}");
+    }
+
+    #[test]
+    fn snmp_v3_engine_names_the_agent_maker_even_encrypted() {
+        // An authPriv v3 answer from an agent whose engine id is of the RFC 3411 form for
+        // enterprise 8691 with a MAC; built after RFC 3412 and 3414.
+        let answer = hex(concat!(
+            "303b020103",
+            "3011020404d2162d020300ffe3040103020103",
+            "041d301b040b800021f3030090e801020302010102010104026f7004000400",
+            "0404deadbeef"
+        ));
+        let mut t = TestFlow::new(("10.0.0.5", 40000), ("10.0.0.9", 161));
+        let mut flow = SnmpFlow::default();
+        flow.datagram(&answer, &mut t.ctx(false, 2, 1));
+        let vendor = t
+            .obs
+            .attributes
+            .values()
+            .find(|a| a.name == "vendor")
+            .unwrap();
+        assert_eq!(vendor.value, "Moxa");
+        assert_eq!(vendor.subject, Subject::Ip("10.0.0.9".parse().unwrap()));
+        assert!(t.events.is_empty(), "authenticated: nothing to flag");
     }
 
     #[test]
