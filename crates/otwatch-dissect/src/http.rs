@@ -30,7 +30,10 @@ pub enum Authorization {
         user: Option<String>,
         password_present: bool,
     },
-    /// Any other scheme (Digest, NTLM, Negotiate, Bearer), by name.
+    /// NTLM (alone or inside Negotiate) with a message the token carries: the client's
+    /// AUTHENTICATE names its domain, user and workstation.
+    Ntlm(crate::sessions::Ntlm),
+    /// Any other scheme (Digest, Negotiate with Kerberos, Bearer), by name.
     Other(String),
 }
 
@@ -128,10 +131,19 @@ pub fn parse_request(head: &[u8]) -> Result<Request, Malformed> {
 fn authorization(v: &[u8]) -> Authorization {
     let mut parts = v.splitn(2, |&b| b == b' ');
     let scheme = parts.next().unwrap_or_default();
+    let decoded = base64(parts.next().unwrap_or_default().trim_ascii());
+    if scheme.eq_ignore_ascii_case(b"ntlm") || scheme.eq_ignore_ascii_case(b"negotiate") {
+        let ntlm = decoded
+            .windows(8)
+            .position(|w| w == b"NTLMSSP\0")
+            .and_then(|at| crate::sessions::ntlmssp(&decoded[at..]));
+        if let Some(n) = ntlm {
+            return Authorization::Ntlm(n);
+        }
+    }
     if !scheme.eq_ignore_ascii_case(b"basic") {
         return Authorization::Other(text(scheme).unwrap_or_default());
     }
-    let decoded = base64(parts.next().unwrap_or_default().trim_ascii());
     let (user, password_present) = match decoded.iter().position(|&b| b == b':') {
         Some(i) => (&decoded[..i], i + 1 < decoded.len()),
         None => (&decoded[..], false),
@@ -146,7 +158,7 @@ fn authorization(v: &[u8]) -> Authorization {
 fn base64(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len() / 4 * 3 + 3);
     let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in b.iter().take(1024) {
+    for &c in b.iter().take(4096) {
         let v = match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
@@ -274,6 +286,17 @@ mod tests {
             Some(Authorization::Other("Digest".into()))
         );
         assert_eq!(base64(b"YQ=="), b"a");
+        // NTLM over HTTP carries the same AUTHENTICATE as SMB: the message of
+        // Sample_File_MMS_and_GOOSE.pcap frame 16 (user MicroSCADA), base64-encoded.
+        let token = "TlRMTVNTUAADAAAAGAAYAGwAAAAYABgAhAAAAAgACABIAAAAFAAUAFAAAAAIAAgAZAAAAAAAAACcAAAABYKIogUCzg4AAAAPRABFAE0ATwBNAGkAYwByAG8AUwBDAEEARABBAEQARQBNAE8A";
+        let head = format!("GET / HTTP/1.1\r\nAuthorization: NTLM {token}\r\n\r\n");
+        match parse_request(head.as_bytes()).unwrap().authorization {
+            Some(Authorization::Ntlm(n)) => {
+                assert_eq!(n.user.as_deref(), Some("MicroSCADA"));
+                assert_eq!(n.workstation.as_deref(), Some("DEMO"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

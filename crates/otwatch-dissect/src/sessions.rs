@@ -398,8 +398,9 @@ fn smb2(b: &[u8], m: &mut SmbMessage) -> Result<(), Malformed> {
     Ok(())
 }
 
-/// NTLMSSP CHALLENGE and AUTHENTICATE messages (MS-NLMP 2.2.1.2, 2.2.1.3).
-fn ntlmssp(b: &[u8]) -> Option<Ntlm> {
+/// NTLMSSP CHALLENGE and AUTHENTICATE messages (MS-NLMP 2.2.1.2, 2.2.1.3), from the
+/// signature on.
+pub fn ntlmssp(b: &[u8]) -> Option<Ntlm> {
     let message_type = le32(b, 8)?;
     let field = |at: usize| -> Option<&[u8]> {
         let len = usize::from(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?));

@@ -460,6 +460,11 @@ impl SessionFlow {
                 ctx.event("http", "cleartext_credentials".into(), detail);
             }
         }
+        if let Some(http::Authorization::Ntlm(n)) = &r.authorization {
+            if n.message_type == 3 {
+                self.ntlm_authenticate(n, ctx);
+            }
+        }
         if self.first(said::REQUEST) {
             let mut detail = format!("{} {} host {host:?}", r.method, r.uri);
             if let Some(a) = &r.user_agent {
@@ -876,29 +881,33 @@ impl SessionFlow {
                     }
                 }
             }
-            3 => {
-                if let Some(w) = &ntlm.workstation {
-                    ctx.obs.name(
-                        None,
-                        Some(ctx.src),
-                        w,
-                        "ntlm",
-                        "NTLMSSP AUTHENTICATE workstation",
-                        0.9,
-                        ctx.ev,
-                    );
-                }
-                if self.first(said::NTLM) {
-                    let detail = format!(
-                        "NTLM authentication of {}\\{} from workstation {:?}",
-                        ntlm.domain.as_deref().unwrap_or(""),
-                        ntlm.user.as_deref().unwrap_or(""),
-                        ntlm.workstation.as_deref().unwrap_or("")
-                    );
-                    ctx.event("ntlm", "ntlm_authentication".into(), detail);
-                }
-            }
+            3 => self.ntlm_authenticate(ntlm, ctx),
             _ => {}
+        }
+    }
+
+    /// An NTLM AUTHENTICATE (in SMB or in HTTP): the client names its workstation, and the
+    /// account it logs on with.
+    fn ntlm_authenticate(&mut self, ntlm: &sessions::Ntlm, ctx: &mut Ctx<'_>) {
+        if let Some(w) = &ntlm.workstation {
+            ctx.obs.name(
+                None,
+                Some(ctx.src),
+                w,
+                "ntlm",
+                "NTLMSSP AUTHENTICATE workstation",
+                0.9,
+                ctx.ev,
+            );
+        }
+        if self.first(said::NTLM) {
+            let detail = format!(
+                "NTLM authentication of {}\\{} from workstation {:?}",
+                ntlm.domain.as_deref().unwrap_or(""),
+                ntlm.user.as_deref().unwrap_or(""),
+                ntlm.workstation.as_deref().unwrap_or("")
+            );
+            ctx.event("ntlm", "ntlm_authentication".into(), detail);
         }
     }
 }
@@ -1018,6 +1027,26 @@ mod tests {
             Some("Boa/0.94.14rc21")
         );
         assert_eq!(attribute(&t, "http_title").as_deref(), Some("SIMATIC HMI"));
+    }
+
+    #[test]
+    fn ntlm_over_http_names_the_workstation() {
+        // The AUTHENTICATE of Sample_File_MMS_and_GOOSE.pcap frame 16, sent as HTTP would.
+        let token = "TlRMTVNTUAADAAAAGAAYAGwAAAAYABgAhAAAAAgACABIAAAAFAAUAFAAAAAIAAgAZAAAAAAAAACcAAAABYKIogUCzg4AAAAPRABFAE0ATwBNAGkAYwByAG8AUwBDAEEARABBAEQARQBNAE8A";
+        let head =
+            format!("GET /WinCC HTTP/1.1\r\nHost: hmi\r\nAuthorization: Negotiate {token}\r\n\r\n");
+        let mut t = TestFlow::new(("10.0.0.5", 40000), ("10.0.0.9", 80));
+        let mut flow = SessionFlow::new(AppProtocol::Http);
+        flow.chunk(0, head.as_bytes(), &mut t.ctx(true, 4, 1));
+        assert_eq!(
+            kinds(&t),
+            vec![
+                ("ntlm".into(), "ntlm_authentication".into()),
+                ("http".into(), "http_request".into())
+            ]
+        );
+        assert!(t.events[0].detail.contains("DEMO\\MicroSCADA"));
+        assert!(t.obs.names.values().any(|n| n.name == "DEMO"));
     }
 
     #[test]

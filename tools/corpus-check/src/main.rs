@@ -161,7 +161,10 @@ const LOG_GROUPS: &[LogGroup] = &[
 ];
 
 fn all_protocol_logs() -> Vec<&'static str> {
-    LOG_GROUPS.iter().flat_map(|g| g.logs.iter().copied()).collect()
+    LOG_GROUPS
+        .iter()
+        .flat_map(|g| g.logs.iter().copied())
+        .collect()
 }
 
 /// Columns no two tools can agree on.
@@ -503,7 +506,10 @@ fn main() -> Result<()> {
     println!("protocol log agreement (baseline rows reproduced / expected; otwatch rows matching no baseline row):");
     for group in LOG_GROUPS {
         let mut all = Tally::default();
-        for (log, t) in tallies.iter().filter(|(l, _)| group.logs.contains(&l.as_str())) {
+        for (log, t) in tallies
+            .iter()
+            .filter(|(l, _)| group.logs.contains(&l.as_str()))
+        {
             print_tally(log, t);
             all.expected += t.expected;
             all.reproduced += t.reproduced;
