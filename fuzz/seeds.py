@@ -49,6 +49,8 @@ UDP_TARGETS = {
     4000: "dissect_roc_plus",
     48899: "dissect_ads",
     5007: "dissect_slmp",
+    161: "dissect_snmp",
+    162: "dissect_snmp",
 }
 
 
@@ -68,6 +70,27 @@ TCP_TARGETS = {
     5007: "dissect_slmp",
     18245: "dissect_srtp",
 }
+# dissect_sessions reads a selector byte first (see its target): SMB, RDP, RFB, FTP, SSH.
+SESSION_PORTS = {139: 0, 445: 0, 3389: 1, 5900: 2, 21: 3, 22: 4}
+HTTP_STARTS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"HTTP/1.")
+
+
+def it_seeds(ports, data):
+    """IT protocols by port, and by their first bytes where they turn up on other ports
+    (scanners probe industrial ports with HTTP, TLS and RDP)."""
+    for port in ports:
+        if port in SESSION_PORTS:
+            yield "dissect_sessions", bytes([SESSION_PORTS[port]]) + data
+    if data.startswith(HTTP_STARTS) or 80 in ports or 8080 in ports:
+        yield "dissect_http", data
+    if len(data) > 5 and data[0] == 0x16 and data[1] == 3 or 443 in ports:
+        yield "dissect_tls", data
+    if data.startswith(b"SSH-"):
+        yield "dissect_sessions", b"\x04" + data
+    if data[:2] == b"\x03\x00" and b"mstshash" in data[:64]:
+        yield "dissect_sessions", b"\x01" + data
+
+
 # Ports whose payloads also seed a second target: S7comm-plus shares port 102 with S7comm,
 # CIP travels inside EtherNet/IP on 44818.
 TCP_ALSO = {44818: "dissect_cip", 102: "dissect_s7comm_plus"}
@@ -209,6 +232,7 @@ def seeds_of(raw):
             data = payload[(payload[12] >> 4) * 4 :]
             if data:
                 yield "dissect_identify", b"\x01" + payload[:4] + data
+                yield from it_seeds(struct.unpack(">HH", payload[:4]), data)
                 for port in struct.unpack(">HH", payload[:4]):
                     if port in TCP_TARGETS:
                         targets = TCP_TARGETS[port]

@@ -11,6 +11,7 @@ pub mod ber;
 pub mod bsap;
 pub mod cdp;
 pub mod cip;
+pub mod der;
 pub mod dhcp;
 pub mod dnp3;
 pub mod dns;
@@ -21,6 +22,7 @@ pub mod goose;
 pub mod hart_ip;
 #[cfg(test)]
 mod hostile;
+pub mod http;
 pub mod identify;
 pub mod iec104;
 pub mod lldp;
@@ -35,9 +37,12 @@ pub mod profinet_io_cm;
 pub mod roc_plus;
 pub mod s7comm;
 pub mod s7comm_plus;
+pub mod sessions;
 pub mod slmp;
+pub mod snmp;
 pub mod srtp;
 pub mod synchrophasor;
+pub mod tls;
 
 /// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,
 /// trimmed, at most 255 characters. `None` when nothing is left.

@@ -9,6 +9,7 @@ use crate::enip::EnipFlow;
 use crate::genisys::GenisysFlow;
 use crate::hart_ip::HartIpFlow;
 use crate::iec104::Iec104Flow;
+use crate::it::{SessionFlow, SnmpFlow};
 use crate::modbus::ModbusFlow;
 use crate::omron_fins::OmronFinsFlow;
 use crate::opcua::OpcUaFlow;
@@ -51,6 +52,9 @@ pub struct AppState {
     ads: Option<Box<AdsFlow>>,
     slmp: Option<Box<SlmpFlow>>,
     srtp: Option<Box<SrtpFlow>>,
+    snmp: Option<Box<SnmpFlow>>,
+    /// HTTP, TLS, SSH, RDP, VNC, Telnet, FTP, SMB: the opening of the session.
+    session: Option<Box<SessionFlow>>,
 }
 
 /// What a dissector may touch besides its own flow.
@@ -301,6 +305,14 @@ impl AppState {
             self.srtp
                 .get_or_insert_with(Default::default)
                 .chunk(dport == 18245, data, ctx);
+        } else if let Some(p) = crate::it::session_protocol(self.service, sport, dport) {
+            // A port guess (Telnet, FTP) gives way when the payload names the protocol.
+            if self.session.as_ref().is_some_and(|s| s.protocol() != p) {
+                self.session = None;
+            }
+            self.session
+                .get_or_insert_with(|| Box::new(SessionFlow::new(p)))
+                .chunk(usize::from(!from_orig), data, ctx);
         }
     }
 
@@ -404,6 +416,9 @@ impl AppState {
         if let Some(s) = self.synchrophasor.as_ref() {
             s.end(ctx);
         }
+        if let Some(s) = self.session.as_mut() {
+            s.end(ctx);
+        }
     }
 
     /// Bytes are missing from the stream: framing state cannot be trusted.
@@ -447,6 +462,9 @@ impl AppState {
         if let Some(s) = self.slmp.as_mut() {
             s.gap();
         }
+        if let Some(s) = self.session.as_mut() {
+            s.gap();
+        }
     }
 
     /// One UDP datagram.
@@ -468,6 +486,10 @@ impl AppState {
             nbns_facts(data, ctx);
         } else if on(138) {
             nbdgm_facts(data, ctx);
+        } else if on(161) || on(162) {
+            self.snmp
+                .get_or_insert_with(Default::default)
+                .datagram(data, ctx);
         } else if on(44818) {
             self.enip
                 .get_or_insert_with(Default::default)

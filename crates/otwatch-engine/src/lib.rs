@@ -20,6 +20,7 @@ mod genisys;
 mod goose;
 mod hart_ip;
 mod iec104;
+mod it;
 mod mms;
 mod modbus;
 mod omron_fins;
