@@ -145,13 +145,36 @@ pub struct FunctionCount {
     pub addresses: AddressRanges,
 }
 
-/// Client, server, protocol and function code.
-pub type FunctionKey = (IpAddr, IpAddr, &'static str, u16);
+/// Client, server, protocol and function code. Counting a request looks this key up, so
+/// equality tries the cheap parts first and the protocol name by pointer before its bytes
+/// (names are static; equal ones are nearly always the same literal), and the hash takes
+/// the name's length, not its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionKey {
+    pub client: IpAddr,
+    pub server: IpAddr,
+    pub protocol: &'static str,
+    pub code: u16,
+}
 
-/// Key equality with the cheap parts first; protocol names are static, so equal names are
-/// nearly always the same pointer and need no byte comparison.
-fn same_function_key(a: &FunctionKey, b: &FunctionKey) -> bool {
-    a.3 == b.3 && a.0 == b.0 && a.1 == b.1 && (std::ptr::eq(a.2, b.2) || a.2 == b.2)
+impl PartialEq for FunctionKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+            && self.client == other.client
+            && self.server == other.server
+            && (std::ptr::eq(self.protocol, other.protocol) || self.protocol == other.protocol)
+    }
+}
+
+impl Eq for FunctionKey {}
+
+impl std::hash::Hash for FunctionKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.code.hash(state);
+        self.client.hash(state);
+        self.server.hash(state);
+        self.protocol.len().hash(state);
+    }
 }
 
 /// Requests per function and edge. Counting is what dissectors do most, and consecutive
@@ -167,7 +190,7 @@ pub struct FunctionCounts {
 impl FunctionCounts {
     fn position(&mut self, key: &FunctionKey) -> Option<usize> {
         if let Some((k, i)) = &self.last {
-            if same_function_key(k, key) {
+            if k == key {
                 return Some(*i);
             }
         }
@@ -393,9 +416,14 @@ impl Observations {
         label: impl FnOnce() -> String,
         ts: Micros,
     ) {
-        let e = self
-            .functions
-            .entry((client, server, protocol, code), || FunctionCount {
+        let e = self.functions.entry(
+            FunctionKey {
+                client,
+                server,
+                protocol,
+                code,
+            },
+            || FunctionCount {
                 client,
                 server,
                 protocol,
@@ -404,7 +432,8 @@ impl Observations {
                 first_ts: ts,
                 last_ts: ts,
                 addresses: AddressRanges::default(),
-            });
+            },
+        );
         e.count += 1;
         e.first_ts = e.first_ts.min(ts);
         e.last_ts = e.last_ts.max(ts);
@@ -423,7 +452,13 @@ impl Observations {
         first: u64,
         last: u64,
     ) {
-        if let Some(e) = self.functions.get_mut(&(client, server, protocol, code)) {
+        let key = FunctionKey {
+            client,
+            server,
+            protocol,
+            code,
+        };
+        if let Some(e) = self.functions.get_mut(&key) {
             e.addresses.add(space, first, last);
         }
     }

@@ -38,6 +38,16 @@ impl AddressRanges {
     /// Records an access to `first..=last` in `space`; allocates only for a new space.
     pub fn add(&mut self, space: &str, first: u64, last: u64) {
         let (first, last) = (first.min(last), first.max(last));
+        // A function touches one or two spaces nearly always: a scan that compares lengths
+        // first beats the ordered search's string comparisons.
+        if let Some(s) = self
+            .spaces
+            .iter_mut()
+            .find(|s| s.space.len() == space.len() && s.space == space)
+        {
+            insert_range(&mut s.ranges, first, last);
+            return;
+        }
         let at = match self
             .spaces
             .binary_search_by(|s| s.space.as_str().cmp(space))
