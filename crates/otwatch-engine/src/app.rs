@@ -200,21 +200,17 @@ impl AppState {
         ctx: &mut Ctx<'_>,
     ) {
         self.identify(true, from_orig, data, sport, dport);
-        if matches!(
-            self.service,
-            Some((AppProtocol::Modbus, Confidence::Payload))
-        ) {
+        let side = usize::from(!from_orig);
+        if self.named_by_payload(AppProtocol::Modbus) {
             // The server is the side on 502; elsewhere the originator is the client.
             let request = dport == 502 || (sport != 502 && from_orig);
             self.modbus
                 .get_or_insert_with(Default::default)
                 .chunk(request, data, ctx);
-        } else if matches!(self.service, Some((AppProtocol::Enip, Confidence::Payload))) {
-            self.enip.get_or_insert_with(Default::default).chunk(
-                usize::from(!from_orig),
-                data,
-                ctx,
-            );
+        } else if self.named_by_payload(AppProtocol::Enip) {
+            self.enip
+                .get_or_insert_with(Default::default)
+                .chunk(side, data, ctx);
         } else if matches!(
             self.service,
             Some((
@@ -229,7 +225,7 @@ impl AppState {
             // Unrecognised yet on port 102: stacks that send the TPKT header in a segment
             // of its own defeat identification by the first chunks, not the framer.
             let s7 = self.s7.get_or_insert_with(Default::default);
-            s7.chunk(usize::from(!from_orig), data, ctx);
+            s7.chunk(side, data, ctx);
             // Identification may have missed it (TPKT headers in segments of their own).
             if s7.carries_mms()
                 && matches!(
@@ -239,69 +235,47 @@ impl AppState {
             {
                 self.service = Some((AppProtocol::Mms, Confidence::Payload));
             }
-        } else if self.carries_dnp3(sport, dport) {
-            self.dnp3.get_or_insert_with(Default::default).chunk(
-                usize::from(!from_orig),
-                data,
-                ctx,
-            );
-        } else if matches!(
-            self.service,
-            Some((AppProtocol::HartIp, Confidence::Payload))
-        ) {
-            self.hart_ip.get_or_insert_with(Default::default).chunk(
-                usize::from(!from_orig),
-                data,
-                ctx,
-            );
-        } else if self.carries_roc_plus(sport, dport) {
-            self.roc_plus.get_or_insert_with(Default::default).chunk(
-                usize::from(!from_orig),
-                data,
-                ctx,
-            );
-        } else if self.carries(AppProtocol::Iec104, 2404, sport, dport) {
-            self.iec104.get_or_insert_with(Default::default).chunk(
-                usize::from(!from_orig),
-                data,
-                ctx,
-            );
-        } else if matches!(
-            self.service,
-            Some((AppProtocol::Genisys, Confidence::Payload))
-        ) {
-            self.genisys.get_or_insert_with(Default::default).chunk(
-                usize::from(!from_orig),
-                data,
-                ctx,
-            );
-        } else if self.carries_opcua(sport, dport) {
-            self.opcua.get_or_insert_with(Default::default).chunk(
-                usize::from(!from_orig),
-                data,
-                ctx,
-            );
-        } else if self.carries(AppProtocol::Synchrophasor, 4712, sport, dport) {
+        } else if self.carries(AppProtocol::Dnp3, &[20000], sport, dport) {
+            self.dnp3
+                .get_or_insert_with(Default::default)
+                .chunk(side, data, ctx);
+        } else if self.named_by_payload(AppProtocol::HartIp) {
+            self.hart_ip
+                .get_or_insert_with(Default::default)
+                .chunk(side, data, ctx);
+        } else if self.carries(AppProtocol::RocPlus, &[4000], sport, dport) {
+            self.roc_plus
+                .get_or_insert_with(Default::default)
+                .chunk(side, data, ctx);
+        } else if self.carries(AppProtocol::Iec104, &[2404], sport, dport) {
+            self.iec104
+                .get_or_insert_with(Default::default)
+                .chunk(side, data, ctx);
+        } else if self.named_by_payload(AppProtocol::Genisys) {
+            self.genisys
+                .get_or_insert_with(Default::default)
+                .chunk(side, data, ctx);
+        } else if self.carries(AppProtocol::OpcUa, &[4840, 4843], sport, dport) {
+            self.opcua
+                .get_or_insert_with(Default::default)
+                .chunk(side, data, ctx);
+        } else if self.carries(AppProtocol::Synchrophasor, &[4712], sport, dport) {
             self.synchrophasor
                 .get_or_insert_with(Default::default)
-                .chunk(usize::from(!from_orig), data, true, ctx);
-        } else if self.carries(AppProtocol::OmronFins, 9600, sport, dport) {
-            self.omron_fins.get_or_insert_with(Default::default).chunk(
-                usize::from(!from_orig),
-                data,
-                ctx,
-            );
-        } else if self.carries_ads(sport, dport) {
+                .chunk(side, data, true, ctx);
+        } else if self.carries(AppProtocol::OmronFins, &[9600], sport, dport) {
+            self.omron_fins
+                .get_or_insert_with(Default::default)
+                .chunk(side, data, ctx);
+        } else if self.carries(AppProtocol::Ads, &[48898], sport, dport) {
             self.ads
                 .get_or_insert_with(Default::default)
-                .chunk(usize::from(!from_orig), data, ctx);
-        } else if matches!(self.service, Some((AppProtocol::Slmp, Confidence::Payload))) {
-            self.slmp.get_or_insert_with(Default::default).chunk(
-                usize::from(!from_orig),
-                data,
-                ctx,
-            );
-        } else if matches!(self.service, Some((AppProtocol::Srtp, Confidence::Payload))) {
+                .chunk(side, data, ctx);
+        } else if self.named_by_payload(AppProtocol::Slmp) {
+            self.slmp
+                .get_or_insert_with(Default::default)
+                .chunk(side, data, ctx);
+        } else if self.named_by_payload(AppProtocol::Srtp) {
             self.srtp
                 .get_or_insert_with(Default::default)
                 .chunk(dport == 18245, data, ctx);
@@ -312,54 +286,23 @@ impl AppState {
             }
             self.session
                 .get_or_insert_with(|| Box::new(SessionFlow::new(p)))
-                .chunk(usize::from(!from_orig), data, ctx);
+                .chunk(side, data, ctx);
         }
     }
 
-    /// ADS when the payload says so, or on its port unless the payload says otherwise.
-    fn carries_ads(&self, sport: u16, dport: u16) -> bool {
-        match self.service {
-            Some((AppProtocol::Ads, _)) => true,
-            Some((_, Confidence::Payload)) => false,
-            _ => sport == 48898 || dport == 48898,
-        }
+    /// The payload named `protocol` (no port guess).
+    fn named_by_payload(&self, protocol: AppProtocol) -> bool {
+        self.service == Some((protocol, Confidence::Payload))
     }
 
-    /// ROC Plus has no signature of its own: its port, unless the payload says otherwise.
-    fn carries_roc_plus(&self, sport: u16, dport: u16) -> bool {
-        match self.service {
-            Some((AppProtocol::RocPlus, _)) => true,
-            Some((_, Confidence::Payload)) => false,
-            _ => sport == 4000 || dport == 4000,
-        }
-    }
-
-    /// OPC UA when the payload says so, or on its ports (4840, and 4843 for TLS-wrapped
-    /// deployments that still speak UA TCP inside) unless the payload says otherwise.
-    fn carries_opcua(&self, sport: u16, dport: u16) -> bool {
-        match self.service {
-            Some((AppProtocol::OpcUa, _)) => true,
-            Some((_, Confidence::Payload)) => false,
-            _ => [4840, 4843].iter().any(|p| sport == *p || dport == *p),
-        }
-    }
-
-    /// `protocol` when the payload says so, or on its port unless the payload says
-    /// otherwise.
-    fn carries(&self, protocol: AppProtocol, port: u16, sport: u16, dport: u16) -> bool {
+    /// `protocol` when the payload says so, or on one of its ports unless the payload says
+    /// otherwise. ROC Plus has no signature of its own, so its port alone decides; OPC UA
+    /// also listens on 4843 in TLS-wrapped deployments that still speak UA TCP inside.
+    fn carries(&self, protocol: AppProtocol, ports: &[u16], sport: u16, dport: u16) -> bool {
         match self.service {
             Some((p, _)) if p == protocol => true,
             Some((_, Confidence::Payload)) => false,
-            _ => sport == port || dport == port,
-        }
-    }
-
-    /// DNP3 when the payload says so, or on its port unless the payload says otherwise.
-    fn carries_dnp3(&self, sport: u16, dport: u16) -> bool {
-        match self.service {
-            Some((AppProtocol::Dnp3, _)) => true,
-            Some((_, Confidence::Payload)) => false,
-            _ => sport == 20000 || dport == 20000,
+            _ => ports.iter().any(|&p| sport == p || dport == p),
         }
     }
 
@@ -500,32 +443,29 @@ impl AppState {
             self.profinet_cm
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
-        } else if self.carries_dnp3(sport, dport) {
+        } else if self.carries(AppProtocol::Dnp3, &[20000], sport, dport) {
             self.dnp3.get_or_insert_with(Default::default).datagram(
                 usize::from(!from_orig),
                 data,
                 ctx,
             );
-        } else if matches!(
-            self.service,
-            Some((AppProtocol::HartIp, Confidence::Payload))
-        ) {
+        } else if self.named_by_payload(AppProtocol::HartIp) {
             self.hart_ip
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
-        } else if matches!(self.service, Some((AppProtocol::Bsap, Confidence::Payload))) {
+        } else if self.named_by_payload(AppProtocol::Bsap) {
             self.bsap
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
-        } else if self.carries(AppProtocol::OmronFins, 9600, sport, dport) {
+        } else if self.carries(AppProtocol::OmronFins, &[9600], sport, dport) {
             self.omron_fins
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
-        } else if self.carries(AppProtocol::Synchrophasor, 4713, sport, dport) {
+        } else if self.carries(AppProtocol::Synchrophasor, &[4713], sport, dport) {
             self.synchrophasor
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
-        } else if self.carries_roc_plus(sport, dport) {
+        } else if self.carries(AppProtocol::RocPlus, &[4000], sport, dport) {
             self.roc_plus
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
@@ -533,16 +473,11 @@ impl AppState {
             self.ads
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
-        } else if matches!(self.service, Some((AppProtocol::Slmp, Confidence::Payload))) {
+        } else if self.named_by_payload(AppProtocol::Slmp) {
             self.slmp
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
-        } else if on(47808)
-            || matches!(
-                self.service,
-                Some((AppProtocol::Bacnet, Confidence::Payload))
-            )
-        {
+        } else if on(47808) || self.named_by_payload(AppProtocol::Bacnet) {
             self.bacnet
                 .get_or_insert_with(Default::default)
                 .datagram(data, ctx);
