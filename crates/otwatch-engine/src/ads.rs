@@ -39,7 +39,7 @@ struct FlowState {
     /// Invoke ids of open ReadDeviceInfo and ReadState requests, with their command.
     open: Vec<(u32, u16)>,
     limit_hits: u64,
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
     net_ids_recorded: bool,
 }
 
@@ -114,11 +114,8 @@ fn digest(parts: &[&[u8]]) -> u64 {
 impl FlowState {
     fn report(&mut self, key: &[&[u8]], kind: &str, detail: String, ctx: &mut Ctx<'_>) {
         let d = digest(key);
-        if self.reported.contains(&d) {
+        if !self.reported.first(d, MAX_REPORTED) {
             return;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(d);
         }
         ctx.event(PROTOCOL, kind.into(), detail);
     }

@@ -101,7 +101,7 @@ pub struct BacnetFlow {
     joining: [Option<Joining>; 2],
     /// Digests of the notable messages already reported on this flow: devices repeat
     /// I-Am, clients retry a refused command; each is one event.
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -814,11 +814,8 @@ impl BacnetFlow {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (kind, &detail).hash(&mut h);
         let digest = h.finish();
-        if self.reported.contains(&digest) {
+        if !self.reported.first(digest, MAX_REPORTED) {
             return;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(digest);
         }
         ctx.event("bacnet", kind.to_string(), detail);
     }

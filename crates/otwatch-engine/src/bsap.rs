@@ -72,7 +72,7 @@ const MAX_SHOWN: usize = 48;
 #[derive(Debug)]
 pub struct BsapFlow {
     malformed_reported: bool,
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
     node_stated: bool,
     /// RDB function of the last serial request: an answer carries no function of its own.
     last_function: u8,
@@ -94,7 +94,7 @@ impl Default for BsapFlow {
     fn default() -> Self {
         Self {
             malformed_reported: false,
-            reported: Vec::new(),
+            reported: Default::default(),
             node_stated: false,
             // No request seen yet: ICSNPP's initial value, so an answer without one is
             // logged as it logs it.
@@ -530,11 +530,8 @@ impl BsapFlow {
             .fold(0xcbf2_9ce4_8422_2325u64 ^ u64::from(func), |h, &b| {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
             });
-        if self.reported.contains(&digest) {
+        if !self.reported.first(digest, MAX_REPORTED) {
             return;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(digest);
         }
         let names: Vec<String> = shown
             .split(|&b| b == 0)

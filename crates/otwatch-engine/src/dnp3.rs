@@ -86,7 +86,7 @@ pub struct Dnp3Flow {
     /// Digests of the notable requests already reported on this flow: a master repeating
     /// the same command (a poll that operates, a retried select) is one event, not one per
     /// repetition.
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
 }
 
 /// Distinct notable requests reported per flow; beyond it, repetitions are no longer
@@ -339,7 +339,7 @@ struct AppSide<'s> {
     limit_hits: &'s mut u64,
     unsolicited_reported: &'s mut bool,
     log_request: &'s mut Option<(Micros, u8)>,
-    reported: &'s mut Vec<u64>,
+    reported: &'s mut crate::reported::Reported<u64>,
     source: u16,
     destination: u16,
 }
@@ -386,13 +386,7 @@ impl AppSide<'_> {
         h.write_u16(self.destination);
         h.write(f.objects);
         let digest = h.finish();
-        if self.reported.contains(&digest) {
-            return false;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(digest);
-        }
-        true
+        self.reported.first(digest, MAX_REPORTED)
     }
 
     fn request(&mut self, f: &Fragment<'_>, ctx: &mut Ctx<'_>) {

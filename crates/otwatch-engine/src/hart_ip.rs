@@ -212,7 +212,7 @@ struct State {
     malformed_reported: bool,
     identity_reported: bool,
     /// (command, device address) of the notable requests already reported.
-    reported: Vec<(u16, u64)>,
+    reported: crate::reported::Reported<(u16, u64)>,
 }
 
 impl HartIpFlow {
@@ -642,11 +642,8 @@ impl State {
             Effect::Reset => "hart_ip_device_reset",
         };
         let key = (cmd, address);
-        if self.reported.contains(&key) {
+        if !self.reported.first(key, MAX_REPORTED) {
             return;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(key);
         }
         ctx.event(
             "hart_ip",

@@ -51,7 +51,7 @@ const MAX_REPORTED: usize = 32;
 pub struct Iec104Flow {
     framer: Framer,
     /// Digests of the commands already reported.
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
     /// The common address already recorded for the station.
     station_recorded: Option<u16>,
     /// Unframed bytes were reported; not again until an APDU frames.
@@ -247,11 +247,8 @@ impl Iec104Flow {
             (type_id, a.cause, a.common_address, a.ioas.first(), &what).hash(&mut h);
             h.finish()
         };
-        if self.reported.contains(&digest) {
+        if !self.reported.first(digest, MAX_REPORTED) {
             return;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(digest);
         }
         let mut detail = format!(
             "{} {}, common address {}, IOA {}",

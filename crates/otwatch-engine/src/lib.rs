@@ -27,6 +27,7 @@ mod omron_fins;
 mod opcua;
 mod opcua_services;
 mod profinet_io_cm;
+mod reported;
 mod roc_plus;
 mod s7;
 mod slmp;

@@ -38,7 +38,7 @@ pub struct MmsFlow {
     carry: [Vec<u8>; 2],
     /// The direction's TSDU grew past [`MAX_TSDU`]: its remaining TPDUs are skipped.
     overflow: [bool; 2],
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
     malformed_reported: bool,
     /// MMS PDUs decoded on the flow.
     pdus: u64,
@@ -166,11 +166,8 @@ impl MmsFlow {
             detail.hash(&mut h);
             h.finish()
         };
-        if self.reported.contains(&digest) {
+        if !self.reported.first(digest, MAX_REPORTED) {
             return;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(digest);
         }
         ctx.event(PROTOCOL, kind.into(), detail);
     }

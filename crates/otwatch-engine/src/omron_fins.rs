@@ -328,7 +328,7 @@ pub struct OmronFinsFlow {
     identity_recorded: bool,
     /// Digests of the notable commands already reported: a tool writing the same words
     /// every cycle is one event, not one per write.
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
 }
 
 /// Distinct notable commands reported per flow; beyond it, repetitions are no longer
@@ -392,10 +392,7 @@ impl OmronFinsFlow {
                 (kind, &detail).hash(&mut h);
                 h.finish()
             };
-            if !self.reported.contains(&digest) {
-                if self.reported.len() < MAX_REPORTED {
-                    self.reported.push(digest);
-                }
+            if self.reported.first(digest, MAX_REPORTED) {
                 ctx.event("omron_fins", kind.into(), detail);
             }
         }

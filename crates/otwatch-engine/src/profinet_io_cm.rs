@@ -79,7 +79,7 @@ const MAX_LISTED: usize = 8;
 
 #[derive(Debug, Default)]
 pub struct ProfinetCmFlow {
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
     malformed_reported: bool,
 }
 
@@ -155,13 +155,7 @@ impl ProfinetCmFlow {
 
     /// Whether this call was reported on the flow already (and remembers it if not).
     fn seen(&mut self, digest: u64) -> bool {
-        if self.reported.contains(&digest) {
-            return true;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(digest);
-        }
-        false
+        !self.reported.first(digest, MAX_REPORTED)
     }
 
     fn request(&mut self, h: &RpcHeader, blocks: &[Block], ctx: &mut Ctx<'_>) {

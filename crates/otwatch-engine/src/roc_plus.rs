@@ -355,7 +355,7 @@ struct FlowState {
     messages: u64,
     /// Digests of notable messages already reported: a master polling with the same
     /// write, or logging in again and again, is one event.
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
     /// The responder's ROC address was recorded.
     address_recorded: bool,
 }
@@ -523,11 +523,8 @@ impl FlowState {
     /// Reports a notable message once per flow (up to [`MAX_REPORTED`] distinct ones).
     fn report(&mut self, key: &[&[u8]], kind: &str, detail: String, ctx: &mut Ctx<'_>) {
         let d = digest(key);
-        if self.reported.contains(&d) {
+        if !self.reported.first(d, MAX_REPORTED) {
             return;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(d);
         }
         ctx.event(PROTOCOL, kind.into(), detail);
     }

@@ -44,7 +44,7 @@ struct FlowState {
     /// come in order).
     open: Vec<(Option<u16>, u16)>,
     limit_hits: u64,
-    reported: Vec<u64>,
+    reported: crate::reported::Reported<u64>,
 }
 
 impl SlmpFlow {
@@ -130,10 +130,7 @@ impl FlowState {
                         function_label(command)
                     );
                     let d = digest(&[&command.to_le_bytes(), data]);
-                    if !self.reported.contains(&d) {
-                        if self.reported.len() < MAX_REPORTED {
-                            self.reported.push(d);
-                        }
+                    if self.reported.first(d, MAX_REPORTED) {
                         let kind = match command {
                             slmp::CMD_REMOTE_RUN
                             | slmp::CMD_REMOTE_STOP

@@ -15,7 +15,7 @@ const MAX_REPORTED: usize = 16;
 
 #[derive(Debug, Default)]
 pub struct SrtpFlow {
-    reported: Vec<u8>,
+    reported: crate::reported::Reported<u8>,
 }
 
 impl SrtpFlow {
@@ -35,10 +35,7 @@ impl SrtpFlow {
             || function_label(service),
             ctx.ev.ts,
         );
-        if srtp::is_notable(service) && !self.reported.contains(&service) {
-            if self.reported.len() < MAX_REPORTED {
-                self.reported.push(service);
-            }
+        if srtp::is_notable(service) && self.reported.first(service, MAX_REPORTED) {
             let detail = format!(
                 "{} (service 0x{service:02x}, segment selector 0x{:02x})",
                 function_label(service),

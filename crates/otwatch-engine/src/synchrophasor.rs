@@ -201,7 +201,7 @@ pub struct SynchrophasorFlow {
     configs: Vec<(u16, Config)>,
     /// Frames logged on this flow, for the ids linking a frame's rows.
     frames: u64,
-    reported: Vec<(u8, u16, u16)>,
+    reported: crate::reported::Reported<(u8, u16, u16)>,
     crc_reported: bool,
     summary: Summary,
 }
@@ -581,13 +581,7 @@ impl SynchrophasorFlow {
 
     /// Whether this digest is new on the flow (and remembers it while there is room).
     fn first_time(&mut self, digest: (u8, u16, u16)) -> bool {
-        if self.reported.contains(&digest) {
-            return false;
-        }
-        if self.reported.len() < MAX_REPORTED {
-            self.reported.push(digest);
-        }
-        true
+        self.reported.first(digest, MAX_REPORTED)
     }
 }
 
