@@ -7,6 +7,7 @@
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
+use crate::reported::digest;
 use otwatch_dissect::ads::{self, Message};
 use otwatch_inventory::Subject;
 
@@ -102,13 +103,6 @@ impl AdsFlow {
             ctx.event(PROTOCOL, "ads_add_route".into(), detail);
         }
     }
-}
-
-fn digest(parts: &[&[u8]]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
 }
 
 impl FlowState {

@@ -12,6 +12,7 @@
 use crate::app::{ConnRef, Ctx};
 use crate::framing::{Framer, MessageLength};
 use crate::opcua_services::{attribute_name, Rows};
+use crate::reported::digest;
 use otwatch_dissect::opcua::{
     self, Application, AsymmetricHeader, Header, Identity, NodeId, Request, Response, ServiceKind,
 };
@@ -798,13 +799,6 @@ fn pairs(req: &Half, res: &Half) -> bool {
             }
             _ => true,
         }
-}
-
-fn digest(value: impl std::hash::Hash) -> u64 {
-    use std::hash::Hasher;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    value.hash(&mut h);
-    h.finish()
 }
 
 /// Up to [`MAX_LISTED`] items, comma-separated, and how many more there were.

@@ -12,6 +12,7 @@
 //! already reported (bounded).
 
 use crate::app::Ctx;
+use crate::reported::digest;
 use otwatch_dissect::profinet_io_cm::{
     self as pn, Block, Datagram, Im0, RpcHeader, OP_CONNECT, OP_CONTROL, OP_RELEASE, OP_WRITE,
     PTYPE_REQUEST, PTYPE_RESPONSE,
@@ -203,7 +204,7 @@ impl ProfinetCmFlow {
                         _ => None,
                     })
                     .collect();
-                if records.is_empty() || self.seen(digest(1, &records.join(";"))) {
+                if records.is_empty() || self.seen(digest((1u8, records.join(";")))) {
                     return;
                 }
                 ctx.event(
@@ -221,7 +222,7 @@ impl ProfinetCmFlow {
                     } = b
                     {
                         let names = pn::control_command_names(*command).join(", ");
-                        if self.seen(digest(2, &format!("{block_type} {command}"))) {
+                        if self.seen(digest((2u8, format!("{block_type} {command}")))) {
                             continue;
                         }
                         let (kind, what) = if op == OP_RELEASE {
@@ -286,7 +287,7 @@ impl ProfinetCmFlow {
             1.0,
             ctx.ev,
         );
-        if self.seen(digest(0, &pn::uuid_text(ar_uuid))) {
+        if self.seen(digest((0u8, pn::uuid_text(ar_uuid)))) {
             return;
         }
         ctx.event(
@@ -319,14 +320,6 @@ fn listed(items: &[String]) -> String {
         s.push_str(&format!(" and {} more", items.len() - MAX_LISTED));
     }
     s
-}
-
-fn digest(kind: u8, text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    kind.hash(&mut h);
-    text.hash(&mut h);
-    h.finish()
 }
 
 /// The device answering states what it is.

@@ -5,6 +5,14 @@
 //! longer remembered, so hostile traffic can cost events (which are capped themselves),
 //! never memory.
 
+/// The key a protocol remembers for a report: a hash of what makes two reports the same.
+pub(crate) fn digest(value: impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Reported<T>(Vec<T>);
 

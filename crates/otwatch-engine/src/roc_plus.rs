@@ -13,6 +13,7 @@
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
+use crate::reported::digest;
 use otwatch_dissect::roc_plus::{self as roc, FileCommand, Login, Message, PacketType};
 use otwatch_inventory::Subject;
 use otwatch_model::logs::{LogSpec, Value};
@@ -413,13 +414,6 @@ fn hex_upper(bytes: &[u8]) -> String {
 /// Text a device sent, byte for byte (names in a directory listing).
 fn byte_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn digest(parts: &[&[u8]]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
 }
 
 impl FlowState {

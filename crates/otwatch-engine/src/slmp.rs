@@ -6,6 +6,7 @@
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
+use crate::reported::digest;
 use otwatch_dissect::slmp::{self, Frame};
 use otwatch_inventory::Subject;
 
@@ -74,13 +75,6 @@ impl SlmpFlow {
     }
 }
 
-fn digest(parts: &[&[u8]]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
-}
-
 impl FlowState {
     fn frame(&mut self, f: &Frame<'_>, ctx: &mut Ctx<'_>) {
         match *f {
@@ -129,7 +123,7 @@ impl FlowState {
                         "{}{what} (network {network}, station {station})",
                         function_label(command)
                     );
-                    let d = digest(&[&command.to_le_bytes(), data]);
+                    let d = digest([&command.to_le_bytes(), data]);
                     if self.reported.first(d, MAX_REPORTED) {
                         let kind = match command {
                             slmp::CMD_REMOTE_RUN
