@@ -80,6 +80,10 @@ impl Builder<'_> {
             protocols: Vec::new(),
             attributes: Vec::new(),
             note,
+            parent: None,
+            position: None,
+            identity: Default::default(),
+            overrides: Default::default(),
         });
     }
 

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
+pub mod identity;
 pub mod logs;
 pub mod ranges;
 pub mod site;
@@ -214,6 +215,19 @@ pub struct Asset {
     pub attributes: Vec<Attribute>,
     /// Why the key was chosen (MAC seen directly, or IP behind a router).
     pub note: Option<String>,
+    /// Key of the asset this one sits behind: a gateway, a chassis, a BACnet router.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Where it sits behind its parent, e.g. "Modbus unit 3", "backplane slot 2",
+    /// "BACnet network 5, MAC 0x12".
+    #[serde(default)]
+    pub position: Option<String>,
+    /// What the asset is, fused from its attributes (see [`identity`]).
+    #[serde(default)]
+    pub identity: identity::AssetIdentity,
+    /// What people recorded about it (owner, criticality, role...), audited in the store.
+    #[serde(default)]
+    pub overrides: identity::AssetOverrides,
 }
 
 /// One edge of the communication map: a pair of assets and a protocol.

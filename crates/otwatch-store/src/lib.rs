@@ -372,6 +372,10 @@ impl Store {
                         protocols: Vec::new(),
                         attributes: Vec::new(),
                         note: r.get(6)?,
+                        parent: None,
+                        position: None,
+                        identity: Default::default(),
+                        overrides: Default::default(),
                     },
                 ))
             })

@@ -38,6 +38,10 @@ fn asset(first: i64, flows: u64) -> Asset {
             evidence: ev(7),
         }],
         note: None,
+        parent: None,
+        position: None,
+        identity: Default::default(),
+        overrides: Default::default(),
     }
 }
 
