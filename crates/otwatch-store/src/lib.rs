@@ -7,6 +7,7 @@
 //! place, one from a newer otwatch is refused with a clear message, nothing is silently
 //! rebuilt.
 
+pub mod changes;
 mod migrations;
 
 use otwatch_model::ranges::AddressRanges;
@@ -18,6 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+pub use changes::ChangeOptions;
 pub use migrations::SCHEMA_VERSION;
 
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +156,12 @@ impl Store {
     /// Writes one run in a single transaction. Assets, edges and aggregates merge with
     /// what earlier runs recorded; flows and events are appended.
     pub fn record_run(&mut self, run: &RunRecord<'_>) -> Result<i64> {
+        self.record_run_with(run, &ChangeOptions::default())
+    }
+
+    /// [`Store::record_run`], recording what changed against the earlier runs (see
+    /// [`changes`]) in the same transaction.
+    pub fn record_run_with(&mut self, run: &RunRecord<'_>, options: &ChangeOptions) -> Result<i64> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -166,6 +174,9 @@ impl Store {
         )
         .map_err(err)?;
         let run_id = tx.last_insert_rowid();
+        // The state before this run, read before its assets merge in.
+        let prior = changes::load_prior(&tx).map_err(err)?;
+        let comparison = changes::compare(&prior, run.assets, run.edges);
         {
             let mut st = tx
                 .prepare(
@@ -345,6 +356,7 @@ impl Store {
                 .map_err(err)?;
             }
         }
+        changes::record(&tx, run_id, &comparison, run.assets.len(), options).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(run_id)
     }

@@ -84,6 +84,36 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE edges ADD COLUMN first_frame INTEGER NOT NULL DEFAULT 0;",
     // 4: the addresses each function touched (registers, data blocks, objects).
     "ALTER TABLE function_aggregates ADD COLUMN addresses TEXT NOT NULL DEFAULT '';",
+    // 5 (change over time): what each run changed, the values currently believed per
+    // asset and field, and what each run's comparison did. A database from before starts
+    // with the addresses it already holds as current, so that its next run reports only
+    // addresses that are really new.
+    "CREATE TABLE asset_changes (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        asset_id INTEGER NOT NULL REFERENCES assets(id),
+        kind TEXT NOT NULL, field TEXT, old_value TEXT, new_value TEXT,
+        ts INTEGER NOT NULL, detail TEXT NOT NULL,
+        protocol TEXT NOT NULL, message TEXT NOT NULL,
+        capture TEXT NOT NULL, frame INTEGER NOT NULL, confidence REAL NOT NULL
+    );
+    CREATE INDEX asset_changes_by_time ON asset_changes (ts);
+    CREATE INDEX asset_changes_by_asset ON asset_changes (asset_id, kind);
+    CREATE TABLE asset_current (
+        asset_id INTEGER NOT NULL REFERENCES assets(id),
+        field TEXT NOT NULL, value TEXT NOT NULL,
+        ts INTEGER NOT NULL, run_id INTEGER REFERENCES runs(id),
+        PRIMARY KEY (asset_id, field, value)
+    );
+    CREATE TABLE change_runs (
+        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+        reference INTEGER NOT NULL, assets_compared INTEGER NOT NULL, changes INTEGER NOT NULL,
+        latest_ts INTEGER, stale_after INTEGER
+    );
+    INSERT INTO asset_current (asset_id, field, value, ts, run_id)
+        SELECT ad.asset_id, 'ip', ad.value, a.last_seen, NULL
+        FROM asset_addresses ad JOIN assets a ON a.id = ad.asset_id
+        WHERE ad.kind = 'ip' AND a.key LIKE 'mac:%';",
 ];
 
 /// The schema version this otwatch writes.
