@@ -872,6 +872,7 @@ pub struct ChangeFilter {
     pub since: Option<Micros>,
     pub kind: Option<ChangeKind>,
     pub asset_id: Option<i64>,
+    pub run_id: Option<i64>,
 }
 
 /// A change as listed: stored ones have an id and a run; "not seen" changes computed for
@@ -903,6 +904,7 @@ impl crate::Store {
                         c.protocol, c.message, c.capture, c.frame, c.confidence
                  FROM asset_changes c JOIN assets a ON a.id = c.asset_id
                  WHERE (?1 IS NULL OR c.ts >= ?1) AND (?2 IS NULL OR c.kind = ?2) AND (?3 IS NULL OR c.asset_id = ?3)
+                   AND (?4 IS NULL OR c.run_id = ?4)
                  ORDER BY c.ts, c.id",
             )
             .map_err(&err)?;
@@ -911,7 +913,8 @@ impl crate::Store {
                 params![
                     filter.since,
                     filter.kind.map(ChangeKind::as_str),
-                    filter.asset_id
+                    filter.asset_id,
+                    filter.run_id
                 ],
                 |r| {
                     let kind: String = r.get(4)?;

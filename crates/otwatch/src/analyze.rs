@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use otwatch_engine::{analyze, Analysis, AnalyzeOptions, Input, Summary};
 use otwatch_model::site::SiteNetworks;
-use otwatch_store::{RunRecord, Store};
+use otwatch_store::{ChangeOptions, RunRecord, Store};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -40,6 +40,10 @@ pub struct AnalyzeArgs {
     /// Drop frames identical to one seen this many microseconds before (0 keeps all). Config key: analyze.duplicate_window_us.
     #[arg(long, value_name = "MICROS")]
     pub duplicate_window_us: Option<i64>,
+    /// Report an asset as not seen when the database holds traffic this much later than its
+    /// last frame (e.g. 12h, 7d, 2w; "off" for never; default 7d). Config key: changes.stale_after.
+    #[arg(long, value_name = "DURATION", value_parser = crate::changes::parse_stale_after)]
+    pub stale_after: Option<crate::changes::StaleAfter>,
     /// Do not store anything in the database (logs and summary only).
     #[arg(long)]
     pub no_db: bool,
@@ -138,6 +142,9 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
                 .join(", ")
         );
     }
+    let change_options = ChangeOptions {
+        stale_after: crate::changes::stale_after(args.stale_after, &config)?.0,
+    };
     // Open the database first: a wrong --db should fail before minutes of analysis.
     let mut store = if args.no_db {
         None
@@ -175,9 +182,10 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     }
     let elapsed = started.elapsed();
 
-    write_outputs(
+    let run_id = write_outputs(
         &analysis,
         store.as_mut(),
+        &change_options,
         zeek.as_deref(),
         jsonl.as_deref(),
         summary_json.as_deref(),
@@ -187,8 +195,9 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
         None => None,
     };
     print_summary(&analysis, elapsed.as_secs_f64(), args.quiet, ids.as_ref());
-    if !args.no_db {
+    if let (Some(store), Some(run_id)) = (&store, run_id) {
         eprintln!("results stored in {}", db.display());
+        eprintln!("{}", crate::changes::run_note(store, run_id, &db)?);
     }
     for w in &analysis.summary.warnings {
         eprintln!("warning: {w}");
@@ -229,24 +238,30 @@ fn spawn_log_writer(
     (tx, handle)
 }
 
+/// Writes the run's results; returns the database run id when a store was given.
 pub fn write_outputs(
     analysis: &Analysis,
     store: Option<&mut Store>,
+    changes: &ChangeOptions,
     zeek: Option<&Path>,
     jsonl: Option<&Path>,
     summary_json: Option<&Path>,
-) -> Result<()> {
+) -> Result<Option<i64>> {
     let summary_text =
         serde_json::to_string_pretty(&analysis.summary).context("summary to JSON")?;
+    let mut run_id = None;
     if let Some(store) = store {
-        store.record_run(&RunRecord {
-            summary_json: &summary_text,
-            flows: &analysis.flows,
-            assets: &analysis.inventory.assets,
-            edges: &analysis.inventory.edges,
-            functions: &analysis.inventory.functions,
-            events: &analysis.events,
-        })?;
+        run_id = Some(store.record_run_with(
+            &RunRecord {
+                summary_json: &summary_text,
+                flows: &analysis.flows,
+                assets: &analysis.inventory.assets,
+                edges: &analysis.inventory.edges,
+                functions: &analysis.inventory.functions,
+                events: &analysis.events,
+            },
+            changes,
+        )?);
     }
     if let Some(dir) = zeek {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -270,7 +285,7 @@ pub fn write_outputs(
         std::fs::write(path, summary_text + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    Ok(())
+    Ok(run_id)
 }
 
 fn human_bytes(n: u64) -> String {

@@ -18,6 +18,17 @@ pub struct Config {
     pub limits: Limits,
     #[serde(default)]
     pub outputs: Outputs,
+    #[serde(default)]
+    pub changes: ChangesSection,
+}
+
+/// Change over time (`docs/inventory.md`, "Changes over time").
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesSection {
+    /// An asset with no traffic for this long before the latest traffic in the database is
+    /// reported as not seen ("7d", "12h", "off"). Default 7d.
+    pub stale_after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -48,6 +48,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     write_outputs(
         &analysis,
         Some(&mut store),
+        &Default::default(),
         args.zeek_logs.as_deref(),
         args.jsonl.as_deref(),
         None,

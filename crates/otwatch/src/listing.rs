@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
 
-fn open_existing(db: &Path) -> Result<Store> {
+pub fn open_existing(db: &Path) -> Result<Store> {
     if !db.exists() {
         bail!(
             "no database at {}; run `otwatch analyze CAPTURE --db {}` first",
@@ -180,15 +180,20 @@ pub fn assets(db: &Path, format: FormatArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
-    let store = open_existing(db)?;
-    let assets = store.assets()?;
-    let found = assets.iter().find(|(id, a)| {
+/// The asset a person named by its id, key, IP or MAC address.
+pub fn find_asset<'a>(assets: &'a [(i64, Asset)], wanted: &str) -> Option<&'a (i64, Asset)> {
+    assets.iter().find(|(id, a)| {
         wanted.parse::<i64>().ok() == Some(*id)
             || a.key == wanted
             || a.ips.iter().any(|ip| ip.to_string() == wanted)
             || a.macs.iter().any(|m| m.eq_ignore_ascii_case(wanted))
-    });
+    })
+}
+
+pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
+    let store = open_existing(db)?;
+    let assets = store.assets()?;
+    let found = find_asset(&assets, wanted);
     let Some((id, a)) = found else {
         bail!(
             "no asset {wanted:?} in {}; `otwatch assets --db {}` lists them",

@@ -6,6 +6,7 @@
 //! damaged (the valid part was analysed).
 
 mod analyze;
+mod changes;
 mod config;
 mod demo;
 mod listing;
@@ -95,6 +96,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List what changed between analyses: new assets, firmware, vendor/model/serial,
+    /// addresses, names, protocols, assets gone quiet; each with its time and evidence.
+    #[command(
+        after_help = "The first analysis into an empty database is the reference inventory: its assets are not listed as new; \
+                      every later analysis records what differs from what the database held. Times are traffic times.\n\n\
+                      Examples:\n  otwatch analyze monday.pcap --db site.db\n  otwatch analyze tuesday.pcap --db site.db\n  \
+                      otwatch changes --db site.db\n  otwatch changes --kind firmware_changed --since 2026-03-01\n  \
+                      otwatch changes --asset 10.20.1.11 --since 7d --json\n  otwatch changes --stale-after 12h --csv > changes.csv"
+    )]
+    Changes(changes::ChangesArgs),
     /// List the communication map: who talks to whom, with which protocol.
     #[command(
         after_help = "Examples:\n  otwatch edges\n  otwatch edges --csv > map.csv\n  otwatch edges --functions   # per function: count, times, addresses touched"
@@ -131,6 +142,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Assets { db, format } => listing::assets(&db.db, format).map(|_| 0),
         Command::Asset { id, db, json } => listing::asset(&db.db, &id, json).map(|_| 0),
+        Command::Changes(args) => changes::run(args).map(|_| 0),
         Command::Edges {
             db,
             format,
