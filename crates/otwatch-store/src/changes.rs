@@ -298,6 +298,9 @@ pub fn compare(prior: &Prior, assets: &[Asset], edges: &[Edge]) -> Comparison {
             None if !reference => {
                 let evidence = presence_evidence(asset, Micros::MIN);
                 let mut described = vec![];
+                if asset.internal == Some(false) {
+                    described.push("outside the site's networks".to_string());
+                }
                 if let Some(v) = &asset.vendor {
                     described.push(v.clone());
                 }

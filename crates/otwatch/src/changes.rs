@@ -165,7 +165,7 @@ pub struct ChangesArgs {
     #[arg(long, value_name = "ID")]
     pub asset: Option<String>,
     /// Also list assets quiet for this long before the latest traffic that no analysis has
-    /// reported yet (e.g. 12h, 7d; "off" for none). Config key: changes.stale_after.
+    /// reported yet (e.g. 12h, 7d; "off" for none; default 7d). Config key: changes.stale_after.
     #[arg(long, value_name = "DURATION", value_parser = parse_stale_after)]
     pub stale_after: Option<StaleAfter>,
     /// Settings file (TOML), for changes.stale_after.
@@ -190,6 +190,7 @@ pub fn stale_after(flag: Option<StaleAfter>, config: &crate::config::Config) -> 
 
 #[derive(Serialize)]
 struct ChangeOut<'a> {
+    schema: &'static str,
     id: Option<i64>,
     run_id: Option<i64>,
     asset_id: i64,
@@ -247,6 +248,7 @@ pub fn run(args: ChangesArgs) -> Result<()> {
         let out: Vec<ChangeOut<'_>> = listed
             .iter()
             .map(|c| ChangeOut {
+                schema: "otwatch.change/1",
                 id: c.id,
                 run_id: c.run_id,
                 asset_id: c.asset_id,

@@ -228,6 +228,7 @@ fn two_captures_in_sequence_record_what_changed() {
         .map(|c| format!("{} {} {}", c["kind"], c["asset"], c["field"]))
         .collect();
 
+    assert!(all.iter().all(|c| c["schema"] == "otwatch.change/1"));
     // The PLC's firmware, with the MEI response as evidence.
     let fw = find(&all, "firmware_changed", &key(PLC));
     assert_eq!(fw.len(), 1, "{summary:#?}");
