@@ -272,6 +272,29 @@ pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
     if !p.is_empty() {
         println!("{}", p.render());
     }
+    let changes = store.changes(&otwatch_store::changes::ChangeFilter {
+        asset_id: Some(*id),
+        ..Default::default()
+    })?;
+    if !changes.is_empty() {
+        let mut c = Table::new(&["time", "change", "field", "old", "new", "evidence"]);
+        for ch in changes.iter().map(|l| &l.change) {
+            let e = &ch.evidence;
+            c.row(vec![
+                iso_time(ch.ts),
+                ch.kind.as_str().into(),
+                ch.field.clone().unwrap_or_else(|| "-".into()),
+                ch.old_value.clone().unwrap_or_else(|| "-".into()),
+                ch.new_value.clone().unwrap_or_else(|| "-".into()),
+                if e.frame == 0 {
+                    e.message.clone()
+                } else {
+                    format!("{} #{}: {}", e.capture, e.frame, e.message)
+                },
+            ]);
+        }
+        println!("changes over time\n{}", c.render());
+    }
     Ok(())
 }
 

@@ -310,6 +310,15 @@ fn two_captures_in_sequence_record_what_changed() {
     assert!(note.contains("changes: none"), "{note}");
     assert_eq!(changes(dir.path(), &[]).len(), 7);
 
+    // `otwatch asset` shows an asset's changes below its evidence.
+    let shown = otwatch(&["asset", "10.20.1.5", "--db", "a.db"], dir.path());
+    let shown = text(&shown.stdout);
+    assert!(shown.contains("changes over time"), "{shown}");
+    assert!(
+        shown.contains("firmware_changed") && shown.contains("v2.4"),
+        "{shown}"
+    );
+
     // The table and CSV forms.
     let table = otwatch(&["changes", "--db", "a.db"], dir.path());
     let body = text(&table.stdout);
