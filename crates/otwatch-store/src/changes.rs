@@ -814,8 +814,7 @@ pub(crate) fn record(
             }
         }
     }
-    let latest: Option<i64> =
-        conn.query_row("SELECT MAX(last_seen) FROM assets", [], |r| r.get(0))?;
+    let latest = latest_traffic(conn)?;
     if let (Some(after), Some(latest)) = (options.stale_after, latest) {
         for (id, c) in stale_in(conn, latest, after)? {
             insert_change(conn, run_id, id, &c)?;
@@ -833,6 +832,21 @@ pub(crate) fn record(
         ],
     )?;
     Ok(())
+}
+
+/// The latest traffic time of any asset. A capture with a broken clock can carry frames
+/// dated decades ahead; traffic more than a day after the wall clock is not believed, or
+/// one such frame would make every asset look quiet.
+fn latest_traffic(conn: &Connection) -> rusqlite::Result<Option<Micros>> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as Micros)
+        .unwrap_or(Micros::MAX / 2);
+    conn.query_row(
+        "SELECT MAX(last_seen) FROM assets WHERE last_seen <= ?1",
+        [now.saturating_add(86_400_000_000)],
+        |r| r.get(0),
+    )
 }
 
 /// Assets in the database that are stale against `latest` and not yet reported.
@@ -972,9 +986,7 @@ impl crate::Store {
 
     /// The latest traffic time of any asset: "now" for captures that are history.
     pub fn latest_traffic(&self) -> crate::Result<Option<Micros>> {
-        self.conn
-            .query_row("SELECT MAX(last_seen) FROM assets", [], |r| r.get(0))
-            .map_err(self.err())
+        latest_traffic(&self.conn).map_err(self.err())
     }
 
     /// The first run that found assets in an empty inventory; `None` before any, or for

@@ -385,6 +385,20 @@ fn not_seen_is_measured_against_the_latest_traffic_and_reported_once() {
 }
 
 #[test]
+fn traffic_dated_in_the_future_does_not_make_everything_quiet() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut broken_clock = plc(MAC_B, "10.0.0.6", "V2.1", DAY);
+    broken_clock.last_seen = 3_000_000_000 * 1_000_000; // 2065
+    record(
+        &mut store,
+        &[plc(MAC_A, "10.0.0.5", "V2.1", DAY), broken_clock],
+        Some(2 * DAY),
+    );
+    assert!(listed(&store).is_empty(), "{:?}", listed(&store));
+    assert_eq!(store.latest_traffic().unwrap(), Some(DAY + 60_000_000));
+}
+
+#[test]
 fn stale_listing_without_recording() {
     let rows = [
         ("mac:a", 0, None),
