@@ -257,8 +257,7 @@ fn presence_evidence(asset: &Asset, after: Micros) -> Evidence {
     asset
         .attributes
         .iter()
-        .filter(|a| (a.name == "mac" || a.name == "ip") && a.evidence.ts >= after)
-        .chain(asset.attributes.iter().filter(|a| a.evidence.ts >= after))
+        .filter(|a| a.evidence.ts >= after)
         .min_by_key(|a| (a.name != "mac" && a.name != "ip", a.evidence.ts))
         .map(|a| a.evidence.clone())
         .unwrap_or_else(|| Evidence {
@@ -376,12 +375,19 @@ pub fn compare(prior: &Prior, assets: &[Asset], edges: &[Edge]) -> Comparison {
                 });
             } else if fresh.len() < stated.len() {
                 // One of the known values was stated again: the others are further values
-                // of the same device (two protocols, two names), not a change.
-                for s in fresh {
+                // of the same device (two protocols, two names), not a change. Restated
+                // values keep their stored spelling and move their time forward, so that
+                // older traffic analysed later cannot overturn them.
+                for s in &stated {
+                    let norm = normalise(field, &s.value);
+                    let value = before
+                        .iter()
+                        .find(|(v, _)| normalise(field, v) == norm)
+                        .map_or_else(|| s.value.clone(), |(v, _)| v.clone());
                     out.edits.push(Edit::Add {
                         asset: asset.key.clone(),
                         field,
-                        value: s.value.clone(),
+                        value,
                         ts: s.evidence.ts,
                     });
                 }
@@ -443,6 +449,7 @@ fn compare_addresses(
     let mut new_values = Vec::new();
     for s in stated {
         if known.contains(s.value.as_str()) {
+            new_values.push((s.value.clone(), s.evidence.ts));
             continue;
         }
         let ts = s.evidence.ts;
@@ -453,7 +460,9 @@ fn compare_addresses(
         let shared_in_run = run_holders.get(&s.value).is_some_and(|v| v.len() > 1);
         match holder {
             Some((_, held_since)) if ts < *held_since => continue,
-            Some((h, _)) if !shared_in_run && !out.reference => {
+            // Both MACs use it in this run: neither replaced the other.
+            Some(_) if shared_in_run => {}
+            Some((h, _)) => {
                 out.changes.push(AssetChange {
                     asset: asset.key.clone(),
                     kind: ChangeKind::IpChanged,
@@ -475,10 +484,6 @@ fn compare_addresses(
                     ip: s.value.clone(),
                 });
             }
-            Some((h, _)) => out.edits.push(Edit::Release {
-                asset: h.clone(),
-                ip: s.value.clone(),
-            }),
             None if !is_new_asset && !out.reference && ts >= newest_before => {
                 out.changes.push(AssetChange {
                     asset: asset.key.clone(),
@@ -798,8 +803,11 @@ pub(crate) fn record(
             } => {
                 if let Some(id) = asset_id(conn, asset)? {
                     conn.execute(
-                        "INSERT OR IGNORE INTO asset_current (asset_id, field, value, ts, run_id)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        "INSERT INTO asset_current (asset_id, field, value, ts, run_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (asset_id, field, value) DO UPDATE SET
+                           ts = MAX(asset_current.ts, excluded.ts),
+                           run_id = CASE WHEN excluded.ts > asset_current.ts THEN excluded.run_id ELSE asset_current.run_id END",
                         params![id, field.as_str(), value, ts, run_id],
                     )?;
                 }

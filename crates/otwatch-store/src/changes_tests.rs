@@ -168,6 +168,25 @@ fn older_traffic_does_not_overturn_newer_facts() {
 }
 
 #[test]
+fn a_restated_value_is_confirmed_so_older_traffic_cannot_overturn_it() {
+    let mut store = Store::open_in_memory().unwrap();
+    record(&mut store, &[plc(MAC_A, "10.0.0.5", "V2.1", DAY)], None);
+    record(&mut store, &[plc(MAC_A, "10.0.0.5", "2.1", 10 * DAY)], None);
+    // Day 5 said V2.0, but day 10 had already confirmed V2.1.
+    record(&mut store, &[plc(MAC_A, "10.0.0.5", "V2.0", 5 * DAY)], None);
+    assert!(listed(&store).is_empty(), "{:?}", listed(&store));
+    let rows: Vec<(String, i64)> = store
+        .conn
+        .prepare("SELECT value, ts FROM asset_current WHERE field = 'firmware'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(rows, [("V2.1".to_string(), 10 * DAY + 1)]);
+}
+
+#[test]
 fn swapped_device_behind_a_router_changes_vendor_model_and_serial_but_not_by_oui() {
     let behind = |vendor: &str, model: &str, serial: &str, oui: &str, ts| Asset {
         key: "ip:172.16.1.20".into(),
@@ -259,6 +278,24 @@ fn new_address_for_a_known_mac_and_an_address_moving_to_another_mac() {
         kinds(&changes[3..]),
         [(ChangeKind::IpChanged, Some("ip_moved"))]
     );
+}
+
+#[test]
+fn an_address_used_by_two_macs_in_one_run_is_not_a_move() {
+    let mut store = Store::open_in_memory().unwrap();
+    record(&mut store, &[plc(MAC_A, "10.0.0.5", "V2.1", DAY)], None);
+    record(
+        &mut store,
+        &[
+            plc(MAC_A, "10.0.0.5", "V2.1", 2 * DAY),
+            plc(MAC_B, "10.0.0.5", "V2.1", 2 * DAY),
+        ],
+        None,
+    );
+    assert_eq!(kinds(&listed(&store)), [(ChangeKind::NewAsset, None)]);
+    // MAC A still holds it: A using it alone again is no move.
+    record(&mut store, &[plc(MAC_A, "10.0.0.5", "V2.1", 3 * DAY)], None);
+    assert_eq!(listed(&store).len(), 1, "{:?}", listed(&store));
 }
 
 #[test]
