@@ -13,6 +13,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+pub mod inventory;
 mod translog;
 pub use translog::{zeek_fields, TransactionLogWriter};
 
