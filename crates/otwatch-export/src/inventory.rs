@@ -339,42 +339,100 @@ impl NodeLabels {
     }
 }
 
-/// Joins each edge with the function aggregates of its client, server and protocol.
-/// Aggregates carry no port, so an edge seen on two ports with one protocol lists the
-/// same functions on both.
+/// The protocols whose edges may carry a function of `protocol`, in order of preference.
+/// Edges are named by the flow's service ("cotp,s7comm", "enip"), functions by the
+/// protocol that states them ("s7comm", "cip"): CIP requests travel in EtherNet/IP
+/// sessions, S7 and MMS in COTP.
+fn carriers(protocol: &str) -> Vec<String> {
+    let p = normal_protocol(protocol);
+    match p.as_str() {
+        "cip" => vec!["enip".into(), "cip".into()],
+        "s7comm" | "s7comm_plus" | "mms" => vec![p.clone(), "cotp".into()],
+        _ => vec![p],
+    }
+}
+
+fn normal_protocol(p: &str) -> String {
+    p.trim().to_ascii_lowercase().replace('-', "_")
+}
+
+fn carries(edge: &Edge, protocol: &str) -> bool {
+    edge.protocol
+        .split(',')
+        .any(|part| normal_protocol(part) == protocol)
+}
+
+/// The map's edges with the functions requested on each, and the aggregates that matched
+/// no edge (an edge and its functions recorded by different runs, say), so that none is
+/// dropped without a word.
+pub struct EdgeRecords {
+    pub edges: Vec<EdgeRecord>,
+    pub unmatched: Vec<FunctionAggregate>,
+}
+
+/// Joins each edge with the function aggregates of its client and server. A function
+/// goes to the pair's edges of the most preferred protocol that carries it (see
+/// [`carriers`]), or to the pair's only edge. Aggregates carry no port, so an edge seen
+/// on two ports with one protocol lists the same functions on both.
 pub fn edge_records(
     edges: &[Edge],
     functions: &[FunctionAggregate],
     labels: &NodeLabels,
-) -> Vec<EdgeRecord> {
-    let mut by_edge: HashMap<(&str, &str, &str), Vec<FunctionCount>> = HashMap::new();
-    for f in functions {
-        by_edge
-            .entry((&f.client, &f.server, &f.protocol))
+) -> EdgeRecords {
+    let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, e) in edges.iter().enumerate() {
+        by_pair
+            .entry((e.client.as_str(), e.server.as_str()))
             .or_default()
-            .push(FunctionCount {
+            .push(i);
+    }
+    let mut attached: Vec<Vec<FunctionCount>> = vec![Vec::new(); edges.len()];
+    let mut unmatched = Vec::new();
+    for f in functions {
+        let pair = by_pair
+            .get(&(f.client.as_str(), f.server.as_str()))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut targets: Vec<usize> = carriers(&f.protocol)
+            .iter()
+            .map(|c| {
+                pair.iter()
+                    .copied()
+                    .filter(|&i| carries(&edges[i], c))
+                    .collect::<Vec<_>>()
+            })
+            .find(|found| !found.is_empty())
+            .unwrap_or_default();
+        if targets.is_empty() && pair.len() == 1 {
+            targets = pair.to_vec();
+        }
+        if targets.is_empty() {
+            unmatched.push(f.clone());
+        }
+        for i in targets {
+            attached[i].push(FunctionCount {
                 function: f.function.clone(),
                 count: f.count,
                 first_seen: f.first_seen,
                 last_seen: f.last_seen,
                 addresses: f.addresses.to_text(),
             });
+        }
     }
-    for list in by_edge.values_mut() {
-        list.sort_by(|a, b| b.count.cmp(&a.count).then(a.function.cmp(&b.function)));
-    }
-    edges
+    let edges = edges
         .iter()
-        .map(|e| EdgeRecord {
-            edge: e.clone(),
-            client_label: labels.one_line(&e.client),
-            server_label: labels.one_line(&e.server),
-            functions: by_edge
-                .get(&(e.client.as_str(), e.server.as_str(), e.protocol.as_str()))
-                .cloned()
-                .unwrap_or_default(),
+        .zip(attached)
+        .map(|(e, mut functions)| {
+            functions.sort_by(|a, b| b.count.cmp(&a.count).then(a.function.cmp(&b.function)));
+            EdgeRecord {
+                edge: e.clone(),
+                client_label: labels.one_line(&e.client),
+                server_label: labels.one_line(&e.server),
+                functions,
+            }
         })
-        .collect()
+        .collect();
+    EdgeRecords { edges, unmatched }
 }
 
 pub fn write_edges_json<W: Write>(w: &mut W, edges: &[EdgeRecord], lines: bool) -> io::Result<()> {
@@ -392,12 +450,10 @@ fn functions_text(functions: &[FunctionCount]) -> String {
 
 pub const EDGE_CSV_COLUMNS: &[&str] = &[
     "client",
-    "client_label",
     "server",
-    "server_label",
     "protocol",
-    "transport",
     "port",
+    "transport",
     "identified_by",
     "flows",
     "packets",
@@ -406,6 +462,8 @@ pub const EDGE_CSV_COLUMNS: &[&str] = &[
     "last_seen",
     "first_capture",
     "first_frame",
+    "client_label",
+    "server_label",
     "functions",
 ];
 
@@ -417,12 +475,10 @@ pub fn write_edges_csv<W: Write>(w: &mut W, edges: &[EdgeRecord]) -> io::Result<
             w,
             &[
                 e.client.clone(),
-                r.client_label.clone(),
                 e.server.clone(),
-                r.server_label.clone(),
                 e.protocol.clone(),
-                e.transport.as_str().to_string(),
                 e.server_port.map(|p| p.to_string()).unwrap_or_default(),
+                e.transport.as_str().to_string(),
                 match e.identified_by {
                     IdentifiedBy::Payload => "payload".into(),
                     IdentifiedBy::Port => "port".into(),
@@ -438,6 +494,8 @@ pub fn write_edges_csv<W: Write>(w: &mut W, edges: &[EdgeRecord]) -> io::Result<
                 } else {
                     e.first_frame.to_string()
                 },
+                r.client_label.clone(),
+                r.server_label.clone(),
                 functions_text(&r.functions),
             ],
         )?;
@@ -722,23 +780,29 @@ pub struct NetboxPrerequisites {
     pub device_types: BTreeMap<String, BTreeSet<String>>,
 }
 
+/// A device type needs its manufacturer. Without a known product, a vendor known only
+/// from the MAC's OUI (which names the maker of the network interface, often not of the
+/// device) would make a NetBox device type per NIC maker, so such devices share the one
+/// "Unknown" manufacturer and type, and the OUI vendor goes into the comments.
 fn netbox_device(a: &Asset, name: &str) -> NetboxDevice {
-    let manufacturer = asset_vendor(a)
-        .map(|v| truncate_chars(&one_line(&v), 100))
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| NETBOX_UNKNOWN.into());
     let id = &a.identity;
+    let clean = |v: &str| Some(truncate_chars(&one_line(v), 100)).filter(|v| !v.is_empty());
     let device_type = [&id.model, &id.product_family, &id.order_number]
         .into_iter()
-        .find_map(|f| f.as_ref().map(|f| one_line(&f.value)))
-        .filter(|v| !v.is_empty())
-        .map(|v| truncate_chars(&v, 100))
-        .unwrap_or_else(|| NETBOX_UNKNOWN.into());
+        .find_map(|f| f.as_ref().and_then(|f| clean(&f.value)));
+    let manufacturer = match device_type {
+        Some(_) => asset_vendor(a).and_then(|v| clean(&v)),
+        None => id
+            .vendor
+            .as_ref()
+            .filter(|f| f.evidence.protocol != "oui")
+            .and_then(|f| clean(&f.value)),
+    };
     NetboxDevice {
         name: name.to_string(),
         role: netbox_role(asset_role(a)),
-        manufacturer,
-        device_type,
+        manufacturer: manufacturer.unwrap_or_else(|| NETBOX_UNKNOWN.into()),
+        device_type: device_type.unwrap_or_else(|| NETBOX_UNKNOWN.into()),
     }
 }
 
@@ -755,13 +819,16 @@ pub const NETBOX_DEVICE_COLUMNS: &[&str] = &[
 ];
 
 /// Everything otwatch knows that NetBox has no column for, for the device's comments.
-fn netbox_comments(a: &Asset, names: &HashMap<String, String>) -> String {
+fn netbox_comments(a: &Asset, manufacturer: &str, names: &HashMap<String, String>) -> String {
     let mut lines = vec![format!(
         "Observed passively by otwatch (asset {}), first seen {}, last seen {}.",
         a.key,
         iso_time(a.first_seen),
         iso_time(a.last_seen)
     )];
+    if let Some(vendor) = asset_vendor(a).filter(|v| one_line(v) != manufacturer) {
+        lines.push(format!("Vendor: {}", one_line(&vendor)));
+    }
     let id = &a.identity;
     for (label, f) in [
         ("Order number", &id.order_number),
@@ -820,6 +887,7 @@ pub fn write_netbox_devices<W: Write>(
     csv_header(w, NETBOX_DEVICE_COLUMNS)?;
     for (_, a) in assets {
         let d = netbox_device(a, &names[&a.key]);
+        let comments = netbox_comments(a, &d.manufacturer, &names);
         needs.roles.insert(d.role.to_string());
         needs
             .device_types
@@ -854,7 +922,7 @@ pub fn write_netbox_devices<W: Write>(
                     .map(|s| truncate_chars(&one_line(&s.value), NETBOX_SERIAL_MAX))
                     .unwrap_or_default(),
                 truncate_chars(&description, NETBOX_DESCRIPTION_MAX),
-                netbox_comments(a, &names),
+                comments,
             ],
         )?;
     }
@@ -1034,6 +1102,7 @@ mod tests {
         io.parent = Some(plc.key.clone());
         io.position = Some("Modbus unit 3".into());
         let mut hmi = asset("mac:00:0c:29:00:00:01", "10.0.0.20");
+        hmi.vendor = Some("VMware, Inc.".into());
         hmi.hostnames = vec!["=HYPERLINK(\"http://x\")".into()];
         hmi.identity.role = AssetRole::Hmi;
         hmi.attributes = vec![Attribute {
@@ -1218,7 +1287,7 @@ mod tests {
         let assets = plant();
         let labels = NodeLabels::new(&assets);
         let (edges, functions) = edges();
-        let records = edge_records(&edges, &functions, &labels);
+        let records = edge_records(&edges, &functions, &labels).edges;
         assert_eq!(records[0].functions.len(), 2);
         assert_eq!(records[0].functions[0].function, "read_var");
         assert_eq!(records[0].functions[0].addresses, "db 1");
@@ -1247,11 +1316,65 @@ mod tests {
     }
 
     #[test]
+    fn functions_find_the_edge_that_carries_them() {
+        let assets = plant();
+        let labels = NodeLabels::new(&assets);
+        let (mut edges, mut functions) = edges();
+        edges[0].protocol = "cotp,s7comm".into();
+        // Explicit CIP messages ride the EtherNet/IP session, not the I/O connection.
+        let (c, s) = ("mac:00:0c:29:00:00:01", "mac:00:1b:1b:01:02:03");
+        let mut enip = edges[0].clone();
+        enip.protocol = "enip".into();
+        enip.server_port = Some(44818);
+        let mut io = edges[0].clone();
+        io.protocol = "cip".into();
+        io.server_port = Some(2222);
+        edges.push(enip);
+        edges.push(io);
+        let mut cip = functions[0].clone();
+        cip.protocol = "cip".into();
+        cip.function = "Get Attribute List".into();
+        functions.push(cip);
+        // A function on a pair the map does not hold stays visible as unmatched.
+        let mut stray = functions[0].clone();
+        stray.server = "mac:00:0c:29:00:00:02".into();
+        functions.push(stray);
+        let r = edge_records(&edges, &functions, &labels);
+        let names = |i: usize| {
+            r.edges[i]
+                .functions
+                .iter()
+                .map(|f| f.function.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(0), ["read_var", "write_var"]);
+        assert!(names(1).is_empty());
+        assert_eq!(names(2), ["Get Attribute List"]);
+        assert!(names(3).is_empty());
+        assert_eq!(
+            (
+                r.edges[2].edge.client.as_str(),
+                r.edges[2].edge.server.as_str()
+            ),
+            (c, s)
+        );
+        assert_eq!(r.unmatched.len(), 1);
+        // A pair with a single edge takes its functions whatever the names.
+        let mut modbus = functions[0].clone();
+        modbus.client = "mac:00:0c:29:00:00:01".into();
+        modbus.server = "net:broadcast".into();
+        modbus.protocol = "modbus".into();
+        let r = edge_records(&edges, &[modbus], &labels);
+        assert_eq!(r.edges[1].functions.len(), 1);
+        assert!(r.unmatched.is_empty());
+    }
+
+    #[test]
     fn graphml_is_valid_xml_with_labelled_nodes_and_edges() {
         let assets = plant();
         let labels = NodeLabels::new(&assets);
         let (edges, functions) = edges();
-        let records = edge_records(&edges, &functions, &labels);
+        let records = edge_records(&edges, &functions, &labels).edges;
         let mut out = Vec::new();
         write_graphml(&mut out, &assets, &records, &labels).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -1311,7 +1434,7 @@ mod tests {
         let assets = plant();
         let labels = NodeLabels::new(&assets);
         let (edges, functions) = edges();
-        let records = edge_records(&edges, &functions, &labels);
+        let records = edge_records(&edges, &functions, &labels).edges;
         let mut out = Vec::new();
         write_dot(&mut out, &assets, &records, &labels).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -1378,6 +1501,9 @@ mod tests {
         assert_eq!(column(&headers, io, "device_type"), "Unknown");
         assert!(column(&headers, io, "comments").contains("Behind PLC, \"line 1\", Modbus unit 3"));
         assert_eq!(column(&headers, &rows[2], "role"), "HMI");
+        // Only the NIC maker is known: the shared Unknown type, the vendor in the comments.
+        assert_eq!(column(&headers, &rows[2], "manufacturer"), "Unknown");
+        assert!(column(&headers, &rows[2], "comments").contains("Vendor: VMware, Inc."));
         assert_eq!(column(&headers, &rows[3], "status"), "offline");
         for row in &rows {
             for cell in row {
