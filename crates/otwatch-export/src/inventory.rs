@@ -169,6 +169,9 @@ pub const ASSET_CSV_COLUMNS: &[&str] = &[
     "location",
     "decommissioned",
     "notes",
+    "role_reasons",
+    "modules",
+    "conflicts",
 ];
 
 /// One row per asset with the fused identity and what people recorded about it.
@@ -210,10 +213,44 @@ pub fn write_assets_csv<W: Write>(w: &mut W, assets: &[(i64, Asset)]) -> io::Res
                     None => String::new(),
                 },
                 o.notes.clone().unwrap_or_default(),
+                id_.role_reasons.join("; "),
+                modules_text(a),
+                conflicts_text(a),
             ],
         )?;
     }
     Ok(())
+}
+
+/// "slot 2 1756-ENBT/A fw 3.1; slot 3 1756-L61": what the controller said sits in it.
+fn modules_text(a: &Asset) -> String {
+    a.identity
+        .modules
+        .iter()
+        .map(|m| {
+            let mut text = m.position.clone();
+            for (prefix, v) in [("", &m.model), ("fw ", &m.firmware), ("sn ", &m.serial)] {
+                if let Some(v) = v {
+                    text.push_str(&format!(" {prefix}{v}"));
+                }
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// "firmware: V3.2.6 | V3.2.5": fields whose sources disagree, shown value first.
+fn conflicts_text(a: &Asset) -> String {
+    a.identity
+        .conflicts
+        .iter()
+        .map(|c| {
+            let values: Vec<&str> = c.values.iter().map(|v| v.value.as_str()).collect();
+            format!("{}: {}", c.field, values.join(" | "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub const ATTRIBUTE_CSV_COLUMNS: &[&str] = &[
@@ -1015,7 +1052,7 @@ fn is_dns_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use otwatch_model::identity::{AssetIdentity, AssetOverrides};
+    use otwatch_model::identity::{AssetIdentity, AssetOverrides, Conflict, Module};
     use otwatch_model::ranges::AddressRanges;
     use otwatch_model::{AssetProtocol, Attribute, Evidence, TransportProto};
 
@@ -1073,7 +1110,19 @@ mod tests {
             serial: fact("S C-X4U421302009"),
             name: fact("PLC, \"line 1\""),
             role: AssetRole::Controller,
+            role_reasons: vec!["answers S7 on 102 and serves SZL: controller".into()],
             purdue_level: Some(PurdueLevel::BasicControl),
+            modules: vec![Module {
+                position: "rack 0 slot 2".into(),
+                model: Some("6ES7 315-2EH14-0AB0".into()),
+                firmware: Some("V3.2.6".into()),
+                serial: None,
+                evidence: evidence("s7comm", "Read SZL 0x001C", 8),
+            }],
+            conflicts: vec![Conflict {
+                field: "firmware".into(),
+                values: vec![fact("V3.2.6").unwrap(), fact("V3.2.5").unwrap()],
+            }],
             ..AssetIdentity::default()
         };
         plc.overrides = AssetOverrides {
@@ -1212,6 +1261,15 @@ mod tests {
         assert_eq!(col("protocols"), "s7comm/102 server");
         assert_eq!(col("location"), "Hall 2\ncabinet 4");
         assert_eq!(col("criticality"), "high");
+        assert_eq!(
+            col("role_reasons"),
+            "answers S7 on 102 and serves SZL: controller"
+        );
+        assert_eq!(
+            col("modules"),
+            "rack 0 slot 2 6ES7 315-2EH14-0AB0 fw V3.2.6"
+        );
+        assert_eq!(col("conflicts"), "firmware: V3.2.6 | V3.2.5");
         assert_eq!(col("first_seen"), "2026-03-02T08:00:00.000000Z");
         let io = &rows[1];
         assert_eq!(column(&headers, io, "parent"), "mac:00:1b:1b:01:02:03");

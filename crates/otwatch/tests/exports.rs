@@ -111,7 +111,10 @@ fn assets_csv_and_json_agree_and_escape_what_the_traffic_said() {
             "criticality",
             "location",
             "decommissioned",
-            "notes"
+            "notes",
+            "role_reasons",
+            "modules",
+            "conflicts"
         ]
     );
     assert_eq!(rows.len(), assets.len());
