@@ -29,10 +29,10 @@ pub struct AssetExportArgs {
     #[arg(long, conflicts_with_all = ["json", "jsonl", "csv"])]
     pub netbox_ips: bool,
     /// NetBox site the devices belong to (default: `name` under `[site]` in --config).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", requires = "netbox")]
     pub site: Option<String>,
     /// Site description (TOML) whose `[site] name` is the NetBox site.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", requires = "netbox")]
     pub config: Option<PathBuf>,
 }
 

@@ -341,6 +341,7 @@ fn export_flags_refuse_what_does_not_fit() {
     for args in [
         vec!["assets", "--attributes"],
         vec!["assets", "--netbox", "--csv"],
+        vec!["assets", "--csv", "--site", "Plant A"],
         vec!["edges", "--graphml", "--dot"],
         vec!["edges", "--graphml", "--functions"],
     ] {
