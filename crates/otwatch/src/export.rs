@@ -29,10 +29,22 @@ pub struct AssetExportArgs {
     #[arg(long, conflicts_with_all = ["json", "jsonl", "csv"])]
     pub netbox_ips: bool,
     /// NetBox site the devices belong to (default: `name` under `[site]` in --config).
-    #[arg(long, value_name = "NAME", requires = "netbox")]
+    // `requires` alone lets --site and --config through beside a flag that conflicts with
+    // --netbox, hence the conflicts as well.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "netbox",
+        conflicts_with_all = ["json", "jsonl", "csv", "netbox_interfaces", "netbox_ips"]
+    )]
     pub site: Option<String>,
     /// Site description (TOML) whose `[site] name` is the NetBox site.
-    #[arg(long, value_name = "PATH", requires = "netbox")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "netbox",
+        conflicts_with_all = ["json", "jsonl", "csv", "netbox_interfaces", "netbox_ips"]
+    )]
     pub config: Option<PathBuf>,
 }
 
