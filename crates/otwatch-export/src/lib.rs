@@ -3,7 +3,9 @@
 //! Zeek-style logs (tab-separated, `#fields` and `#types` headers, Zeek's column names and
 //! value formats) plug into whatever already reads Zeek: Malcolm, Splunk, Elastic. JSON
 //! lines carry a `schema` field naming the record type and its version
-//! (`otwatch.flow/1`, ...), documented in `docs/schema.md`.
+//! (`otwatch.flow/1`, ...), documented in `docs/schema.md`. The inventory and the
+//! communication map go out as CSV, JSON, GraphML, DOT and NetBox import files
+//! ([`inventory`], documented in `docs/inventory.md`).
 
 use otwatch_model::{
     zeek_time, Asset, Edge, FlowRecord, FunctionAggregate, Micros, ProtocolEvent, SCHEMA_VERSION,
@@ -13,6 +15,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+pub mod inventory;
 mod translog;
 pub use translog::{zeek_fields, TransactionLogWriter};
 

@@ -9,6 +9,7 @@ mod analyze;
 mod changes;
 mod config;
 mod demo;
+mod export;
 mod listing;
 mod progress;
 mod table;
@@ -24,6 +25,9 @@ use std::process::ExitCode;
 
 /// Exit status for "done, but an input capture was damaged".
 pub const EXIT_DAMAGED: u8 = 3;
+
+/// Exit status for bad usage, as clap returns it for flags it can check itself.
+pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
 #[command(
@@ -75,13 +79,15 @@ enum Command {
     Demo(demo::DemoArgs),
     /// List the asset inventory.
     #[command(
-        after_help = "Examples:\n  otwatch assets\n  otwatch assets --db site.db --csv > assets.csv\n  otwatch assets --json | jq '.[].vendor'"
+        after_help = "Examples:\n  otwatch assets\n  otwatch assets --db site.db --csv > assets.csv\n  otwatch assets --csv --attributes > evidence.csv\n  otwatch assets --json | jq '.[].identity.firmware.value'\n  otwatch assets --netbox --site 'Plant A' > netbox-devices.csv\n  otwatch assets --netbox-interfaces > netbox-interfaces.csv\n  otwatch assets --netbox-ips > netbox-ips.csv\n\nCSV cells that start with = + - @ get a leading ' so that spreadsheets do not run them."
     )]
     Assets {
         #[command(flatten)]
         db: DbArg,
         #[command(flatten)]
         format: FormatArgs,
+        #[command(flatten)]
+        export: export::AssetExportArgs,
     },
     /// Show one asset with the evidence for every attribute.
     #[command(
@@ -108,13 +114,15 @@ enum Command {
     Changes(changes::ChangesArgs),
     /// List the communication map: who talks to whom, with which protocol.
     #[command(
-        after_help = "Examples:\n  otwatch edges\n  otwatch edges --csv > map.csv\n  otwatch edges --functions   # per function: count, times, addresses touched"
+        after_help = "Examples:\n  otwatch edges\n  otwatch edges --csv > map.csv\n  otwatch edges --functions   # per function: count, times, addresses touched\n  otwatch edges --json        # each edge with the functions requested on it\n  otwatch edges --graphml > map.graphml\n  otwatch edges --dot | dot -Tsvg > map.svg"
     )]
     Edges {
         #[command(flatten)]
         db: DbArg,
         #[command(flatten)]
         format: FormatArgs,
+        #[command(flatten)]
+        graph: export::GraphArgs,
         /// One row per edge and protocol function (read coils, S7 write var, DNP3 operate...)
         /// with its count, first and last time and the addresses it touched.
         #[arg(long)]
@@ -140,18 +148,29 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Demo(args) => demo::run(args),
-        Command::Assets { db, format } => listing::assets(&db.db, format).map(|_| 0),
+        Command::Assets { db, format, export } if export.wanted(format) => {
+            export::assets(&db.db, format, &export)
+        }
+        Command::Assets { db, format, .. } => listing::assets(&db.db, format).map(|_| 0),
         Command::Asset { id, db, json } => listing::asset(&db.db, &id, json).map(|_| 0),
         Command::Changes(args) => changes::run(args).map(|_| 0),
         Command::Edges {
             db,
             format,
             functions: false,
+            graph,
+        } if graph.wanted(format) => export::edges(&db.db, format, graph).map(|_| 0),
+        Command::Edges {
+            db,
+            format,
+            functions: false,
+            ..
         } => listing::edges(&db.db, format).map(|_| 0),
         Command::Edges {
             db,
             format,
             functions: true,
+            ..
         } => listing::functions(&db.db, format).map(|_| 0),
     };
     match result {
