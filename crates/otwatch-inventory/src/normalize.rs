@@ -38,7 +38,7 @@ pub struct TableSource {
 /// every device of one manufacturer. Companies that are still separate makers of automation
 /// products stay separate even when one owns the other (B&R and ABB, GE and Emerson).
 const VENDORS: &[(&str, &[&str])] = &[
-    ("Siemens", &["siemens"]),
+    ("Siemens", &["siemens", "ruggedcom"]),
     (
         "Rockwell Automation",
         &["rockwell", "allen-bradley", "allen bradley", "a-b$"],
@@ -58,7 +58,17 @@ const VENDORS: &[(&str, &[&str])] = &[
         ],
     ),
     ("ABB", &["abb", "asea brown boveri"]),
-    ("GE", &["ge", "general electric", "gefanuc", "ge-ip"]),
+    (
+        "GE",
+        &[
+            "ge",
+            "general electric",
+            "gefanuc",
+            "ge-ip",
+            // The PACSystems business's name in the OUI registry after GE sold it.
+            "intelligent platforms",
+        ],
+    ),
     (
         "Mitsubishi Electric",
         &["mitsubishi electric", "mitsubishi$", "melsec$"],
@@ -87,7 +97,9 @@ const VENDORS: &[(&str, &[&str])] = &[
     ),
     ("SEL", &["schweitzer engineering", "sel$", "sel inc$"]),
     ("Acuity Brands", &["acuity", "lithonia"]),
-    ("Johnson Controls", &["johnson controls", "jci$"]),
+    ("Johnson Controls", &["johnson controls", "jci"]),
+    ("Automated Logic", &["automated logic", "automatedlogic"]),
+    ("Azbil", &["azbil", "yamatake"]),
     ("Tridium", &["tridium"]),
     ("Hilscher", &["hilscher"]),
     (
@@ -211,8 +223,12 @@ fn without_legal_forms<'a>(words: &'a [&'a str], count_company: bool) -> &'a [&'
     while end > 1 {
         let word = words[end - 1];
         let key = comparable(word);
+        // A short form written in lower case is a word, unless a legal form follows it
+        // ("co., ltd").
         let is_form = (LEGAL_FORMS.contains(&key.as_str())
-            && (!SHORT_FORMS.contains(&key.as_str()) || word.chars().any(char::is_uppercase)))
+            && (!SHORT_FORMS.contains(&key.as_str())
+                || stripped_form
+                || word.chars().any(char::is_uppercase)))
             || (count_company && key == "company");
         let is_joiner = stripped_form && JOINERS.contains(&key.as_str());
         if !(is_form || is_joiner) {

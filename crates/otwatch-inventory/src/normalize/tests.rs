@@ -605,3 +605,112 @@ fn hostile_text_never_panics() {
         let _ = product_family(None, raw);
     }
 }
+
+#[test]
+fn the_documentation_lists_every_table_with_its_date() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/inventory.md");
+    let doc = std::fs::read_to_string(path).expect("docs/inventory.md is part of the repository");
+    let section = doc
+        .split("## Vendor tables")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Vendor tables section");
+    for table in tables() {
+        let row = section
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} |", table.name)))
+            .unwrap_or_else(|| panic!("no row for {}", table.name));
+        let date = &table.date[..10];
+        assert!(
+            row.contains(date),
+            "{} should state {date}: {row}",
+            table.name
+        );
+    }
+}
+
+#[test]
+fn what_otwatch_reports_on_the_corpus_normalises() {
+    // Vendor values of assets after analysing the corpus's S7, PROFINET, EtherNet/IP, BACnet,
+    // IEC 61850, MELSEC, Omron and OPC captures: protocol identity and OUI names.
+    for (raw, expected) in [
+        ("Siemens AG", "Siemens"),
+        ("SIEMENS AG", "Siemens"),
+        ("Siemens Numerical Control Ltd., Nanjing", "Siemens"),
+        ("Siemens Schweiz AG (Formerly: Cerberus AG)", "Siemens"),
+        ("RuggedCom Inc.", "Siemens"),
+        ("Rockwell Automation/Allen-Bradley", "Rockwell Automation"),
+        ("Rockwell Automation", "Rockwell Automation"),
+        ("ABB INDUSTRIAL SYSTEMS AB", "ABB"),
+        ("Beckhoff", "Beckhoff"),
+        ("Beckhoff Automation GmbH", "Beckhoff"),
+        ("Intelligent Platforms, LLC.", "GE"),
+        (
+            "Mitsubishi Electric Building Techno-Service Co., Ltd.",
+            "Mitsubishi Electric",
+        ),
+        ("Acuity Brands Lighting, Inc.", "Acuity Brands"),
+        ("Automated Logic Corporation", "Automated Logic"),
+        ("AutomatedLogic Corporation", "Automated Logic"),
+        ("JCI Systems Integration Services", "Johnson Controls"),
+        ("Yamatake Building Systems Co., Ltd.", "Azbil"),
+        ("Hitachi Energy Switzerland Ltd", "Hitachi"),
+        ("SAMSON AG", "SAMSON"),
+        ("Cisco Systems, Inc", "Cisco"),
+        ("WILO SE", "WILO"),
+        ("Xxter bv", "Xxter"),
+        ("AREVA T&D Corporation", "AREVA T&D"),
+        (
+            "LCFC(HeFei) Electronics Technology co., ltd",
+            "LCFC(HeFei) Electronics Technology",
+        ),
+        (
+            "Elitegroup Computer Systems Co.,Ltd.",
+            "Elitegroup Computer Systems",
+        ),
+        ("OpenGeneral Pty., Ltd.", "OpenGeneral"),
+        ("Phoenix Controls Corporation", "Phoenix Controls"),
+        ("Scada Engine", "Scada Engine"),
+    ] {
+        assert_eq!(v(raw), expected, "{raw:?}");
+    }
+    // Firmware as the protocols state it: S7 SZL, CIP identity, BACnet, OPC UA build info.
+    for (raw, expected) in [
+        ("V3.2.6", "V3.2.6"),
+        ("V1.0", "V1.0"),
+        ("4.3", "V4.3"),
+        ("0.0.7", "V0.0.7"),
+        ("2.11.2228", "V2.11.2228"),
+        ("01.00 01.06", "01.00 01.06"),
+    ] {
+        assert_eq!(firmware(raw), expected, "{raw:?}");
+    }
+    // Order numbers from S7 SZL and S7comm-plus identity, and the CIP product name.
+    for (raw, family) in [
+        ("6ES7 315-2EH14-0AB0", "S7-300 CPU 315-2 PN/DP"),
+        ("6ES7 151-8AB01-0AB0", "ET 200S IM 151-8 PN/DP CPU"),
+        ("6ES7 211-1BE31-0XB0", "S7-1200 CPU 1211C AC/DC/RLY"),
+        ("6ES7 214-1HE30-0XB0", "S7-1200 CPU 1214C DC/DC/RLY"),
+        ("6ES7 511-1AK00-0AB0", "S7-1500 CPU 1511-1 PN"),
+    ] {
+        assert_eq!(order_number(raw).as_deref(), Some(raw));
+        assert_eq!(
+            product_family(Some("Siemens AG"), raw),
+            Some(family),
+            "{raw:?}"
+        );
+    }
+    assert_eq!(
+        product_family(Some("Rockwell Automation/Allen-Bradley"), "1756-ENBT/A"),
+        Some("ControlLogix EtherNet/IP module")
+    );
+    // Model names that are not order numbers get no family.
+    for model in [
+        "CPU 315-2 PN/DP",
+        "IM151-8 PN/DP CPU",
+        "S7-300EC",
+        "CP1L-EL20DR-D",
+    ] {
+        assert_eq!(order_number(model), None, "{model:?}");
+    }
+}
