@@ -626,6 +626,21 @@ fn the_documentation_lists_every_table_with_its_date() {
             "{} should state {date}: {row}",
             table.name
         );
+        if table.name.contains("vendor ids") || table.name.starts_with("IEEE") {
+            let digits = table.entries.to_string();
+            let mut grouped = String::new();
+            for (i, d) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(d);
+            }
+            assert!(
+                row.contains(&format!("| {grouped}")),
+                "{} should state {grouped} entries: {row}",
+                table.name
+            );
+        }
     }
 }
 
@@ -671,6 +686,9 @@ fn what_otwatch_reports_on_the_corpus_normalises() {
         ("OpenGeneral Pty., Ltd.", "OpenGeneral"),
         ("Phoenix Controls Corporation", "Phoenix Controls"),
         ("Scada Engine", "Scada Engine"),
+        // Modbus Read Device Identification (vendor name object, and the server id text).
+        ("Zeek Modbus Test", "Zeek Modbus Test"),
+        ("Wingpath Limited", "Wingpath"),
     ] {
         assert_eq!(v(raw), expected, "{raw:?}");
     }
@@ -682,6 +700,7 @@ fn what_otwatch_reports_on_the_corpus_normalises() {
         ("0.0.7", "V0.0.7"),
         ("2.11.2228", "V2.11.2228"),
         ("01.00 01.06", "01.00 01.06"),
+        ("1.2.3.6", "V1.2.3.6"),
     ] {
         assert_eq!(firmware(raw), expected, "{raw:?}");
     }
