@@ -41,12 +41,26 @@ const VENDORS: &[(&str, &[&str])] = &[
     ("Siemens", &["siemens", "ruggedcom"]),
     (
         "Rockwell Automation",
-        &["rockwell", "allen-bradley", "allen bradley", "a-b$"],
+        // Not "rockwell" alone: Rockwell Collins is another company.
+        &[
+            "rockwell automation",
+            "rockwell software",
+            "rockwell$",
+            "allen-bradley",
+            "allen bradley",
+            "a-b$",
+        ],
     ),
     (
         "Schneider Electric",
         &[
-            "schneider",
+            // Not "schneider" alone: Schneider Elektronik and Schneider Displaytechnik are
+            // other companies.
+            "schneider electric",
+            "schneider-electric",
+            "schneider automation",
+            "schneider toshiba",
+            "schneider$",
             "telemecanique",
             "modicon",
             "square d",
@@ -311,7 +325,7 @@ pub fn vendor_name(raw: &str) -> Cow<'static, str> {
 
 /// Words devices put before a version number; compared case-folded, longest first so that
 /// "version" is not read as "v" + "ersion".
-const VERSION_PREFIXES: &[&str] = &["firmware", "version", "ver", "rev", "fw", "v"];
+const VERSION_PREFIXES: &[&str] = &["firmware", "version", "revision", "ver", "rev", "fw", "v"];
 
 /// One form for version numbers: `V` followed by the dotted numbers without leading zeros.
 ///

@@ -32,6 +32,8 @@ fn one_spelling_per_manufacturer() {
                 "Rockwell Automation",
                 "ALLEN-BRADLEY",
                 "Allen Bradley Co., Inc.",
+                "Rockwell Software, Inc.",
+                "Rockwell Automation/Reliance Elec.",
             ],
         ),
         (
@@ -42,6 +44,8 @@ fn one_spelling_per_manufacturer() {
                 "Modicon",
                 "Schneider Electric SE",
                 "Schneider Toshiba Inverter Europe",
+                "Schneider-Electric(China)Co.Ltd,Shenzhen Branch",
+                "Schneider Electric Fire & Security Oy",
             ],
         ),
         (
@@ -199,6 +203,9 @@ fn words_that_begin_other_companies_do_not_capture_them() {
         ),
         ("Abbott Laboratories", "Abbott Laboratories"),
         ("Selectron Systems AG", "Selectron Systems"),
+        ("Rockwell Collins Canada", "Rockwell Collins Canada"),
+        ("Schneider Elektronik GmbH", "Schneider Elektronik"),
+        ("Schneider Displaytechnik GmbH", "Schneider Displaytechnik"),
     ] {
         assert_eq!(v(raw), expected, "{raw:?}");
     }
@@ -321,6 +328,7 @@ fn firmware_versions_take_one_form() {
         ("Ver. 3.2.6", "V3.2.6"),
         ("Version 3.2.6", "V3.2.6"),
         ("FW: 3.2.6", "V3.2.6"),
+        ("Revision 2.1", "V2.1"),
         ("V03.02.06", "V3.2.6"),
         (" 3.2.6 ", "V3.2.6"),
         // CIP identity revision major.minor, as otwatch reports it for the 1756-ENBT/A.
