@@ -75,7 +75,7 @@ const VENDORS: &[(&str, &[&str])] = &[
     (
         "GE",
         &[
-            "ge",
+            "GE",
             "general electric",
             "gefanuc",
             "ge-ip",
@@ -88,13 +88,19 @@ const VENDORS: &[(&str, &[&str])] = &[
         &["mitsubishi electric", "mitsubishi$", "melsec$"],
     ),
     ("Omron", &["omron"]),
-    (
-        "Phoenix Contact",
-        &["phoenix contact", "phoenixcontact", "phoenix$"],
-    ),
+    ("Phoenix Contact", &["phoenix contact", "phoenixcontact"]),
     ("WAGO", &["wago"]),
     ("Beckhoff", &["beckhoff"]),
-    ("Hirschmann", &["hirschmann", "belden"]),
+    (
+        "Belden",
+        &[
+            "belden",
+            "hirschmann",
+            "garrettcom",
+            "tofino",
+            "lumberg automation",
+        ],
+    ),
     ("Moxa", &["moxa"]),
     ("Cisco", &["cisco"]),
     ("Honeywell", &["honeywell", "alerton"]),
@@ -110,7 +116,7 @@ const VENDORS: &[(&str, &[&str])] = &[
         ],
     ),
     ("SEL", &["schweitzer engineering", "sel$", "sel inc$"]),
-    ("Acuity Brands", &["acuity", "lithonia"]),
+    ("Acuity Brands", &["acuity brands", "lithonia"]),
     ("Johnson Controls", &["johnson controls", "jci"]),
     ("Automated Logic", &["automated logic", "automatedlogic"]),
     ("Azbil", &["azbil", "yamatake"]),
@@ -139,7 +145,7 @@ const VENDORS: &[(&str, &[&str])] = &[
     ("Danfoss", &["danfoss"]),
     ("ifm", &["ifm"]),
     ("Red Lion", &["red lion"]),
-    ("ProSoft Technology", &["prosoft"]),
+    ("ProSoft Technology", &["prosoft technology", "prosoft$"]),
     ("Advantech", &["advantech"]),
     ("HMS Networks", &["hms", "anybus", "ixxat", "ewon"]),
     ("Weidmüller", &["weidmüller", "weidmuller", "weidmueller"]),
@@ -254,25 +260,34 @@ fn without_legal_forms<'a>(words: &'a [&'a str], count_company: bool) -> &'a [&'
     &words[..end]
 }
 
-/// The vendor text as a lookup key: case-folded, dots and commas dropped, spaces around `&`
-/// and `+` closed, legal forms removed.
-fn vendor_key(raw: &str) -> String {
+/// The vendor text as a lookup key: legal forms removed, dots and commas dropped, spaces
+/// around `&` and `+` closed; returned as written (for keys that must match case) and
+/// case-folded.
+fn vendor_key(raw: &str) -> (String, String) {
     let words: Vec<&str> = raw.split_whitespace().collect();
     let kept = without_legal_forms(&words, true).join(" ");
     let spaced: String = kept
         .chars()
         .map(|c| if c == ',' || c == '.' { ' ' } else { c })
-        .flat_map(char::to_lowercase)
         .collect();
-    spaced
+    let cased = spaced
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .replace(" & ", "&")
-        .replace(" + ", "+")
+        .replace(" + ", "+");
+    let folded = cased.to_lowercase();
+    (cased, folded)
 }
 
-fn key_matches(key: &str, pattern: &str) -> bool {
+/// Whether `pattern` (see [`VENDORS`]) matches. A pattern with capitals is compared with
+/// the name as written: "GE" names General Electric, "Ge Ruili" does not.
+fn key_matches((cased, folded): (&str, &str), pattern: &str) -> bool {
+    let key = if pattern.chars().any(char::is_uppercase) {
+        cased
+    } else {
+        folded
+    };
     match pattern.strip_suffix('$') {
         Some(exact) => key == exact,
         None => {
@@ -287,8 +302,8 @@ fn key_matches(key: &str, pattern: &str) -> bool {
 
 /// The canonical manufacturer for vendor text, when the text names a known one.
 fn known_vendor(raw: &str) -> Option<&'static str> {
-    let key = vendor_key(raw);
-    if key.is_empty() {
+    let (cased, folded) = vendor_key(raw);
+    if folded.is_empty() {
         return None;
     }
     // The longest matching key wins, so that a specific brand is never shadowed by a
@@ -296,7 +311,7 @@ fn known_vendor(raw: &str) -> Option<&'static str> {
     VENDORS
         .iter()
         .flat_map(|(canonical, keys)| keys.iter().map(move |k| (*canonical, *k)))
-        .filter(|(_, k)| key_matches(&key, k))
+        .filter(|(_, k)| key_matches((&cased, &folded), k))
         .max_by_key(|(_, k)| k.len())
         .map(|(canonical, _)| canonical)
 }

@@ -76,11 +76,12 @@ fn one_spelling_per_manufacturer() {
             ],
         ),
         (
-            "Hirschmann",
+            "Belden",
             &[
                 "Hirschmann Automation and Control GmbH",
                 "Hirschmann, a Belden brand",
                 "Belden Inc.",
+                "Lumberg Automation (Belden)",
             ],
         ),
         (
@@ -204,6 +205,13 @@ fn words_that_begin_other_companies_do_not_capture_them() {
         ("Abbott Laboratories", "Abbott Laboratories"),
         ("Selectron Systems AG", "Selectron Systems"),
         ("Rockwell Collins Canada", "Rockwell Collins Canada"),
+        (
+            "Ge Ruili Intelligent Technology ( Beijing ) Co., Ltd.",
+            "Ge Ruili Intelligent Technology ( Beijing )",
+        ),
+        ("ACUITY IMAGING, INC.", "ACUITY IMAGING"),
+        ("Phoenix Co.,Ltd.", "Phoenix"),
+        ("Prosoft Systems LTD", "Prosoft Systems"),
         ("Schneider Elektronik GmbH", "Schneider Elektronik"),
         ("Schneider Displaytechnik GmbH", "Schneider Displaytechnik"),
     ] {
@@ -227,7 +235,6 @@ fn unknown_vendors_lose_legal_forms_and_keep_their_spelling() {
             "ZAP S.A. Ostrow Wielkopolski",
         ),
         ("Anton Paar GmbH", "Anton Paar"),
-        ("Lumberg Automation (Belden)", "Lumberg Automation (Belden)"),
         // "Company" is part of how some firms are known; only legal forms go.
         ("The Trane Company", "The Trane Company"),
         // The first word is never taken, however it reads.
@@ -265,10 +272,7 @@ fn registry_names_of_the_compiled_tables_normalise() {
         Some("Phoenix Contact")
     );
     assert_eq!(oui([0x00, 0x90, 0xE8, 1, 2, 3]).as_deref(), Some("Moxa"));
-    assert_eq!(
-        oui([0x00, 0x80, 0x63, 1, 2, 3]).as_deref(),
-        Some("Hirschmann")
-    );
+    assert_eq!(oui([0x00, 0x80, 0x63, 1, 2, 3]).as_deref(), Some("Belden"));
     assert_eq!(
         oui([0x00, 0x01, 0x05, 1, 2, 3]).as_deref(),
         Some("Beckhoff")
@@ -285,7 +289,7 @@ fn registry_names_of_the_compiled_tables_normalise() {
     assert_eq!(cip(243).as_deref(), Some("Schneider Electric"));
     assert_eq!(cip(562).as_deref(), Some("Phoenix Contact"));
     assert_eq!(cip(40).as_deref(), Some("WAGO"));
-    assert_eq!(cip(634).as_deref(), Some("Hirschmann"));
+    assert_eq!(cip(634).as_deref(), Some("Belden"));
     assert_eq!(cip(865).as_deref(), Some("SEL"));
 
     let bacnet = |id| bacnet_vendor(id).map(v);
