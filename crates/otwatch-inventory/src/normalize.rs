@@ -16,11 +16,14 @@ use std::sync::OnceLock;
 pub use families::product_family;
 
 /// Where a compiled-in table came from, for documentation and version reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TableSource {
     pub name: &'static str,
+    /// Rows (ids, address blocks, spellings or prefixes) the table holds.
     pub entries: usize,
+    /// Where the facts come from, as the data file's header states it.
     pub source: String,
+    /// The date of the snapshot, ISO 8601 first, possibly followed by a remark.
     pub date: String,
 }
 
