@@ -965,11 +965,18 @@ fn lookup(
     t.binary_search_by_key(&id, |r| r.0).ok().map(|i| t[i].1)
 }
 
+const BACNET_VENDORS: &str = include_str!("../data/bacnet_vendors.tsv");
+
+/// Source, date and size of the BACnet vendor table, for reports.
+pub fn vendor_table() -> crate::TableHeader {
+    crate::table_header(BACNET_VENDORS)
+}
+
 /// The name registered for a BACnet vendor id (`data/bacnet_vendors.tsv`; its header names
 /// the source).
 pub fn vendor_name(id: u32) -> Option<&'static str> {
     static T: std::sync::OnceLock<Vec<(u32, &'static str)>> = std::sync::OnceLock::new();
-    lookup(&T, include_str!("../data/bacnet_vendors.tsv"), id)
+    lookup(&T, BACNET_VENDORS, id)
 }
 
 /// A property identifier's name; `Vendor Specific (n)` for the proprietary range.

@@ -378,12 +378,19 @@ fn parse_identity_item(b: &[u8]) -> Option<Identity> {
     })
 }
 
+const CIP_VENDORS: &str = include_str!("../data/cip_vendors.tsv");
+
+/// Source, date and size of the CIP vendor table, for reports.
+pub fn vendor_table() -> crate::TableHeader {
+    crate::table_header(CIP_VENDORS)
+}
+
 /// The name registered for a CIP vendor id (`data/cip_vendors.tsv`; its header names the
 /// source).
 pub fn vendor_name(id: u16) -> Option<&'static str> {
     static TABLE: std::sync::OnceLock<Vec<(u16, &'static str)>> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        let mut rows: Vec<(u16, &'static str)> = include_str!("../data/cip_vendors.tsv")
+        let mut rows: Vec<(u16, &'static str)> = CIP_VENDORS
             .lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|l| {
@@ -474,6 +481,17 @@ mod tests {
         assert_eq!(device_type_name(id.device_type), "Communications Adapter");
         assert_eq!(vendor_name(1), Some("Rockwell Automation/Allen-Bradley"));
         assert_eq!(vendor_name(0xffff), None);
+    }
+
+    #[test]
+    fn vendor_table_states_source_and_date() {
+        let t = vendor_table();
+        assert_eq!(
+            t.entries, 1463,
+            "the header's entry count and the rows agree"
+        );
+        assert!(t.source.starts_with("pycomm3 1.2.16"), "{}", t.source);
+        assert!(t.date.starts_with("2026-11-27"), "{}", t.date);
     }
 
     #[test]

@@ -69,6 +69,44 @@ pub(crate) fn single_line(bytes: &[u8]) -> String {
         .to_owned()
 }
 
+/// Where a compiled-in lookup table came from, read from the `# Source:` and `# Data date:`
+/// lines of its data file, so that reports can say which registry snapshot named a vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableHeader {
+    /// Rows that carry an id and a name (comment lines excluded).
+    pub entries: usize,
+    /// The `# Source:` line with its continuation lines, or "unknown source".
+    pub source: &'static str,
+    /// The `# Data date:` line, or "unknown".
+    pub date: &'static str,
+}
+
+pub(crate) fn table_header(text: &'static str) -> TableHeader {
+    let mut source = None;
+    let mut date = None;
+    let mut entries = 0;
+    for line in text.lines() {
+        match line.strip_prefix('#').map(str::trim) {
+            Some(rest) => {
+                if let Some(s) = rest.strip_prefix("Source:") {
+                    // The first line is enough to name the source; continuation lines
+                    // explain its lineage and stay in the data file.
+                    source = Some(s.trim());
+                } else if let Some(d) = rest.strip_prefix("Data date:") {
+                    date = Some(d.trim());
+                }
+            }
+            None if line.contains('\t') => entries += 1,
+            None => {}
+        }
+    }
+    TableHeader {
+        entries,
+        source: source.unwrap_or("unknown source"),
+        date: date.unwrap_or("unknown"),
+    }
+}
+
 pub(crate) fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }

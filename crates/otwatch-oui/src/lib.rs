@@ -17,6 +17,7 @@ struct Table {
     /// One vector per entry of `PREFIX_BITS`, each sorted by prefix value.
     by_len: [Vec<(u64, &'static str)>; 3],
     source: String,
+    date: &'static str,
 }
 
 fn table() -> &'static Table {
@@ -62,7 +63,11 @@ fn parse(raw: &'static str) -> Table {
         package.unwrap_or("unknown source"),
         date.unwrap_or("unknown")
     );
-    Table { by_len, source }
+    Table {
+        by_len,
+        source,
+        date: date.unwrap_or("unknown"),
+    }
 }
 
 /// The registered organization for `mac`, preferring the most specific block.
@@ -91,6 +96,16 @@ pub fn lookup(mac: [u8; 6]) -> Option<&'static str> {
 /// One line naming the registry snapshot the table was built from, for report footers.
 pub fn source() -> &'static str {
     &table().source
+}
+
+/// The date of the registry snapshot (the data file's `Data date:` line).
+pub fn data_date() -> &'static str {
+    table().date
+}
+
+/// How many blocks (MA-L, MA-M and MA-S together) the table holds.
+pub fn entries() -> usize {
+    table().by_len.iter().map(Vec::len).sum()
 }
 
 #[cfg(test)]
@@ -149,6 +164,10 @@ mod tests {
         assert!(s.contains("ieee-data"), "{s}");
         assert!(s.contains("data date 20"), "{s}");
         assert!(!s.contains('\n'));
+        assert_eq!(data_date(), "2022-08-27");
+        // Duplicated prefixes collapse, so the count can only fall short of the header's sum.
+        let n = entries();
+        assert!(n > 40_000 && n <= 32_527 + 4_390 + 5_029, "{n}");
     }
 
     #[test]

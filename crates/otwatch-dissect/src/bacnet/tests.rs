@@ -54,6 +54,17 @@ fn i_am_states_instance_and_vendor() {
 }
 
 #[test]
+fn vendor_table_states_source_and_date() {
+    let t = vendor_table();
+    assert_eq!(
+        t.entries, 1455,
+        "the header's entry count and the rows agree"
+    );
+    assert!(t.source.starts_with("Wireshark 4.0.17"), "{}", t.source);
+    assert!(t.date.starts_with("2024-08-26"), "{}", t.date);
+}
+
+#[test]
 fn read_property_ack_of_model_name() {
     let d = hex(MODEL_NAME_ACK);
     let a = apdu_of(&d);
