@@ -9,11 +9,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
 
-<<<<<<< HEAD
 pub fn open_existing(db: &Path) -> Result<Store> {
-=======
-pub(crate) fn open_existing(db: &Path) -> Result<Store> {
->>>>>>> inv-export
     if !db.exists() {
         bail!(
             "no database at {}; run `otwatch analyze CAPTURE --db {}` first",
