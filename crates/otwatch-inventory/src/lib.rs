@@ -7,6 +7,7 @@
 //! evidence refers to captures by index and the caller supplies their names.
 
 mod build;
+pub mod declared;
 mod observe;
 
 pub use build::{build, Inventory, InventoryOptions};
