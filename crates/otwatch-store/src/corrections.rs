@@ -706,6 +706,37 @@ impl Store {
         Ok(rows)
     }
 
+    /// The asset that a merged-away asset id was merged into, following later merges.
+    pub fn merged_into(&self, asset_id: i64) -> Result<Option<i64>> {
+        let err = self.err();
+        let mut current = asset_id;
+        let mut found = None;
+        // Each merge deletes the absorbed id, so a chain is at most as long as the merges.
+        for _ in 0..64 {
+            let next: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT asset_id FROM asset_corrections
+                     WHERE action = 'merge' AND field = 'asset' AND old_value LIKE ?1 ORDER BY id DESC LIMIT 1",
+                    [format!("asset {current} (%")],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(&err)?;
+            match next {
+                Some(n) if n != current => {
+                    found = Some(n);
+                    current = n;
+                    if asset_key(&self.conn, n).map_err(&err)?.is_some() {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        Ok(found)
+    }
+
     /// The asset a merged-away key now belongs to.
     pub fn asset_for_merged_key(&self, key: &str) -> Result<Option<i64>> {
         pinned(&self.conn, "key", key).map_err(self.err())

@@ -7,6 +7,8 @@
 
 mod analyze;
 mod config;
+mod corrections;
+mod declared;
 mod demo;
 mod listing;
 mod progress;
@@ -72,15 +74,28 @@ enum Command {
         after_help = "Examples:\n  otwatch demo\n  otwatch demo --out plant.pcap --db demo.db --zeek-logs demo-logs/"
     )]
     Demo(demo::DemoArgs),
-    /// List the asset inventory.
+    /// List the asset inventory, or correct it (edit, merge, split) and show the audit trail.
     #[command(
-        after_help = "Examples:\n  otwatch assets\n  otwatch assets --db site.db --csv > assets.csv\n  otwatch assets --json | jq '.[].vendor'"
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  otwatch assets\n  otwatch assets --db site.db --csv > assets.csv\n  otwatch assets --json | jq '.[].vendor'\n  \
+                      otwatch assets edit 3 --owner \"Process team\" --criticality high\n  otwatch assets merge 3 7\n  \
+                      otwatch assets split 3 --ip 10.20.1.12\n  otwatch assets history 3"
     )]
     Assets {
+        #[command(subcommand)]
+        action: Option<corrections::AssetsCommand>,
         #[command(flatten)]
         db: DbArg,
         #[command(flatten)]
         format: FormatArgs,
+    },
+    /// The declared inventory: import the site's list of devices and compare it with the traffic.
+    #[command(
+        after_help = "Examples:\n  otwatch inventory import-declared site-assets.csv\n  otwatch inventory diff\n  otwatch inventory diff --csv > diff.csv"
+    )]
+    Inventory {
+        #[command(subcommand)]
+        action: declared::InventoryCommand,
     },
     /// Show one asset with the evidence for every attribute.
     #[command(
@@ -129,7 +144,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Demo(args) => demo::run(args),
-        Command::Assets { db, format } => listing::assets(&db.db, format).map(|_| 0),
+        Command::Assets {
+            action: Some(action),
+            ..
+        } => corrections::run(action).map(|_| 0),
+        Command::Assets {
+            action: None,
+            db,
+            format,
+        } => listing::assets(&db.db, format).map(|_| 0),
+        Command::Inventory { action } => declared::run(action).map(|_| 0),
         Command::Asset { id, db, json } => listing::asset(&db.db, &id, json).map(|_| 0),
         Command::Edges {
             db,
