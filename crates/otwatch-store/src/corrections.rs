@@ -737,6 +737,22 @@ impl Store {
         Ok(found)
     }
 
+    /// The IP addresses people split from the asset they were seen with; the analysis keeps
+    /// them as assets of their own.
+    pub fn split_ips(&self) -> Result<std::collections::BTreeSet<IpAddr>> {
+        let err = self.err();
+        let mut st = self
+            .conn
+            .prepare("SELECT value FROM asset_pins WHERE kind = 'ip'")
+            .map_err(&err)?;
+        let texts = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(&err)?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)?;
+        Ok(texts.iter().filter_map(|t| t.parse().ok()).collect())
+    }
+
     /// The asset a merged-away key now belongs to.
     pub fn asset_for_merged_key(&self, key: &str) -> Result<Option<i64>> {
         pinned(&self.conn, "key", key).map_err(self.err())

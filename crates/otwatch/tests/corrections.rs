@@ -132,6 +132,18 @@ fn corrections_hold_across_a_later_analysis_and_are_audited() {
     let capture = corpus(CAPTURE);
     as_user("x", &["analyze", capture.to_str().unwrap(), "--quiet"], d);
     check(d);
+    // The later analysis gave the split address its own traffic.
+    let moved = asset(d, "10.1.1.167");
+    assert_eq!(moved["protocols"][0]["protocol"], "enip");
+    assert_eq!(moved["protocols"][0]["role"], "client");
+    let edges: Vec<Value> =
+        serde_json::from_slice(&as_user("x", &["edges", "--json"], d).stdout).unwrap();
+    assert!(edges
+        .iter()
+        .any(|e| e["client"] == "ip:10.1.1.167" && e["protocol"] == "enip"));
+    assert!(edges
+        .iter()
+        .all(|e| e["client"] != "mac:34:c0:f9:fe:65:6b" && e["server"] != "mac:34:c0:f9:fe:65:6b"));
 
     // The merged-away id still leads to the record it joined.
     let by_old_id = as_user("x", &["asset", &gone.to_string(), "--json"], d);
