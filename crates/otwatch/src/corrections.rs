@@ -79,6 +79,7 @@ pub struct EditArgs {
     /// Where the device is (building, room, cabinet).
     #[arg(long, value_name = "TEXT")]
     pub location: Option<String>,
+    /// Free text: what anyone looking at the device should know.
     #[arg(long, value_name = "TEXT")]
     pub notes: Option<String>,
     /// The device's role; overrides the inferred one (controller, io_module, hmi, scada_server,
