@@ -75,14 +75,28 @@ fn edge(client: &str, server: &str) -> Edge {
     }
 }
 
+fn function(server: &str) -> FunctionAggregate {
+    FunctionAggregate {
+        client: "mac:00:00:00:00:00:0d".into(),
+        server: server.into(),
+        protocol: "modbus".into(),
+        function: "READ_HOLDING_REGISTERS".into(),
+        count: 3,
+        first_seen: 5,
+        last_seen: 6,
+        addresses: Default::default(),
+    }
+}
+
 fn run(store: &mut Store, assets: &[Asset], edges: &[Edge]) {
+    let functions: Vec<FunctionAggregate> = edges.iter().map(|e| function(&e.server)).collect();
     store
         .record_run(&RunRecord {
             summary_json: "{}",
             flows: &[],
             assets,
             edges,
-            functions: &[],
+            functions: &functions,
             events: &[],
         })
         .unwrap();
@@ -210,6 +224,10 @@ fn a_merge_holds_across_later_analyses() {
         assert_eq!(edges.len(), 1, "{edges:#?}");
         assert_eq!(edges[0].server, "mac:00:00:00:00:00:0a");
         assert_eq!(edges[0].flows, flows);
+        let functions = store.functions().unwrap();
+        assert_eq!(functions.len(), 1, "{functions:#?}");
+        assert_eq!(functions[0].server, "mac:00:00:00:00:00:0a");
+        assert_eq!(functions[0].count, flows * 3);
     };
     check(&store, 2);
     // The next analysis still sees two MACs; they go into one asset.
