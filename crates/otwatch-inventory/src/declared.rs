@@ -8,7 +8,7 @@
 //! — by MAC, then IP, then serial number, then name — and says which of these matched, so
 //! a surprising pairing can be checked.
 
-use otwatch_model::identity::{AssetRole, Fact, PurdueLevel};
+use otwatch_model::identity::{AssetRole, Decided, Fact, PurdueLevel};
 use otwatch_model::{Asset, Evidence};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -616,7 +616,12 @@ pub struct ObservedValue {
     pub value: String,
     /// Attribute the value came from, e.g. "product_name", or "identity" for the fused one.
     pub attribute: String,
-    pub evidence: Evidence,
+    /// The message that showed the value; absent for an inferred role or Purdue level,
+    /// whose `reasons` say why instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
 }
 
 /// A declared value the traffic contradicts.
@@ -714,7 +719,8 @@ fn observed_values(a: &Asset, field: &str) -> Vec<ObservedValue> {
             out.push(ObservedValue {
                 value: value.to_string(),
                 attribute: attribute.to_string(),
-                evidence: evidence.clone(),
+                evidence: Some(evidence.clone()),
+                reasons: Vec::new(),
             });
         }
     };
@@ -904,14 +910,52 @@ pub fn diff(declared: &[DeclaredDevice], observed: &[(i64, Asset)]) -> DiffRepor
                 continue;
             }
             // The OUI vendor is a guess about the network card; a stated vendor outranks it.
-            if field == "vendor" && seen.iter().any(|o| o.evidence.protocol != "oui") {
-                seen.retain(|o| o.evidence.protocol != "oui");
+            let stated =
+                |o: &ObservedValue| o.evidence.as_ref().is_some_and(|e| e.protocol != "oui");
+            if field == "vendor" && seen.iter().any(stated) {
+                seen.retain(stated);
             }
             mismatches.push(Mismatch {
                 field,
                 declared: wanted,
                 observed: seen,
             });
+        }
+        // Role and level are inferred from behaviour, not stated: the reasons stand in for
+        // evidence. An unknown role or level contradicts nothing.
+        let id = &a.identity;
+        let decided = |d: Decided| match d {
+            Decided::User => "override",
+            _ => "identity",
+        };
+        if let Some(role) = d
+            .role
+            .filter(|r| id.role != AssetRole::Unknown && id.role != *r)
+        {
+            mismatches.push(Mismatch {
+                field: "role",
+                declared: role.as_str().to_string(),
+                observed: vec![ObservedValue {
+                    value: id.role.as_str().to_string(),
+                    attribute: decided(id.role_decided).to_string(),
+                    evidence: None,
+                    reasons: id.role_reasons.clone(),
+                }],
+            });
+        }
+        if let (Some(wanted), Some(seen)) = (d.purdue_level, id.purdue_level) {
+            if wanted != seen {
+                mismatches.push(Mismatch {
+                    field: "purdue_level",
+                    declared: wanted.as_str().to_string(),
+                    observed: vec![ObservedValue {
+                        value: seen.as_str().to_string(),
+                        attribute: decided(id.purdue_decided).to_string(),
+                        evidence: None,
+                        reasons: id.purdue_reasons.clone(),
+                    }],
+                });
+            }
         }
         report.matched.push(Matched {
             declared: d.clone(),

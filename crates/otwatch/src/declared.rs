@@ -136,7 +136,10 @@ fn observed_text(values: &[ObservedValue]) -> (String, String) {
         .join(" | ");
     let evidence = values
         .iter()
-        .map(|v| evidence_text(&v.evidence))
+        .map(|v| match &v.evidence {
+            Some(e) => evidence_text(e),
+            None => v.reasons.join("; "),
+        })
         .collect::<Vec<_>>()
         .join(" | ");
     (shown, evidence)

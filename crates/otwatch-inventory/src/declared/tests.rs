@@ -284,9 +284,52 @@ fn declared_devices_pair_by_mac_then_ip_then_serial_then_name() {
         "Siemens agrees with Siemens AG"
     );
     assert_eq!(plc[1].observed[0].value, "V3.2.6");
-    assert_eq!(plc[1].observed[0].evidence.protocol, "s7comm");
+    assert_eq!(
+        plc[1].observed[0].evidence.as_ref().unwrap().protocol,
+        "s7comm"
+    );
     let drive = &r.matched[1].mismatches;
     assert_eq!(drive[1].field, "vendor");
-    assert_eq!(drive[1].observed[0].evidence.protocol, "oui");
+    assert_eq!(
+        drive[1].observed[0].evidence.as_ref().unwrap().protocol,
+        "oui"
+    );
     assert_eq!(r.mismatch_count(), 4);
+}
+
+#[test]
+fn an_inferred_role_or_level_that_disagrees_is_a_mismatch_with_its_reasons() {
+    let mut plc = asset(
+        "mac:00:00:00:00:00:01",
+        "10.0.0.1",
+        "00:00:00:00:00:01",
+        &[],
+    );
+    plc.identity.role = AssetRole::EngineeringWorkstation;
+    plc.identity.role_reasons = vec!["initiates program downloads: engineering workstation".into()];
+    plc.identity.purdue_level = Some(PurdueLevel::Supervisory);
+    plc.identity.purdue_decided = Decided::User;
+    let mut quiet = asset(
+        "mac:00:00:00:00:00:02",
+        "10.0.0.2",
+        "00:00:00:00:00:02",
+        &[],
+    );
+    quiet.identity.role = AssetRole::Unknown;
+    let declared = parsed("ip,role,purdue_level\n10.0.0.1,PLC,1\n10.0.0.2,HMI,2\n").devices;
+    let r = diff(&declared, &[(1, plc), (2, quiet)]);
+    let m = &r.matched[0].mismatches;
+    assert_eq!(m.len(), 2);
+    assert_eq!((m[0].field, m[0].declared.as_str()), ("role", "controller"));
+    assert_eq!(m[0].observed[0].value, "engineering_workstation");
+    assert_eq!(m[0].observed[0].evidence, None);
+    assert!(m[0].observed[0].reasons[0].contains("program downloads"));
+    assert_eq!(
+        (m[1].field, m[1].observed[0].attribute.as_str()),
+        ("purdue_level", "override")
+    );
+    assert!(
+        r.matched[1].mismatches.is_empty(),
+        "an unknown role contradicts nothing"
+    );
 }
