@@ -84,10 +84,10 @@ pub struct EditArgs {
     pub notes: Option<String>,
     /// The device's role; overrides the inferred one (controller, io_module, hmi, scada_server,
     /// engineering_workstation, historian, opc_server, network_device, it_host, ...).
-    #[arg(long, value_name = "ROLE")]
+    #[arg(long, value_name = "ROLE", value_parser = role_value)]
     pub role: Option<String>,
     /// Purdue level 0, 1, 2, 3, 3.5, 4 or 5; overrides the inferred one.
-    #[arg(long, alias = "purdue-level", value_name = "LEVEL")]
+    #[arg(long, alias = "purdue-level", value_name = "LEVEL", value_parser = level_value)]
     pub level: Option<String>,
     /// The device's name; overrides the names the traffic showed.
     #[arg(long, value_name = "TEXT")]
@@ -153,6 +153,36 @@ pub fn run(command: AssetsCommand) -> Result<()> {
     }
 }
 
+/// `--role`: an otwatch role name or a common word for one; empty clears the override.
+fn role_value(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Ok(String::new());
+    }
+    parse_role(text)
+        .map(|r| r.as_str().to_string())
+        .ok_or_else(|| {
+            format!(
+                "not a role; use one of {}",
+                AssetRole::ALL.map(|r| r.as_str()).join(", ")
+            )
+        })
+}
+
+/// `--level`: a Purdue level; empty clears the override.
+fn level_value(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Ok(String::new());
+    }
+    parse_level(text)
+        .map(|l| l.as_str().to_string())
+        .ok_or_else(|| {
+            format!(
+                "not a Purdue level; use one of {}",
+                PurdueLevel::ALL.map(|l| l.as_str()).join(", ")
+            )
+        })
+}
+
 /// An empty value clears a field.
 fn text(value: Option<String>) -> Option<Option<String>> {
     value.map(|v| {
@@ -175,34 +205,11 @@ fn edit(args: EditArgs) -> Result<()> {
             changes.push((field, v));
         }
     }
+    // The parsers below already turned role and level into otwatch's own names.
     if let Some(role) = text(args.role) {
-        let role = role
-            .map(|r| {
-                parse_role(&r)
-                    .map(|r| r.as_str().to_string())
-                    .with_context(|| {
-                        format!(
-                            "--role {r:?} is not a role; use one of {}",
-                            AssetRole::ALL.map(|r| r.as_str()).join(", ")
-                        )
-                    })
-            })
-            .transpose()?;
         changes.push((OverrideField::Role, role));
     }
     if let Some(level) = text(args.level) {
-        let level = level
-            .map(|l| {
-                parse_level(&l)
-                    .map(|l| l.as_str().to_string())
-                    .with_context(|| {
-                        format!(
-                            "--level {l:?} is not a Purdue level; use one of {}",
-                            PurdueLevel::ALL.map(|l| l.as_str()).join(", ")
-                        )
-                    })
-            })
-            .transpose()?;
         changes.push((OverrideField::PurdueLevel, level));
     }
     if let Some(d) = args.decommissioned {

@@ -239,6 +239,11 @@ fn corrections_that_make_no_sense_are_refused() {
         "--by",
         "a",
     ]);
+    assert_eq!(
+        role.status.code(),
+        Some(2),
+        "a value that is no role is bad usage"
+    );
     assert!(text(&role.stderr).contains("not a role"));
     let itself = run(&[
         "assets",
