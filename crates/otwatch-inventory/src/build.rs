@@ -14,12 +14,17 @@ pub struct InventoryOptions {
     /// A MAC that sends from more addresses than this, not claimed by ARP or DHCP, is taken
     /// to be a router: the addresses behind it become assets of their own.
     pub router_ip_threshold: usize,
+    /// Addresses a person split from the MAC they were seen with (`otwatch assets split`):
+    /// they become assets of their own, with their own traffic, as addresses behind a
+    /// router do.
+    pub split_ips: BTreeSet<IpAddr>,
 }
 
 impl Default for InventoryOptions {
     fn default() -> Self {
         Self {
             router_ip_threshold: 4,
+            split_ips: BTreeSet::new(),
         }
     }
 }
@@ -158,6 +163,9 @@ pub fn build(
             seen.ips.iter().collect()
         };
         for (ip, s) in candidates {
+            if opts.split_ips.contains(ip) {
+                continue;
+            }
             owned_ips.push((
                 *ip,
                 b.evidence(
@@ -206,6 +214,9 @@ pub fn build(
             }
             let key = format!("ip:{ip}");
             let note = match mac.and_then(|m| b.by_mac.get(&m)) {
+                Some(mac_key) if opts.split_ips.contains(&ip) => {
+                    format!("seen with the MAC of {mac_key}, split from it by a person")
+                }
                 Some(router) => format!("seen behind {router}"),
                 None => "seen without a link-layer address".to_string(),
             };
@@ -607,5 +618,52 @@ mod tests {
             ),
             ("c.pcap", 1)
         );
+    }
+
+    #[test]
+    fn an_address_split_by_a_person_is_an_asset_with_its_own_traffic() {
+        let nat = [0x00, 0xd0, 0xc9, 1, 1, 1];
+        let mut obs = Observations::default();
+        obs.sighting(nat, Some("10.0.0.5".parse().unwrap()), Via::Arp, ev(1, 1));
+        obs.sighting(
+            nat,
+            Some("10.0.0.6".parse().unwrap()),
+            Via::IpSource,
+            ev(2, 2),
+        );
+        let flows = vec![flow("10.0.0.6", "10.0.0.9", 502, Some("modbus"), nat)];
+        let split = InventoryOptions {
+            split_ips: ["10.0.0.6".parse().unwrap()].into(),
+            ..Default::default()
+        };
+        let together = build(
+            &obs,
+            &flows,
+            &["c.pcap".into()],
+            &SiteNetworks::default(),
+            &InventoryOptions::default(),
+        );
+        assert_eq!(together.edges[0].client, "mac:00:d0:c9:01:01:01");
+        let inv = build(
+            &obs,
+            &flows,
+            &["c.pcap".into()],
+            &SiteNetworks::default(),
+            &split,
+        );
+        let own = inv
+            .assets
+            .iter()
+            .find(|a| a.key == "ip:10.0.0.6")
+            .expect("the split address is an asset");
+        assert!(own.note.as_deref().unwrap().contains("split from it"));
+        assert_eq!(own.protocols[0].role, ProtocolRole::Client);
+        assert_eq!(inv.edges[0].client, "ip:10.0.0.6");
+        let rest = inv
+            .assets
+            .iter()
+            .find(|a| a.key == "mac:00:d0:c9:01:01:01")
+            .unwrap();
+        assert_eq!(rest.ips, vec!["10.0.0.5".parse::<IpAddr>().unwrap()]);
     }
 }

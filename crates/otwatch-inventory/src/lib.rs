@@ -8,6 +8,7 @@
 
 mod build;
 pub mod normalize;
+pub mod declared;
 mod observe;
 
 pub use build::{build, Inventory, InventoryOptions};

@@ -8,7 +8,12 @@
 //! rebuilt.
 
 pub mod changes;
+mod corrections;
+mod declared;
 mod migrations;
+
+pub use corrections::{AddressKind, Correction, OverrideField};
+pub use declared::DeclaredImport;
 
 use otwatch_model::ranges::AddressRanges;
 use otwatch_model::{
@@ -40,6 +45,9 @@ pub enum StoreError {
     },
     #[error("{path}: not an otwatch database ({detail}); choose another --db")]
     Foreign { path: PathBuf, detail: String },
+    /// A correction that would not make sense; the text says why and what to do instead.
+    #[error("{detail}")]
+    Refused { detail: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -216,40 +224,80 @@ impl Store {
                 .map_err(err)?;
             }
         }
+        // Merges and splits people made: a pinned key records into the asset it was merged
+        // into, a pinned address (and the facts naming it) into the asset it was split to.
+        let pins = corrections::any_pins(&tx).map_err(err)?;
         for a in run.assets {
-            tx.execute(
-                "INSERT INTO assets (key, vendor, internal, first_seen, last_seen, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(key) DO UPDATE SET
-                   vendor = COALESCE(excluded.vendor, assets.vendor),
-                   internal = COALESCE(excluded.internal, assets.internal),
-                   first_seen = MIN(assets.first_seen, excluded.first_seen),
-                   last_seen = MAX(assets.last_seen, excluded.last_seen),
-                   note = COALESCE(excluded.note, assets.note)",
-                params![a.key, a.vendor, a.internal, a.first_seen, a.last_seen, a.note],
-            )
-            .map_err(err)?;
-            let id: i64 = tx
-                .query_row("SELECT id FROM assets WHERE key = ?1", [&a.key], |r| {
-                    r.get(0)
-                })
-                .map_err(err)?;
-            for mac in &a.macs {
-                tx.execute("INSERT OR IGNORE INTO asset_addresses (asset_id, kind, value) VALUES (?1, 'mac', ?2)", params![id, mac])
+            let merged_into = if pins {
+                corrections::pinned(&tx, "key", &a.key).map_err(err)?
+            } else {
+                None
+            };
+            let id: i64 = match merged_into {
+                Some(id) => {
+                    tx.execute(
+                        "UPDATE assets SET vendor = COALESCE(?2, vendor), internal = COALESCE(?3, internal),
+                           first_seen = MIN(first_seen, ?4), last_seen = MAX(last_seen, ?5) WHERE id = ?1",
+                        params![id, a.vendor, a.internal, a.first_seen, a.last_seen],
+                    )
                     .map_err(err)?;
-            }
-            for ip in &a.ips {
+                    id
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO assets (key, vendor, internal, first_seen, last_seen, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT(key) DO UPDATE SET
+                           vendor = COALESCE(excluded.vendor, assets.vendor),
+                           internal = COALESCE(excluded.internal, assets.internal),
+                           first_seen = MIN(assets.first_seen, excluded.first_seen),
+                           last_seen = MAX(assets.last_seen, excluded.last_seen),
+                           note = COALESCE(excluded.note, assets.note)",
+                        params![a.key, a.vendor, a.internal, a.first_seen, a.last_seen, a.note],
+                    )
+                    .map_err(err)?;
+                    tx.query_row("SELECT id FROM assets WHERE key = ?1", [&a.key], |r| {
+                        r.get(0)
+                    })
+                    .map_err(err)?
+                }
+            };
+            let mut split_to: Vec<(&'static str, String, i64)> = Vec::new();
+            let addresses = a
+                .macs
+                .iter()
+                .map(|m| ("mac", m.clone()))
+                .chain(a.ips.iter().map(|ip| ("ip", ip.to_string())));
+            for (kind, value) in addresses {
+                let target = if pins {
+                    corrections::pinned(&tx, kind, &value).map_err(err)?
+                } else {
+                    None
+                }
+                .unwrap_or(id);
+                if target != id {
+                    tx.execute(
+                        "UPDATE assets SET first_seen = MIN(first_seen, ?2), last_seen = MAX(last_seen, ?3) WHERE id = ?1",
+                        params![target, a.first_seen, a.last_seen],
+                    )
+                    .map_err(err)?;
+                    split_to.push((kind, value.clone(), target));
+                }
                 tx.execute(
-                    "INSERT OR IGNORE INTO asset_addresses (asset_id, kind, value) VALUES (?1, 'ip', ?2)",
-                    params![id, ip.to_string()],
+                    "INSERT OR IGNORE INTO asset_addresses (asset_id, kind, value) VALUES (?1, ?2, ?3)",
+                    params![target, kind, value],
                 )
                 .map_err(err)?;
             }
             for at in &a.attributes {
                 let e = &at.evidence;
+                let target = split_to
+                    .iter()
+                    .find(|(kind, value, _)| at.name == *kind && at.value == *value)
+                    .map_or(id, |(_, _, target)| *target);
                 tx.execute(
                     "INSERT OR IGNORE INTO asset_attributes (asset_id, run_id, name, value, protocol, message, capture, frame, ts, confidence)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![id, run_id, at.name, at.value, e.protocol, e.message, e.capture, e.frame as i64, e.ts, f64::from(e.confidence)],
+                    params![target, run_id, at.name, at.value, e.protocol, e.message, e.capture, e.frame as i64, e.ts, f64::from(e.confidence)],
                 )
                 .map_err(err)?;
             }
@@ -277,62 +325,30 @@ impl Store {
                 .map_err(err)?;
             }
         }
+        let mut keys = corrections::KeyMapper::new(&tx).map_err(err)?;
         for e in run.edges {
-            tx.execute(
-                "INSERT INTO edges (client, server, protocol, transport, server_port, identified_by, flows, packets, bytes, first_seen, last_seen,
-                   first_capture, first_frame)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                 ON CONFLICT(client, server, protocol, server_port) DO UPDATE SET
-                   identified_by = CASE WHEN excluded.identified_by = 'payload' THEN 'payload' ELSE edges.identified_by END,
-                   first_capture = CASE WHEN excluded.first_seen < edges.first_seen THEN excluded.first_capture ELSE edges.first_capture END,
-                   first_frame = CASE WHEN excluded.first_seen < edges.first_seen THEN excluded.first_frame ELSE edges.first_frame END,
-                   flows = edges.flows + excluded.flows, packets = edges.packets + excluded.packets,
-                   bytes = edges.bytes + excluded.bytes,
-                   first_seen = MIN(edges.first_seen, excluded.first_seen), last_seen = MAX(edges.last_seen, excluded.last_seen)",
-                params![
-                    e.client,
-                    e.server,
-                    e.protocol,
-                    e.transport.as_str(),
-                    e.server_port.map(i64::from).unwrap_or(-1),
-                    by_str(e.identified_by),
-                    e.flows as i64,
-                    e.packets as i64,
-                    e.bytes as i64,
-                    e.first_seen,
-                    e.last_seen,
-                    e.first_capture,
-                    e.first_frame as i64
-                ],
-            )
-            .map_err(err)?;
+            if pins {
+                let mapped = Edge {
+                    client: keys.map(&tx, &e.client).map_err(err)?,
+                    server: keys.map(&tx, &e.server).map_err(err)?,
+                    ..e.clone()
+                };
+                corrections::upsert_edge(&tx, &mapped).map_err(err)?;
+            } else {
+                corrections::upsert_edge(&tx, e).map_err(err)?;
+            }
         }
         for f in run.functions {
-            // Address ranges merge as sets: what earlier runs saw is kept and widened.
-            let earlier: Option<String> = tx
-                .query_row(
-                    "SELECT addresses FROM function_aggregates
-                     WHERE client = ?1 AND server = ?2 AND protocol = ?3 AND function = ?4",
-                    params![f.client, f.server, f.protocol, f.function],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(err)?;
-            let mut addresses = earlier
-                .map(|t| AddressRanges::parse(&t))
-                .unwrap_or_default();
-            addresses.merge(&f.addresses);
-            tx.execute(
-                "INSERT INTO function_aggregates (client, server, protocol, function, count, first_seen, last_seen, addresses)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT(client, server, protocol, function) DO UPDATE SET
-                   count = function_aggregates.count + excluded.count,
-                   first_seen = MIN(function_aggregates.first_seen, excluded.first_seen),
-                   last_seen = MAX(function_aggregates.last_seen, excluded.last_seen),
-                   addresses = excluded.addresses",
-                params![f.client, f.server, f.protocol, f.function, f.count as i64, f.first_seen, f.last_seen, addresses.to_text()],
-            )
-            .map_err(err)?;
+            if pins {
+                let mapped = FunctionAggregate {
+                    client: keys.map(&tx, &f.client).map_err(err)?,
+                    server: keys.map(&tx, &f.server).map_err(err)?,
+                    ..f.clone()
+                };
+                corrections::upsert_function(&tx, &mapped).map_err(err)?;
+            } else {
+                corrections::upsert_function(&tx, f).map_err(err)?;
+            }
         }
         {
             let mut st = tx
@@ -437,6 +453,7 @@ impl Store {
                 .map_err(&err)?
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(&err)?;
+            a.overrides = corrections::load_overrides(&self.conn, id).map_err(&err)?;
             for at in &a.attributes {
                 if at.name == "hostname" && !a.hostnames.contains(&at.value) {
                     a.hostnames.push(at.value.clone());

@@ -114,6 +114,44 @@ const MIGRATIONS: &[&str] = &[
         SELECT ad.asset_id, 'ip', ad.value, a.last_seen, NULL
         FROM asset_addresses ad JOIN assets a ON a.id = ad.asset_id
         WHERE ad.kind = 'ip' AND a.key LIKE 'mac:%';",
+    // 6 (inventory: human corrections and the declared inventory). Corrections live in
+    // their own tables so that later analyses, which rewrite observed facts, never lose them.
+    "CREATE TABLE asset_overrides (
+        asset_id INTEGER PRIMARY KEY REFERENCES assets(id),
+        owner TEXT, criticality TEXT, location TEXT, notes TEXT, decommissioned INTEGER,
+        role TEXT, purdue_level TEXT, name TEXT
+    );
+    CREATE TABLE asset_corrections (
+        id INTEGER PRIMARY KEY,
+        asset_id INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('edit', 'merge', 'split')),
+        field TEXT NOT NULL,
+        old_value TEXT,
+        new_value TEXT
+    );
+    CREATE INDEX corrections_by_asset ON asset_corrections (asset_id, id);
+    CREATE TABLE asset_pins (
+        kind TEXT NOT NULL CHECK (kind IN ('key', 'mac', 'ip')),
+        value TEXT NOT NULL,
+        asset_id INTEGER NOT NULL REFERENCES assets(id),
+        PRIMARY KEY (kind, value)
+    );
+    CREATE TABLE declared_imports (
+        id INTEGER PRIMARY KEY,
+        file TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        devices INTEGER NOT NULL
+    );
+    CREATE TABLE declared_assets (
+        id INTEGER PRIMARY KEY,
+        import_id INTEGER NOT NULL REFERENCES declared_imports(id),
+        line INTEGER NOT NULL,
+        name TEXT, ip TEXT, mac TEXT, vendor TEXT, model TEXT, firmware TEXT, serial TEXT,
+        role TEXT, purdue_level TEXT, location TEXT, owner TEXT, criticality TEXT, notes TEXT
+    );",
 ];
 
 /// The schema version this otwatch writes.

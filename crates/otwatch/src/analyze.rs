@@ -151,6 +151,10 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     } else {
         Some(Store::open(&db)?)
     };
+    if let Some(store) = &store {
+        // Addresses people split off their MAC's asset stay assets of their own.
+        opts.inventory.split_ips = store.split_ips()?;
+    }
 
     if let Some(name) = &config.site.name {
         eprintln!(

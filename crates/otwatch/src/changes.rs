@@ -204,17 +204,7 @@ pub fn run(args: ChangesArgs) -> Result<()> {
     let store = open_existing(&args.db.db)?;
     let assets = store.assets()?;
     let asset_id = match &args.asset {
-        Some(wanted) => Some(
-            find_asset(&assets, wanted)
-                .map(|(id, _)| *id)
-                .with_context(|| {
-                    format!(
-                        "no asset {wanted:?} in {}; `otwatch assets --db {}` lists them",
-                        args.db.db.display(),
-                        args.db.db.display()
-                    )
-                })?,
-        ),
+        Some(wanted) => Some(find_asset(&store, &args.db.db, wanted)?.0),
         None => None,
     };
     let latest = store.latest_traffic()?;

@@ -180,27 +180,39 @@ pub fn assets(db: &Path, format: FormatArgs) -> Result<()> {
     Ok(())
 }
 
-/// The asset a person named by its id, key, IP or MAC address.
-pub fn find_asset<'a>(assets: &'a [(i64, Asset)], wanted: &str) -> Option<&'a (i64, Asset)> {
-    assets.iter().find(|(id, a)| {
-        wanted.parse::<i64>().ok() == Some(*id)
+/// The asset a person names by id, key, IP or MAC address. Ids and keys of assets merged
+/// into another lead to that one, with a note on stderr.
+pub fn find_asset(store: &Store, db: &Path, wanted: &str) -> Result<(i64, Asset)> {
+    let assets = store.assets()?;
+    let wanted = wanted.trim();
+    let matches = |id: i64, a: &Asset| {
+        wanted.parse::<i64>().ok() == Some(id)
             || a.key == wanted
             || a.ips.iter().any(|ip| ip.to_string() == wanted)
             || a.macs.iter().any(|m| m.eq_ignore_ascii_case(wanted))
-    })
+    };
+    if let Some((id, a)) = assets.iter().find(|(id, a)| matches(*id, a)) {
+        return Ok((*id, a.clone()));
+    }
+    let merged = match wanted.parse::<i64>() {
+        Ok(n) => store.merged_into(n)?,
+        Err(_) => store.asset_for_merged_key(wanted)?,
+    };
+    if let Some(found) = merged.and_then(|m| assets.iter().find(|(id, _)| *id == m)) {
+        eprintln!("note: {wanted} was merged into asset {}", found.0);
+        return Ok(found.clone());
+    }
+    bail!(
+        "no asset {wanted:?} in {}; `otwatch assets --db {}` lists them",
+        db.display(),
+        db.display()
+    );
 }
 
 pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
     let store = open_existing(db)?;
-    let assets = store.assets()?;
-    let found = find_asset(&assets, wanted);
-    let Some((id, a)) = found else {
-        bail!(
-            "no asset {wanted:?} in {}; `otwatch assets --db {}` lists them",
-            db.display(),
-            db.display()
-        );
-    };
+    let (id, a) = find_asset(&store, db, wanted)?;
+    let (id, a) = (&id, &a);
     if json {
         println!(
             "{}",
@@ -222,6 +234,7 @@ pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
         Some(false) => println!("internal: no (no address inside the site's networks)"),
         None => {}
     }
+    print_overrides(*id, &a.overrides);
     let mut t = Table::new(&[
         "attribute",
         "value",
@@ -296,6 +309,36 @@ pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
         println!("changes over time\n{}", c.render());
     }
     Ok(())
+}
+
+/// What people recorded about the asset; each line says it is a person's word.
+fn print_overrides(id: i64, o: &otwatch_model::identity::AssetOverrides) {
+    let lines: Vec<(&str, String)> = [
+        ("name", o.name.clone()),
+        ("role", o.role.map(|r| r.as_str().to_string())),
+        (
+            "purdue level",
+            o.purdue_level.map(|l| l.as_str().to_string()),
+        ),
+        ("owner", o.owner.clone()),
+        ("criticality", o.criticality.clone()),
+        ("location", o.location.clone()),
+        ("notes", o.notes.clone()),
+        (
+            "decommissioned",
+            o.decommissioned.filter(|d| *d).map(|_| "yes".to_string()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    if lines.is_empty() {
+        return;
+    }
+    println!("\nset by people (`otwatch assets history {id}` shows who and when):");
+    for (k, v) in lines {
+        println!("  {k}: {v}");
+    }
 }
 
 pub fn edges(db: &Path, format: FormatArgs) -> Result<()> {

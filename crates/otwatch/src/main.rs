@@ -8,6 +8,8 @@
 mod analyze;
 mod changes;
 mod config;
+mod corrections;
+mod declared;
 mod demo;
 mod export;
 mod listing;
@@ -77,17 +79,32 @@ enum Command {
         after_help = "Examples:\n  otwatch demo\n  otwatch demo --out plant.pcap --db demo.db --zeek-logs demo-logs/"
     )]
     Demo(demo::DemoArgs),
-    /// List the asset inventory.
+    /// List the asset inventory, or correct it (edit, merge, split) and show the audit trail.
     #[command(
-        after_help = "Examples:\n  otwatch assets\n  otwatch assets --db site.db --csv > assets.csv\n  otwatch assets --csv --attributes > evidence.csv\n  otwatch assets --json | jq '.[].identity.firmware.value'\n  otwatch assets --netbox --site 'Plant A' > netbox-devices.csv\n  otwatch assets --netbox-interfaces > netbox-interfaces.csv\n  otwatch assets --netbox-ips > netbox-ips.csv\n\nCSV cells that start with = + - @ get a leading ' so that spreadsheets do not run them."
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  otwatch assets\n  otwatch assets --db site.db --csv > assets.csv\n  otwatch assets --csv --attributes > evidence.csv\n  otwatch assets --json | jq '.[].identity.firmware.value'\n  \
+                      otwatch assets --netbox --site 'Plant A' > netbox-devices.csv\n  otwatch assets --netbox-interfaces > netbox-interfaces.csv\n  otwatch assets --netbox-ips > netbox-ips.csv\n  \
+                      otwatch assets edit 3 --owner \"Process team\" --criticality high\n  otwatch assets merge 3 7\n  \
+                      otwatch assets split 3 --ip 10.20.1.12\n  otwatch assets history 3\n\n\
+                      CSV cells that start with = + - @ get a leading ' so that spreadsheets do not run them."
     )]
     Assets {
+        #[command(subcommand)]
+        action: Option<corrections::AssetsCommand>,
         #[command(flatten)]
         db: DbArg,
         #[command(flatten)]
         format: FormatArgs,
         #[command(flatten)]
         export: export::AssetExportArgs,
+    },
+    /// The declared inventory: import the site's list of devices and compare it with the traffic.
+    #[command(
+        after_help = "Examples:\n  otwatch inventory import-declared site-assets.csv\n  otwatch inventory diff\n  otwatch inventory diff --csv > diff.csv"
+    )]
+    Inventory {
+        #[command(subcommand)]
+        action: declared::InventoryCommand,
     },
     /// Show one asset with the evidence for every attribute.
     #[command(
@@ -148,10 +165,23 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Demo(args) => demo::run(args),
-        Command::Assets { db, format, export } if export.wanted(format) => {
-            export::assets(&db.db, format, &export)
-        }
-        Command::Assets { db, format, .. } => listing::assets(&db.db, format).map(|_| 0),
+        Command::Assets {
+            action: Some(action),
+            ..
+        } => corrections::run(action).map(|_| 0),
+        Command::Assets {
+            action: None,
+            db,
+            format,
+            export,
+        } if export.wanted(format) => export::assets(&db.db, format, &export),
+        Command::Assets {
+            action: None,
+            db,
+            format,
+            ..
+        } => listing::assets(&db.db, format).map(|_| 0),
+        Command::Inventory { action } => declared::run(action).map(|_| 0),
         Command::Asset { id, db, json } => listing::asset(&db.db, &id, json).map(|_| 0),
         Command::Changes(args) => changes::run(args).map(|_| 0),
         Command::Edges {
