@@ -16,7 +16,7 @@ use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
 use icsnpp::IcsnppLogs;
 use otwatch_dissect::modbus::{self, Adu, Framed};
-use otwatch_inventory::Subject;
+use otwatch_inventory::{BehindPath, Subject, MODBUS_GATEWAY_FACT};
 use otwatch_model::logs::{LogSpec, Value};
 
 /// Zeek's `modbus.log`: one row per message.
@@ -239,9 +239,10 @@ fn record_addresses(adu: &Adu<'_>, body: &modbus::Request<'_>, ctx: &mut Ctx<'_>
         _ => {}
     }
     for (first, last) in touched.into_iter().flatten() {
-        ctx.obs.function_addresses(
+        ctx.obs.function_addresses_at(
             ctx.src,
             ctx.dst,
+            Some(BehindPath::ModbusUnit(adu.unit_id)),
             "modbus",
             u16::from(adu.function),
             table,
@@ -284,9 +285,11 @@ fn parsed<T>(
 impl Pending {
     fn request(&mut self, adu: &modbus::Adu<'_>, ctx: &mut Ctx<'_>) {
         let code = u16::from(adu.function);
-        ctx.obs.function(
+        // Counted per unit id: behind a gateway each unit is a device of its own.
+        ctx.obs.function_at(
             ctx.src,
             ctx.dst,
+            Some(BehindPath::ModbusUnit(adu.unit_id)),
             "modbus",
             code,
             || function_label(adu.function),
@@ -306,8 +309,32 @@ impl Pending {
             .position(|(tid, _)| *tid == adu.transaction_id)
             .map(|i| self.open.remove(i));
         let function = modbus::function_name(adu.function);
+        let code = adu.data.first().copied().unwrap_or(0);
+        if adu.is_exception() && matches!(code, 10 | 11) {
+            // Only a gateway says its path or its target failed: the unit did not answer.
+            ctx.obs.attribute(
+                Subject::Ip(ctx.src),
+                MODBUS_GATEWAY_FACT,
+                "gateway",
+                "modbus",
+                &format!(
+                    "Modbus exception {code} ({}) for unit {}",
+                    modbus::exception_name(code),
+                    adu.unit_id
+                ),
+                1.0,
+                ctx.ev,
+            );
+        } else {
+            let unit = adu.unit_id;
+            ctx.obs.behind(
+                ctx.src,
+                BehindPath::ModbusUnit(unit),
+                || format!("Modbus {function} response from unit {unit}"),
+                ctx.ev,
+            );
+        }
         if adu.is_exception() {
-            let code = adu.data.first().copied().unwrap_or(0);
             let detail = format!(
                 "{function} answered with exception {code} ({}), unit {}, transaction {}{}",
                 modbus::exception_name(code),
@@ -342,7 +369,7 @@ impl Pending {
                     adu.unit_id
                 );
                 ctx.obs.attribute(
-                    Subject::Ip(ctx.src),
+                    Subject::Behind(ctx.src, BehindPath::ModbusUnit(adu.unit_id)),
                     name,
                     &object.value,
                     "modbus",
@@ -384,7 +411,7 @@ impl Pending {
             adu.unit_id
         );
         ctx.obs.attribute(
-            Subject::Ip(ctx.src),
+            Subject::Behind(ctx.src, BehindPath::ModbusUnit(adu.unit_id)),
             "modbus_server_id",
             &text,
             "modbus",

@@ -38,15 +38,15 @@ fn mac_string(mac: &[u8; 6]) -> String {
     )
 }
 
-struct Builder<'a> {
+pub(crate) struct Builder<'a> {
     captures: &'a [String],
-    assets: BTreeMap<String, Asset>,
-    by_ip: BTreeMap<IpAddr, String>,
-    by_mac: BTreeMap<[u8; 6], String>,
+    pub(crate) assets: BTreeMap<String, Asset>,
+    pub(crate) by_ip: BTreeMap<IpAddr, String>,
+    pub(crate) by_mac: BTreeMap<[u8; 6], String>,
 }
 
 impl Builder<'_> {
-    fn evidence(
+    pub(crate) fn evidence(
         &self,
         ev: EvidenceRef,
         protocol: &str,
@@ -67,7 +67,7 @@ impl Builder<'_> {
         }
     }
 
-    fn new_asset(&mut self, key: String, first: i64, last: i64, note: Option<String>) {
+    pub(crate) fn new_asset(&mut self, key: String, first: i64, last: i64, note: Option<String>) {
         self.assets.entry(key.clone()).or_insert(Asset {
             key,
             macs: Vec::new(),
@@ -235,6 +235,10 @@ pub fn build(
         }
     }
 
+    // 2b. Devices behind gateways, chassis and routers: assets of their own, linked to the
+    //     host that fronts them.
+    let placed = crate::behind::place(obs, &mut b);
+
     // 3. Names, attached by MAC first, then by address.
     let mut names: Vec<_> = obs.names.values().collect();
     names.sort_by(|a, b| {
@@ -267,15 +271,25 @@ pub fn build(
             .cmp(&(b.first, b.name, &b.value, b.protocol, b.subject))
     });
     for at in stated {
-        let key = match at.subject {
-            Subject::Ip(ip) => b.by_ip.get(&ip).cloned(),
-            Subject::Mac(mac) => b.by_mac.get(&mac).cloned(),
+        let Some(key) = placed.subject_key(&b, at.subject) else {
+            continue;
         };
-        let Some(key) = key else { continue };
         let ev = b.evidence(at.first, at.protocol, at.message.clone(), at.confidence);
         let asset = b.assets.get_mut(&key).expect("indexed asset");
         if at.name == "vendor" && at.confidence >= 0.9 {
             asset.vendor = Some(at.value.clone());
+        }
+        // A name stated through a route is not a name sighting of the address (it may be a
+        // module's), so it joins the host names of whichever asset it was placed on here.
+        if matches!(at.subject, Subject::Behind(..)) && at.name == "station_name" {
+            if !asset.hostnames.contains(&at.value) {
+                asset.hostnames.push(at.value.clone());
+            }
+            asset.attributes.push(Attribute {
+                name: "hostname".into(),
+                value: at.value.clone(),
+                evidence: ev.clone(),
+            });
         }
         asset.attributes.push(Attribute {
             name: at.name.to_string(),
@@ -415,10 +429,16 @@ pub fn build(
                 .cloned()
                 .unwrap_or_else(|| format!("net:{ip}"))
         };
+        // A request addressed to a device behind the server counts for that device; the
+        // network edge stays with the server, where the packets went.
+        let server = fc
+            .path
+            .and_then(|path| placed.child(fc.server, path).cloned())
+            .unwrap_or_else(|| asset_of(&fc.server));
         let e = functions
             .entry((
                 asset_of(&fc.client),
-                asset_of(&fc.server),
+                server,
                 fc.protocol,
                 fc.function.clone(),
             ))
@@ -469,7 +489,21 @@ pub fn build(
             ))
         });
     }
-    assets.sort_by(|x, y| (x.ips.first(), &x.key).cmp(&(y.ips.first(), &y.key)));
+    // A device behind another sorts right after the one that fronts it.
+    let first_ip: BTreeMap<String, Option<IpAddr>> = assets
+        .iter()
+        .map(|a| (a.key.clone(), a.ips.first().copied()))
+        .collect();
+    assets.sort_by_cached_key(|a| {
+        let front = a.parent.clone().unwrap_or_else(|| a.key.clone());
+        let ip = a
+            .ips
+            .first()
+            .copied()
+            .or_else(|| first_ip.get(&front).copied().flatten());
+        // Shorter keys first, so that unit 2 comes before unit 10.
+        (ip, front, a.parent.is_some(), a.key.len(), a.key.clone())
+    });
     Inventory {
         assets,
         edges: edges.into_values().collect(),

@@ -84,6 +84,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE edges ADD COLUMN first_frame INTEGER NOT NULL DEFAULT 0;",
     // 4: the addresses each function touched (registers, data blocks, objects).
     "ALTER TABLE function_aggregates ADD COLUMN addresses TEXT NOT NULL DEFAULT '';",
+    // Devices behind devices: the key of the asset that fronts this one (a gateway, a
+    // chassis, a BACnet router) and where it sits behind it.
+    "ALTER TABLE assets ADD COLUMN parent TEXT;
+    ALTER TABLE assets ADD COLUMN position TEXT;",
 ];
 
 /// The schema version this otwatch writes.
