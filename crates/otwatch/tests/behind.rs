@@ -109,7 +109,7 @@ fn bacnet_devices_behind_a_router_carry_what_they_said() {
     let dir = analysed_into_db(BACNET);
     let assets = listed(dir.path());
     let behind_router = children_of(&assets, ROUTER_KEY);
-    assert!(behind_router.len() >= 29, "{}", behind_router.len());
+    assert_eq!(behind_router.len(), 30);
     let device = |key: &str| {
         behind_router
             .iter()
