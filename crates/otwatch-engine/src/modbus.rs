@@ -426,3 +426,53 @@ impl Pending {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_flow::TestFlow;
+    use std::net::IpAddr;
+
+    /// An MBAP header for `pdu` addressed to `unit`.
+    fn adu(tid: u16, unit: u8, pdu: &[u8]) -> Vec<u8> {
+        let mut m = tid.to_be_bytes().to_vec();
+        m.extend_from_slice(&[0, 0]);
+        m.extend_from_slice(&(pdu.len() as u16 + 1).to_be_bytes());
+        m.push(unit);
+        m.extend_from_slice(pdu);
+        m
+    }
+
+    #[test]
+    fn answers_are_recorded_per_unit_and_gateway_exceptions_are_the_servers() {
+        let mut t = TestFlow::new(("192.168.0.21", 40000), ("192.168.0.20", 502));
+        let mut flow = ModbusFlow::default();
+        // Unit 3 identifies itself; unit 9 does not answer, so the gateway says so.
+        let ask = [0x2b, 0x0e, 0x01, 0x00];
+        let mut answer = vec![0x2b, 0x0e, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x05];
+        answer.extend_from_slice(b"Acme!");
+        flow.chunk(true, &adu(1, 3, &ask), &mut t.ctx(true, 1, 1));
+        flow.chunk(false, &adu(1, 3, &answer), &mut t.ctx(false, 2, 2));
+        flow.chunk(true, &adu(2, 9, &ask), &mut t.ctx(true, 3, 3));
+        flow.chunk(false, &adu(2, 9, &[0xab, 0x0b]), &mut t.ctx(false, 4, 4));
+
+        let server: IpAddr = "192.168.0.20".parse().unwrap();
+        let unit3 = BehindPath::ModbusUnit(3);
+        assert_eq!(t.obs.behind[&(server, unit3)].first.frame, 2);
+        assert!(!t
+            .obs
+            .behind
+            .contains_key(&(server, BehindPath::ModbusUnit(9))));
+        let subjects: Vec<_> = t
+            .obs
+            .attributes
+            .keys()
+            .map(|(s, n, v, _)| (*s, *n, v.as_str()))
+            .collect();
+        assert!(subjects.contains(&(Subject::Behind(server, unit3), "vendor", "Acme!")));
+        assert!(subjects.contains(&(Subject::Ip(server), MODBUS_GATEWAY_FACT, "gateway")));
+        // The requests count per unit.
+        let paths: Vec<_> = t.obs.functions.values().map(|f| f.path).collect();
+        assert!(paths.contains(&Some(unit3)) && paths.contains(&Some(BehindPath::ModbusUnit(9))));
+    }
+}

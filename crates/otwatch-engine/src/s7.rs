@@ -1163,6 +1163,11 @@ mod tests {
             rack_slot[0].subject,
             Subject::Ip("172.17.0.2".parse().unwrap())
         );
+        // The place is also recorded as where the CPU sits, for the inventory to decide
+        // whether it is the host itself or a module behind it.
+        let place = BehindPath::S7 { rack: 0, slot: 1 };
+        let cpu = "172.17.0.2".parse().unwrap();
+        assert_eq!(r.obs.behind[&(cpu, place)].first.frame, 2);
     }
 
     #[test]
