@@ -355,6 +355,9 @@ const MAX_NAMES: usize = 100_000;
 /// Devices kept behind one host: all 247 Modbus unit ids, or a few MS/TP networks behind a
 /// BACnet router. Beyond it only the count matters, kept per host.
 pub const MAX_BEHIND_PER_FRONT: usize = 256;
+/// Devices kept behind all hosts together by one worker: a scan that finds thousands of
+/// gateways must not grow the observations without end.
+const MAX_BEHIND: usize = 100_000;
 
 #[derive(Debug, Default)]
 pub struct Observations {
@@ -538,7 +541,7 @@ impl Observations {
             return;
         }
         let kept = self.behind_per_front.entry(front).or_insert(0);
-        if *kept >= MAX_BEHIND_PER_FRONT {
+        if *kept >= MAX_BEHIND_PER_FRONT || self.behind.len() >= MAX_BEHIND {
             *self.behind_dropped.entry(front).or_insert(0) += 1;
             return;
         }
