@@ -220,21 +220,7 @@ impl BacnetFlow {
             (None, Some((ip, _))) => Sender::Forwarded(IpAddr::V4(ip)),
             (None, None) => Sender::Here(ctx.src),
         };
-        if let Sender::Routed(router, network, mac) = sender {
-            if npdu.network_message.is_none() {
-                ctx.obs.behind(
-                    router,
-                    BehindPath::Bacnet { network, mac },
-                    || {
-                        format!(
-                            "BACnet message relayed by the router, SNET {network} SADR {}",
-                            mac.hex()
-                        )
-                    },
-                    ctx.ev,
-                );
-            }
-        }
+
         if let Some(t) = npdu.network_message {
             if ctx.logging() {
                 let values = vec![
@@ -276,6 +262,35 @@ impl BacnetFlow {
         } else {
             apdu
         };
+        if let Sender::Routed(router, network, mac) = sender {
+            let path = BehindPath::Bacnet { network, mac };
+            let message = || {
+                let what = match (apdu.pdu_type, apdu.service) {
+                    (bacnet::UNCONFIRMED_REQUEST, Some(service)) => {
+                        bacnet::unconfirmed_service_name(service)
+                    }
+                    (kind, Some(service)) => format!(
+                        "{} {}",
+                        bacnet::confirmed_service_name(service),
+                        bacnet::pdu_type_name(kind)
+                    ),
+                    (kind, None) => bacnet::pdu_type_name(kind).to_string(),
+                };
+                format!(
+                    "BACnet {what} relayed by the router, SNET {network} SADR {}",
+                    mac.hex()
+                )
+            };
+            // Who-Is (8) and Who-Has (7) ask; I-Am, I-Have and notifications announce.
+            let asks = apdu.pdu_type == bacnet::CONFIRMED_REQUEST
+                || (apdu.pdu_type == bacnet::UNCONFIRMED_REQUEST
+                    && matches!(apdu.service, Some(7 | 8)));
+            if asks {
+                ctx.obs.behind_asking(router, path, message, ctx.ev);
+            } else {
+                ctx.obs.behind(router, path, message, ctx.ev);
+            }
+        }
         self.log_header(&msg, &apdu, ctx);
         self.apdu(&apdu, sender, ctx);
     }

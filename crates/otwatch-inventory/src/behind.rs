@@ -162,14 +162,23 @@ pub(crate) fn place(obs: &Observations, b: &mut Builder<'_>) -> Placed {
                 evidence: ev.clone(),
             });
             let protocol = path.protocol().to_string();
-            match child.protocols.iter_mut().find(|p| p.protocol == protocol) {
+            let role = if s.answered {
+                ProtocolRole::Server
+            } else {
+                ProtocolRole::Client
+            };
+            match child
+                .protocols
+                .iter_mut()
+                .find(|p| p.protocol == protocol && p.role == role)
+            {
                 Some(p) => {
                     p.first_seen = p.first_seen.min(s.first.ts);
                     p.last_seen = p.last_seen.max(s.last_ts);
                 }
                 None => child.protocols.push(AssetProtocol {
                     protocol,
-                    role: ProtocolRole::Server,
+                    role,
                     port: None,
                     transport: transport_of(&path),
                     identified_by: IdentifiedBy::Payload,

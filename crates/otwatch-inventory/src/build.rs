@@ -854,8 +854,19 @@ mod behind_tests {
         assert_eq!(value(child, "model"), Some("SYSC MLX"));
         assert_eq!(child.vendor.as_deref(), Some("Lithonia Lighting, Inc."));
         assert_eq!(child.protocols[0].transport, TransportProto::Udp);
+        assert_eq!(child.protocols[0].role, ProtocolRole::Server);
         // Nothing the routed device said lands on the router.
         assert_eq!(value(asset(&inv, "mac:00:90:e8:01:02:03"), "model"), None);
+
+        // A workstation on a remote network that only sends requests is a client there.
+        let workstation = BehindPath::Bacnet {
+            network: 7,
+            mac: BacnetMac::new(&[0x01]).unwrap(),
+        };
+        obs.behind_asking(front(), workstation, || "ReadProperty".into(), ev(4, 7));
+        let inv = built(&obs);
+        let ws = asset(&inv, "mac:00:90:e8:01:02:03/bacnet:7:0x01");
+        assert_eq!(ws.protocols[0].role, ProtocolRole::Client);
     }
 
     #[test]

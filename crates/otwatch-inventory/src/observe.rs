@@ -210,6 +210,9 @@ pub struct BehindSighting {
     pub first: EvidenceRef,
     pub last_ts: Micros,
     pub count: u64,
+    /// It answered or announced itself; a device that only sent requests through its
+    /// front (a BACnet workstation on a remote network) is a client there.
+    pub answered: bool,
 }
 
 /// A fact a device stated about itself in a protocol message: vendor, product code,
@@ -531,7 +534,30 @@ impl Observations {
         message: impl FnOnce() -> String,
         ev: EvidenceRef,
     ) {
+        self.behind_seen(front, path, true, message, ev);
+    }
+
+    /// A device at `path` behind `front` sent a request through it.
+    pub fn behind_asking(
+        &mut self,
+        front: IpAddr,
+        path: BehindPath,
+        message: impl FnOnce() -> String,
+        ev: EvidenceRef,
+    ) {
+        self.behind_seen(front, path, false, message, ev);
+    }
+
+    fn behind_seen(
+        &mut self,
+        front: IpAddr,
+        path: BehindPath,
+        answered: bool,
+        message: impl FnOnce() -> String,
+        ev: EvidenceRef,
+    ) {
         if let Some(seen) = self.behind.get_mut(&(front, path)) {
+            seen.answered |= answered;
             seen.count += 1;
             seen.last_ts = seen.last_ts.max(ev.ts);
             if ev < seen.first {
@@ -555,6 +581,7 @@ impl Observations {
                 first: ev,
                 last_ts: ev.ts,
                 count: 1,
+                answered,
             },
         );
     }
@@ -751,6 +778,7 @@ impl Observations {
             match self.behind.get_mut(&key) {
                 Some(mine) => {
                     mine.count += s.count;
+                    mine.answered |= s.answered;
                     mine.last_ts = mine.last_ts.max(s.last_ts);
                     if s.first < mine.first {
                         mine.first = s.first;
