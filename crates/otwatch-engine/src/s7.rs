@@ -684,8 +684,13 @@ fn connection_facts(
         called.rack << 5 | called.slot,
         s7comm::connection_type_name(called.connection_type)
     );
+    let place = BehindPath::S7 {
+        rack: called.rack,
+        slot: called.slot,
+    };
+    // Said of the module at that place: the CPU itself, or one reached through it.
     ctx.obs.attribute(
-        Subject::Ip(ctx.src),
+        Subject::Behind(ctx.src, place),
         "s7_rack_slot",
         &format!("rack {}, slot {}", called.rack, called.slot),
         "s7comm",
@@ -693,10 +698,6 @@ fn connection_facts(
         1.0,
         ctx.ev,
     );
-    let place = BehindPath::S7 {
-        rack: called.rack,
-        slot: called.slot,
-    };
     ctx.obs.behind(ctx.src, place, || message, ctx.ev);
     Some(place)
 }
@@ -1159,14 +1160,11 @@ mod tests {
             .collect();
         assert_eq!(rack_slot.len(), 1);
         assert_eq!(rack_slot[0].value, "rack 0, slot 1");
-        assert_eq!(
-            rack_slot[0].subject,
-            Subject::Ip("172.17.0.2".parse().unwrap())
-        );
-        // The place is also recorded as where the CPU sits, for the inventory to decide
-        // whether it is the host itself or a module behind it.
+        // Recorded as what the module at that place says, and the place as where it sits,
+        // for the inventory to decide whether it is the host itself or a module behind it.
         let place = BehindPath::S7 { rack: 0, slot: 1 };
         let cpu = "172.17.0.2".parse().unwrap();
+        assert_eq!(rack_slot[0].subject, Subject::Behind(cpu, place));
         assert_eq!(r.obs.behind[&(cpu, place)].first.frame, 2);
     }
 
