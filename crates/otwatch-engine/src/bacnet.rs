@@ -8,13 +8,14 @@
 //! messages) and ICSNPP's four BACnet logs.
 //!
 //! A message relayed by a BACnet router carries the original sender's network and MAC
-//! address (SNET/SADR): the IP address is the router's, so such a message states no fact
-//! about the host at that address. A forwarded NPDU names the B/IP address of its original
+//! address (SNET/SADR): the IP address is the router's, so what such a message states is
+//! about a device behind the router (an MS/TP controller, say), recorded as such and made a
+//! child asset of the router. A forwarded NPDU names the B/IP address of its original
 //! sender, which is the subject of what it states.
 
 use crate::app::Ctx;
 use otwatch_dissect::bacnet::{self, Apdu, Message, PropertyRef, PropertyValues};
-use otwatch_inventory::Subject;
+use otwatch_inventory::{BacnetMac, BehindPath, Subject};
 use otwatch_model::logs::{LogSpec, Value};
 use std::net::IpAddr;
 
@@ -128,22 +129,39 @@ enum Sender {
     Here(IpAddr),
     /// The B/IP address a BBMD forwarded the message for.
     Forwarded(IpAddr),
-    /// A device on another BACnet network, behind the router at the source address.
-    Routed(u16),
+    /// A device on another BACnet network (SNET) at a MAC address there (SADR), behind
+    /// the router at the given B/IP address.
+    Routed(IpAddr, u16, BacnetMac),
+    /// A routed message whose source MAC address is empty or too long to be a device's.
+    Unplaced(u16),
 }
 
 impl Sender {
-    fn subject(self) -> Option<IpAddr> {
+    fn subject(self) -> Option<Subject> {
+        match self {
+            Sender::Here(ip) | Sender::Forwarded(ip) => Some(Subject::Ip(ip)),
+            Sender::Routed(router, network, mac) => {
+                Some(Subject::Behind(router, BehindPath::Bacnet { network, mac }))
+            }
+            Sender::Unplaced(_) => None,
+        }
+    }
+    /// The address of the host itself, for names: a routed device has none of its own.
+    fn host(self) -> Option<IpAddr> {
         match self {
             Sender::Here(ip) | Sender::Forwarded(ip) => Some(ip),
-            Sender::Routed(_) => None,
+            Sender::Routed(..) | Sender::Unplaced(_) => None,
         }
     }
     fn note(self) -> String {
         match self {
             Sender::Here(_) => String::new(),
             Sender::Forwarded(ip) => format!(" (forwarded for {ip})"),
-            Sender::Routed(n) => {
+            Sender::Routed(router, n, mac) => format!(
+                " (device on BACnet network {n}, MAC {}, behind the router at {router})",
+                mac.hex()
+            ),
+            Sender::Unplaced(n) => {
                 format!(" (device on BACnet network {n}, behind the router at this address)")
             }
         }
@@ -191,10 +209,18 @@ impl BacnetFlow {
             return;
         };
         let sender = match (npdu.source, msg.bvlc.forwarded_from) {
-            (Some(s), _) => Sender::Routed(s.network),
+            (Some(s), forwarded) => {
+                // The router is the B/IP host that put the message on this network.
+                let router = forwarded.map_or(ctx.src, |(ip, _)| IpAddr::V4(ip));
+                match BacnetMac::new(s.mac) {
+                    Some(mac) => Sender::Routed(router, s.network, mac),
+                    None => Sender::Unplaced(s.network),
+                }
+            }
             (None, Some((ip, _))) => Sender::Forwarded(IpAddr::V4(ip)),
             (None, None) => Sender::Here(ctx.src),
         };
+
         if let Some(t) = npdu.network_message {
             if ctx.logging() {
                 let values = vec![
@@ -236,6 +262,35 @@ impl BacnetFlow {
         } else {
             apdu
         };
+        if let Sender::Routed(router, network, mac) = sender {
+            let path = BehindPath::Bacnet { network, mac };
+            let message = || {
+                let what = match (apdu.pdu_type, apdu.service) {
+                    (bacnet::UNCONFIRMED_REQUEST, Some(service)) => {
+                        bacnet::unconfirmed_service_name(service)
+                    }
+                    (kind, Some(service)) => format!(
+                        "{} {}",
+                        bacnet::confirmed_service_name(service),
+                        bacnet::pdu_type_name(kind)
+                    ),
+                    (kind, None) => bacnet::pdu_type_name(kind).to_string(),
+                };
+                format!(
+                    "BACnet {what} relayed by the router, SNET {network} SADR {}",
+                    mac.hex()
+                )
+            };
+            // Who-Is (8) and Who-Has (7) ask; I-Am, I-Have and notifications announce.
+            let asks = apdu.pdu_type == bacnet::CONFIRMED_REQUEST
+                || (apdu.pdu_type == bacnet::UNCONFIRMED_REQUEST
+                    && matches!(apdu.service, Some(7 | 8)));
+            if asks {
+                ctx.obs.behind_asking(router, path, message, ctx.ev);
+            } else {
+                ctx.obs.behind(router, path, message, ctx.ev);
+            }
+        }
         self.log_header(&msg, &apdu, ctx);
         self.apdu(&apdu, sender, ctx);
     }
@@ -468,9 +523,8 @@ impl BacnetFlow {
     }
 
     fn i_am(&mut self, i: &bacnet::IAm, sender: Sender, ctx: &mut Ctx<'_>) {
-        if let Some(ip) = sender.subject() {
+        if let Some(subject) = sender.subject() {
             let message = "BACnet I-Am";
-            let subject = Subject::Ip(ip);
             let instance = i.device_instance.to_string();
             let vendor_id = i.vendor_id.to_string();
             ctx.obs.attribute(
@@ -761,6 +815,19 @@ impl BacnetFlow {
         if v.property.object_type != bacnet::OBJECT_DEVICE {
             return;
         }
+        if let (Sender::Routed(..), Some(subject), false) = (sender, sender.subject(), v.error) {
+            // Behind a router the device has no address of its own to be known by: the
+            // instance of the Device object it answered for is its name on the network.
+            ctx.obs.attribute(
+                subject,
+                "bacnet_device_instance",
+                &v.property.instance.to_string(),
+                "bacnet",
+                &format!("BACnet {how} acknowledgement for its Device object"),
+                1.0,
+                ctx.ev,
+            );
+        }
         let Some(attribute) = bacnet::identity_attribute(v.property.property) else {
             return;
         };
@@ -773,21 +840,14 @@ impl BacnetFlow {
             return;
         }
         let property = bacnet::property_name(v.property.property);
-        if let Some(ip) = sender.subject() {
+        if let Some(subject) = sender.subject() {
             let message = format!(
                 "BACnet {how} acknowledgement, device {} property {property}",
                 v.property.instance
             );
-            ctx.obs.attribute(
-                Subject::Ip(ip),
-                attribute,
-                &value,
-                "bacnet",
-                &message,
-                1.0,
-                ctx.ev,
-            );
-            if attribute == "object_name" {
+            ctx.obs
+                .attribute(subject, attribute, &value, "bacnet", &message, 1.0, ctx.ev);
+            if let Some(ip) = sender.host().filter(|_| attribute == "object_name") {
                 ctx.obs
                     .name(None, Some(ip), &value, "bacnet", &message, 0.9, ctx.ev);
             }

@@ -10,7 +10,7 @@ use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
 use otwatch_dissect::cip::{self, Address, Message};
 use otwatch_dissect::enip::{self, Framed};
-use otwatch_inventory::Subject;
+use otwatch_inventory::{BehindPath, Subject};
 use otwatch_model::logs::{LogSpec, Value};
 use std::collections::VecDeque;
 
@@ -168,6 +168,8 @@ struct Open {
     outer_service: u8,
     asked: Asked,
     embedded: Vec<(usize, Asked)>,
+    /// The module in the chassis an Unconnected Send or Forward Open was routed to.
+    route: Option<BehindPath>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -382,6 +384,12 @@ impl FlowState {
             address,
         };
         let mut embedded = Vec::new();
+        let mut route = None;
+        if matches!(r.service, cip::FORWARD_OPEN | cip::LARGE_FORWARD_OPEN) {
+            if let Ok(fo) = cip::forward_open(r.data, r.service == cip::LARGE_FORWARD_OPEN) {
+                route = first_hop(&fo.path);
+            }
+        }
         if r.service == cip::MULTIPLE_SERVICE_PACKET {
             let services = cip::multiple_service_packet(r.data).unwrap_or_default();
             for (i, service) in services.into_iter().enumerate() {
@@ -407,6 +415,7 @@ impl FlowState {
         {
             // The response that comes back is the forwarded request's.
             if let Ok(send) = cip::unconnected_send(r.data) {
+                route = first_hop(&send.route);
                 if let Ok(Message::Request(inner)) = cip::parse(send.embedded) {
                     let inner_address = inner.path.address();
                     count_function(ctx, inner.service, &inner_address, &mut self.last_addressed);
@@ -427,6 +436,7 @@ impl FlowState {
             outer_service: r.service,
             asked,
             embedded,
+            route,
         });
     }
 
@@ -459,9 +469,33 @@ impl FlowState {
             );
         }
         error_status(ctx, r, open.as_ref().map(|o| &o.asked));
+        let route = open.as_ref().and_then(|o| o.route);
+        if let (Some(path), 0) = (route, r.general_status) {
+            // A module answered (or accepted the connection) through the chassis.
+            ctx.obs.behind(
+                ctx.src,
+                path,
+                || {
+                    format!(
+                        "CIP {} response through the route {}",
+                        cip::service_name(r.service),
+                        path.describe()
+                    )
+                },
+                ctx.ev,
+            );
+        }
+        let subject = match route {
+            None => Some(Subject::Ip(ctx.src)),
+            Some(path @ BehindPath::CipPort { hops: 1, .. }) => {
+                Some(Subject::Behind(ctx.src, path))
+            }
+            // Further than the first module: whose identity it is cannot be placed.
+            Some(_) => None,
+        };
         if let Some(o) = open.as_ref().filter(|o| o.asked.service == r.service) {
-            if r.general_status == 0 {
-                identity_answer(ctx, &o.asked, r.data);
+            if let (0, Some(subject)) = (r.general_status, subject) {
+                identity_answer(ctx, subject, &o.asked, r.data);
             }
         }
         if r.service != cip::MULTIPLE_SERVICE_PACKET {
@@ -480,7 +514,7 @@ impl FlowState {
             error_status(ctx, &inner, asked);
             if let Some(asked) = asked.filter(|a| a.service == inner.service) {
                 if inner.general_status == 0 {
-                    identity_answer(ctx, asked, inner.data);
+                    identity_answer(ctx, Subject::Ip(ctx.src), asked, inner.data);
                 }
             }
         }
@@ -732,7 +766,7 @@ fn error_status(ctx: &mut Ctx<'_>, r: &cip::Response<'_>, asked: Option<&Asked>)
 }
 
 /// The Identity object's answers become facts about the device that sent them.
-fn identity_answer(ctx: &mut Ctx<'_>, asked: &Asked, data: &[u8]) {
+fn identity_answer(ctx: &mut Ctx<'_>, subject: Subject, asked: &Asked, data: &[u8]) {
     if asked.address.class != Some(cip::CLASS_IDENTITY) {
         return;
     }
@@ -783,7 +817,7 @@ fn identity_answer(ctx: &mut Ctx<'_>, asked: &Asked, data: &[u8]) {
     if facts.is_empty() {
         return;
     }
-    state_facts(ctx, &facts, &message);
+    state_facts(ctx, subject, &facts, &message);
     let detail = facts
         .iter()
         .map(|(n, v)| format!("{n}={v:?}"))
@@ -792,17 +826,34 @@ fn identity_answer(ctx: &mut Ctx<'_>, asked: &Asked, data: &[u8]) {
     ctx.event("cip", "cip_identity".into(), detail);
 }
 
-fn state_facts(ctx: &mut Ctx<'_>, facts: &[(&'static str, String)], message: &str) {
+/// The first module of a route or connection path: a port segment with a one-byte link
+/// address (a slot). A first hop to a network address leaves the chassis for another host,
+/// which is an asset of its own.
+fn first_hop(path: &cip::Path<'_>) -> Option<BehindPath> {
+    let mut first = None;
+    let mut hops: u8 = 0;
+    for segment in path.segments().take(16) {
+        let Ok(segment) = segment else { break };
+        if let cip::Segment::Port { port, link } = segment {
+            hops = hops.saturating_add(1);
+            if hops == 1 {
+                let [slot] = link else { return None };
+                first = Some((port, *slot));
+            }
+        }
+    }
+    first.map(|(port, link)| BehindPath::CipPort { port, link, hops })
+}
+
+fn state_facts(
+    ctx: &mut Ctx<'_>,
+    subject: Subject,
+    facts: &[(&'static str, String)],
+    message: &str,
+) {
     for (name, value) in facts {
-        ctx.obs.attribute(
-            Subject::Ip(ctx.src),
-            name,
-            value,
-            "enip",
-            message,
-            1.0,
-            ctx.ev,
-        );
+        ctx.obs
+            .attribute(subject, name, value, "enip", message, 1.0, ctx.ev);
     }
 }
 
@@ -854,7 +905,7 @@ fn list_identity(m: &enip::Encapsulation<'_>, correlation: u64, ctx: &mut Ctx<'_
             ("serial", format!("0x{:08x}", id.serial_number)),
             ("model", id.product_name.clone()),
         ]);
-        state_facts(ctx, &facts, message);
+        state_facts(ctx, Subject::Ip(ctx.src), &facts, message);
         let detail = facts
             .iter()
             .map(|(n, v)| format!("{n}={v:?}"))
@@ -924,10 +975,17 @@ mod tests {
     fn identity_object_answer_reaches_the_inventory() {
         let (obs, events, rows) = run(&identity_exchange());
         let server: IpAddr = "10.0.0.2".parse().unwrap();
+        // The request was routed to backplane slot 0: the identity is that module's.
+        let slot0 = BehindPath::CipPort {
+            port: 1,
+            link: 0,
+            hops: 1,
+        };
+        assert_eq!(obs.behind[&(server, slot0)].first.frame, 2);
         let stated = |name: &str| {
             obs.attributes
                 .iter()
-                .find(|((s, n, _, _), _)| *s == Subject::Ip(server) && *n == name)
+                .find(|((s, n, _, _), _)| *s == Subject::Behind(server, slot0) && *n == name)
                 .map(|((_, _, v, _), seen)| (v.clone(), seen.message.clone(), seen.first.frame))
         };
         let (model, message, frame) = stated("model").unwrap();

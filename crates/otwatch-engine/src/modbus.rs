@@ -16,7 +16,7 @@ use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
 use icsnpp::IcsnppLogs;
 use otwatch_dissect::modbus::{self, Adu, Framed};
-use otwatch_inventory::Subject;
+use otwatch_inventory::{BehindPath, Subject, MODBUS_GATEWAY_FACT};
 use otwatch_model::logs::{LogSpec, Value};
 
 /// Zeek's `modbus.log`: one row per message.
@@ -239,9 +239,10 @@ fn record_addresses(adu: &Adu<'_>, body: &modbus::Request<'_>, ctx: &mut Ctx<'_>
         _ => {}
     }
     for (first, last) in touched.into_iter().flatten() {
-        ctx.obs.function_addresses(
+        ctx.obs.function_addresses_at(
             ctx.src,
             ctx.dst,
+            Some(BehindPath::ModbusUnit(adu.unit_id)),
             "modbus",
             u16::from(adu.function),
             table,
@@ -284,9 +285,11 @@ fn parsed<T>(
 impl Pending {
     fn request(&mut self, adu: &modbus::Adu<'_>, ctx: &mut Ctx<'_>) {
         let code = u16::from(adu.function);
-        ctx.obs.function(
+        // Counted per unit id: behind a gateway each unit is a device of its own.
+        ctx.obs.function_at(
             ctx.src,
             ctx.dst,
+            Some(BehindPath::ModbusUnit(adu.unit_id)),
             "modbus",
             code,
             || function_label(adu.function),
@@ -306,8 +309,32 @@ impl Pending {
             .position(|(tid, _)| *tid == adu.transaction_id)
             .map(|i| self.open.remove(i));
         let function = modbus::function_name(adu.function);
+        let code = adu.data.first().copied().unwrap_or(0);
+        if adu.is_exception() && matches!(code, 10 | 11) {
+            // Only a gateway says its path or its target failed: the unit did not answer.
+            ctx.obs.attribute(
+                Subject::Ip(ctx.src),
+                MODBUS_GATEWAY_FACT,
+                "gateway",
+                "modbus",
+                &format!(
+                    "Modbus exception {code} ({}) for unit {}",
+                    modbus::exception_name(code),
+                    adu.unit_id
+                ),
+                1.0,
+                ctx.ev,
+            );
+        } else {
+            let unit = adu.unit_id;
+            ctx.obs.behind(
+                ctx.src,
+                BehindPath::ModbusUnit(unit),
+                || format!("Modbus {function} response from unit {unit}"),
+                ctx.ev,
+            );
+        }
         if adu.is_exception() {
-            let code = adu.data.first().copied().unwrap_or(0);
             let detail = format!(
                 "{function} answered with exception {code} ({}), unit {}, transaction {}{}",
                 modbus::exception_name(code),
@@ -342,7 +369,7 @@ impl Pending {
                     adu.unit_id
                 );
                 ctx.obs.attribute(
-                    Subject::Ip(ctx.src),
+                    Subject::Behind(ctx.src, BehindPath::ModbusUnit(adu.unit_id)),
                     name,
                     &object.value,
                     "modbus",
@@ -384,7 +411,7 @@ impl Pending {
             adu.unit_id
         );
         ctx.obs.attribute(
-            Subject::Ip(ctx.src),
+            Subject::Behind(ctx.src, BehindPath::ModbusUnit(adu.unit_id)),
             "modbus_server_id",
             &text,
             "modbus",
@@ -397,5 +424,55 @@ impl Pending {
             "modbus_server_id".into(),
             format!("unit {} says {text:?}", adu.unit_id),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_flow::TestFlow;
+    use std::net::IpAddr;
+
+    /// An MBAP header for `pdu` addressed to `unit`.
+    fn adu(tid: u16, unit: u8, pdu: &[u8]) -> Vec<u8> {
+        let mut m = tid.to_be_bytes().to_vec();
+        m.extend_from_slice(&[0, 0]);
+        m.extend_from_slice(&(pdu.len() as u16 + 1).to_be_bytes());
+        m.push(unit);
+        m.extend_from_slice(pdu);
+        m
+    }
+
+    #[test]
+    fn answers_are_recorded_per_unit_and_gateway_exceptions_are_the_servers() {
+        let mut t = TestFlow::new(("192.168.0.21", 40000), ("192.168.0.20", 502));
+        let mut flow = ModbusFlow::default();
+        // Unit 3 identifies itself; unit 9 does not answer, so the gateway says so.
+        let ask = [0x2b, 0x0e, 0x01, 0x00];
+        let mut answer = vec![0x2b, 0x0e, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x05];
+        answer.extend_from_slice(b"Acme!");
+        flow.chunk(true, &adu(1, 3, &ask), &mut t.ctx(true, 1, 1));
+        flow.chunk(false, &adu(1, 3, &answer), &mut t.ctx(false, 2, 2));
+        flow.chunk(true, &adu(2, 9, &ask), &mut t.ctx(true, 3, 3));
+        flow.chunk(false, &adu(2, 9, &[0xab, 0x0b]), &mut t.ctx(false, 4, 4));
+
+        let server: IpAddr = "192.168.0.20".parse().unwrap();
+        let unit3 = BehindPath::ModbusUnit(3);
+        assert_eq!(t.obs.behind[&(server, unit3)].first.frame, 2);
+        assert!(!t
+            .obs
+            .behind
+            .contains_key(&(server, BehindPath::ModbusUnit(9))));
+        let subjects: Vec<_> = t
+            .obs
+            .attributes
+            .keys()
+            .map(|(s, n, v, _)| (*s, *n, v.as_str()))
+            .collect();
+        assert!(subjects.contains(&(Subject::Behind(server, unit3), "vendor", "Acme!")));
+        assert!(subjects.contains(&(Subject::Ip(server), MODBUS_GATEWAY_FACT, "gateway")));
+        // The requests count per unit.
+        let paths: Vec<_> = t.obs.functions.values().map(|f| f.path).collect();
+        assert!(paths.contains(&Some(unit3)) && paths.contains(&Some(BehindPath::ModbusUnit(9))));
     }
 }

@@ -16,7 +16,7 @@ use crate::framing::{Framer, MessageLength};
 use crate::mms::MmsFlow;
 use otwatch_dissect::s7comm::{self, function, group, rosctr, tpdu, S7Pdu};
 use otwatch_dissect::s7comm_plus;
-use otwatch_inventory::Subject;
+use otwatch_inventory::{BehindPath, Subject};
 use otwatch_model::logs::{LogSpec, Value};
 
 pub static COTP_LOG: LogSpec = LogSpec {
@@ -138,6 +138,9 @@ struct Notes {
     identities_stated: Vec<u64>,
     /// Bytes went missing since the last job: the jobs of acks that follow may be in them.
     jobs_lost: bool,
+    /// The rack and slot the connection confirm accepted: what the CPU says on this
+    /// connection is said by the module there.
+    place: Option<BehindPath>,
 }
 
 /// An ack or ack-data whose job has not been seen: PDU reference, ROSCTR, function.
@@ -249,7 +252,9 @@ impl FlowState<'_> {
             ctx.log(&COTP_LOG, vec![hex2(cotp.code).into(), name.into()]);
         }
         if let Some(c) = &cotp.connection {
-            connection_facts(cotp.code, c, ctx);
+            if let Some(place) = connection_facts(cotp.code, c, ctx) {
+                self.notes.place = Some(place);
+            }
         }
         if cotp.code != tpdu::DT {
             return;
@@ -639,7 +644,11 @@ impl FlowState<'_> {
         let Some(answer) = s7comm::read_szl_response(pdu) else {
             return;
         };
-        identity_facts(&answer, &mut self.notes.identities_stated, ctx);
+        let subject = match self.notes.place {
+            Some(place) => Subject::Behind(ctx.src, place),
+            None => Subject::Ip(ctx.src),
+        };
+        identity_facts(&answer, subject, &mut self.notes.identities_stated, ctx);
         if let Some(Ok(_)) = szl {
             if answer.szl_id == 0x001c && !self.notes.known_device_logged && ctx.logging() {
                 self.notes.known_device_logged = true;
@@ -660,21 +669,28 @@ impl FlowState<'_> {
 /// The TSAPs of a connection confirm: the CPU accepts a connection to the rack and slot
 /// the called TSAP names, which is where the CPU sits. (A request alone is only what the
 /// client asked for.)
-fn connection_facts(code: u8, c: &s7comm::CotpConnection<'_>, ctx: &mut Ctx<'_>) {
+fn connection_facts(
+    code: u8,
+    c: &s7comm::CotpConnection<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Option<BehindPath> {
     if code != tpdu::CC {
-        return;
+        return None;
     }
-    let Some(called) = c.called_tsap.and_then(s7comm::s7_tsap) else {
-        return;
-    };
+    let called = c.called_tsap.and_then(s7comm::s7_tsap)?;
     let message = format!(
         "COTP connection confirm, called TSAP {:02x}{:02x} ({} connection)",
         called.connection_type,
         called.rack << 5 | called.slot,
         s7comm::connection_type_name(called.connection_type)
     );
+    let place = BehindPath::S7 {
+        rack: called.rack,
+        slot: called.slot,
+    };
+    // Said of the module at that place: the CPU itself, or one reached through it.
     ctx.obs.attribute(
-        Subject::Ip(ctx.src),
+        Subject::Behind(ctx.src, place),
         "s7_rack_slot",
         &format!("rack {}, slot {}", called.rack, called.slot),
         "s7comm",
@@ -682,9 +698,16 @@ fn connection_facts(code: u8, c: &s7comm::CotpConnection<'_>, ctx: &mut Ctx<'_>)
         1.0,
         ctx.ev,
     );
+    ctx.obs.behind(ctx.src, place, || message, ctx.ev);
+    Some(place)
 }
 
-fn identity_facts(szl: &s7comm::SzlResponse<'_>, stated_before: &mut Vec<u64>, ctx: &mut Ctx<'_>) {
+fn identity_facts(
+    szl: &s7comm::SzlResponse<'_>,
+    subject: Subject,
+    stated_before: &mut Vec<u64>,
+    ctx: &mut Ctx<'_>,
+) {
     let id = s7comm::cpu_identity(szl);
     let message = format!(
         "S7comm Read SZL response, list {:#06x} index {:#06x}",
@@ -704,19 +727,12 @@ fn identity_facts(szl: &s7comm::SzlResponse<'_>, stated_before: &mut Vec<u64>, c
     let mut stated = Vec::new();
     for (name, value) in facts {
         if let Some(v) = value {
-            ctx.obs.attribute(
-                Subject::Ip(ctx.src),
-                name,
-                v,
-                "s7comm",
-                &message,
-                1.0,
-                ctx.ev,
-            );
+            ctx.obs
+                .attribute(subject, name, v, "s7comm", &message, 1.0, ctx.ev);
             stated.push(format!("{name}={v:?}"));
         }
     }
-    if let Some(station) = &id.station_name {
+    if let (Some(station), Subject::Ip(_)) = (&id.station_name, subject) {
         ctx.obs.name(
             None,
             Some(ctx.src),
@@ -1144,10 +1160,12 @@ mod tests {
             .collect();
         assert_eq!(rack_slot.len(), 1);
         assert_eq!(rack_slot[0].value, "rack 0, slot 1");
-        assert_eq!(
-            rack_slot[0].subject,
-            Subject::Ip("172.17.0.2".parse().unwrap())
-        );
+        // Recorded as what the module at that place says, and the place as where it sits,
+        // for the inventory to decide whether it is the host itself or a module behind it.
+        let place = BehindPath::S7 { rack: 0, slot: 1 };
+        let cpu = "172.17.0.2".parse().unwrap();
+        assert_eq!(rack_slot[0].subject, Subject::Behind(cpu, place));
+        assert_eq!(r.obs.behind[&(cpu, place)].first.frame, 2);
     }
 
     #[test]

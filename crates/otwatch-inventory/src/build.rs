@@ -43,15 +43,15 @@ fn mac_string(mac: &[u8; 6]) -> String {
     )
 }
 
-struct Builder<'a> {
+pub(crate) struct Builder<'a> {
     captures: &'a [String],
-    assets: BTreeMap<String, Asset>,
-    by_ip: BTreeMap<IpAddr, String>,
-    by_mac: BTreeMap<[u8; 6], String>,
+    pub(crate) assets: BTreeMap<String, Asset>,
+    pub(crate) by_ip: BTreeMap<IpAddr, String>,
+    pub(crate) by_mac: BTreeMap<[u8; 6], String>,
 }
 
 impl Builder<'_> {
-    fn evidence(
+    pub(crate) fn evidence(
         &self,
         ev: EvidenceRef,
         protocol: &str,
@@ -72,7 +72,7 @@ impl Builder<'_> {
         }
     }
 
-    fn new_asset(&mut self, key: String, first: i64, last: i64, note: Option<String>) {
+    pub(crate) fn new_asset(&mut self, key: String, first: i64, last: i64, note: Option<String>) {
         self.assets.entry(key.clone()).or_insert(Asset {
             key,
             macs: Vec::new(),
@@ -246,6 +246,10 @@ pub fn build(
         }
     }
 
+    // 2b. Devices behind gateways, chassis and routers: assets of their own, linked to the
+    //     host that fronts them.
+    let placed = crate::behind::place(obs, &mut b);
+
     // 3. Names, attached by MAC first, then by address.
     let mut names: Vec<_> = obs.names.values().collect();
     names.sort_by(|a, b| {
@@ -278,15 +282,25 @@ pub fn build(
             .cmp(&(b.first, b.name, &b.value, b.protocol, b.subject))
     });
     for at in stated {
-        let key = match at.subject {
-            Subject::Ip(ip) => b.by_ip.get(&ip).cloned(),
-            Subject::Mac(mac) => b.by_mac.get(&mac).cloned(),
+        let Some(key) = placed.subject_key(&b, at.subject) else {
+            continue;
         };
-        let Some(key) = key else { continue };
         let ev = b.evidence(at.first, at.protocol, at.message.clone(), at.confidence);
         let asset = b.assets.get_mut(&key).expect("indexed asset");
         if at.name == "vendor" && at.confidence >= 0.9 {
             asset.vendor = Some(at.value.clone());
+        }
+        // A name stated through a route is not a name sighting of the address (it may be a
+        // module's), so it joins the host names of whichever asset it was placed on here.
+        if matches!(at.subject, Subject::Behind(..)) && at.name == "station_name" {
+            if !asset.hostnames.contains(&at.value) {
+                asset.hostnames.push(at.value.clone());
+            }
+            asset.attributes.push(Attribute {
+                name: "hostname".into(),
+                value: at.value.clone(),
+                evidence: ev.clone(),
+            });
         }
         asset.attributes.push(Attribute {
             name: at.name.to_string(),
@@ -426,10 +440,16 @@ pub fn build(
                 .cloned()
                 .unwrap_or_else(|| format!("net:{ip}"))
         };
+        // A request addressed to a device behind the server counts for that device; the
+        // network edge stays with the server, where the packets went.
+        let server = fc
+            .path
+            .and_then(|path| placed.child(fc.server, path).cloned())
+            .unwrap_or_else(|| asset_of(&fc.server));
         let e = functions
             .entry((
                 asset_of(&fc.client),
-                asset_of(&fc.server),
+                server,
                 fc.protocol,
                 fc.function.clone(),
             ))
@@ -480,7 +500,21 @@ pub fn build(
             ))
         });
     }
-    assets.sort_by(|x, y| (x.ips.first(), &x.key).cmp(&(y.ips.first(), &y.key)));
+    // A device behind another sorts right after the one that fronts it.
+    let first_ip: BTreeMap<String, Option<IpAddr>> = assets
+        .iter()
+        .map(|a| (a.key.clone(), a.ips.first().copied()))
+        .collect();
+    assets.sort_by_cached_key(|a| {
+        let front = a.parent.clone().unwrap_or_else(|| a.key.clone());
+        let ip = a
+            .ips
+            .first()
+            .copied()
+            .or_else(|| first_ip.get(&front).copied().flatten());
+        // Shorter keys first, so that unit 2 comes before unit 10.
+        (ip, front, a.parent.is_some(), a.key.len(), a.key.clone())
+    });
     Inventory {
         assets,
         edges: edges.into_values().collect(),
@@ -665,5 +699,341 @@ mod tests {
             .find(|a| a.key == "mac:00:d0:c9:01:01:01")
             .unwrap();
         assert_eq!(rest.ips, vec!["10.0.0.5".parse::<IpAddr>().unwrap()]);
+    }
+}
+
+#[cfg(test)]
+mod behind_tests {
+    use super::*;
+    use crate::observe::{BacnetMac, BehindPath};
+    use otwatch_model::TransportProto;
+
+    fn ev(ts: i64, frame: u64) -> EvidenceRef {
+        EvidenceRef {
+            ts,
+            capture: 0,
+            frame,
+        }
+    }
+
+    const GATEWAY_MAC: [u8; 6] = [0x00, 0x90, 0xe8, 1, 2, 3];
+
+    fn front() -> IpAddr {
+        "192.168.0.20".parse().unwrap()
+    }
+
+    /// A host with its MAC and address, and one flow to it so that it is an asset.
+    fn with_front() -> Observations {
+        let mut obs = Observations::default();
+        obs.sighting(GATEWAY_MAC, Some(front()), Via::Arp, ev(1, 1));
+        obs
+    }
+
+    fn built(obs: &Observations) -> Inventory {
+        build(
+            obs,
+            &[],
+            &["c.pcap".into()],
+            &SiteNetworks::default(),
+            &InventoryOptions::default(),
+        )
+    }
+
+    fn asset<'a>(inv: &'a Inventory, key: &str) -> &'a Asset {
+        inv.assets
+            .iter()
+            .find(|a| a.key == key)
+            .unwrap_or_else(|| panic!("no {key} among {:?}", keys(inv)))
+    }
+
+    fn keys(inv: &Inventory) -> Vec<&str> {
+        inv.assets.iter().map(|a| a.key.as_str()).collect()
+    }
+
+    fn value<'a>(a: &'a Asset, name: &str) -> Option<&'a str> {
+        a.attributes
+            .iter()
+            .find(|at| at.name == name)
+            .map(|at| at.value.as_str())
+    }
+
+    fn unit(u: u8) -> BehindPath {
+        BehindPath::ModbusUnit(u)
+    }
+
+    #[test]
+    fn units_behind_a_modbus_gateway_are_assets_with_their_own_identity() {
+        let mut obs = with_front();
+        for (u, frame) in [(1, 10), (3, 11), (7, 12)] {
+            obs.behind(
+                front(),
+                unit(u),
+                || format!("response from unit {u}"),
+                ev(2, frame),
+            );
+        }
+        let client: IpAddr = "192.168.0.21".parse().unwrap();
+        obs.function_at(
+            client,
+            front(),
+            Some(unit(3)),
+            "modbus",
+            4,
+            || "READ_INPUT_REGISTERS".into(),
+            2,
+        );
+        obs.function_at(
+            client,
+            front(),
+            Some(unit(1)),
+            "modbus",
+            4,
+            || "READ_INPUT_REGISTERS".into(),
+            2,
+        );
+        obs.attribute(
+            Subject::Behind(front(), unit(3)),
+            "vendor",
+            "Schneider Electric",
+            "modbus",
+            "Read Device Identification, unit 3",
+            1.0,
+            ev(3, 20),
+        );
+        obs.attribute(
+            Subject::Behind(front(), unit(1)),
+            "product_name",
+            "MGate MB3180",
+            "modbus",
+            "Read Device Identification, unit 1",
+            1.0,
+            ev(3, 21),
+        );
+        let inv = built(&obs);
+        let gateway_key = "mac:00:90:e8:01:02:03";
+        // Unit 1 addresses the gateway itself; 3 and 7 are devices behind it, in that order
+        // right after it.
+        assert_eq!(
+            keys(&inv),
+            vec![
+                gateway_key,
+                "mac:00:90:e8:01:02:03/unit:3",
+                "mac:00:90:e8:01:02:03/unit:7"
+            ]
+        );
+        let child = asset(&inv, "mac:00:90:e8:01:02:03/unit:3");
+        assert_eq!(child.parent.as_deref(), Some(gateway_key));
+        assert_eq!(child.position.as_deref(), Some("Modbus unit 3"));
+        assert_eq!(child.vendor.as_deref(), Some("Schneider Electric"));
+        assert!(child.ips.is_empty() && child.macs.is_empty());
+        let position = child.attributes.iter().find(|a| a.name == "position");
+        let position = position.expect("position with evidence");
+        assert_eq!(
+            (position.evidence.frame, position.evidence.protocol.as_str()),
+            (11, "modbus")
+        );
+        assert_eq!(child.protocols[0].protocol, "modbus");
+        assert_eq!(child.protocols[0].role, ProtocolRole::Server);
+
+        let gateway = asset(&inv, gateway_key);
+        assert_eq!(value(gateway, "product_name"), Some("MGate MB3180"));
+        assert_ne!(gateway.vendor.as_deref(), Some("Schneider Electric"));
+        let behind: Vec<_> = gateway
+            .attributes
+            .iter()
+            .filter(|a| a.name == "behind")
+            .map(|a| a.value.as_str())
+            .collect();
+        assert_eq!(behind.len(), 2, "{behind:?}");
+
+        // Requests to unit 3 count for the device; those to unit 1 for the gateway.
+        let servers: Vec<_> = inv.functions.iter().map(|f| f.server.as_str()).collect();
+        assert!(
+            servers.contains(&"mac:00:90:e8:01:02:03/unit:3"),
+            "{servers:?}"
+        );
+        assert!(servers.contains(&gateway_key), "{servers:?}");
+    }
+
+    #[test]
+    fn a_server_answering_one_unit_keeps_its_facts() {
+        let mut obs = with_front();
+        obs.behind(front(), unit(10), || "response".into(), ev(2, 2));
+        obs.behind(front(), unit(10), || "response".into(), ev(3, 3));
+        obs.attribute(
+            Subject::Behind(front(), unit(10)),
+            "modbus_server_id",
+            "Wingpath Limited",
+            "modbus",
+            "Report Server ID, unit 10",
+            1.0,
+            ev(3, 3),
+        );
+        let inv = built(&obs);
+        assert_eq!(keys(&inv), vec!["mac:00:90:e8:01:02:03"]);
+        let server = &inv.assets[0];
+        assert_eq!(value(server, "modbus_server_id"), Some("Wingpath Limited"));
+        assert_eq!(server.parent, None);
+    }
+
+    #[test]
+    fn bacnet_devices_behind_a_router_carry_instance_vendor_and_model() {
+        let mut obs = with_front();
+        let mac = BacnetMac::new(&[0x1d]).unwrap();
+        let path = BehindPath::Bacnet { network: 3, mac };
+        obs.behind(
+            front(),
+            path,
+            || "relayed, SNET 3 SADR 0x1d".into(),
+            ev(2, 5),
+        );
+        for (name, v) in [
+            ("bacnet_device_instance", "29"),
+            ("vendor", "Lithonia Lighting, Inc."),
+            ("model", "SYSC MLX"),
+        ] {
+            obs.attribute(
+                Subject::Behind(front(), path),
+                name,
+                v,
+                "bacnet",
+                "ReadProperty acknowledgement",
+                1.0,
+                ev(3, 6),
+            );
+        }
+        let inv = built(&obs);
+        let child = asset(&inv, "mac:00:90:e8:01:02:03/bacnet:3:0x1d");
+        assert_eq!(
+            child.position.as_deref(),
+            Some("BACnet network 3, MAC 0x1d")
+        );
+        assert_eq!(value(child, "bacnet_device_instance"), Some("29"));
+        assert_eq!(value(child, "model"), Some("SYSC MLX"));
+        assert_eq!(child.vendor.as_deref(), Some("Lithonia Lighting, Inc."));
+        assert_eq!(child.protocols[0].transport, TransportProto::Udp);
+        assert_eq!(child.protocols[0].role, ProtocolRole::Server);
+        // Nothing the routed device said lands on the router.
+        assert_eq!(value(asset(&inv, "mac:00:90:e8:01:02:03"), "model"), None);
+
+        // A workstation on a remote network that only sends requests is a client there.
+        let workstation = BehindPath::Bacnet {
+            network: 7,
+            mac: BacnetMac::new(&[0x01]).unwrap(),
+        };
+        obs.behind_asking(front(), workstation, || "ReadProperty".into(), ev(4, 7));
+        let inv = built(&obs);
+        let ws = asset(&inv, "mac:00:90:e8:01:02:03/bacnet:7:0x01");
+        assert_eq!(ws.protocols[0].role, ProtocolRole::Client);
+    }
+
+    #[test]
+    fn cip_modules_reached_through_the_backplane_are_children() {
+        let mut obs = with_front();
+        let slot = |link, hops| BehindPath::CipPort {
+            port: 1,
+            link,
+            hops,
+        };
+        obs.behind(front(), slot(0, 1), || "Unconnected Send".into(), ev(2, 29));
+        obs.behind(front(), slot(2, 2), || "Forward Open".into(), ev(2, 30));
+        obs.attribute(
+            Subject::Behind(front(), slot(0, 1)),
+            "model",
+            "1756-L61/B LOGIX5561",
+            "enip",
+            "Get_Attributes_All of the Identity object",
+            1.0,
+            ev(2, 31),
+        );
+        let inv = built(&obs);
+        let module = asset(&inv, "mac:00:90:e8:01:02:03/slot:1.0");
+        assert_eq!(module.position.as_deref(), Some("backplane slot 0"));
+        assert_eq!(value(module, "model"), Some("1756-L61/B LOGIX5561"));
+        // A route that goes on from slot 2 still shows the module in slot 2.
+        let bridge = asset(&inv, "mac:00:90:e8:01:02:03/slot:1.2");
+        assert_eq!(bridge.position.as_deref(), Some("backplane slot 2"));
+    }
+
+    #[test]
+    fn s7_racks_and_slots_place_the_cpu_and_the_modules_beside_it() {
+        let mut obs = with_front();
+        let at = |rack, slot| BehindPath::S7 { rack, slot };
+        for frame in 2..5 {
+            obs.behind(front(), at(0, 2), || "COTP CC".into(), ev(2, frame));
+        }
+        obs.behind(front(), at(0, 4), || "COTP CC".into(), ev(9, 9));
+        obs.attribute(
+            Subject::Behind(front(), at(0, 2)),
+            "order_number",
+            "6ES7 315-2EH14-0AB0",
+            "s7comm",
+            "Read SZL",
+            1.0,
+            ev(3, 3),
+        );
+        obs.attribute(
+            Subject::Behind(front(), at(0, 4)),
+            "order_number",
+            "6GK7 343-1EX30-0XE0",
+            "s7comm",
+            "Read SZL",
+            1.0,
+            ev(9, 10),
+        );
+        let inv = built(&obs);
+        let cpu = asset(&inv, "mac:00:90:e8:01:02:03");
+        assert_eq!(cpu.position.as_deref(), Some("rack 0, slot 2"));
+        assert_eq!(value(cpu, "order_number"), Some("6ES7 315-2EH14-0AB0"));
+        let module = asset(&inv, "mac:00:90:e8:01:02:03/rack:0.4");
+        assert_eq!(module.position.as_deref(), Some("rack 0, slot 4"));
+        assert_eq!(value(module, "order_number"), Some("6GK7 343-1EX30-0XE0"));
+
+        // S7-1200 and S7-1500 CPUs answer at slot 0 and slot 1 alike: one device.
+        let mut obs = with_front();
+        obs.behind(front(), at(0, 1), || "COTP CC".into(), ev(2, 2));
+        obs.behind(front(), at(0, 1), || "COTP CC".into(), ev(2, 3));
+        obs.behind(front(), at(0, 0), || "COTP CC".into(), ev(2, 4));
+        let inv = built(&obs);
+        assert_eq!(keys(&inv), vec!["mac:00:90:e8:01:02:03"]);
+        assert_eq!(inv.assets[0].position.as_deref(), Some("rack 0, slot 1"));
+    }
+
+    #[test]
+    fn devices_behind_one_host_are_bounded_and_the_rest_counted() {
+        let mut obs = with_front();
+        let mut sharded = [Observations::default(), Observations::default()];
+        for i in 0..300u32 {
+            let path = BehindPath::Bacnet {
+                network: 5,
+                mac: BacnetMac::new(&i.to_be_bytes()).unwrap(),
+            };
+            let e = ev(i64::from(i), u64::from(i) + 2);
+            obs.behind(front(), path, || "relayed".into(), e);
+            sharded[i as usize % 2].behind(front(), path, || "relayed".into(), e);
+        }
+        assert_eq!(obs.behind.len(), crate::MAX_BEHIND_PER_FRONT);
+        assert_eq!(obs.behind_dropped[&front()], 44);
+        let inv = built(&obs);
+        assert_eq!(inv.assets.len(), 1 + crate::MAX_BEHIND_PER_FRONT);
+        let router = asset(&inv, "mac:00:90:e8:01:02:03");
+        let note = router.note.as_deref().unwrap_or_default();
+        assert!(
+            note.contains("44 messages from devices behind it"),
+            "{note}"
+        );
+
+        // Sharded across workers, the same devices are kept.
+        let mut merged = with_front();
+        let [a, b] = sharded;
+        merged.merge(b);
+        merged.merge(a);
+        let kept = |o: &Observations| {
+            let mut v: Vec<_> = o.behind.keys().copied().collect();
+            v.sort();
+            v
+        };
+        assert_eq!(kept(&merged), kept(&obs));
+        assert_eq!(merged.behind_dropped[&front()], 44);
     }
 }

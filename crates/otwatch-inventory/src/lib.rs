@@ -6,12 +6,15 @@
 //! into assets, edges and per-function aggregates. Nothing here knows about capture files:
 //! evidence refers to captures by index and the caller supplies their names.
 
+mod behind;
 mod build;
 pub mod normalize;
 pub mod declared;
 mod observe;
 
+pub use behind::MODBUS_GATEWAY_FACT;
 pub use build::{build, Inventory, InventoryOptions};
 pub use observe::{
-    AttributeSighting, EvidenceRef, FunctionCount, NameSighting, Observations, Subject, Via,
+    AttributeSighting, BacnetMac, BehindPath, BehindSighting, EvidenceRef, FunctionCount,
+    NameSighting, Observations, Subject, Via, MAX_BEHIND_PER_FRONT,
 };

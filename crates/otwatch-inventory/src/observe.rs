@@ -105,11 +105,114 @@ pub struct NameSighting {
     pub count: u64,
 }
 
-/// Whom a stated fact is about: the sender's address, or its MAC for layer-2 protocols.
+/// Whom a stated fact is about: the sender's address, its MAC for layer-2 protocols, or a
+/// device reached through the host at an address (a gateway, a chassis, a BACnet router).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Subject {
     Ip(IpAddr),
     Mac([u8; 6]),
+    /// The device at `path` behind the host at the address. Whether it becomes an asset of
+    /// its own or its facts stay with the host is decided when the inventory is built.
+    Behind(IpAddr, BehindPath),
+}
+
+/// A BACnet MAC address (1 byte on MS/TP, 6 on B/IP or Ethernet, up to 7 on others),
+/// kept inline so that paths stay `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BacnetMac {
+    len: u8,
+    bytes: [u8; 7],
+}
+
+impl BacnetMac {
+    /// `None` for an empty or over-long address.
+    pub fn new(mac: &[u8]) -> Option<BacnetMac> {
+        if mac.is_empty() || mac.len() > 7 {
+            return None;
+        }
+        let mut bytes = [0; 7];
+        bytes[..mac.len()].copy_from_slice(mac);
+        Some(BacnetMac {
+            len: mac.len() as u8,
+            bytes,
+        })
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// "0x12" for one byte, "c0a8000dbac0"-style hex for longer ones.
+    pub fn hex(&self) -> String {
+        let digits: String = self.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        format!("0x{digits}")
+    }
+}
+
+/// Where a device sits behind the host that fronts it, as the traffic addressed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BehindPath {
+    /// A Modbus/TCP unit identifier.
+    ModbusUnit(u8),
+    /// The first hop of a CIP route or connection path: a port segment (1 is the
+    /// backplane) and its link address (the slot). `hops` counts the port segments of the
+    /// whole path: identity answered through more than one hop is not the first hop's.
+    CipPort { port: u16, link: u8, hops: u8 },
+    /// A device on another BACnet network, named by the router's SNET/SADR.
+    Bacnet { network: u16, mac: BacnetMac },
+    /// The rack and slot a COTP connection confirm's called TSAP names.
+    S7 { rack: u8, slot: u8 },
+}
+
+impl BehindPath {
+    /// Stable key suffix of a child asset: `unit:3`, `slot:1.2`, `bacnet:5:0x12`,
+    /// `rack:0.3`.
+    pub fn key_part(&self) -> String {
+        match self {
+            BehindPath::ModbusUnit(u) => format!("unit:{u}"),
+            BehindPath::CipPort { port, link, .. } => format!("slot:{port}.{link}"),
+            BehindPath::Bacnet { network, mac } => format!("bacnet:{network}:{}", mac.hex()),
+            BehindPath::S7 { rack, slot } => format!("rack:{rack}.{slot}"),
+        }
+    }
+
+    /// The position shown to people: "Modbus unit 3", "backplane slot 2".
+    pub fn describe(&self) -> String {
+        match self {
+            BehindPath::ModbusUnit(u) => format!("Modbus unit {u}"),
+            BehindPath::CipPort { port: 1, link, .. } => format!("backplane slot {link}"),
+            BehindPath::CipPort { port, link, .. } => format!("CIP port {port}, link {link}"),
+            BehindPath::Bacnet { network, mac } => {
+                format!("BACnet network {network}, MAC {}", mac.hex())
+            }
+            BehindPath::S7 { rack, slot } => format!("rack {rack}, slot {slot}"),
+        }
+    }
+
+    /// The protocol that revealed the path, for evidence.
+    pub fn protocol(&self) -> &'static str {
+        match self {
+            BehindPath::ModbusUnit(_) => "modbus",
+            BehindPath::CipPort { .. } => "cip",
+            BehindPath::Bacnet { .. } => "bacnet",
+            BehindPath::S7 { .. } => "s7comm",
+        }
+    }
+}
+
+/// A device that answered, or a connection that was accepted, at a path behind a host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BehindSighting {
+    pub front: IpAddr,
+    pub path: BehindPath,
+    /// The message that first showed it.
+    pub message: String,
+    pub first: EvidenceRef,
+    pub last_ts: Micros,
+    pub count: u64,
+    /// It answered or announced itself; a device that only sent requests through its
+    /// front (a BACnet workstation on a remote network) is a client there.
+    pub answered: bool,
 }
 
 /// A fact a device stated about itself in a protocol message: vendor, product code,
@@ -137,6 +240,8 @@ pub type NameKey = (Option<[u8; 6]>, Option<IpAddr>, String, &'static str);
 pub struct FunctionCount {
     pub client: IpAddr,
     pub server: IpAddr,
+    /// The device behind the server that the request addressed, where the protocol says.
+    pub path: Option<BehindPath>,
     pub protocol: &'static str,
     pub function: String,
     pub count: u64,
@@ -153,6 +258,7 @@ pub struct FunctionCount {
 pub struct FunctionKey {
     pub client: IpAddr,
     pub server: IpAddr,
+    pub path: Option<BehindPath>,
     pub protocol: &'static str,
     pub code: u16,
 }
@@ -162,6 +268,7 @@ impl PartialEq for FunctionKey {
         self.code == other.code
             && self.client == other.client
             && self.server == other.server
+            && self.path == other.path
             && (std::ptr::eq(self.protocol, other.protocol) || self.protocol == other.protocol)
     }
 }
@@ -173,6 +280,7 @@ impl std::hash::Hash for FunctionKey {
         self.code.hash(state);
         self.client.hash(state);
         self.server.hash(state);
+        self.path.hash(state);
         self.protocol.len().hash(state);
     }
 }
@@ -247,6 +355,12 @@ impl IntoIterator for FunctionCounts {
 /// and beyond it only the count matters.
 const MAX_IPS_PER_MAC: usize = 256;
 const MAX_NAMES: usize = 100_000;
+/// Devices kept behind one host: all 247 Modbus unit ids, or a few MS/TP networks behind a
+/// BACnet router. Beyond it only the count matters, kept per host.
+pub const MAX_BEHIND_PER_FRONT: usize = 256;
+/// Devices kept behind all hosts together by one worker: a scan that finds thousands of
+/// gateways must not grow the observations without end.
+const MAX_BEHIND: usize = 100_000;
 
 #[derive(Debug, Default)]
 pub struct Observations {
@@ -256,6 +370,12 @@ pub struct Observations {
     pub attributes: AHashMap<AttributeKey, AttributeSighting>,
     /// Keyed by the protocol's function code, so that counting a request allocates nothing.
     pub functions: FunctionCounts,
+    /// Devices seen behind a host, by host address and path.
+    pub behind: AHashMap<(IpAddr, BehindPath), BehindSighting>,
+    /// Devices behind each host, to hold [`MAX_BEHIND_PER_FRONT`].
+    behind_per_front: AHashMap<IpAddr, usize>,
+    /// Devices not recorded because their host already had the most kept.
+    pub behind_dropped: AHashMap<IpAddr, u64>,
 }
 
 fn is_unicast_mac(mac: &[u8; 6]) -> bool {
@@ -405,6 +525,67 @@ impl Observations {
         self.attributes.insert(key, sighting);
     }
 
+    /// A device answered (or accepted a connection) at `path` behind the host at `front`;
+    /// `message` names what showed it and is asked only the first time.
+    pub fn behind(
+        &mut self,
+        front: IpAddr,
+        path: BehindPath,
+        message: impl FnOnce() -> String,
+        ev: EvidenceRef,
+    ) {
+        self.behind_seen(front, path, true, message, ev);
+    }
+
+    /// A device at `path` behind `front` sent a request through it.
+    pub fn behind_asking(
+        &mut self,
+        front: IpAddr,
+        path: BehindPath,
+        message: impl FnOnce() -> String,
+        ev: EvidenceRef,
+    ) {
+        self.behind_seen(front, path, false, message, ev);
+    }
+
+    fn behind_seen(
+        &mut self,
+        front: IpAddr,
+        path: BehindPath,
+        answered: bool,
+        message: impl FnOnce() -> String,
+        ev: EvidenceRef,
+    ) {
+        if let Some(seen) = self.behind.get_mut(&(front, path)) {
+            seen.answered |= answered;
+            seen.count += 1;
+            seen.last_ts = seen.last_ts.max(ev.ts);
+            if ev < seen.first {
+                seen.first = ev;
+                seen.message = message();
+            }
+            return;
+        }
+        let kept = self.behind_per_front.entry(front).or_insert(0);
+        if *kept >= MAX_BEHIND_PER_FRONT || self.behind.len() >= MAX_BEHIND {
+            *self.behind_dropped.entry(front).or_insert(0) += 1;
+            return;
+        }
+        *kept += 1;
+        self.behind.insert(
+            (front, path),
+            BehindSighting {
+                front,
+                path,
+                message: message(),
+                first: ev,
+                last_ts: ev.ts,
+                count: 1,
+                answered,
+            },
+        );
+    }
+
     /// One request for function `code` of `protocol`; `label` names it, and is asked only
     /// the first time the function is seen on this edge.
     pub fn function(
@@ -416,16 +597,34 @@ impl Observations {
         label: impl FnOnce() -> String,
         ts: Micros,
     ) {
+        self.function_at(client, server, None, protocol, code, label, ts);
+    }
+
+    /// As [`function`](Self::function), for a request addressed to the device at `path`
+    /// behind the server (a Modbus unit behind a gateway).
+    #[allow(clippy::too_many_arguments)]
+    pub fn function_at(
+        &mut self,
+        client: IpAddr,
+        server: IpAddr,
+        path: Option<BehindPath>,
+        protocol: &'static str,
+        code: u16,
+        label: impl FnOnce() -> String,
+        ts: Micros,
+    ) {
         let e = self.functions.entry(
             FunctionKey {
                 client,
                 server,
+                path,
                 protocol,
                 code,
             },
             || FunctionCount {
                 client,
                 server,
+                path,
                 protocol,
                 function: label(),
                 count: 0,
@@ -452,9 +651,27 @@ impl Observations {
         first: u64,
         last: u64,
     ) {
+        self.function_addresses_at(client, server, None, protocol, code, space, first, last);
+    }
+
+    /// As [`function_addresses`](Self::function_addresses), for a request counted with
+    /// [`function_at`](Self::function_at).
+    #[allow(clippy::too_many_arguments)]
+    pub fn function_addresses_at(
+        &mut self,
+        client: IpAddr,
+        server: IpAddr,
+        path: Option<BehindPath>,
+        protocol: &'static str,
+        code: u16,
+        space: &str,
+        first: u64,
+        last: u64,
+    ) {
         let key = FunctionKey {
             client,
             server,
+            path,
             protocol,
             code,
         };
@@ -528,6 +745,7 @@ impl Observations {
                 }
             }
         }
+        self.merge_behind(other.behind, other.behind_dropped);
         for (key, theirs) in other.functions {
             let mut theirs = Some(theirs);
             let mine = self
@@ -542,6 +760,60 @@ impl Observations {
                     mine.addresses.merge(&theirs.addresses);
                 }
             }
+        }
+    }
+}
+
+impl Observations {
+    fn merge_behind(
+        &mut self,
+        theirs: AHashMap<(IpAddr, BehindPath), BehindSighting>,
+        dropped: AHashMap<IpAddr, u64>,
+    ) {
+        for (front, n) in dropped {
+            *self.behind_dropped.entry(front).or_insert(0) += n;
+        }
+        let mut grown = Vec::new();
+        for (key, s) in theirs {
+            match self.behind.get_mut(&key) {
+                Some(mine) => {
+                    mine.count += s.count;
+                    mine.answered |= s.answered;
+                    mine.last_ts = mine.last_ts.max(s.last_ts);
+                    if s.first < mine.first {
+                        mine.first = s.first;
+                        mine.message = s.message;
+                    }
+                }
+                None => {
+                    let kept = self.behind_per_front.entry(key.0).or_insert(0);
+                    *kept += 1;
+                    if *kept > MAX_BEHIND_PER_FRONT {
+                        grown.push(key.0);
+                    }
+                    self.behind.insert(key, s);
+                }
+            }
+        }
+        // Keep the devices seen first, as a single worker reading in time order would
+        // have: the result must not depend on how packets were sharded.
+        grown.sort();
+        grown.dedup();
+        for front in grown {
+            let mut paths: Vec<_> = self
+                .behind
+                .values()
+                .filter(|s| s.front == front)
+                .map(|s| (s.first, s.path))
+                .collect();
+            paths.sort();
+            for (_, path) in paths.iter().skip(MAX_BEHIND_PER_FRONT) {
+                if let Some(s) = self.behind.remove(&(front, *path)) {
+                    *self.behind_dropped.entry(front).or_insert(0) += s.count;
+                }
+            }
+            self.behind_per_front
+                .insert(front, paths.len().min(MAX_BEHIND_PER_FRONT));
         }
     }
 }
@@ -584,6 +856,7 @@ mod tests {
             names_dropped: 0,
             attributes: o.attributes.clone(),
             functions: o.functions.clone(),
+            ..Default::default()
         };
         ab.merge(clone(&a));
         ab.merge(clone(&b));

@@ -21,6 +21,7 @@ use otwatch_model::{
     ProtocolEvent, ProtocolRole, TransportProto,
 };
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -245,14 +246,26 @@ impl Store {
                 }
                 None => {
                     tx.execute(
-                        "INSERT INTO assets (key, vendor, internal, first_seen, last_seen, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                        "INSERT INTO assets (key, vendor, internal, first_seen, last_seen, note, parent, position)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                          ON CONFLICT(key) DO UPDATE SET
                            vendor = COALESCE(excluded.vendor, assets.vendor),
                            internal = COALESCE(excluded.internal, assets.internal),
                            first_seen = MIN(assets.first_seen, excluded.first_seen),
                            last_seen = MAX(assets.last_seen, excluded.last_seen),
-                           note = COALESCE(excluded.note, assets.note)",
-                        params![a.key, a.vendor, a.internal, a.first_seen, a.last_seen, a.note],
+                           note = COALESCE(excluded.note, assets.note),
+                           parent = COALESCE(excluded.parent, assets.parent),
+                           position = COALESCE(excluded.position, assets.position)",
+                        params![
+                            a.key,
+                            a.vendor,
+                            a.internal,
+                            a.first_seen,
+                            a.last_seen,
+                            a.note,
+                            a.parent,
+                            a.position
+                        ],
                     )
                     .map_err(err)?;
                     tx.query_row("SELECT id FROM assets WHERE key = ?1", [&a.key], |r| {
@@ -382,7 +395,7 @@ impl Store {
         let err = self.err();
         let mut st = self
             .conn
-            .prepare("SELECT id, key, vendor, internal, first_seen, last_seen, note FROM assets ORDER BY id")
+            .prepare("SELECT id, key, vendor, internal, first_seen, last_seen, note, parent, position FROM assets ORDER BY id")
             .map_err(&err)?;
         let rows = st
             .query_map([], |r| {
@@ -400,8 +413,8 @@ impl Store {
                         protocols: Vec::new(),
                         attributes: Vec::new(),
                         note: r.get(6)?,
-                        parent: None,
-                        position: None,
+                        parent: r.get(7)?,
+                        position: r.get(8)?,
                         identity: Default::default(),
                         overrides: Default::default(),
                     },
@@ -489,7 +502,16 @@ impl Store {
                 .map_err(&err)?;
             out.push((id, a));
         }
-        out.sort_by(|(ia, a), (ib, b)| (a.ips.first(), ia).cmp(&(b.ips.first(), ib)));
+        // A device behind another is listed right after the one that fronts it.
+        let fronts: HashMap<String, (Option<IpAddr>, i64)> = out
+            .iter()
+            .map(|(id, a)| (a.key.clone(), (a.ips.first().copied(), *id)))
+            .collect();
+        let place = |id: i64, a: &Asset| match a.parent.as_ref().and_then(|p| fronts.get(p)) {
+            Some((ip, front_id)) => (a.ips.first().copied().or(*ip), *front_id, true, id),
+            None => (a.ips.first().copied(), id, false, id),
+        };
+        out.sort_by_cached_key(|(id, a)| place(*id, a));
         Ok(out)
     }
 

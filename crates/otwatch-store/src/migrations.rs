@@ -152,6 +152,10 @@ const MIGRATIONS: &[&str] = &[
         name TEXT, ip TEXT, mac TEXT, vendor TEXT, model TEXT, firmware TEXT, serial TEXT,
         role TEXT, purdue_level TEXT, location TEXT, owner TEXT, criticality TEXT, notes TEXT
     );",
+    // 7 (devices behind devices): the key of the asset that fronts this one (a gateway, a
+    // chassis, a BACnet router) and where it sits behind it.
+    "ALTER TABLE assets ADD COLUMN parent TEXT;
+    ALTER TABLE assets ADD COLUMN position TEXT;",
 ];
 
 /// The schema version this otwatch writes.

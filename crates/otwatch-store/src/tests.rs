@@ -162,3 +162,48 @@ fn function_addresses_widen_across_runs() {
         "holding_register 100-119,300"
     );
 }
+
+#[test]
+fn a_device_behind_another_keeps_its_place_and_follows_its_front() {
+    let mut store = Store::open_in_memory().unwrap();
+    let gateway = asset(1, 1);
+    let mut unit = Asset {
+        key: format!("{}/unit:3", gateway.key),
+        macs: Vec::new(),
+        ips: Vec::new(),
+        parent: Some(gateway.key.clone()),
+        position: Some("Modbus unit 3".into()),
+        ..asset(1, 0)
+    };
+    unit.hostnames.clear();
+    unit.attributes.clear();
+    let mut other = asset(1, 1);
+    other.key = "mac:00:80:f4:09:09:09".into();
+    other.ips = vec!["10.20.1.99".parse().unwrap()];
+    // Recorded before its gateway and before an asset with a higher address: still listed
+    // right after the gateway.
+    record(&mut store, &[unit.clone(), other, gateway.clone()]);
+    // A later run that does not say where it sits does not forget it.
+    record(
+        &mut store,
+        &[Asset {
+            parent: None,
+            position: None,
+            ..unit.clone()
+        }],
+    );
+    let listed = store.assets().unwrap();
+    let keys: Vec<_> = listed.iter().map(|(_, a)| a.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        vec![
+            "mac:00:80:f4:01:02:03",
+            "mac:00:80:f4:01:02:03/unit:3",
+            "mac:00:80:f4:09:09:09"
+        ]
+    );
+    let (_, stored) = &listed[1];
+    assert_eq!(stored.parent.as_deref(), Some("mac:00:80:f4:01:02:03"));
+    assert_eq!(stored.position.as_deref(), Some("Modbus unit 3"));
+    assert_eq!(listed[0].1.parent, None);
+}

@@ -91,6 +91,13 @@ fn stated(a: &Asset, names: &[&str]) -> String {
 
 /// The inventory as a table; ids are shown when the assets come from the database.
 pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -> Table {
+    let assets: Vec<_> = assets.collect();
+    // A device behind a gateway has no address of its own: it is shown by the address of
+    // the asset that fronts it and its place there.
+    let first_ip: std::collections::HashMap<&str, String> = assets
+        .iter()
+        .filter_map(|(_, a)| Some((a.key.as_str(), a.ips.first()?.to_string())))
+        .collect();
     let mut t = Table::new(&[
         "id",
         "ip",
@@ -105,7 +112,11 @@ pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -
         "last seen",
     ]);
     for (id, a) in assets {
-        let ips = if a.ips.is_empty() {
+        let ips = if let (true, Some(parent)) = (a.ips.is_empty(), &a.parent) {
+            let front = first_ip.get(parent.as_str()).unwrap_or(parent);
+            let position = a.position.as_deref().unwrap_or("behind it");
+            format!("via {front} ({position})")
+        } else if a.ips.is_empty() {
             "-".to_string()
         } else {
             a.ips
@@ -223,6 +234,32 @@ pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
     println!("asset {id}: {}", a.key);
     if let Some(note) = &a.note {
         println!("note: {note}");
+    }
+    // Its front and the devices behind it, by key.
+    let assets = store.assets()?;
+    match (&a.parent, &a.position) {
+        (Some(parent), position) => {
+            let front = assets
+                .iter()
+                .find(|(_, f)| &f.key == parent)
+                .map(|(fid, _)| format!("asset {fid}, "))
+                .unwrap_or_default();
+            let at = position.as_deref().unwrap_or("a place not stated");
+            println!("behind: {front}{parent}, at {at}");
+        }
+        (None, Some(position)) => println!("position: {position}"),
+        (None, None) => {}
+    }
+    let children: Vec<String> = assets
+        .iter()
+        .filter(|(_, c)| c.parent.as_ref() == Some(&a.key))
+        .map(|(cid, c)| {
+            let at = c.position.as_deref().unwrap_or("-");
+            format!("asset {cid} {} ({at})", c.key)
+        })
+        .collect();
+    if !children.is_empty() {
+        println!("devices behind it: {}", children.join(", "));
     }
     println!(
         "first seen {}, last seen {}",

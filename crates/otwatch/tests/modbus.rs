@@ -165,7 +165,11 @@ fn unanswered_requests_are_logged_unmatched_when_the_flow_ends() {
 
 #[test]
 fn report_server_id_and_device_identification_reach_the_inventory() {
-    let asset = asset_after_analysis(EXAMPLE, "127.0.0.1");
+    // The loopback server answers for units 1, 2, 4 to 8 and 10: a gateway. Report
+    // Server ID was answered by unit 2, a device behind it; the identification objects by
+    // unit 1, which addresses the gateway itself.
+    let asset = asset_after_analysis(EXAMPLE, "ip:127.0.0.1/unit:2");
+    assert_eq!(asset["parent"], "ip:127.0.0.1");
     let server_id = fact(&asset, "modbus_server_id");
     assert_eq!(
         server_id["value"],
@@ -173,6 +177,8 @@ fn report_server_id_and_device_identification_reach_the_inventory() {
     );
     assert_eq!(server_id["evidence"]["frame"], 62);
     assert_eq!(server_id["evidence"]["protocol"], "modbus");
+    let asset = asset_after_analysis(EXAMPLE, "127.0.0.1");
+    assert!(fact(&asset, "modbus_server_id").is_null());
     let vendor = fact(&asset, "vendor");
     assert_eq!(vendor["value"], "Zeek Modbus Test");
     assert_eq!(vendor["evidence"]["frame"], 94);
@@ -210,13 +216,20 @@ fn function_aggregates_name_the_registers_touched() {
     let dir = analysed_into_db("icsnpp-modbus/testing/traces/modbus_example.pcap");
     let functions: serde_json::Value =
         serde_json::from_str(&functions_listed(dir.path(), true)).unwrap();
-    // The loopback conversation's server is keyed by its address; the remote one by its MAC.
+    // The loopback conversation's server is a gateway keyed by its address, and requests
+    // to its units count for the devices behind it; the remote server is keyed by its MAC.
     let addresses = |function: &str, loopback: bool| {
+        let on_loopback =
+            |f: &serde_json::Value| f["server"].as_str().unwrap().starts_with("ip:127.0.0.1/");
         functions
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["function"] == function && (f["server"] == "ip:127.0.0.1") == loopback)
+            .find(|f| {
+                f["function"] == function
+                    && on_loopback(f) == loopback
+                    && (!loopback || f["server"] == "ip:127.0.0.1/unit:5")
+            })
             .map(|f| f["addresses"].clone())
             .unwrap_or_else(|| panic!("no {function} aggregate in {functions}"))
     };

@@ -82,6 +82,61 @@ fn a_device_behind_a_router_is_not_pinned_on_the_router() {
     assert!(t.obs.attributes.is_empty());
     let rows = rows_of(&t, "bacnet_property");
     assert_eq!(rows[0][6], "100.000000");
+    // The router relayed it for the device at MAC 0x6c on network 3.
+    let router: IpAddr = "192.168.0.24".parse().unwrap();
+    let path = BehindPath::Bacnet {
+        network: 3,
+        mac: BacnetMac::new(&[0x6c]).unwrap(),
+    };
+    let seen = &t.obs.behind[&(router, path)];
+    assert_eq!(seen.first.frame, 2);
+    assert!(
+        seen.message.contains("SNET 3 SADR 0x6c"),
+        "{}",
+        seen.message
+    );
+}
+
+#[test]
+fn what_a_routed_device_says_of_itself_is_its_own() {
+    // The routed ack above, turned into device 29 (MAC 0x1d) answering model-name
+    // "SYSC MLX", as it does in frame 149 of bacnet_services.pcap.
+    let mut apdu = hex("30010c0c0200001d1946");
+    apdu.extend_from_slice(&[0x3e, 0x75, 0x09, 0x00]);
+    apdu.extend_from_slice(b"SYSC MLX");
+    apdu.push(0x3f);
+    let mut datagram = hex("810a000001080003011d");
+    datagram.extend_from_slice(&apdu);
+    let length = datagram.len() as u16;
+    datagram[2..4].copy_from_slice(&length.to_be_bytes());
+
+    let mut t = TestFlow::new(("192.168.0.50", 47808), ("192.168.0.24", 47808));
+    let mut flow = BacnetFlow::default();
+    flow.datagram(&datagram, &mut t.ctx(false, 149, 1));
+    let router: IpAddr = "192.168.0.24".parse().unwrap();
+    let device = Subject::Behind(
+        router,
+        BehindPath::Bacnet {
+            network: 3,
+            mac: BacnetMac::new(&[0x1d]).unwrap(),
+        },
+    );
+    let stated = |name: &str| {
+        t.obs
+            .attributes
+            .keys()
+            .find(|(s, n, _, _)| *s == device && *n == name)
+            .map(|(_, _, v, _)| v.clone())
+    };
+    assert_eq!(stated("model").as_deref(), Some("SYSC MLX"));
+    assert_eq!(stated("bacnet_device_instance").as_deref(), Some("29"));
+    assert!(t
+        .obs
+        .attributes
+        .keys()
+        .all(|(s, _, _, _)| *s != Subject::Ip(router)));
+    // No host name is pinned on the router's address either.
+    assert!(t.obs.names.is_empty());
 }
 
 #[test]
