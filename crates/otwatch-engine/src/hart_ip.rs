@@ -9,9 +9,11 @@
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
+use crate::hart_ip_commands::command_row;
 use otwatch_dissect::hart_ip::{
     self, Address, Body, DirectPdu, Effect, Header, Message, TokenPassingPdu,
 };
+use otwatch_dissect::hart_ip_commands;
 use otwatch_inventory::Subject;
 use otwatch_model::logs::{LogSpec, Value};
 
@@ -281,17 +283,7 @@ const SESSION_FUNCTION_BASE: u16 = 0xf000;
 /// the exponent form with 17 significant digits, trailing zeros dropped
 /// (`7.2686072195458847e+18`, `5.987321793e+09`).
 fn zeek_large_double(v: u64) -> Value {
-    let d = v as f64;
-    if d <= f64::from(i32::MAX) {
-        return Value::Double(d);
-    }
-    let s = format!("{d:.16e}");
-    let Some((mantissa, exponent)) = s.split_once('e') else {
-        return Value::Str(s);
-    };
-    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    Value::Str(format!("{mantissa}e+{exponent:02}"))
+    crate::hart_ip_commands::zeek_double(v as f64)
 }
 
 fn bit(byte: u16, n: u8) -> Value {
@@ -450,6 +442,14 @@ impl State {
                         Value::Counts(p.data.iter().map(|&b| u64::from(b)).collect()),
                     );
                 }
+                if let Some(decoded) =
+                    hart_ip_commands::decode(u16::from(p.command), h.is_request(), p.data)
+                {
+                    let link = self.link();
+                    row.set("command_number_link_id", link.clone());
+                    let (spec, values) = command_row(&decoded, proto, &link);
+                    ctx.log(spec, values);
+                }
                 if let Some((code, status)) = p.response {
                     row.set("token_passing_pdu_contents_response_response_code", code);
                     row.set_run(
@@ -487,6 +487,14 @@ impl State {
                     r.set("direct_pdu_command_byte_count", c.byte_count);
                     if let Some(code) = c.response_code {
                         r.set("direct_pdu_contents_response_response_code", code);
+                    }
+                    if let Some(decoded) =
+                        hart_ip_commands::decode(c.number, h.is_request(), c.data)
+                    {
+                        let command_link = self.link();
+                        r.set("command_number_link_id", command_link.clone());
+                        let (spec, values) = command_row(&decoded, proto, &command_link);
+                        ctx.log(spec, values);
                     }
                     ctx.log(r.spec, r.values);
                 }
@@ -612,7 +620,7 @@ impl State {
         ctx: &mut Ctx<'_>,
     ) {
         let facts = identity_facts(cmd, data, message, confidence, ctx);
-        if cmd == 0 && !facts.is_empty() && !self.identity_reported {
+        if matches!(cmd, 0 | 11 | 21) && !facts.is_empty() && !self.identity_reported {
             self.identity_reported = true;
             let detail = facts
                 .iter()
@@ -663,8 +671,8 @@ fn address_digest(a: Address<'_>) -> u64 {
     }
 }
 
-/// Commands 0, 13 and 20 answered successfully: who the device is. Returns the facts
-/// stated.
+/// Commands 0, 11, 13, 16, 20 and 21 answered successfully: who the device is. Returns
+/// the facts stated.
 fn identity_facts(
     cmd: u16,
     data: &[u8],
@@ -674,7 +682,9 @@ fn identity_facts(
 ) -> Vec<(&'static str, String)> {
     let mut facts: Vec<(&'static str, String)> = Vec::new();
     match cmd {
-        0 => {
+        // Commands 11 and 21 answer with the same identity as command 0, for the device
+        // whose tag or long tag was asked.
+        0 | 11 | 21 => {
             if let Some(id) = hart_ip::read_unique_identifier(data) {
                 if let Some(m) = id.manufacturer_id {
                     facts.push(("hart_manufacturer_id", format!("0x{m:04x}")));
@@ -694,6 +704,11 @@ fn identity_facts(
             if let Some((tag, descriptor)) = hart_ip::read_tag(data) {
                 facts.push(("hart_tag", tag));
                 facts.push(("description", descriptor));
+            }
+        }
+        16 => {
+            if let Some(number) = hart_ip::read_final_assembly_number(data) {
+                facts.push(("hart_final_assembly_number", number.to_string()));
             }
         }
         20 => {
