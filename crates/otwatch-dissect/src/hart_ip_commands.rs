@@ -1664,3 +1664,290 @@ pub fn time_set_name(code: u16) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn text(d: &DecodedCommand, column: &str) -> String {
+        match d.get(column) {
+            Some(Field::Text(s)) => s.clone(),
+            other => panic!("{column}: {other:?}"),
+        }
+    }
+
+    fn count(d: &DecodedCommand, column: &str) -> u64 {
+        match d.get(column) {
+            Some(Field::Count(c)) => *c,
+            other => panic!("{column}: {other:?}"),
+        }
+    }
+
+    fn real(d: &DecodedCommand, column: &str) -> f32 {
+        match d.get(column) {
+            Some(Field::Real(r)) => *r,
+            other => panic!("{column}: {other:?}"),
+        }
+    }
+
+    fn flag(d: &DecodedCommand, column: &str) -> bool {
+        match d.get(column) {
+            Some(Field::Flag(b)) => *b,
+            other => panic!("{column}: {other:?}"),
+        }
+    }
+
+    // hart-ip.pcap frame 4: command 0 answered by a WirelessHART gateway (data after
+    // response code and device status).
+    const COMMAND_0_RESPONSE: &str = "fe264e050704010e0c0000d205020002d00026002684";
+    // hart-ip.pcap frame 10: command 3, loop current not a number, four variables.
+    const COMMAND_3_RESPONSE: &str = "7fa00000fb00000000fb0000000020420200002042000000";
+    // hart-ip.pcap frame 12: command 9, four slots and the slot 0 time stamp.
+    const COMMAND_9_RESPONSE: &str =
+        "020000fb00000000100100fb00000000c002402042020000c003402042000000c068ff6500";
+    // hart-ip.pcap frame 20: command 48, thirteen bytes of additional status.
+    const COMMAND_48_RESPONSE: &str = "10040700000002000000000000";
+    // hart-ip_all_messageIDs.pcapng frame 11: command 54 for device variable 0.
+    const COMMAND_54_RESPONSE: &str = "006543214b46bb8000000000004eff40004348000000fa00000c8000";
+    // hart-ip_all_types_and_commands_sent.pcapng frame 100: command 18 request.
+    const COMMAND_18_REQUEST: &str = "0015095854090000000000000000000000ff7b080a";
+    // hart-ip_all_types_and_commands_sent.pcapng frame 110: command 79 request.
+    const COMMAND_79_REQUEST: &str = "0000fa0000000000";
+
+    #[test]
+    fn read_unique_identifier_response() {
+        let d = decode(0, false, &hex(COMMAND_0_RESPONSE)).unwrap();
+        assert_eq!(d.log, CommandLog::Universal);
+        let p = "read_unique_identifier_response";
+        assert_eq!(count(&d, &format!("{p}__254")), 254);
+        assert_eq!(
+            text(&d, &format!("{p}_expanded_device_type")),
+            "WIRELESSGATEWAY ROSEMOUNT"
+        );
+        assert_eq!(count(&d, &format!("{p}_hart_protocol_major_revision")), 7);
+        assert_eq!(
+            count(
+                &d,
+                &format!("{p}_hardware_revision_level_and_physical_signaling_codes_hardware_revision_level")
+            ),
+            1
+        );
+        assert_eq!(
+            text(
+                &d,
+                &format!("{p}_hardware_revision_level_and_physical_signaling_codes_physical_signaling_code")
+            ),
+            "SPECIAL"
+        );
+        assert!(flag(&d, &format!("{p}_flags_protocol_bridge_device")));
+        assert!(flag(
+            &d,
+            &format!("{p}_flags_ieee_802_15_4_dsss_o_qpsk_modulation")
+        ));
+        assert_eq!(count(&d, &format!("{p}_device_id")), 210);
+        assert_eq!(
+            count(
+                &d,
+                &format!("{p}_extended_field_device_status_undefined_bits")
+            ),
+            3
+        );
+        assert!(flag(
+            &d,
+            &format!("{p}_extended_field_device_status_out_of_specification")
+        ));
+        assert_eq!(
+            text(&d, &format!("{p}_manufacturer_identification_code")),
+            "ROSEMOUNT"
+        );
+        assert_eq!(
+            text(&d, &format!("{p}_device_profile")),
+            "WIRELESSHART GATEWAY"
+        );
+        // The same block answers commands 11 and 21, under their own columns.
+        let d = decode(21, false, &hex(COMMAND_0_RESPONSE)).unwrap();
+        assert_eq!(
+            count(&d, "read_unique_identifier_long_tag_response_device_id"),
+            210
+        );
+        // A request of command 0 carries nothing of its own, nor does a cut answer.
+        assert!(decode(0, true, &hex(COMMAND_0_RESPONSE)).is_none());
+        let cut = hex(COMMAND_0_RESPONSE);
+        assert!(decode(0, false, &cut[..21]).is_none());
+    }
+
+    #[test]
+    fn dynamic_variables_by_byte_count() {
+        let d = decode(3, false, &hex(COMMAND_3_RESPONSE)).unwrap();
+        let p = "read_dynamic_variable_response";
+        assert!(real(&d, &format!("{p}_primary_variable_loop_current")).is_nan());
+        assert_eq!(
+            text(&d, &format!("{p}_primary_variable_units")),
+            "unknown-0xfb"
+        );
+        assert_eq!(
+            text(&d, &format!("{p}_tertiary_variable_units")),
+            "C DEGREES CELSIUS"
+        );
+        assert_eq!(real(&d, &format!("{p}_tertiary_variable")), 32.5);
+        assert_eq!(real(&d, &format!("{p}_quaternary_variable")), 32.0);
+        // Nine bytes reach the primary variable only.
+        let d = decode(3, false, &hex(COMMAND_3_RESPONSE)[..9]).unwrap();
+        assert!(d.get(&format!("{p}_primary_variable")).is_some());
+        assert!(d.get(&format!("{p}_secondary_variable")).is_none());
+    }
+
+    #[test]
+    fn device_variable_slots() {
+        let d = decode(9, false, &hex(COMMAND_9_RESPONSE)).unwrap();
+        let p = "read_device_variable_response";
+        assert!(flag(
+            &d,
+            &format!("{p}_extended_field_device_status_device_variable_alert")
+        ));
+        assert_eq!(count(&d, &format!("{p}_slot3_device_variable_code")), 3);
+        assert_eq!(
+            text(&d, &format!("{p}_slot3_device_variable_class")),
+            "TEMPERATURE"
+        );
+        assert_eq!(
+            text(
+                &d,
+                &format!("{p}_slot3_device_variable_status_process_data_status")
+            ),
+            "Good"
+        );
+        assert!(d.get(&format!("{p}_slot4_device_variable_code")).is_none());
+        assert_eq!(count(&d, &format!("{p}_slot0_time")), 0x68ff_6500);
+    }
+
+    #[test]
+    fn additional_device_status() {
+        let d = decode(48, false, &hex(COMMAND_48_RESPONSE)).unwrap();
+        let p = "read_additional_device_status_contents";
+        assert_eq!(
+            d.get(&format!("{p}_device_specific_status_0")),
+            Some(&Field::Bytes(vec![0x10, 0x04, 0x07, 0, 0, 0]))
+        );
+        assert_eq!(text(&d, &format!("{p}_device_operating_mode")), "Reserved");
+        assert_eq!(
+            count(&d, &format!("{p}_standardized_status3_undefined_bits")),
+            0
+        );
+        // Thirteen bytes end before the analog channel byte.
+        assert!(d
+            .get(&format!("{p}_analog_channel_analog_channel"))
+            .is_none());
+    }
+
+    #[test]
+    fn device_variable_information() {
+        let d = decode(54, false, &hex(COMMAND_54_RESPONSE)).unwrap();
+        assert_eq!(d.log, CommandLog::Common);
+        let p = "read_device_variable_information_response";
+        assert_eq!(
+            count(&d, &format!("{p}_device_variable_transducer_serial_number")),
+            6_636_321
+        );
+        assert_eq!(
+            text(
+                &d,
+                &format!("{p}_device_variable_limits_minimum_span_units_code")
+            ),
+            "KGH KILOGRAMS PER HOUR"
+        );
+        assert_eq!(
+            real(&d, &format!("{p}_device_variable_damping_value")),
+            2_141_192_192.0
+        );
+        assert_eq!(text(&d, &format!("{p}_device_variable_family")), "Not Used");
+        assert_eq!(
+            text(&d, &format!("{p}_acquisition_period")),
+            "1 minutes, 40.000000 seconds since midnight"
+        );
+        let d = decode(54, true, &[0]).unwrap();
+        assert_eq!(
+            count(
+                &d,
+                "read_device_variable_information_request_device_variable_code"
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn writes_of_tag_and_device_variable() {
+        let d = decode(18, true, &hex(COMMAND_18_REQUEST)).unwrap();
+        assert_eq!(text(&d, "write_tag_descriptor_date_tag"), "@ATIVEPI");
+        assert_eq!(
+            text(&d, "write_tag_descriptor_date_record_keeping_descriptor"),
+            "@@@@@@@@@@@@@@C?"
+        );
+        assert_eq!(
+            text(&d, "write_tag_descriptor_date_date_code"),
+            "August 123, 1910"
+        );
+        let d = decode(79, true, &hex(COMMAND_79_REQUEST)).unwrap();
+        assert_eq!(
+            text(
+                &d,
+                "write_device_variable_write_device_variable_command_code"
+            ),
+            "Normal"
+        );
+        assert_eq!(text(&d, "write_device_variable_units_code"), "NAN");
+        assert_eq!(
+            text(
+                &d,
+                "write_device_variable_device_variable_status_process_data_status"
+            ),
+            "Bad"
+        );
+    }
+
+    #[test]
+    fn dates_and_times() {
+        assert_eq!(date(&[0, 0, 0]), "InvalidMonth 0, 1900");
+        assert_eq!(date(&[23, 8, 110]), "August 23, 2010");
+        assert_eq!(date(&[1, 13, 0]), "InvalidMonth 1, 1900");
+        assert_eq!(time_of_day(0), "");
+        assert_eq!(
+            time_of_day((3600 + 60 + 3) * 32 + 16),
+            "1 hours, 1 minutes, 3.500000 seconds since midnight"
+        );
+        assert_eq!(time_of_day(3600 * 32), "1 hours");
+    }
+
+    #[test]
+    fn hostile_input() {
+        let valid = vec![
+            hex(COMMAND_0_RESPONSE),
+            hex(COMMAND_9_RESPONSE),
+            hex(COMMAND_48_RESPONSE),
+            hex(COMMAND_54_RESPONSE),
+        ];
+        crate::hostile::never_panics(
+            &valid,
+            0x4a28,
+            // The first byte picks the command, so random buffers reach every decoder.
+            |b, i| {
+                if let Some(first) = b.first_mut() {
+                    *first = (i % 91) as u8;
+                }
+            },
+            |b| {
+                if let Some((&cmd, data)) = b.split_first() {
+                    let _ = decode(u16::from(cmd), true, data);
+                    let _ = decode(u16::from(cmd), false, data);
+                }
+            },
+        );
+    }
+}
