@@ -7,8 +7,8 @@
 //! engineering units, device-variable classifications and the other HART common tables; a
 //! code without a name reads `unknown-0x<hex>`, as ICSNPP writes it. Strings follow the
 //! HART encodings: packed ASCII (four 6-bit characters in three bytes), ISO Latin-1 (kept
-//! as bytes, NULs included), dates (day, month, year since 1900) and times of day (in
-//! 1/32 ms since midnight).
+//! as bytes, NULs included), dates (day, month, year since 1900) and times of day (written
+//! as ICSNPP writes them, see [`time_of_day`]).
 //!
 //! A command whose fixed fields do not fit in its data is not decoded; fields that depend
 //! on the byte count (the slots of commands 3, 9 and 33, the optional tail of command 48)
@@ -1024,8 +1024,10 @@ pub fn date(b: &[u8]) -> String {
     format!("{month} {day}, {}", 1900 + u32::from(year))
 }
 
-/// A HART time of day (1/32 ms since midnight) as ICSNPP writes it: the hours, minutes and
-/// seconds that are not zero, `1 hours, 2 minutes, 3.500000 seconds since midnight`.
+/// A HART time of day as ICSNPP writes it: the count (1/32 ms units by the specification)
+/// divided by 32 and read as seconds, then the hours, minutes and seconds that are not
+/// zero, `1 hours, 2 minutes, 3.500000 seconds since midnight`. The column agrees with
+/// ICSNPP at the cost of a factor of 1000 against the specification.
 pub fn time_of_day(t: u32) -> String {
     let fraction = (t % 32) as f32 / 32.0;
     let total_seconds = t / 32;

@@ -1,11 +1,12 @@
 //! HART-IP on one flow (TCP stream or UDP datagrams): messages cut by the header's
 //! length, written to ICSNPP's `hart_ip_general.log` (one row per message),
-//! `hart_ip_direct_pdu_command.log` (one row per command of a direct PDU) and
-//! `hart_ip_session_record.log` (the session records of an audit log response). The
-//! identity a device gives in answer to command 0 (manufacturer, device type, device id,
-//! revisions) and its tag, descriptor and long tag (commands 13 and 20) reach the
-//! inventory; commands that write, calibrate, lock or reset a device become events; every
-//! command counts in the per-edge function aggregates.
+//! `hart_ip_direct_pdu_command.log` (one row per command of a direct PDU),
+//! `hart_ip_session_record.log` (the session records of an audit log response) and the
+//! universal and common command logs (see `hart_ip_commands`). The identity a device gives
+//! in answer to commands 0, 11 and 21 (manufacturer, device type, device id, revisions),
+//! its tag, descriptor, final assembly number and long tag (commands 13, 16 and 20) reach
+//! the inventory; commands that write, calibrate, lock or reset a device become events;
+//! every command counts in the per-edge function aggregates.
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
