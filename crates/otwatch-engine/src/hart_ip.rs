@@ -214,6 +214,9 @@ struct State {
     next_link: u64,
     malformed_reported: bool,
     identity_reported: bool,
+    /// The tag (command 11) or long tag (command 21) the last such request searched for:
+    /// the device that answers it carries that tag. One slot, so nothing grows.
+    asked_tag: Option<(u16, String)>,
     /// (command, device address) of the notable requests already reported.
     reported: crate::reported::Reported<(u16, u64)>,
 }
@@ -584,6 +587,7 @@ impl State {
         };
         let cmd = u16::from(p.command);
         if h.is_request() {
+            self.remember_asked_tag(cmd, p.data);
             self.request(cmd, &address, address_digest(p.address), ctx);
         } else if p.response.is_some_and(|(code, _)| code == 0) {
             // A gateway answers for the devices behind it: the facts belong to the address
@@ -599,6 +603,7 @@ impl State {
     fn direct(&mut self, h: &Header, d: &DirectPdu<'_>, ctx: &mut Ctx<'_>) {
         for c in &d.commands {
             if h.is_request() {
+                self.remember_asked_tag(c.number, c.data);
                 self.request(c.number, "the server", 0, ctx);
             } else if c.response_code == Some(0) {
                 let message = format!(
@@ -620,7 +625,28 @@ impl State {
         confidence: f32,
         ctx: &mut Ctx<'_>,
     ) {
-        let facts = identity_facts(cmd, data, message, confidence, ctx);
+        let mut facts = identity_facts(cmd, data, message, confidence, ctx);
+        if matches!(cmd, 11 | 21) && !facts.is_empty() {
+            if let Some((asked, tag)) = self.asked_tag.take() {
+                if asked == cmd {
+                    let name = if cmd == 11 {
+                        "hart_tag"
+                    } else {
+                        "hart_long_tag"
+                    };
+                    ctx.obs.attribute(
+                        Subject::Ip(ctx.src),
+                        name,
+                        &tag,
+                        "hart_ip",
+                        message,
+                        confidence,
+                        ctx.ev,
+                    );
+                    facts.push((name, tag));
+                }
+            }
+        }
         if matches!(cmd, 0 | 11 | 21) && !facts.is_empty() && !self.identity_reported {
             self.identity_reported = true;
             let detail = facts
@@ -634,6 +660,18 @@ impl State {
                 format!("{message}: {detail}"),
             );
         }
+    }
+
+    /// Commands 11 and 21 ask "who has this tag": keep the tag until the answer.
+    fn remember_asked_tag(&mut self, cmd: u16, data: &[u8]) {
+        let tag = match cmd {
+            11 => data
+                .get(..6)
+                .map(|t| hart_ip::packed_ascii(t).trim().to_string()),
+            21 => hart_ip::read_long_tag(data),
+            _ => return,
+        };
+        self.asked_tag = tag.filter(|t| !t.is_empty()).map(|t| (cmd, t));
     }
 
     fn request(&mut self, cmd: u16, target: &str, address: u64, ctx: &mut Ctx<'_>) {

@@ -105,6 +105,13 @@ fn identity_from_direct_pdu_answers() {
     assert_eq!(assembly["evidence"]["protocol"], "hart_ip");
     assert_eq!(fact(&device, "hart_device_type")["value"], "0xf9fd");
     assert_eq!(fact(&device, "hart_manufacturer_id")["value"], "0x00f9");
+    // Command 11 asks who carries a tag; the device that answers carries it.
+    let tag = fact(&device, "hart_tag");
+    assert_eq!(tag["value"], "@ATIVEPI");
+    assert_eq!(
+        tag["evidence"]["message"],
+        "HART-IP direct PDU response to command 11 (Read Unique Identifier Tag)"
+    );
 }
 
 #[test]
