@@ -605,6 +605,12 @@ pub fn read_tag(data: &[u8]) -> Option<(String, String)> {
     Some((tag.trim().to_string(), descriptor.trim().to_string()))
 }
 
+/// Command 16 response data: the final assembly number, three bytes.
+pub fn read_final_assembly_number(data: &[u8]) -> Option<u32> {
+    let b = data.get(..3)?;
+    Some(u32::from_be_bytes([0, b[0], b[1], b[2]]))
+}
+
 /// Command 20 response data: the long tag, 32 ISO Latin-1 characters padded with NULs.
 pub fn read_long_tag(data: &[u8]) -> Option<String> {
     let raw = data.get(..32)?;

@@ -20,6 +20,7 @@ pub mod ethercat;
 pub mod genisys;
 pub mod goose;
 pub mod hart_ip;
+pub mod hart_ip_commands;
 #[cfg(test)]
 mod hostile;
 pub mod http;

@@ -1,17 +1,20 @@
 //! HART-IP on one flow (TCP stream or UDP datagrams): messages cut by the header's
 //! length, written to ICSNPP's `hart_ip_general.log` (one row per message),
-//! `hart_ip_direct_pdu_command.log` (one row per command of a direct PDU) and
-//! `hart_ip_session_record.log` (the session records of an audit log response). The
-//! identity a device gives in answer to command 0 (manufacturer, device type, device id,
-//! revisions) and its tag, descriptor and long tag (commands 13 and 20) reach the
-//! inventory; commands that write, calibrate, lock or reset a device become events; every
-//! command counts in the per-edge function aggregates.
+//! `hart_ip_direct_pdu_command.log` (one row per command of a direct PDU),
+//! `hart_ip_session_record.log` (the session records of an audit log response) and the
+//! universal and common command logs (see `hart_ip_commands`). The identity a device gives
+//! in answer to commands 0, 11 and 21 (manufacturer, device type, device id, revisions),
+//! its tag, descriptor, final assembly number and long tag (commands 13, 16 and 20) reach
+//! the inventory; commands that write, calibrate, lock or reset a device become events;
+//! every command counts in the per-edge function aggregates.
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
+use crate::hart_ip_commands::command_row;
 use otwatch_dissect::hart_ip::{
     self, Address, Body, DirectPdu, Effect, Header, Message, TokenPassingPdu,
 };
+use otwatch_dissect::hart_ip_commands;
 use otwatch_inventory::Subject;
 use otwatch_model::logs::{LogSpec, Value};
 
@@ -211,6 +214,9 @@ struct State {
     next_link: u64,
     malformed_reported: bool,
     identity_reported: bool,
+    /// The tag (command 11) or long tag (command 21) the last such request searched for:
+    /// the device that answers it carries that tag. One slot, so nothing grows.
+    asked_tag: Option<(u16, String)>,
     /// (command, device address) of the notable requests already reported.
     reported: crate::reported::Reported<(u16, u64)>,
 }
@@ -281,17 +287,7 @@ const SESSION_FUNCTION_BASE: u16 = 0xf000;
 /// the exponent form with 17 significant digits, trailing zeros dropped
 /// (`7.2686072195458847e+18`, `5.987321793e+09`).
 fn zeek_large_double(v: u64) -> Value {
-    let d = v as f64;
-    if d <= f64::from(i32::MAX) {
-        return Value::Double(d);
-    }
-    let s = format!("{d:.16e}");
-    let Some((mantissa, exponent)) = s.split_once('e') else {
-        return Value::Str(s);
-    };
-    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    Value::Str(format!("{mantissa}e+{exponent:02}"))
+    crate::hart_ip_commands::zeek_double(v as f64)
 }
 
 fn bit(byte: u16, n: u8) -> Value {
@@ -450,6 +446,14 @@ impl State {
                         Value::Counts(p.data.iter().map(|&b| u64::from(b)).collect()),
                     );
                 }
+                if let Some(decoded) =
+                    hart_ip_commands::decode(u16::from(p.command), h.is_request(), p.data)
+                {
+                    let link = self.link();
+                    row.set("command_number_link_id", link.clone());
+                    let (spec, values) = command_row(&decoded, proto, &link);
+                    ctx.log(spec, values);
+                }
                 if let Some((code, status)) = p.response {
                     row.set("token_passing_pdu_contents_response_response_code", code);
                     row.set_run(
@@ -487,6 +491,14 @@ impl State {
                     r.set("direct_pdu_command_byte_count", c.byte_count);
                     if let Some(code) = c.response_code {
                         r.set("direct_pdu_contents_response_response_code", code);
+                    }
+                    if let Some(decoded) =
+                        hart_ip_commands::decode(c.number, h.is_request(), c.data)
+                    {
+                        let command_link = self.link();
+                        r.set("command_number_link_id", command_link.clone());
+                        let (spec, values) = command_row(&decoded, proto, &command_link);
+                        ctx.log(spec, values);
                     }
                     ctx.log(r.spec, r.values);
                 }
@@ -575,6 +587,7 @@ impl State {
         };
         let cmd = u16::from(p.command);
         if h.is_request() {
+            self.remember_asked_tag(cmd, p.data);
             self.request(cmd, &address, address_digest(p.address), ctx);
         } else if p.response.is_some_and(|(code, _)| code == 0) {
             // A gateway answers for the devices behind it: the facts belong to the address
@@ -590,6 +603,7 @@ impl State {
     fn direct(&mut self, h: &Header, d: &DirectPdu<'_>, ctx: &mut Ctx<'_>) {
         for c in &d.commands {
             if h.is_request() {
+                self.remember_asked_tag(c.number, c.data);
                 self.request(c.number, "the server", 0, ctx);
             } else if c.response_code == Some(0) {
                 let message = format!(
@@ -611,8 +625,29 @@ impl State {
         confidence: f32,
         ctx: &mut Ctx<'_>,
     ) {
-        let facts = identity_facts(cmd, data, message, confidence, ctx);
-        if cmd == 0 && !facts.is_empty() && !self.identity_reported {
+        let mut facts = identity_facts(cmd, data, message, confidence, ctx);
+        if matches!(cmd, 11 | 21) && !facts.is_empty() {
+            if let Some((asked, tag)) = self.asked_tag.take() {
+                if asked == cmd {
+                    let name = if cmd == 11 {
+                        "hart_tag"
+                    } else {
+                        "hart_long_tag"
+                    };
+                    ctx.obs.attribute(
+                        Subject::Ip(ctx.src),
+                        name,
+                        &tag,
+                        "hart_ip",
+                        message,
+                        confidence,
+                        ctx.ev,
+                    );
+                    facts.push((name, tag));
+                }
+            }
+        }
+        if matches!(cmd, 0 | 11 | 21) && !facts.is_empty() && !self.identity_reported {
             self.identity_reported = true;
             let detail = facts
                 .iter()
@@ -625,6 +660,18 @@ impl State {
                 format!("{message}: {detail}"),
             );
         }
+    }
+
+    /// Commands 11 and 21 ask "who has this tag": keep the tag until the answer.
+    fn remember_asked_tag(&mut self, cmd: u16, data: &[u8]) {
+        let tag = match cmd {
+            11 => data
+                .get(..6)
+                .map(|t| hart_ip::packed_ascii(t).trim().to_string()),
+            21 => hart_ip::read_long_tag(data),
+            _ => return,
+        };
+        self.asked_tag = tag.filter(|t| !t.is_empty()).map(|t| (cmd, t));
     }
 
     fn request(&mut self, cmd: u16, target: &str, address: u64, ctx: &mut Ctx<'_>) {
@@ -663,8 +710,8 @@ fn address_digest(a: Address<'_>) -> u64 {
     }
 }
 
-/// Commands 0, 13 and 20 answered successfully: who the device is. Returns the facts
-/// stated.
+/// Commands 0, 11, 13, 16, 20 and 21 answered successfully: who the device is. Returns
+/// the facts stated.
 fn identity_facts(
     cmd: u16,
     data: &[u8],
@@ -674,7 +721,9 @@ fn identity_facts(
 ) -> Vec<(&'static str, String)> {
     let mut facts: Vec<(&'static str, String)> = Vec::new();
     match cmd {
-        0 => {
+        // Commands 11 and 21 answer with the same identity as command 0, for the device
+        // whose tag or long tag was asked.
+        0 | 11 | 21 => {
             if let Some(id) = hart_ip::read_unique_identifier(data) {
                 if let Some(m) = id.manufacturer_id {
                     facts.push(("hart_manufacturer_id", format!("0x{m:04x}")));
@@ -694,6 +743,11 @@ fn identity_facts(
             if let Some((tag, descriptor)) = hart_ip::read_tag(data) {
                 facts.push(("hart_tag", tag));
                 facts.push(("description", descriptor));
+            }
+        }
+        16 => {
+            if let Some(number) = hart_ip::read_final_assembly_number(data) {
+                facts.push(("hart_final_assembly_number", number.to_string()));
             }
         }
         20 => {

@@ -19,6 +19,7 @@ mod framing;
 mod genisys;
 mod goose;
 mod hart_ip;
+mod hart_ip_commands;
 mod iec104;
 mod it;
 mod mms;

@@ -1,6 +1,7 @@
 //! HART-IP end to end: the CLI on ICSNPP's HART-IP captures: the identity a device gives
-//! in answer to command 0 in the inventory with its evidence, write commands as events,
-//! and the general, direct-PDU and session-record logs with ICSNPP's columns.
+//! in answer to commands 0, 16 and 21 in the inventory with its evidence, write commands as
+//! events, and the general, direct-PDU, session-record, universal-command and
+//! common-command logs with ICSNPP's columns, tied together by their link ids.
 
 mod common;
 use common::*;
@@ -90,6 +91,94 @@ fn audit_log_and_direct_pdu_logs() {
     assert_eq!(commands.len(), 2);
     assert_eq!(
         commands[0]["direct_pdu_command_command_number"],
+        "Read Device Variable Information"
+    );
+}
+
+#[test]
+fn identity_from_direct_pdu_answers() {
+    // hart-ip_all_types_and_commands_sent.pcapng: the device answers commands 16 and 21 in
+    // direct PDUs.
+    let device = asset_after_analysis(ALL_COMMANDS, "10.9.0.117");
+    let assembly = fact(&device, "hart_final_assembly_number");
+    assert_eq!(assembly["value"], "0");
+    assert_eq!(assembly["evidence"]["protocol"], "hart_ip");
+    assert_eq!(fact(&device, "hart_device_type")["value"], "0xf9fd");
+    assert_eq!(fact(&device, "hart_manufacturer_id")["value"], "0x00f9");
+    // Command 11 asks who carries a tag; the device that answers carries it.
+    let tag = fact(&device, "hart_tag");
+    assert_eq!(tag["value"], "@ATIVEPI");
+    assert_eq!(
+        tag["evidence"]["message"],
+        "HART-IP direct PDU response to command 11 (Read Unique Identifier Tag)"
+    );
+}
+
+#[test]
+fn universal_command_rows_link_to_their_message() {
+    let rows = zeek_log_after_analysis(GATEWAY, "hart_ip_universal_commands");
+    assert_eq!(rows.len(), 20, "as many rows as ICSNPP writes");
+    let identity = rows
+        .iter()
+        .find(|r| r["read_unique_identifier_response__254"] == "254")
+        .expect("command 0 answer");
+    assert_eq!(
+        identity["read_unique_identifier_response_expanded_device_type"],
+        "WIRELESSGATEWAY ROSEMOUNT"
+    );
+    assert_eq!(
+        identity["read_unique_identifier_response_device_profile"],
+        "WIRELESSHART GATEWAY"
+    );
+    let general = zeek_log_after_analysis(GATEWAY, "hart_ip_general");
+    let message = general
+        .iter()
+        .find(|r| r["command_number_link_id"] == identity["command_number_link_id"])
+        .expect("the message that carried the answer");
+    assert_eq!(
+        message["token_passing_pdu_command_number"],
+        "Read Unique Identifier"
+    );
+    assert_eq!(message["header_message_type_message_type"], "Response");
+    let loop_current = rows
+        .iter()
+        .find(|r| r["read_loop_current_response_primary_variable_loop_current"] != "-")
+        .expect("command 2 answer");
+    assert_eq!(
+        loop_current["read_loop_current_response_primary_variable_loop_current"],
+        "nan"
+    );
+    assert!(rows.iter().any(
+        |r| r["read_dynamic_variable_response_tertiary_variable_units"] == "C DEGREES CELSIUS"
+    ));
+}
+
+#[test]
+fn common_command_rows_from_token_passing_and_direct_pdus() {
+    let rows = zeek_log_after_analysis(ALL_COMMANDS, "hart_ip_common_commands");
+    let units = rows
+        .iter()
+        .find(|r| r["write_device_variable_units_device_variable_units_code"] != "-")
+        .expect("command 53 request");
+    assert_eq!(
+        units["write_device_variable_units_device_variable_units_code"],
+        "unknown-0xfa"
+    );
+    let information = rows
+        .iter()
+        .find(|r| r["read_device_variable_information_response_acquisition_period"] != "-")
+        .expect("command 54 answer");
+    assert_eq!(
+        information["read_device_variable_information_response_acquisition_period"],
+        "1 minutes, 40.000000 seconds since midnight"
+    );
+    let commands = zeek_log_after_analysis(ALL_COMMANDS, "hart_ip_direct_pdu_command");
+    let carrier = commands
+        .iter()
+        .find(|c| c["command_number_link_id"] == information["command_number_link_id"])
+        .expect("the direct PDU command that carried the answer");
+    assert_eq!(
+        carrier["direct_pdu_command_command_number"],
         "Read Device Variable Information"
     );
 }

@@ -169,6 +169,8 @@ const LOG_GROUPS: &[LogGroup] = &[
             "hart_ip_general",
             "hart_ip_session_record",
             "hart_ip_direct_pdu_command",
+            "hart_ip_universal_commands",
+            "hart_ip_common_commands",
             "bsap_ip_header",
             "bsap_ip_rdb",
             "bsap_serial_header",
@@ -320,9 +322,11 @@ fn project(rows: &[&LogRow], columns: &[String]) -> Vec<Vec<String>> {
 
 /// The BACnet baselines passed through a canonifier that replaced every `0.000000` (the
 /// way it masks unset times) with `XXXXXXXXXX.XXXXXX`, also inside property values (`80.0`
-/// reads `8XXXXXXXXXX.XXXXXX`); our values get the same mask before they are compared.
+/// reads `8XXXXXXXXXX.XXXXXX`); our values get the same mask before they are compared. The
+/// HART-IP common-command baseline went through the same one: the acquisition period
+/// `1 minutes, 40.000000 seconds since midnight` reads `1 minutes, 4XXXXXXXXXX.XXXXXX ...`.
 fn masked_like_baseline(log: &str, value: &str) -> String {
-    if log.starts_with("bacnet") {
+    if log.starts_with("bacnet") || log == "hart_ip_common_commands" {
         value.replace("0.000000", "XXXXXXXXXX.XXXXXX")
     } else {
         value.to_string()
