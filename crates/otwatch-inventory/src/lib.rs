@@ -8,8 +8,8 @@
 
 mod behind;
 mod build;
-pub mod normalize;
 pub mod declared;
+pub mod normalize;
 mod observe;
 
 pub use behind::MODBUS_GATEWAY_FACT;

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
+pub mod alert;
 pub mod changes;
 pub mod identity;
 pub mod logs;
