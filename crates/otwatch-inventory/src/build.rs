@@ -470,10 +470,18 @@ pub fn build(
         });
     }
     assets.sort_by(|x, y| (x.ips.first(), &x.key).cmp(&(y.ips.first(), &y.key)));
+    let edges: Vec<Edge> = edges.into_values().collect();
+    let functions: Vec<FunctionAggregate> = functions.collect();
+    // 6. What each asset is, its role and level, from this run's view alone; the store
+    //    fuses again over everything earlier runs recorded.
+    let identities = crate::fuse::fuse_all(&assets, &edges, &functions, site);
+    for (a, id) in assets.iter_mut().zip(identities) {
+        a.identity = id;
+    }
     Inventory {
         assets,
-        edges: edges.into_values().collect(),
-        functions: functions.collect(),
+        edges,
+        functions,
     }
 }
 
@@ -597,6 +605,15 @@ mod tests {
             .all(|a| !a.evidence.capture.is_empty()));
         assert_eq!(hmi_asset.internal, Some(true));
         assert_eq!(hmi_asset.protocols[0].role, ProtocolRole::Server);
+        // The build fuses identity: the name from DHCP, the role from serving Modbus.
+        assert_eq!(
+            hmi_asset.identity.name.as_ref().map(|f| f.value.as_str()),
+            Some("HMI-01")
+        );
+        assert_eq!(
+            hmi_asset.identity.role,
+            otwatch_model::identity::AssetRole::Controller
+        );
         assert_eq!(inv.edges.len(), 1);
         assert_eq!(inv.edges[0].client, "ip:198.51.100.3");
         assert_eq!(inv.edges[0].server, "mac:00:d0:c9:01:01:01");

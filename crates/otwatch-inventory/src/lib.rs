@@ -7,9 +7,11 @@
 //! evidence refers to captures by index and the caller supplies their names.
 
 mod build;
+pub mod fuse;
 mod observe;
 
 pub use build::{build, Inventory, InventoryOptions};
+pub use fuse::{fuse, fuse_all, FusionContext};
 pub use observe::{
     AttributeSighting, EvidenceRef, FunctionCount, NameSighting, Observations, Subject, Via,
 };

@@ -1,0 +1,1649 @@
+//! Identity fusion: one answer to "what is this device?" from everything the traffic said.
+//!
+//! Protocols name the same thing differently (CIP's product name, S7's module type, BACnet's
+//! model-name property, an SNMP sysName, a NetBIOS name). [`fuse`] maps those attributes
+//! onto the fields of an [`AssetIdentity`], shows for each field the value from the most
+//! trustworthy source — a person, then the device's own identity protocol, then management
+//! and IT statements, then the MAC prefix, then a port guess — and keeps every disagreeing
+//! value in the conflicts with its evidence. It then infers the asset's role from what it
+//! serves and what it does to others (a table of rules, [`ROLE_RULES`], each with a human
+//! reason) and its Purdue level from the role and its peers. The rules and the precedence
+//! are documented in `docs/inventory.md`.
+
+use crate::observe::is_host_address;
+use otwatch_model::identity::{
+    AssetIdentity, AssetRole, Conflict, Decided, Fact, Module, PurdueLevel,
+};
+use otwatch_model::site::SiteNetworks;
+use otwatch_model::{Asset, Edge, Evidence, FunctionAggregate, IdentifiedBy, ProtocolRole};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+/// What the rest of the inventory says about the assets an asset deals with: the edges and
+/// function aggregates it takes part in, and the role and addressing of each peer.
+#[derive(Debug, Default)]
+pub struct FusionContext<'a> {
+    edges: BTreeMap<&'a str, Vec<&'a Edge>>,
+    functions: BTreeMap<&'a str, Vec<&'a FunctionAggregate>>,
+    peers: BTreeMap<String, Peer>,
+    /// How reasons name an asset: its first address.
+    labels: BTreeMap<String, String>,
+    /// Keys of assets that name another as their parent, by parent.
+    children: BTreeMap<String, usize>,
+}
+
+/// What the level inference needs to know about the other side of an edge.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peer {
+    pub role: AssetRole,
+    /// Whether an address of the peer lies inside the site's networks.
+    pub internal: Option<bool>,
+}
+
+impl<'a> FusionContext<'a> {
+    /// Indexes the edges and aggregates by asset key. Peers start with an unknown role; see
+    /// [`FusionContext::with_roles`] and [`fuse_all`].
+    pub fn new(
+        assets: &[Asset],
+        edges: &'a [Edge],
+        functions: &'a [FunctionAggregate],
+        site: &SiteNetworks,
+    ) -> Self {
+        let mut ctx = FusionContext::default();
+        for e in edges {
+            ctx.edges.entry(e.client.as_str()).or_default().push(e);
+            if e.server != e.client {
+                ctx.edges.entry(e.server.as_str()).or_default().push(e);
+            }
+        }
+        for f in functions {
+            ctx.functions.entry(f.client.as_str()).or_default().push(f);
+            if f.server != f.client {
+                ctx.functions.entry(f.server.as_str()).or_default().push(f);
+            }
+        }
+        for a in assets {
+            let label = a
+                .ips
+                .first()
+                .map(|ip| ip.to_string())
+                .or_else(|| a.macs.first().cloned())
+                .unwrap_or_else(|| a.key.clone());
+            ctx.labels.insert(a.key.clone(), label);
+            ctx.peers.insert(
+                a.key.clone(),
+                Peer {
+                    role: a.overrides.role.unwrap_or(AssetRole::Unknown),
+                    internal: a.internal,
+                },
+            );
+            if let Some(parent) = &a.parent {
+                *ctx.children.entry(parent.clone()).or_default() += 1;
+            }
+        }
+        // Endpoints that never answered are known only by address; the site decides whether
+        // they are inside. Broadcast and multicast groups are not peers at all.
+        for e in edges {
+            for key in [&e.client, &e.server] {
+                if let Some(ip) = key
+                    .strip_prefix("net:")
+                    .and_then(|t| t.parse::<IpAddr>().ok())
+                {
+                    if is_host_address(&ip) {
+                        ctx.peers.entry(key.clone()).or_insert(Peer {
+                            role: AssetRole::Unknown,
+                            internal: Some(site.is_internal(ip)),
+                        });
+                    }
+                }
+            }
+        }
+        ctx
+    }
+
+    /// Sets the role of each listed peer (a person's override is kept).
+    pub fn with_roles(mut self, roles: impl IntoIterator<Item = (String, AssetRole)>) -> Self {
+        for (key, role) in roles {
+            if let Some(p) = self.peers.get_mut(&key) {
+                p.role = role;
+            }
+        }
+        self
+    }
+
+    fn edges_of(&self, key: &str) -> &[&'a Edge] {
+        self.edges.get(key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn functions_of(&self, key: &str) -> &[&'a FunctionAggregate] {
+        self.functions.get(key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn label(&self, key: &str) -> String {
+        self.labels
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.strip_prefix("net:").unwrap_or(key).to_string())
+    }
+}
+
+/// Fuses every asset: roles first, then levels, which depend on the roles of the peers.
+pub fn fuse_all(
+    assets: &[Asset],
+    edges: &[Edge],
+    functions: &[FunctionAggregate],
+    site: &SiteNetworks,
+) -> Vec<AssetIdentity> {
+    let ctx = FusionContext::new(assets, edges, functions, site);
+    let roles: Vec<(String, AssetRole)> = assets
+        .iter()
+        .map(|a| (a.key.clone(), fuse(a, &ctx).role))
+        .collect();
+    let ctx = ctx.with_roles(roles);
+    assets.iter().map(|a| fuse(a, &ctx)).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Identity fields and precedence
+
+/// Where a statement comes from, weakest first: the shown value is the strongest one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum SourceClass {
+    /// A guess from a port number or any inference below 0.5 confidence.
+    PortGuess,
+    /// The IEEE registry entry for the MAC prefix: says who made the network interface.
+    Oui,
+    /// Management and IT protocols: SNMP, LLDP/CDP, HTTP, TLS certificates, DHCP, NetBIOS...
+    Management,
+    /// The device's own identity protocol: S7 SZL, CIP identity, Modbus MEI, BACnet device
+    /// object, DNP3 group 0, PROFINET DCP and I&M, MMS identify, OPC UA BuildInfo, FINS...
+    DeviceProtocol,
+    /// A person's correction.
+    Person,
+}
+
+/// Protocols whose statements describe the host's management or IT side, not its control
+/// function; anything not listed here (and not OUI) is a device identity protocol.
+const MANAGEMENT_PROTOCOLS: &[&str] = &[
+    "snmp", "lldp", "cdp", "http", "ssl", "tls", "dhcp", "dhcpv6", "netbios", "mdns", "dns",
+    "llmnr", "smb", "ntlm", "ssh", "rdp", "ftp", "telnet", "rfb", "kerberos", "ethernet", "arp",
+    "ip",
+];
+
+fn source_class(ev: &Evidence) -> SourceClass {
+    let p = ev.protocol.as_str();
+    if p == "user" {
+        SourceClass::Person
+    } else if p == "port" || ev.confidence < 0.5 {
+        SourceClass::PortGuess
+    } else if p == "oui" {
+        SourceClass::Oui
+    } else if MANAGEMENT_PROTOCOLS.contains(&p) {
+        SourceClass::Management
+    } else {
+        SourceClass::DeviceProtocol
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Field {
+    Vendor,
+    Model,
+    OrderNumber,
+    Firmware,
+    HardwareRevision,
+    Serial,
+    Name,
+}
+
+impl Field {
+    fn as_str(self) -> &'static str {
+        match self {
+            Field::Vendor => "vendor",
+            Field::Model => "model",
+            Field::OrderNumber => "order_number",
+            Field::Firmware => "firmware",
+            Field::HardwareRevision => "hardware_revision",
+            Field::Serial => "serial",
+            Field::Name => "name",
+        }
+    }
+}
+
+/// Attribute names per identity field. Within one source class, an earlier name is the
+/// better statement (a product name beats the name of a software build).
+const FIELD_ATTRIBUTES: &[(Field, &[&str])] = &[
+    (Field::Vendor, &["vendor", "manufacturer"]),
+    (
+        Field::Model,
+        &[
+            "model",
+            "product_name",
+            "module_name",
+            "software",
+            "ads_device_name",
+        ],
+    ),
+    (Field::OrderNumber, &["order_number", "product_code"]),
+    (Field::Firmware, &["firmware", "firmware_version"]),
+    (
+        Field::HardwareRevision,
+        &["hardware_revision", "hardware_version"],
+    ),
+    (Field::Serial, &["serial", "serial_number"]),
+    (
+        Field::Name,
+        &[
+            "station_name",
+            "object_name",
+            "opcua_application_name",
+            "hostname",
+            "sys_name",
+            "hart_long_tag",
+            "hart_tag",
+            "synchrophasor_station",
+        ],
+    ),
+];
+
+/// A displayed value and, when cleaning changed it, the device's own spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalised {
+    pub value: String,
+    pub raw: Option<String>,
+}
+
+/// The one place every displayed identity value passes through. Here it trims and collapses
+/// whitespace; the vendor, firmware, order-number and product-family rules of
+/// `normalize.rs` (`vendor_name`, `firmware`, `order_number`) are wired in at this function
+/// when that module joins, so that every field reads the same across protocols.
+pub fn normalised(field: &str, value: &str) -> Normalised {
+    let _ = field;
+    let value_clean = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    Normalised {
+        raw: (value_clean != value).then(|| value.to_string()),
+        value: value_clean,
+    }
+}
+
+/// Values that carry no information: blank padding some devices send in name fields (HART
+/// packs '@' for blank, others repeat one filler character or leave format strings).
+fn is_filler(value: &str) -> bool {
+    let mut chars = value.chars().filter(|c| !c.is_whitespace());
+    let Some(first) = chars.next() else {
+        return true;
+    };
+    let all_same = chars.clone().all(|c| c == first);
+    (all_same && !first.is_alphanumeric())
+        || value.len() > 3 && all_same && value.chars().count() > 8
+        || value.contains("%n")
+}
+
+struct Candidate {
+    fact: Fact,
+    class: SourceClass,
+    name_rank: usize,
+    key: String,
+}
+
+/// A CIP product code is a number the vendor assigns, not an order number; Modbus MEI and
+/// others state the catalogue reference under the same name.
+fn is_order_number(name: &str, value: &str) -> bool {
+    name != "product_code" || value.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+fn candidates(asset: &Asset, field: Field, names: &[&str]) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = asset
+        .attributes
+        .iter()
+        .filter_map(|at| {
+            let name_rank = names.iter().position(|n| *n == at.name)?;
+            if field == Field::OrderNumber && !is_order_number(&at.name, &at.value) {
+                return None;
+            }
+            if is_filler(&at.value) {
+                return None;
+            }
+            let n = normalised(field.as_str(), &at.value);
+            let key = n.value.to_lowercase();
+            Some(Candidate {
+                fact: Fact {
+                    value: n.value,
+                    raw: n.raw,
+                    evidence: at.evidence.clone(),
+                },
+                class: source_class(&at.evidence),
+                name_rank,
+                key,
+            })
+        })
+        .collect();
+    // Strongest source first; among equals the better attribute name, the more confident
+    // statement, then the latest one (a firmware update is the device's current word).
+    out.sort_by(|a, b| {
+        b.class
+            .cmp(&a.class)
+            .then(a.name_rank.cmp(&b.name_rank))
+            .then(
+                b.fact
+                    .evidence
+                    .confidence
+                    .total_cmp(&a.fact.evidence.confidence),
+            )
+            .then(b.fact.evidence.ts.cmp(&a.fact.evidence.ts))
+            .then(a.fact.value.cmp(&b.fact.value))
+    });
+    out
+}
+
+/// The shown value of a field and, when sources disagree, every distinct value with the
+/// evidence of its strongest statement.
+fn pick(mut list: Vec<Candidate>, field: Field) -> (Option<Fact>, Option<Conflict>) {
+    if list.is_empty() {
+        return (None, None);
+    }
+    let mut seen = BTreeSet::new();
+    list.retain(|c| seen.insert(c.key.clone()));
+    let shown = list[0].fact.clone();
+    let conflict = (list.len() > 1).then(|| Conflict {
+        field: field.as_str().to_string(),
+        values: list.into_iter().map(|c| c.fact).collect(),
+    });
+    (Some(shown), conflict)
+}
+
+fn person_fact(value: &str) -> Candidate {
+    let n = normalised("name", value);
+    Candidate {
+        key: n.value.to_lowercase(),
+        fact: Fact {
+            value: n.value,
+            raw: n.raw,
+            evidence: Evidence {
+                protocol: "user".into(),
+                message: "set by a person (assets edit)".into(),
+                capture: String::new(),
+                frame: 0,
+                ts: 0,
+                confidence: 1.0,
+            },
+        },
+        class: SourceClass::Person,
+        name_rank: 0,
+    }
+}
+
+/// Rack and slot modules a protocol revealed. S7 names the rack and slot of the CPU it
+/// connects to; the CPU's identity (order number, firmware, serial) belongs to that slot.
+fn modules(asset: &Asset, identity: &AssetIdentity) -> Vec<Module> {
+    let mut out = Vec::new();
+    let mut positions = BTreeSet::new();
+    for at in asset.attributes.iter().filter(|a| a.name == "s7_rack_slot") {
+        let position = at.value.replace(',', "");
+        if !positions.insert(position.clone()) {
+            continue;
+        }
+        let from_s7 = |f: &Option<Fact>| {
+            f.as_ref()
+                .filter(|f| f.evidence.protocol.starts_with("s7comm"))
+                .map(|f| f.value.clone())
+        };
+        out.push(Module {
+            position,
+            model: from_s7(&identity.order_number).or_else(|| from_s7(&identity.model)),
+            firmware: from_s7(&identity.firmware),
+            serial: from_s7(&identity.serial),
+            evidence: at.evidence.clone(),
+        });
+    }
+    out
+}
+
+/// The fused identity of one asset, with its role and Purdue level.
+pub fn fuse(asset: &Asset, ctx: &FusionContext<'_>) -> AssetIdentity {
+    let mut id = AssetIdentity::default();
+    for (field, names) in FIELD_ATTRIBUTES {
+        let mut list = candidates(asset, *field, names);
+        if *field == Field::Name {
+            if let Some(name) = asset.overrides.name.as_deref().filter(|n| !n.is_empty()) {
+                list.insert(0, person_fact(name));
+            }
+        }
+        let (shown, conflict) = pick(list, *field);
+        let slot = match field {
+            Field::Vendor => &mut id.vendor,
+            Field::Model => &mut id.model,
+            Field::OrderNumber => &mut id.order_number,
+            Field::Firmware => &mut id.firmware,
+            Field::HardwareRevision => &mut id.hardware_revision,
+            Field::Serial => &mut id.serial,
+            Field::Name => &mut id.name,
+        };
+        *slot = shown;
+        id.conflicts.extend(conflict);
+    }
+    id.modules = modules(asset, &id);
+
+    let signals = Signals::new(asset, &id, ctx);
+    match asset.overrides.role {
+        Some(role) => {
+            id.role = role;
+            id.role_decided = Decided::User;
+            id.role_reasons = vec![format!("set by a person: {}", role.as_str())];
+        }
+        None => {
+            let (role, reasons) = infer_role(&signals);
+            id.role = role;
+            id.role_decided = Decided::Inferred;
+            id.role_reasons = reasons;
+        }
+    }
+    match asset.overrides.purdue_level {
+        Some(level) => {
+            id.purdue_level = Some(level);
+            id.purdue_decided = Decided::User;
+            id.purdue_reasons = vec![format!("set by a person: level {}", level.as_str())];
+        }
+        None => {
+            let (level, reasons) = infer_level(asset, id.role, ctx);
+            id.purdue_level = level;
+            id.purdue_decided = Decided::Inferred;
+            id.purdue_reasons = reasons;
+        }
+    }
+    id
+}
+
+// ---------------------------------------------------------------------------------------
+// What an asset does: function kinds per protocol
+
+/// What a protocol function does to the device that serves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FunctionKind {
+    /// Program, configuration or file transfer to or from the device.
+    ProgramTransfer,
+    /// Start, stop, restart or reinitialise the device.
+    DeviceControl,
+    /// Online engineering: block lists, variable status, forcing, passwords, clock setting.
+    Engineering,
+    /// Reads of the device's identity or diagnostics (SZL, MEI, identify).
+    IdentityRead,
+    Read,
+    Write,
+    /// Process commands: select/operate, setpoints, interrogations that act.
+    Command,
+    Other,
+}
+
+/// Application protocol names in flows (Zeek service names) to the names the dissectors
+/// use for functions and attributes.
+fn protocol_token(service: &str) -> &str {
+    match service {
+        "dnp3_tcp" | "dnp3_udp" => "dnp3",
+        "opcua-binary" => "opcua",
+        "spicy_profinet_io_cm" => "profinet_io_cm",
+        "genisys_tcp" => "genisys",
+        "enip" => "cip",
+        other => other,
+    }
+}
+
+/// The tokens of a flow service such as "cotp,s7comm".
+fn protocol_tokens(service: &str) -> impl Iterator<Item = &str> {
+    service.split(',').map(|s| protocol_token(s.trim()))
+}
+
+pub fn function_kind(protocol: &str, function: &str) -> FunctionKind {
+    use FunctionKind::*;
+    let f = function.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| f.contains(w));
+    match protocol {
+        "s7comm" => {
+            if has(&["download", "upload"]) {
+                ProgramTransfer
+            } else if has(&["plc control", "plc stop"]) {
+                DeviceControl
+            } else if has(&[
+                "block functions",
+                "programmer controls",
+                "security",
+                "set clock",
+            ]) {
+                Engineering
+            } else if has(&["read szl"]) {
+                IdentityRead
+            } else if has(&["read variable", "cyclic"]) {
+                Read
+            } else if has(&["write variable"]) {
+                Write
+            } else {
+                Other
+            }
+        }
+        "s7comm-plus" => {
+            if has(&["set variable", "set multi"]) {
+                Write
+            } else if has(&["get multi", "get variable"]) {
+                Read
+            } else if has(&["explore"]) {
+                IdentityRead
+            } else {
+                Other
+            }
+        }
+        "modbus" => {
+            if has(&["umas"]) {
+                // Schneider's programming protocol inside function 90.
+                Engineering
+            } else if has(&[
+                "encap_interface_transport",
+                "report_slave_id",
+                "report_server_id",
+            ]) {
+                IdentityRead
+            } else if has(&["write", "mask"]) {
+                Write
+            } else if has(&["read"]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        "dnp3" => {
+            if has(&["file"]) {
+                ProgramTransfer
+            } else if has(&[
+                "restart",
+                "stop_appl",
+                "start_appl",
+                "init_appl",
+                "initialize",
+            ]) {
+                DeviceControl
+            } else if has(&["select", "operate", "freeze"]) {
+                Command
+            } else if f == "read" {
+                Read
+            } else if f == "write" {
+                Write
+            } else {
+                Other
+            }
+        }
+        "iec104" => {
+            if f.starts_with("c_rp") {
+                DeviceControl
+            } else if f.starts_with("c_ic") || f.starts_with("c_ci") || f.starts_with("c_rd") {
+                Read
+            } else if f.starts_with("c_cs") {
+                Other
+            } else if f.starts_with("c_") {
+                Command
+            } else {
+                Other
+            }
+        }
+        "mms" => {
+            if has(&[
+                "download",
+                "upload",
+                "domain",
+                "programinvocation",
+                "file",
+                "obtainfile",
+            ]) && !has(&["getdomainattributes"])
+            {
+                ProgramTransfer
+            } else if matches!(f.as_str(), "start" | "stop" | "resume" | "reset" | "kill") {
+                DeviceControl
+            } else if f == "identify" {
+                IdentityRead
+            } else if f == "write" {
+                Write
+            } else if has(&["read", "get", "status"]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        "cip" => {
+            if matches!(f.as_str(), "start" | "stop" | "reset") {
+                DeviceControl
+            } else if f == "get attributes all" {
+                IdentityRead
+            } else if has(&["write", "set attribute", "modify"]) {
+                Write
+            } else if has(&["read", "get attribute"]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        "bacnet" => {
+            if has(&["atomic_write_file", "atomic_read_file"]) {
+                ProgramTransfer
+            } else if has(&["reinitialize_device", "device_communication_control"]) {
+                DeviceControl
+            } else if has(&["create_object", "delete_object", "list_element"]) {
+                Engineering
+            } else if f == "who_is" || f == "who_has" {
+                IdentityRead
+            } else if has(&["write"]) {
+                Write
+            } else if has(&["read", "subscribe"]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        "omron_fins" => {
+            if has(&["program area", "file", "memory card", "volume"]) {
+                ProgramTransfer
+            } else if f == "run" || f == "stop" {
+                DeviceControl
+            } else if has(&[
+                "clock write",
+                "parameter area",
+                "access right",
+                "error clear",
+                "error log clear",
+                "name set",
+                "name delete",
+                "data link table write",
+            ]) {
+                Engineering
+            } else if has(&["controller data read", "controller status"]) {
+                IdentityRead
+            } else if has(&["forced"]) {
+                Command
+            } else if has(&["write", "fill", "transfer"]) {
+                Write
+            } else if has(&["read"]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        "ads" => {
+            if has(&["writecontrol"]) {
+                DeviceControl
+            } else if has(&["readdeviceinfo"]) {
+                IdentityRead
+            } else if has(&["write"]) {
+                Write
+            } else if has(&["read", "notification"]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        "roc_plus" => {
+            if has(&["file transfer"]) {
+                ProgramTransfer
+            } else if has(&["system config"]) {
+                IdentityRead
+            } else if has(&["set ", "write", "store"]) {
+                Write
+            } else if has(&["read", "request"]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        "hart_ip" => {
+            if has(&["unique_identifier"]) {
+                IdentityRead
+            } else if has(&["write", "reset_configuration"]) {
+                Engineering
+            } else if has(&["read"]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        "opcua" => {
+            if has(&["addnodes", "deletenodes", "addreferences"]) {
+                Engineering
+            } else if f == "write" {
+                Write
+            } else if f == "call" {
+                Command
+            } else if has(&[
+                "read",
+                "browse",
+                "publish",
+                "monitoreditems",
+                "subscription",
+            ]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        "bsap" | "genisys" | "melsoft" | "slmp" | "synchrophasor" => {
+            if has(&["write", "control", "execute"]) {
+                Write
+            } else if has(&["read", "poll", "recall", "data on", "send cfg", "send hdr"]) {
+                Read
+            } else {
+                Other
+            }
+        }
+        _ => Other,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Role rules
+
+/// Protocols whose server holds process logic or process data: a controller, RTU, IED or
+/// a gateway in front of one.
+const CONTROL_PROTOCOLS: &[&str] = &[
+    "s7comm",
+    "s7comm-plus",
+    "modbus",
+    "dnp3",
+    "iec104",
+    "mms",
+    "omron_fins",
+    "melsoft",
+    "slmp",
+    "ads",
+    "bsap",
+    "genisys",
+    "roc_plus",
+    "cip",
+    "bacnet",
+    "synchrophasor",
+];
+
+/// Protocols of office and server networks.
+const IT_PROTOCOLS: &[&str] = &[
+    "smb",
+    "rdp",
+    "netbios-ns",
+    "netbios-dgm",
+    "netbios-ssn",
+    "dce_rpc",
+    "ntlm",
+    "kerberos",
+    "ldap",
+    "ssh",
+    "http",
+    "ssl",
+    "dns",
+    "ftp",
+    "smtp",
+    "imap",
+    "pop3",
+];
+
+/// Makers of switches, routers and firewalls: a device they made is a network device
+/// unless its own protocols say otherwise.
+const NETWORK_VENDORS: &[&str] = &[
+    "cisco",
+    "juniper",
+    "hirschmann",
+    "moxa",
+    "westermo",
+    "ruggedcom",
+    "aruba",
+    "fortinet",
+    "palo alto",
+    "netgear",
+    "mikrotik",
+    "ubiquiti",
+    "tp-link",
+    "extreme networks",
+    "arista",
+    "belden",
+    "n-tron",
+];
+
+/// Everything the role rules look at, gathered once per asset.
+struct Signals<'s> {
+    asset: &'s Asset,
+    /// Model, order number and product texts the asset stated.
+    product_texts: Vec<String>,
+    vendor: Option<String>,
+    order_numbers: Vec<String>,
+    /// CIP device type codes the asset stated.
+    cip_device_types: Vec<u16>,
+    /// Protocols served by payload, as (token, port, transport).
+    served: Vec<(&'s str, Option<u16>, &'static str)>,
+    /// Protocols used as a client, identified by payload.
+    used: BTreeSet<&'s str>,
+    /// Functions others invoked on this asset: (protocol, function) → count.
+    served_functions: BTreeMap<(String, String), u64>,
+    /// Functions this asset invoked: (kind, protocol, function) → the servers' keys.
+    invoked: BTreeMap<(FunctionKind, String, String), BTreeSet<String>>,
+    /// Servers of control protocols this asset is a client of, by payload.
+    control_servers: BTreeMap<String, BTreeSet<&'s str>>,
+    children: usize,
+    labels: &'s FusionContext<'s>,
+}
+
+impl<'s> Signals<'s> {
+    fn new(asset: &'s Asset, id: &AssetIdentity, ctx: &'s FusionContext<'s>) -> Self {
+        let attr = |names: &[&str]| -> Vec<&'s str> {
+            asset
+                .attributes
+                .iter()
+                .filter(|a| names.contains(&a.name.as_str()))
+                .map(|a| a.value.as_str())
+                .collect()
+        };
+        let mut product_texts: Vec<String> = attr(&[
+            "model",
+            "product_name",
+            "module_name",
+            "order_number",
+            "product_code",
+            "description",
+        ])
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+        for f in [&id.model, &id.order_number].into_iter().flatten() {
+            product_texts.push(f.value.clone());
+        }
+        let order_numbers = attr(&["order_number", "product_code"])
+            .into_iter()
+            .map(|v| normalised("order_number", v).value.to_uppercase())
+            .collect();
+        let cip_device_types = attr(&["device_type"])
+            .into_iter()
+            .filter_map(|v| {
+                let code = v.rsplit_once('(')?.1.trim_end_matches(')');
+                code.parse().ok()
+            })
+            .collect();
+        let served = asset
+            .protocols
+            .iter()
+            .filter(|p| p.role == ProtocolRole::Server && p.identified_by == IdentifiedBy::Payload)
+            .flat_map(|p| {
+                protocol_tokens(&p.protocol).map(move |t| (t, p.port, p.transport.as_str()))
+            })
+            .collect();
+        let used = asset
+            .protocols
+            .iter()
+            .filter(|p| p.role == ProtocolRole::Client && p.identified_by == IdentifiedBy::Payload)
+            .flat_map(|p| protocol_tokens(&p.protocol))
+            .collect();
+        let mut served_functions = BTreeMap::new();
+        let mut invoked: BTreeMap<_, BTreeSet<String>> = BTreeMap::new();
+        for f in ctx.functions_of(&asset.key) {
+            if f.server == asset.key {
+                *served_functions
+                    .entry((f.protocol.clone(), f.function.clone()))
+                    .or_default() += f.count;
+            }
+            if f.client == asset.key && f.server != asset.key {
+                invoked
+                    .entry((
+                        function_kind(&f.protocol, &f.function),
+                        f.protocol.clone(),
+                        f.function.clone(),
+                    ))
+                    .or_default()
+                    .insert(f.server.clone());
+            }
+        }
+        let mut control_servers: BTreeMap<String, BTreeSet<&'s str>> = BTreeMap::new();
+        for e in ctx.edges_of(&asset.key) {
+            if e.client != asset.key || e.server == asset.key {
+                continue;
+            }
+            if e.identified_by != IdentifiedBy::Payload {
+                continue;
+            }
+            for t in protocol_tokens(&e.protocol) {
+                if CONTROL_PROTOCOLS.contains(&t) && !e.server.starts_with("net:") {
+                    control_servers
+                        .entry(e.server.clone())
+                        .or_default()
+                        .insert(t);
+                }
+            }
+        }
+        Signals {
+            asset,
+            product_texts,
+            vendor: id.vendor.as_ref().map(|v| v.value.to_lowercase()),
+            order_numbers,
+            cip_device_types,
+            served,
+            used,
+            served_functions,
+            invoked,
+            control_servers,
+            children: ctx.children.get(&asset.key).copied().unwrap_or(0),
+            labels: ctx,
+        }
+    }
+
+    /// The first stated product text containing one of these lowercase words, as stated.
+    fn any_text(&self, words: &[&str]) -> Option<String> {
+        self.product_texts
+            .iter()
+            .find(|t| {
+                let t = t.to_lowercase();
+                words.iter().any(|w| t.contains(w))
+            })
+            .cloned()
+    }
+
+    fn attribute(&self, name: &str) -> Option<&'s str> {
+        self.asset
+            .attributes
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.value.as_str())
+    }
+
+    fn served_names(&self, protocol: &str) -> Vec<String> {
+        let mut f: Vec<_> = self
+            .served_functions
+            .iter()
+            .filter(|((p, _), _)| p == protocol)
+            .collect();
+        f.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        f.into_iter().take(3).map(|((_, n), _)| n.clone()).collect()
+    }
+
+    /// Servers on which this asset invoked functions of these kinds, with the functions.
+    fn invoked_kinds(&self, kinds: &[FunctionKind]) -> (BTreeSet<&str>, Vec<&str>) {
+        let mut servers = BTreeSet::new();
+        let mut functions = Vec::new();
+        for ((kind, _, function), on) in &self.invoked {
+            if kinds.contains(kind) {
+                servers.extend(on.iter().map(String::as_str));
+                if !functions.contains(&function.as_str()) {
+                    functions.push(function.as_str());
+                }
+            }
+        }
+        (servers, functions)
+    }
+
+    fn names_of(&self, keys: &BTreeSet<&str>) -> String {
+        let mut names: Vec<String> = keys.iter().take(3).map(|k| self.labels.label(k)).collect();
+        if keys.len() > 3 {
+            names.push(format!("{} more", keys.len() - 3));
+        }
+        names.join(", ")
+    }
+}
+
+/// One row of the role table: when `test` returns a reason, the asset may play `role`.
+pub struct RoleRule {
+    pub name: &'static str,
+    pub role: AssetRole,
+    test: fn(&Signals<'_>) -> Option<String>,
+}
+
+/// The role rules, strongest first: the first rule that matches decides the role, and every
+/// matching rule for that role adds its reason. Identity statements come before behaviour,
+/// because a device's own word about what it is beats what its traffic suggests.
+pub const ROLE_RULES: &[RoleRule] = &[
+    RoleRule {
+        name: "safety_identity",
+        role: AssetRole::SafetyController,
+        test: safety_identity,
+    },
+    RoleRule {
+        name: "hmi_identity",
+        role: AssetRole::Hmi,
+        test: hmi_identity,
+    },
+    RoleRule {
+        name: "controller_identity",
+        role: AssetRole::Controller,
+        test: controller_identity,
+    },
+    RoleRule {
+        name: "io_identity",
+        role: AssetRole::IoModule,
+        test: io_identity,
+    },
+    RoleRule {
+        name: "network_identity",
+        role: AssetRole::NetworkDevice,
+        test: network_identity,
+    },
+    RoleRule {
+        name: "serves_control_protocol",
+        role: AssetRole::Controller,
+        test: serves_control_protocol,
+    },
+    RoleRule {
+        name: "io_controller",
+        role: AssetRole::Controller,
+        test: io_controller,
+    },
+    RoleRule {
+        name: "engineering_actions",
+        role: AssetRole::EngineeringWorkstation,
+        test: engineering_actions,
+    },
+    RoleRule {
+        name: "identity_sweep",
+        role: AssetRole::EngineeringWorkstation,
+        test: identity_sweep,
+    },
+    RoleRule {
+        name: "historian_name",
+        role: AssetRole::Historian,
+        test: historian_name,
+    },
+    RoleRule {
+        name: "serves_opc",
+        role: AssetRole::OpcServer,
+        test: serves_opc,
+    },
+    RoleRule {
+        name: "polls_many_controllers",
+        role: AssetRole::ScadaServer,
+        test: polls_many_controllers,
+    },
+    RoleRule {
+        name: "polls_few_controllers",
+        role: AssetRole::Hmi,
+        test: polls_few_controllers,
+    },
+    RoleRule {
+        name: "field_device_protocol",
+        role: AssetRole::IoModule,
+        test: field_device_protocol,
+    },
+    RoleRule {
+        name: "it_protocols",
+        role: AssetRole::ItHost,
+        test: it_protocols,
+    },
+    RoleRule {
+        name: "network_vendor_or_lldp",
+        role: AssetRole::NetworkDevice,
+        test: network_vendor_or_lldp,
+    },
+];
+
+fn infer_role(s: &Signals<'_>) -> (AssetRole, Vec<String>) {
+    let matches: Vec<(AssetRole, String)> = ROLE_RULES
+        .iter()
+        .filter_map(|r| (r.test)(s).map(|reason| (r.role, reason)))
+        .collect();
+    match matches.first() {
+        Some((role, _)) => {
+            let reasons = matches
+                .iter()
+                .filter(|(r, _)| r == role)
+                .map(|(_, reason)| reason.clone())
+                .collect();
+            (*role, reasons)
+        }
+        None => (
+            AssetRole::Unknown,
+            vec!["no identity statement or protocol behaviour points to a role: unknown".into()],
+        ),
+    }
+}
+
+/// Siemens F-CPUs: the letter F after the CPU number in the name ("CPU 315F-2 PN/DP",
+/// "CPU 1516F-3", "CPU 1214 FC") or in the order number's product key (6ES7 315-2FJ14,
+/// 6ES7 516-3FN01, 6ES7 151-8FB01; S7-1200 FC: 6ES7 214-1AF40).
+fn siemens_f_cpu(s: &Signals<'_>) -> Option<String> {
+    for stated in &s.product_texts {
+        let t = stated.to_lowercase();
+        if let Some(rest) = t.split("cpu").nth(1) {
+            let token: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == ' ')
+                .collect();
+            let digits: String = token.chars().take_while(|c| c.is_ascii_digit()).collect();
+            let after = token[digits.len()..].trim_start();
+            if !digits.is_empty() && (after.starts_with('f') || after.starts_with("sp f")) {
+                return Some(format!("F-CPU {stated:?}"));
+            }
+        }
+    }
+    for o in &s.order_numbers {
+        let b = o.as_bytes();
+        if o.starts_with("6ES7 ") && b.len() >= 12 {
+            let family = &o[5..7];
+            let f_at_10 = b[10] == b'F' && matches!(family, "31" | "51" | "15");
+            let f_at_11 = b[11] == b'F' && family == "21";
+            if f_at_10 || f_at_11 {
+                return Some(format!("F-CPU order number {o}"));
+            }
+        }
+    }
+    None
+}
+
+/// Rockwell safety controllers: GuardLogix catalogue numbers carry an S in the suffix
+/// (1756-L73S, 1756-L83ES, 1769-L33ERMS, 5069-L320ERS2).
+fn guardlogix(s: &Signals<'_>) -> Option<String> {
+    let texts = s.product_texts.iter().map(|t| t.to_uppercase());
+    for t in texts.chain(s.order_numbers.iter().cloned()) {
+        for word in t.split_whitespace() {
+            for prefix in ["1756-L", "1769-L", "5069-L"] {
+                if let Some(rest) = word.strip_prefix(prefix) {
+                    let suffix: String = rest
+                        .trim_start_matches(|c: char| c.is_ascii_digit())
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphabetic())
+                        .collect();
+                    if suffix.contains('S') {
+                        return Some(format!("GuardLogix catalogue number {word}"));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn safety_identity(s: &Signals<'_>) -> Option<String> {
+    let why = if s.cip_device_types.contains(&0x23) {
+        Some("states CIP device type Safety Discrete I/O Device (35)".to_string())
+    } else if let Some(t) = s.any_text(&[
+        "guardlogix",
+        "tricon",
+        "himax",
+        "himatrix",
+        "prosafe",
+        "pnoz",
+        "pss 4000",
+        "safety",
+        "f-cpu",
+    ]) {
+        Some(format!("states product {t:?}"))
+    } else {
+        siemens_f_cpu(s)
+            .or_else(|| guardlogix(s))
+            .map(|w| format!("states {w}"))
+    };
+    why.map(|w| format!("{w}: part of a safety system, safety_controller"))
+}
+
+fn hmi_identity(s: &Signals<'_>) -> Option<String> {
+    if s.cip_device_types.contains(&0x18) {
+        return Some("states CIP device type Human-Machine Interface (24): hmi".into());
+    }
+    s.any_text(&[
+        "panelview",
+        "hmi",
+        "operator panel",
+        "comfort panel",
+        "basic panel",
+        "ktp",
+        "magelis",
+    ])
+    .map(|t| format!("states product {t:?}: hmi"))
+}
+
+fn controller_identity(s: &Signals<'_>) -> Option<String> {
+    if s.cip_device_types.contains(&0x0e) {
+        return Some(
+            "states CIP device type Programmable Logic Controller (14): controller".into(),
+        );
+    }
+    if s.cip_device_types.contains(&0x10) {
+        return Some("states CIP device type Position Controller (16): controller".into());
+    }
+    s.any_text(&[
+        "cpu",
+        "plc",
+        "logix",
+        "modicon",
+        "melsec",
+        "simatic s7",
+        "rtu",
+        "roc800",
+        "twincat",
+        "controller",
+    ])
+    .map(|t| format!("states product {t:?}: controller"))
+}
+
+/// CIP device types of drives, I/O and field instruments.
+const CIP_IO_TYPES: &[u16] = &[
+    0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x09, 0x13, 0x15, 0x16, 0x17, 0x1a, 0x1b, 0x1c, 0x22, 0x25,
+];
+
+fn io_identity(s: &Signals<'_>) -> Option<String> {
+    if let Some(code) = s.cip_device_types.iter().find(|c| CIP_IO_TYPES.contains(c)) {
+        let name = s.attribute("device_type").unwrap_or("an I/O type");
+        return Some(format!(
+            "states CIP device type {name} (code {code}): io_module"
+        ));
+    }
+    if let Some(r) = s.attribute("profinet_role") {
+        let r = r.to_ascii_lowercase();
+        if r.contains("io-device") && !r.contains("controller") {
+            return Some("announces PROFINET role IO-Device: io_module".into());
+        }
+    }
+    s.attribute("hart_device_type")
+        .map(|t| format!("states a HART identity (device type {t}): field device, io_module"))
+}
+
+fn network_identity(s: &Signals<'_>) -> Option<String> {
+    if s.cip_device_types.contains(&0x2c) {
+        return Some("states CIP device type Managed Switch (44): network_device".into());
+    }
+    if s.cip_device_types.contains(&0x0c) {
+        return Some(
+            "states CIP device type Communications Adapter (12): a bridge into a chassis \
+             or network, network_device"
+                .into(),
+        );
+    }
+    if let Some(note) = &s.asset.note {
+        if note.contains("router or gateway") {
+            return Some(format!("{note}: network_device"));
+        }
+    }
+    if s.asset
+        .attributes
+        .iter()
+        .any(|a| a.evidence.protocol == "cdp")
+    {
+        return Some("announces itself by CDP: network_device".into());
+    }
+    if s.children > 0 {
+        return Some(format!(
+            "fronts {} device(s) recorded behind it: gateway, network_device",
+            s.children
+        ));
+    }
+    None
+}
+
+fn serves_control_protocol(s: &Signals<'_>) -> Option<String> {
+    let (token, port, transport) = s
+        .served
+        .iter()
+        .find(|(t, _, _)| CONTROL_PROTOCOLS.contains(t))?;
+    let on = match port {
+        Some(p) => format!(" on {p}/{transport}"),
+        None => String::new(),
+    };
+    let functions = s.served_names(token);
+    let serves = if functions.is_empty() {
+        String::new()
+    } else {
+        format!(" and serves {}", functions.join(", "))
+    };
+    Some(format!("answers {token}{on}{serves}: controller"))
+}
+
+fn io_controller(s: &Signals<'_>) -> Option<String> {
+    if let Some(r) = s.attribute("profinet_role") {
+        if r.to_ascii_lowercase().contains("controller") {
+            return Some("announces PROFINET role IO controller: controller".into());
+        }
+    }
+    let (servers, _) = s.invoked_kinds(&[FunctionKind::Other, FunctionKind::Write]);
+    let connects = s
+        .invoked
+        .iter()
+        .any(|((_, p, f), _)| p == "profinet_io_cm" && f.eq_ignore_ascii_case("connect"));
+    (connects && !servers.is_empty())
+        .then(|| "sets up PROFINET IO connections (Connect) to IO devices: controller".into())
+}
+
+fn engineering_actions(s: &Signals<'_>) -> Option<String> {
+    let mut parts = Vec::new();
+    for (kind, verb) in [
+        (FunctionKind::ProgramTransfer, "transfers programs or files"),
+        (FunctionKind::DeviceControl, "starts, stops or restarts"),
+        (FunctionKind::Engineering, "uses engineering functions"),
+    ] {
+        let (servers, functions) = s.invoked_kinds(&[kind]);
+        if servers.is_empty() {
+            continue;
+        }
+        parts.push(format!(
+            "{verb} ({}) on {}",
+            functions
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            s.names_of(&servers)
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("{}: engineering workstation", parts.join("; ")))
+}
+
+fn identity_sweep(s: &Signals<'_>) -> Option<String> {
+    let (servers, functions) = s.invoked_kinds(&[FunctionKind::IdentityRead]);
+    (servers.len() >= 3).then(|| {
+        format!(
+            "reads identity ({}) from {} devices ({}): engineering workstation or scanner",
+            functions
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            servers.len(),
+            s.names_of(&servers)
+        )
+    })
+}
+
+fn historian_name(s: &Signals<'_>) -> Option<String> {
+    const WORDS: &[&str] = &[
+        "historian",
+        "osisoft",
+        "pi server",
+        "pi data archive",
+        "aveva insight",
+    ];
+    let names = s.asset.attributes.iter().filter(|a| {
+        matches!(
+            a.name.as_str(),
+            "hostname" | "opcua_application_name" | "software" | "model" | "http_title"
+        )
+    });
+    for a in names {
+        let v = a.value.to_lowercase();
+        let named = WORDS.iter().any(|w| v.contains(w))
+            || (a.name == "hostname"
+                && v.split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w.starts_with("hist")));
+        if named {
+            return Some(format!("{} {:?}: historian", a.name, a.value));
+        }
+    }
+    None
+}
+
+fn serves_opc(s: &Signals<'_>) -> Option<String> {
+    let (_, port, transport) = s.served.iter().find(|(t, _, _)| *t == "opcua")?;
+    let on = port
+        .map(|p| format!(" on {p}/{transport}"))
+        .unwrap_or_default();
+    Some(format!("answers OPC UA{on}: opc_server"))
+}
+
+fn control_polling(s: &Signals<'_>) -> Option<(usize, String)> {
+    if s.control_servers.is_empty() {
+        return None;
+    }
+    let keys: BTreeSet<&str> = s.control_servers.keys().map(String::as_str).collect();
+    let protocols: BTreeSet<&str> = s.control_servers.values().flatten().copied().collect();
+    Some((
+        keys.len(),
+        format!(
+            "polls {} device(s) over {} ({})",
+            keys.len(),
+            protocols.into_iter().collect::<Vec<_>>().join(", "),
+            s.names_of(&keys)
+        ),
+    ))
+}
+
+fn polls_many_controllers(s: &Signals<'_>) -> Option<String> {
+    let (n, what) = control_polling(s)?;
+    (n >= 3).then(|| format!("{what}: scada_server"))
+}
+
+fn polls_few_controllers(s: &Signals<'_>) -> Option<String> {
+    let (n, what) = control_polling(s)?;
+    (n < 3).then(|| format!("{what}: hmi"))
+}
+
+fn field_device_protocol(s: &Signals<'_>) -> Option<String> {
+    let (token, port, transport) = s
+        .served
+        .iter()
+        .find(|(t, _, _)| matches!(*t, "hart_ip" | "profinet_io_cm" | "c1222"))?;
+    let on = port
+        .map(|p| format!(" on {p}/{transport}"))
+        .unwrap_or_default();
+    Some(format!("answers {token}{on}: field device, io_module"))
+}
+
+fn it_protocols(s: &Signals<'_>) -> Option<String> {
+    let mut seen: Vec<&str> = s
+        .served
+        .iter()
+        .map(|(t, _, _)| *t)
+        .chain(s.used.iter().copied())
+        .filter(|t| IT_PROTOCOLS.contains(t))
+        .collect();
+    seen.sort();
+    seen.dedup();
+    let os = s
+        .attribute("smb_native_os")
+        .or_else(|| s.attribute("windows_domain"))
+        .or_else(|| s.attribute("http_user_agent"));
+    if seen.is_empty() && os.is_none() {
+        return None;
+    }
+    let mut why = Vec::new();
+    if !seen.is_empty() {
+        why.push(format!("speaks {}", seen.join(", ")));
+    }
+    if let Some(os) = os {
+        why.push(format!("states {os:?}"));
+    }
+    Some(format!(
+        "{} and nothing industrial: it_host",
+        why.join(" and ")
+    ))
+}
+
+fn network_vendor_or_lldp(s: &Signals<'_>) -> Option<String> {
+    if let Some(v) = &s.vendor {
+        if let Some(w) = NETWORK_VENDORS.iter().find(|w| v.contains(*w)) {
+            return Some(format!(
+                "made by {w}, a maker of network equipment: network_device"
+            ));
+        }
+    }
+    s.asset
+        .attributes
+        .iter()
+        .any(|a| a.evidence.protocol == "lldp")
+        .then(|| "announces itself by LLDP and serves nothing industrial: network_device".into())
+}
+
+// ---------------------------------------------------------------------------------------
+// Purdue level
+
+fn role_level(role: AssetRole) -> Option<PurdueLevel> {
+    match role {
+        AssetRole::IoModule => Some(PurdueLevel::Process),
+        AssetRole::Controller | AssetRole::SafetyController => Some(PurdueLevel::BasicControl),
+        AssetRole::Hmi
+        | AssetRole::ScadaServer
+        | AssetRole::EngineeringWorkstation
+        | AssetRole::Historian
+        | AssetRole::OpcServer => Some(PurdueLevel::Supervisory),
+        AssetRole::ItHost => Some(PurdueLevel::Business),
+        AssetRole::NetworkDevice | AssetRole::Unknown => None,
+    }
+}
+
+fn is_field_or_control(role: AssetRole) -> bool {
+    matches!(
+        role,
+        AssetRole::IoModule | AssetRole::Controller | AssetRole::SafetyController
+    )
+}
+
+/// Roles that sit at level 2 or below.
+fn is_ot(role: AssetRole) -> bool {
+    is_field_or_control(role)
+        || matches!(
+            role,
+            AssetRole::Hmi | AssetRole::ScadaServer | AssetRole::EngineeringWorkstation
+        )
+}
+
+fn infer_level(
+    asset: &Asset,
+    role: AssetRole,
+    ctx: &FusionContext<'_>,
+) -> (Option<PurdueLevel>, Vec<String>) {
+    let mut peers: BTreeMap<&str, Peer> = BTreeMap::new();
+    for e in ctx.edges_of(&asset.key) {
+        let other = if e.client == asset.key {
+            &e.server
+        } else {
+            &e.client
+        };
+        if other != &asset.key {
+            if let Some(p) = ctx.peers.get(other.as_str()) {
+                peers.insert(other.as_str(), *p);
+            }
+        }
+    }
+    let pick = |f: &dyn Fn(&Peer) -> bool| -> BTreeSet<&str> {
+        peers
+            .iter()
+            .filter(|(_, p)| f(p))
+            .map(|(k, _)| *k)
+            .collect()
+    };
+    let names = |keys: &BTreeSet<&str>| {
+        let mut n: Vec<String> = keys.iter().take(3).map(|k| ctx.label(k)).collect();
+        if keys.len() > 3 {
+            n.push(format!("{} more", keys.len() - 3));
+        }
+        n.join(", ")
+    };
+    let control_peers = pick(&|p| is_field_or_control(p.role));
+    let ot_peers = pick(&|p| is_ot(p.role));
+    let it_peers = pick(&|p| p.role == AssetRole::ItHost || p.internal == Some(false));
+    let supervisory_peers = pick(&|p| {
+        matches!(
+            p.role,
+            AssetRole::Hmi
+                | AssetRole::ScadaServer
+                | AssetRole::OpcServer
+                | AssetRole::Historian
+                | AssetRole::EngineeringWorkstation
+        )
+    });
+    let outside = asset.internal == Some(false);
+    let mut reasons = Vec::new();
+
+    if is_field_or_control(role) {
+        let level = role_level(role);
+        reasons.push(format!(
+            "{}: level {}",
+            role.as_str(),
+            level.map(PurdueLevel::as_str).unwrap_or("-")
+        ));
+        if !it_peers.is_empty() {
+            reasons.push(format!(
+                "also talks to IT or outside hosts ({}): check the segmentation",
+                names(&it_peers)
+            ));
+        }
+        if outside {
+            reasons.push(
+                "no address inside the site's networks: check the site's internal networks".into(),
+            );
+        }
+        return (level, reasons);
+    }
+    if outside
+        && matches!(
+            role,
+            AssetRole::ItHost | AssetRole::Unknown | AssetRole::NetworkDevice
+        )
+    {
+        return (
+            Some(PurdueLevel::Enterprise),
+            vec!["no address inside the site's networks: outside the site, level 5".into()],
+        );
+    }
+    // Consoles stay at level 2 when an IT host reaches them (remote desktop, file shares):
+    // the IT host is the bridge, and the console's reasons point at the path.
+    let console = matches!(role, AssetRole::Hmi | AssetRole::EngineeringWorkstation);
+    if console && !it_peers.is_empty() {
+        reasons.push(format!(
+            "also talks to IT or outside hosts ({}): check the segmentation",
+            names(&it_peers)
+        ));
+    }
+    if !console && !ot_peers.is_empty() && !it_peers.is_empty() && role != AssetRole::NetworkDevice
+    {
+        return (
+            Some(PurdueLevel::Dmz),
+            vec![format!(
+                "talks to level 2 or lower assets ({}) and to IT or outside hosts ({}): \
+                 bridges IT and OT, level 3.5",
+                names(&ot_peers),
+                names(&it_peers)
+            )],
+        );
+    }
+    match role {
+        AssetRole::Hmi | AssetRole::EngineeringWorkstation => {
+            reasons.insert(0, format!("{}: level 2", role.as_str()));
+            (Some(PurdueLevel::Supervisory), reasons)
+        }
+        AssetRole::ScadaServer | AssetRole::Historian | AssetRole::OpcServer => {
+            if control_peers.is_empty() && !supervisory_peers.is_empty() {
+                reasons.push(format!(
+                    "{} that talks to supervisory assets ({}) but to no controller: \
+                     a site-wide server, level 3",
+                    role.as_str(),
+                    names(&supervisory_peers)
+                ));
+                (Some(PurdueLevel::Operations), reasons)
+            } else {
+                reasons.push(if control_peers.is_empty() {
+                    format!("{}: level 2", role.as_str())
+                } else {
+                    format!(
+                        "{} that talks to controllers ({}): level 2",
+                        role.as_str(),
+                        names(&control_peers)
+                    )
+                });
+                (Some(PurdueLevel::Supervisory), reasons)
+            }
+        }
+        AssetRole::ItHost => (
+            Some(PurdueLevel::Business),
+            vec!["it_host inside the site that reaches no level 2 or lower asset: level 4".into()],
+        ),
+        AssetRole::NetworkDevice => {
+            let levels: BTreeSet<PurdueLevel> =
+                peers.values().filter_map(|p| role_level(p.role)).collect();
+            match levels.first() {
+                Some(l) => (
+                    Some(*l),
+                    vec![format!(
+                        "network_device: the lowest level of the assets it talks to, level {}",
+                        l.as_str()
+                    )],
+                ),
+                None => (
+                    None,
+                    vec!["network_device whose peers have no known level: not inferred".into()],
+                ),
+            }
+        }
+        _ => (
+            None,
+            vec!["role unknown: no level inferred; set one with `otwatch assets edit`".into()],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;
