@@ -891,6 +891,20 @@ impl<'s> Signals<'s> {
                     .insert(f.server.clone());
             }
         }
+        // A server counts as polled when this asset read, wrote or commanded something on
+        // it; where the protocol records no functions, the payload-identified edge counts.
+        let mut acted_on: BTreeMap<(&str, &str), bool> = BTreeMap::new();
+        for f in ctx.functions_of(&asset.key) {
+            if f.client == asset.key {
+                let polling = matches!(
+                    function_kind(&f.protocol, &f.function),
+                    FunctionKind::Read | FunctionKind::Write | FunctionKind::Command
+                );
+                *acted_on
+                    .entry((f.server.as_str(), f.protocol.as_str()))
+                    .or_default() |= polling;
+            }
+        }
         let mut control_servers: BTreeMap<String, BTreeSet<&'s str>> = BTreeMap::new();
         for e in ctx.edges_of(&asset.key) {
             if e.client != asset.key || e.server == asset.key {
@@ -900,7 +914,11 @@ impl<'s> Signals<'s> {
                 continue;
             }
             for t in protocol_tokens(&e.protocol) {
-                if CONTROL_PROTOCOLS.contains(&t) && !e.server.starts_with("net:") {
+                let polled = acted_on
+                    .get(&(e.server.as_str(), t))
+                    .copied()
+                    .unwrap_or(true);
+                if CONTROL_PROTOCOLS.contains(&t) && !e.server.starts_with("net:") && polled {
                     control_servers
                         .entry(e.server.clone())
                         .or_default()
@@ -1052,6 +1070,11 @@ pub const ROLE_RULES: &[RoleRule] = &[
         name: "polls_few_controllers",
         role: AssetRole::Hmi,
         test: polls_few_controllers,
+    },
+    RoleRule {
+        name: "bacnet_device",
+        role: AssetRole::Controller,
+        test: bacnet_device,
     },
     RoleRule {
         name: "field_device_protocol",
@@ -1401,6 +1424,20 @@ fn polls_few_controllers(s: &Signals<'_>) -> Option<String> {
     (n < 3).then(|| format!("{what}: hmi"))
 }
 
+/// Every BACnet device, workstations included, announces a device object; one that does
+/// nothing else a workstation would do is a building controller.
+fn bacnet_device(s: &Signals<'_>) -> Option<String> {
+    let instance = s
+        .asset
+        .attributes
+        .iter()
+        .find(|a| a.name == "bacnet_device_instance" && a.evidence.protocol == "bacnet")?;
+    Some(format!(
+        "announces BACnet device {} ({}): building controller, controller",
+        instance.value, instance.evidence.message
+    ))
+}
+
 fn field_device_protocol(s: &Signals<'_>) -> Option<String> {
     let (token, port, transport) = s
         .served
@@ -1538,6 +1575,16 @@ fn infer_level(
     let outside = asset.internal == Some(false);
     let mut reasons = Vec::new();
 
+    // A communications module sits in the controller's chassis, whatever it talks to.
+    let in_chassis = asset.attributes.iter().any(|a| {
+        a.name == "device_type" && a.value.ends_with("(12)") && role == AssetRole::NetworkDevice
+    });
+    if in_chassis {
+        return (
+            Some(PurdueLevel::BasicControl),
+            vec!["communications adapter in a controller chassis: level 1".into()],
+        );
+    }
     if is_field_or_control(role) {
         let level = role_level(role);
         reasons.push(format!(

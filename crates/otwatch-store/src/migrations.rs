@@ -84,6 +84,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE edges ADD COLUMN first_frame INTEGER NOT NULL DEFAULT 0;",
     // 4: the addresses each function touched (registers, data blocks, objects).
     "ALTER TABLE function_aggregates ADD COLUMN addresses TEXT NOT NULL DEFAULT '';",
+    // (identity fusion) the fused identity of each asset: the fields later features filter
+    // and compare on as columns, the whole identity with its evidence and conflicts as JSON.
+    "ALTER TABLE assets ADD COLUMN role TEXT;
+    ALTER TABLE assets ADD COLUMN purdue_level TEXT;
+    ALTER TABLE assets ADD COLUMN model TEXT;
+    ALTER TABLE assets ADD COLUMN firmware TEXT;
+    ALTER TABLE assets ADD COLUMN serial TEXT;
+    ALTER TABLE assets ADD COLUMN identity_json TEXT;
+    CREATE INDEX assets_by_role ON assets (role);",
 ];
 
 /// The schema version this otwatch writes.

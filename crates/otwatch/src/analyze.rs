@@ -177,6 +177,7 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
 
     write_outputs(
         &analysis,
+        &opts.site,
         store.as_mut(),
         zeek.as_deref(),
         jsonl.as_deref(),
@@ -231,6 +232,7 @@ fn spawn_log_writer(
 
 pub fn write_outputs(
     analysis: &Analysis,
+    site: &SiteNetworks,
     store: Option<&mut Store>,
     zeek: Option<&Path>,
     jsonl: Option<&Path>,
@@ -247,6 +249,7 @@ pub fn write_outputs(
             functions: &analysis.inventory.functions,
             events: &analysis.events,
         })?;
+        fuse_stored_identities(store, site)?;
     }
     if let Some(dir) = zeek {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -270,6 +273,20 @@ pub fn write_outputs(
         std::fs::write(path, summary_text + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    Ok(())
+}
+
+/// Fuses identity, role and level again for every stored asset: attributes, edges and
+/// function counts accumulate across runs, so one run's view alone would forget what an
+/// earlier capture showed.
+pub fn fuse_stored_identities(store: &mut Store, site: &SiteNetworks) -> Result<()> {
+    let assets: Vec<otwatch_model::Asset> = store.assets()?.into_iter().map(|(_, a)| a).collect();
+    let edges = store.edges()?;
+    let functions = store.functions()?;
+    let identities = otwatch_inventory::fuse_all(&assets, &edges, &functions, site);
+    store
+        .set_identities(assets.iter().map(|a| a.key.as_str()).zip(identities.iter()))
+        .context("storing the fused asset identities")?;
     Ok(())
 }
 

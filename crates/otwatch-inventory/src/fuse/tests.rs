@@ -521,6 +521,34 @@ fn rule_polls_few_controllers() {
 }
 
 #[test]
+fn rule_bacnet_device() {
+    let a = with_attr(
+        asset("mac:1", "192.168.0.16"),
+        "bacnet_device_instance",
+        "111",
+        "bacnet",
+        1,
+    );
+    rule_matched(&alone(a), AssetRole::Controller, "BACnet device 111");
+    // Discovery broadcasts are not polling: a device that only sends I-Am is no HMI.
+    let dev = with_attr(
+        using(asset("mac:1", "192.168.0.16"), "bacnet"),
+        "bacnet_device_instance",
+        "111",
+        "bacnet",
+        1,
+    );
+    let other = serving(asset("mac:2", "192.168.0.24"), "bacnet", 47808);
+    let id = fused(
+        "mac:1",
+        &[dev, other],
+        &[edge("mac:1", "mac:2", "bacnet", 47808)],
+        &[function("mac:1", "mac:2", "bacnet", "i_am")],
+    );
+    assert_eq!(id.role, AssetRole::Controller, "{:?}", id.role_reasons);
+}
+
+#[test]
 fn rule_field_device_protocol() {
     let a = serving(asset("mac:1", "10.0.0.8"), "hart_ip", 5094);
     rule_matched(&alone(a), AssetRole::IoModule, "hart_ip on 5094/tcp");
