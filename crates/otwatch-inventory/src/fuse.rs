@@ -224,8 +224,14 @@ const FIELD_ATTRIBUTES: &[(Field, &[&str])] = &[
             "ads_device_name",
         ],
     ),
-    (Field::OrderNumber, &["order_number", "product_code"]),
-    (Field::Firmware, &["firmware", "firmware_version"]),
+    (
+        Field::OrderNumber,
+        &["order_number", "order_id", "product_code"],
+    ),
+    (
+        Field::Firmware,
+        &["firmware", "firmware_version", "software_version"],
+    ),
     (
         Field::HardwareRevision,
         &["hardware_revision", "hardware_version"],
@@ -237,6 +243,7 @@ const FIELD_ATTRIBUTES: &[(Field, &[&str])] = &[
             "station_name",
             "object_name",
             "opcua_application_name",
+            "device_name",
             "hostname",
             "sys_name",
             "hart_long_tag",
@@ -838,6 +845,7 @@ impl<'s> Signals<'s> {
             "product_name",
             "module_name",
             "order_number",
+            "order_id",
             "product_code",
             "description",
         ])
@@ -847,7 +855,7 @@ impl<'s> Signals<'s> {
         for f in [&id.model, &id.order_number].into_iter().flatten() {
             product_texts.push(f.value.clone());
         }
-        let order_numbers = attr(&["order_number", "product_code"])
+        let order_numbers = attr(&["order_number", "order_id", "product_code"])
             .into_iter()
             .map(|v| normalised("order_number", v).value.to_uppercase())
             .collect();
