@@ -1060,6 +1060,11 @@ pub const ROLE_RULES: &[RoleRule] = &[
         test: identity_sweep,
     },
     RoleRule {
+        name: "identity_then_writes",
+        role: AssetRole::EngineeringWorkstation,
+        test: identity_then_writes,
+    },
+    RoleRule {
         name: "historian_name",
         role: AssetRole::Historian,
         test: historian_name,
@@ -1090,14 +1095,19 @@ pub const ROLE_RULES: &[RoleRule] = &[
         test: field_device_protocol,
     },
     RoleRule {
+        name: "network_vendor",
+        role: AssetRole::NetworkDevice,
+        test: network_vendor,
+    },
+    RoleRule {
         name: "it_protocols",
         role: AssetRole::ItHost,
         test: it_protocols,
     },
     RoleRule {
-        name: "network_vendor_or_lldp",
+        name: "lldp_only",
         role: AssetRole::NetworkDevice,
-        test: network_vendor_or_lldp,
+        test: lldp_only,
     },
 ];
 
@@ -1370,6 +1380,40 @@ fn identity_sweep(s: &Signals<'_>) -> Option<String> {
     })
 }
 
+/// A console reads process data cyclically; a person commissioning or maintaining a device
+/// reads its identity and writes to it without polling it.
+fn identity_then_writes(s: &Signals<'_>) -> Option<String> {
+    let (identified, _) = s.invoked_kinds(&[FunctionKind::IdentityRead]);
+    let (written, _) = s.invoked_kinds(&[FunctionKind::Write, FunctionKind::Command]);
+    let (polled, _) = s.invoked_kinds(&[FunctionKind::Read]);
+    let targets: BTreeSet<&str> = identified
+        .intersection(&written)
+        .filter(|k| !polled.contains(*k))
+        .copied()
+        .collect();
+    if targets.is_empty() {
+        return None;
+    }
+    let functions: Vec<&str> = s
+        .invoked
+        .iter()
+        .filter(|((kind, _, _), on)| {
+            matches!(
+                kind,
+                FunctionKind::IdentityRead | FunctionKind::Write | FunctionKind::Command
+            ) && on.iter().any(|k| targets.contains(k.as_str()))
+        })
+        .map(|((_, _, f), _)| f.as_str())
+        .take(4)
+        .collect();
+    Some(format!(
+        "reads the identity of {} and writes to it without polling it ({}): \
+         commissioning or maintenance, engineering workstation",
+        s.names_of(&targets),
+        functions.join(", ")
+    ))
+}
+
 fn historian_name(s: &Signals<'_>) -> Option<String> {
     const WORDS: &[&str] = &[
         "historian",
@@ -1487,14 +1531,15 @@ fn it_protocols(s: &Signals<'_>) -> Option<String> {
     ))
 }
 
-fn network_vendor_or_lldp(s: &Signals<'_>) -> Option<String> {
-    if let Some(v) = &s.vendor {
-        if let Some(w) = NETWORK_VENDORS.iter().find(|w| v.contains(*w)) {
-            return Some(format!(
-                "made by {w}, a maker of network equipment: network_device"
-            ));
-        }
-    }
+fn network_vendor(s: &Signals<'_>) -> Option<String> {
+    let v = s.vendor.as_ref()?;
+    NETWORK_VENDORS
+        .iter()
+        .find(|w| v.contains(*w))
+        .map(|w| format!("made by {w}, a maker of network equipment: network_device"))
+}
+
+fn lldp_only(s: &Signals<'_>) -> Option<String> {
     s.asset
         .attributes
         .iter()
@@ -1504,6 +1549,20 @@ fn network_vendor_or_lldp(s: &Signals<'_>) -> Option<String> {
 
 // ---------------------------------------------------------------------------------------
 // Purdue level
+
+/// Services every host uses whatever its level.
+const INFRASTRUCTURE_PROTOCOLS: &[&str] = &[
+    "dhcp",
+    "dhcpv6",
+    "dns",
+    "mdns",
+    "llmnr",
+    "ntp",
+    "syslog",
+    "netbios-ns",
+    "netbios-dgm",
+    "ssdp",
+];
 
 fn role_level(role: AssetRole) -> Option<PurdueLevel> {
     match role {
@@ -1540,8 +1599,13 @@ fn infer_level(
     role: AssetRole,
     ctx: &FusionContext<'_>,
 ) -> (Option<PurdueLevel>, Vec<String>) {
+    // Address, name and time services reach every level: they do not make a bridge, but
+    // a network device serving them sits with its clients.
     let mut peers: BTreeMap<&str, Peer> = BTreeMap::new();
+    let mut all_peers: BTreeMap<&str, Peer> = BTreeMap::new();
     for e in ctx.edges_of(&asset.key) {
+        let infrastructure =
+            protocol_tokens(&e.protocol).all(|t| INFRASTRUCTURE_PROTOCOLS.contains(&t));
         let other = if e.client == asset.key {
             &e.server
         } else {
@@ -1549,7 +1613,10 @@ fn infer_level(
         };
         if other != &asset.key {
             if let Some(p) = ctx.peers.get(other.as_str()) {
-                peers.insert(other.as_str(), *p);
+                all_peers.insert(other.as_str(), *p);
+                if !infrastructure {
+                    peers.insert(other.as_str(), *p);
+                }
             }
         }
     }
@@ -1677,8 +1744,10 @@ fn infer_level(
             vec!["it_host inside the site that reaches no level 2 or lower asset: level 4".into()],
         ),
         AssetRole::NetworkDevice => {
-            let levels: BTreeSet<PurdueLevel> =
-                peers.values().filter_map(|p| role_level(p.role)).collect();
+            let levels: BTreeSet<PurdueLevel> = all_peers
+                .values()
+                .filter_map(|p| role_level(p.role))
+                .collect();
             match levels.first() {
                 Some(l) => (
                     Some(*l),

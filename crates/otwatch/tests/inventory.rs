@@ -301,3 +301,37 @@ fn a_later_run_recomputes_identity_over_all_runs() {
         assert!(!a["identity"]["role_reasons"].as_array().unwrap().is_empty());
     }
 }
+
+#[test]
+fn simulated_plant_roles_and_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = otwatch(&["demo", "--out", "plant.pcap", "--db", "a.db"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let assets = assets_json(dir.path());
+    let role = |ip: &str| {
+        let id = &with_ip(&assets, ip)["identity"];
+        (
+            id["role"].as_str().unwrap().to_string(),
+            id["purdue_level"].as_str().unwrap_or("-").to_string(),
+            id["role_reasons"].to_string(),
+        )
+    };
+    let expect = [
+        // The router answers DHCP and DNS for the consoles: it sits with them.
+        ("10.20.1.1", "network_device", "2"),
+        ("10.20.1.11", "controller", "1"),
+        ("10.20.1.12", "controller", "1"),
+        ("10.20.1.21", "hmi", "2"),
+        ("10.20.1.50", "engineering_workstation", "2"),
+    ];
+    for (ip, want_role, want_level) in expect {
+        let (r, l, why) = role(ip);
+        assert_eq!(
+            (r.as_str(), l.as_str()),
+            (want_role, want_level),
+            "{ip}: {why}"
+        );
+    }
+    let (_, _, why) = role("10.20.1.11");
+    assert!(why.contains("answers modbus on 502/tcp"), "{why}");
+}

@@ -562,7 +562,8 @@ fn rule_it_protocols() {
 }
 
 #[test]
-fn rule_network_vendor_or_lldp() {
+fn rule_network_vendor() {
+    // A Cisco router answering DHCP and DNS is a network device, not an IT host.
     let a = with_attr(
         asset("mac:1", "10.0.0.1"),
         "vendor",
@@ -570,9 +571,55 @@ fn rule_network_vendor_or_lldp() {
         "oui",
         1,
     );
+    let a = serving(a, "dns", 53);
     rule_matched(&alone(a), AssetRole::NetworkDevice, "cisco");
+}
+
+#[test]
+fn rule_lldp_only() {
     let a = with_attr(asset("mac:1", "10.0.0.1"), "hostname", "sw-2", "lldp", 1);
     rule_matched(&alone(a), AssetRole::NetworkDevice, "LLDP");
+}
+
+#[test]
+fn rule_identity_then_writes() {
+    let ews = using(asset("mac:ews", "10.0.0.50"), "modbus");
+    let plc = serving(asset("mac:plc", "10.0.0.11"), "modbus", 502);
+    let edges = [edge("mac:ews", "mac:plc", "modbus", 502)];
+    let mut functions = vec![
+        function("mac:ews", "mac:plc", "modbus", "ENCAP_INTERFACE_TRANSPORT"),
+        function("mac:ews", "mac:plc", "modbus", "WRITE_SINGLE_REGISTER"),
+    ];
+    let id = fused("mac:ews", &[ews.clone(), plc.clone()], &edges, &functions);
+    rule_matched(
+        &id,
+        AssetRole::EngineeringWorkstation,
+        "reads the identity of 10.0.0.11 and writes to it without polling it",
+    );
+    // An HMI that reads identity at connect and then polls is still an HMI.
+    functions.push(function(
+        "mac:ews",
+        "mac:plc",
+        "modbus",
+        "READ_HOLDING_REGISTERS",
+    ));
+    let id = fused("mac:ews", &[ews, plc], &edges, &functions);
+    assert_eq!(id.role, AssetRole::Hmi, "{:?}", id.role_reasons);
+}
+
+#[test]
+fn infrastructure_services_do_not_make_a_bridge() {
+    let hmi = using(asset("mac:hmi", "10.0.0.9"), "modbus");
+    let plc = serving(asset("mac:plc", "10.0.0.5"), "modbus", 502);
+    let mut dns = asset("ip:8.8.8.8", "8.8.8.8");
+    dns.internal = Some(false);
+    let edges = [
+        edge("mac:hmi", "mac:plc", "modbus", 502),
+        edge("mac:hmi", "ip:8.8.8.8", "dns", 53),
+    ];
+    let id = fused("mac:hmi", &[hmi, plc, dns], &edges, &[]);
+    assert_eq!(id.purdue_level, Some(PurdueLevel::Supervisory));
+    assert_eq!(id.purdue_reasons, ["hmi: level 2"]);
 }
 
 #[test]
