@@ -14,12 +14,15 @@ pub struct InventoryOptions {
     /// A MAC that sends from more addresses than this, not claimed by ARP or DHCP, is taken
     /// to be a router: the addresses behind it become assets of their own.
     pub router_ip_threshold: usize,
+    /// Threads that fuse identities on large inventories.
+    pub threads: usize,
 }
 
 impl Default for InventoryOptions {
     fn default() -> Self {
         Self {
             router_ip_threshold: 4,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -474,7 +477,7 @@ pub fn build(
     let functions: Vec<FunctionAggregate> = functions.collect();
     // 6. What each asset is, its role and level, from this run's view alone; the store
     //    fuses again over everything earlier runs recorded.
-    let identities = crate::fuse::fuse_all(&assets, &edges, &functions, site);
+    let identities = crate::fuse::fuse_all(&assets, &edges, &functions, site, opts.threads);
     for (a, id) in assets.iter_mut().zip(identities) {
         a.identity = id;
     }

@@ -11,6 +11,7 @@
 //! are documented in `docs/inventory.md`.
 
 use crate::observe::is_host_address;
+use ahash::AHashMap;
 use otwatch_model::identity::{
     AssetIdentity, AssetRole, Conflict, Decided, Fact, Module, PurdueLevel,
 };
@@ -20,16 +21,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// What the rest of the inventory says about the assets an asset deals with: the edges and
-/// function aggregates it takes part in, and the role and addressing of each peer.
+/// function aggregates it takes part in (each function's kind worked out once), and the
+/// role and addressing of each peer.
 #[derive(Debug, Default)]
 pub struct FusionContext<'a> {
-    edges: BTreeMap<&'a str, Vec<&'a Edge>>,
-    functions: BTreeMap<&'a str, Vec<&'a FunctionAggregate>>,
-    peers: BTreeMap<String, Peer>,
-    /// How reasons name an asset: its first address.
-    labels: BTreeMap<String, String>,
-    /// Keys of assets that name another as their parent, by parent.
-    children: BTreeMap<String, usize>,
+    edges: AHashMap<&'a str, Vec<&'a Edge>>,
+    functions: AHashMap<&'a str, Vec<(&'a FunctionAggregate, FunctionKind)>>,
+    peers: AHashMap<&'a str, Peer>,
+    /// The assets by key, for naming them in reasons.
+    assets: AHashMap<&'a str, &'a Asset>,
+    /// How many assets name each key as their parent.
+    children: AHashMap<&'a str, usize>,
 }
 
 /// What the level inference needs to know about the other side of an edge.
@@ -41,10 +43,10 @@ pub struct Peer {
 }
 
 impl<'a> FusionContext<'a> {
-    /// Indexes the edges and aggregates by asset key. Peers start with an unknown role; see
-    /// [`FusionContext::with_roles`] and [`fuse_all`].
+    /// Indexes the edges and aggregates by asset key. Peers start with the role a person
+    /// gave them, else unknown; see [`FusionContext::with_roles`] and [`fuse_all`].
     pub fn new(
-        assets: &[Asset],
+        assets: &'a [Asset],
         edges: &'a [Edge],
         functions: &'a [FunctionAggregate],
         site: &SiteNetworks,
@@ -56,29 +58,34 @@ impl<'a> FusionContext<'a> {
                 ctx.edges.entry(e.server.as_str()).or_default().push(e);
             }
         }
+        // A few dozen distinct function names recur across many thousands of edges.
+        let mut kinds: AHashMap<(&str, &str), FunctionKind> = AHashMap::new();
         for f in functions {
-            ctx.functions.entry(f.client.as_str()).or_default().push(f);
+            let kind = *kinds
+                .entry((f.protocol.as_str(), f.function.as_str()))
+                .or_insert_with(|| function_kind(&f.protocol, &f.function));
+            ctx.functions
+                .entry(f.client.as_str())
+                .or_default()
+                .push((f, kind));
             if f.server != f.client {
-                ctx.functions.entry(f.server.as_str()).or_default().push(f);
+                ctx.functions
+                    .entry(f.server.as_str())
+                    .or_default()
+                    .push((f, kind));
             }
         }
         for a in assets {
-            let label = a
-                .ips
-                .first()
-                .map(|ip| ip.to_string())
-                .or_else(|| a.macs.first().cloned())
-                .unwrap_or_else(|| a.key.clone());
-            ctx.labels.insert(a.key.clone(), label);
+            ctx.assets.insert(a.key.as_str(), a);
             ctx.peers.insert(
-                a.key.clone(),
+                a.key.as_str(),
                 Peer {
                     role: a.overrides.role.unwrap_or(AssetRole::Unknown),
                     internal: a.internal,
                 },
             );
             if let Some(parent) = &a.parent {
-                *ctx.children.entry(parent.clone()).or_default() += 1;
+                *ctx.children.entry(parent.as_str()).or_default() += 1;
             }
         }
         // Endpoints that never answered are known only by address; the site decides whether
@@ -90,7 +97,7 @@ impl<'a> FusionContext<'a> {
                     .and_then(|t| t.parse::<IpAddr>().ok())
                 {
                     if is_host_address(&ip) {
-                        ctx.peers.entry(key.clone()).or_insert(Peer {
+                        ctx.peers.entry(key.as_str()).or_insert(Peer {
                             role: AssetRole::Unknown,
                             internal: Some(site.is_internal(ip)),
                         });
@@ -101,10 +108,10 @@ impl<'a> FusionContext<'a> {
         ctx
     }
 
-    /// Sets the role of each listed peer (a person's override is kept).
-    pub fn with_roles(mut self, roles: impl IntoIterator<Item = (String, AssetRole)>) -> Self {
+    /// Sets the role of each listed peer.
+    pub fn with_roles(mut self, roles: impl IntoIterator<Item = (&'a str, AssetRole)>) -> Self {
         for (key, role) in roles {
-            if let Some(p) = self.peers.get_mut(&key) {
+            if let Some(p) = self.peers.get_mut(key) {
                 p.role = role;
             }
         }
@@ -115,32 +122,74 @@ impl<'a> FusionContext<'a> {
         self.edges.get(key).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    fn functions_of(&self, key: &str) -> &[&'a FunctionAggregate] {
+    fn functions_of(&self, key: &str) -> &[(&'a FunctionAggregate, FunctionKind)] {
         self.functions.get(key).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// How reasons name an asset: its first address.
     fn label(&self, key: &str) -> String {
-        self.labels
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.strip_prefix("net:").unwrap_or(key).to_string())
+        match self.assets.get(key) {
+            Some(a) => a
+                .ips
+                .first()
+                .map(|ip| ip.to_string())
+                .or_else(|| a.macs.first().cloned())
+                .unwrap_or_else(|| a.key.clone()),
+            None => key.strip_prefix("net:").unwrap_or(key).to_string(),
+        }
     }
 }
 
-/// Fuses every asset: roles first, then levels, which depend on the roles of the peers.
+/// Fuses every asset, on up to `threads` threads. Identity and role first, for all; then
+/// the levels, which depend on the roles of the peers.
 pub fn fuse_all(
     assets: &[Asset],
     edges: &[Edge],
     functions: &[FunctionAggregate],
     site: &SiteNetworks,
+    threads: usize,
 ) -> Vec<AssetIdentity> {
     let ctx = FusionContext::new(assets, edges, functions, site);
-    let roles: Vec<(String, AssetRole)> = assets
+    let mut identities = par_map(assets, threads, |a| identity_and_role(a, &ctx));
+    let ctx = ctx.with_roles(
+        assets
+            .iter()
+            .zip(&identities)
+            .map(|(a, id)| (a.key.as_str(), id.role)),
+    );
+    let roles: Vec<(&Asset, AssetRole)> = assets
         .iter()
-        .map(|a| (a.key.clone(), fuse(a, &ctx).role))
+        .zip(&identities)
+        .map(|(a, id)| (a, id.role))
         .collect();
-    let ctx = ctx.with_roles(roles);
-    assets.iter().map(|a| fuse(a, &ctx)).collect()
+    let levels = par_map(&roles, threads, |(a, role)| level_of(a, *role, &ctx));
+    for (id, (level, decided, reasons)) in identities.iter_mut().zip(levels) {
+        id.purdue_level = level;
+        id.purdue_decided = decided;
+        id.purdue_reasons = reasons;
+    }
+    identities
+}
+
+/// Maps `items` in order, split into contiguous chunks over `threads` threads. Small
+/// inventories stay on the calling thread: starting threads would cost more than it saves.
+fn par_map<A: Sync, T: Send>(items: &[A], threads: usize, f: impl Fn(&A) -> T + Sync) -> Vec<T> {
+    const MIN_PER_THREAD: usize = 4096;
+    let threads = threads.min(items.len() / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let running: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<T>>()))
+            .collect();
+        running
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -265,6 +314,7 @@ pub struct Normalised {
 /// `normalize.rs` (`vendor_name`, `firmware`, `order_number`) are wired in at this function
 /// when that module joins, so that every field reads the same across protocols.
 pub fn normalised(field: &str, value: &str) -> Normalised {
+    // The field picks the rule (vendor, firmware, order number) once the tables join.
     let _ = field;
     let value_clean = value.split_whitespace().collect::<Vec<_>>().join(" ");
     Normalised {
@@ -280,10 +330,11 @@ fn is_filler(value: &str) -> bool {
     let Some(first) = chars.next() else {
         return true;
     };
-    let all_same = chars.clone().all(|c| c == first);
-    (all_same && !first.is_alphanumeric())
-        || value.len() > 3 && all_same && value.chars().count() > 8
-        || value.contains("%n")
+    // One repeated punctuation mark, or one letter or digit repeated past any real
+    // name or serial ("AAAAAAAAAAAA", "000000000").
+    let all_same = chars.all(|c| c == first);
+    let repeated = all_same && (!first.is_alphanumeric() || value.chars().count() > 8);
+    repeated || value.contains("%n")
 }
 
 struct Candidate {
@@ -406,8 +457,15 @@ fn modules(asset: &Asset, identity: &AssetIdentity) -> Vec<Module> {
     out
 }
 
-/// The fused identity of one asset, with its role and Purdue level.
+/// The fused identity of one asset, with its role and Purdue level. The level uses the
+/// peers' roles as `ctx` knows them; [`fuse_all`] works them out first.
 pub fn fuse(asset: &Asset, ctx: &FusionContext<'_>) -> AssetIdentity {
+    let mut id = identity_and_role(asset, ctx);
+    (id.purdue_level, id.purdue_decided, id.purdue_reasons) = level_of(asset, id.role, ctx);
+    id
+}
+
+fn identity_and_role(asset: &Asset, ctx: &FusionContext<'_>) -> AssetIdentity {
     let mut id = AssetIdentity::default();
     for (field, names) in FIELD_ATTRIBUTES {
         let mut list = candidates(asset, *field, names);
@@ -429,9 +487,10 @@ pub fn fuse(asset: &Asset, ctx: &FusionContext<'_>) -> AssetIdentity {
         *slot = shown;
         id.conflicts.extend(conflict);
     }
+    // `product_family` is filled here from `normalize::product_family(vendor, model or
+    // order number)` when the normalisation tables join; no family is guessed without them.
     id.modules = modules(asset, &id);
 
-    let signals = Signals::new(asset, &id, ctx);
     match asset.overrides.role {
         Some(role) => {
             id.role = role;
@@ -439,26 +498,32 @@ pub fn fuse(asset: &Asset, ctx: &FusionContext<'_>) -> AssetIdentity {
             id.role_reasons = vec![format!("set by a person: {}", role.as_str())];
         }
         None => {
+            let signals = Signals::new(asset, &id, ctx);
             let (role, reasons) = infer_role(&signals);
             id.role = role;
             id.role_decided = Decided::Inferred;
             id.role_reasons = reasons;
         }
     }
+    id
+}
+
+fn level_of(
+    asset: &Asset,
+    role: AssetRole,
+    ctx: &FusionContext<'_>,
+) -> (Option<PurdueLevel>, Decided, Vec<String>) {
     match asset.overrides.purdue_level {
-        Some(level) => {
-            id.purdue_level = Some(level);
-            id.purdue_decided = Decided::User;
-            id.purdue_reasons = vec![format!("set by a person: level {}", level.as_str())];
-        }
+        Some(level) => (
+            Some(level),
+            Decided::User,
+            vec![format!("set by a person: level {}", level.as_str())],
+        ),
         None => {
-            let (level, reasons) = infer_level(asset, id.role, ctx);
-            id.purdue_level = level;
-            id.purdue_decided = Decided::Inferred;
-            id.purdue_reasons = reasons;
+            let (level, reasons) = infer_level(asset, role, ctx);
+            (level, Decided::Inferred, reasons)
         }
     }
-    id
 }
 
 // ---------------------------------------------------------------------------------------
@@ -810,8 +875,10 @@ const NETWORK_VENDORS: &[&str] = &[
 /// Everything the role rules look at, gathered once per asset.
 struct Signals<'s> {
     asset: &'s Asset,
-    /// Model, order number and product texts the asset stated.
+    /// Model, order number and product texts the asset stated, as stated.
     product_texts: Vec<String>,
+    /// The same texts in lower case, for the keyword rules.
+    product_lower: Vec<String>,
     vendor: Option<String>,
     order_numbers: Vec<String>,
     /// CIP device type codes the asset stated.
@@ -820,13 +887,12 @@ struct Signals<'s> {
     served: Vec<(&'s str, Option<u16>, &'static str)>,
     /// Protocols used as a client, identified by payload.
     used: BTreeSet<&'s str>,
-    /// Functions others invoked on this asset: (protocol, function) → count.
-    served_functions: BTreeMap<(String, String), u64>,
     /// Functions this asset invoked: (kind, protocol, function) → the servers' keys.
-    invoked: BTreeMap<(FunctionKind, String, String), BTreeSet<String>>,
+    invoked: BTreeMap<(FunctionKind, &'s str, &'s str), BTreeSet<&'s str>>,
     /// Servers of control protocols this asset is a client of, by payload.
-    control_servers: BTreeMap<String, BTreeSet<&'s str>>,
+    control_servers: BTreeMap<&'s str, BTreeSet<&'s str>>,
     children: usize,
+    /// The whole inventory's context, for naming peers and counting served functions.
     labels: &'s FusionContext<'s>,
 }
 
@@ -880,32 +946,18 @@ impl<'s> Signals<'s> {
             .filter(|p| p.role == ProtocolRole::Client && p.identified_by == IdentifiedBy::Payload)
             .flat_map(|p| protocol_tokens(&p.protocol))
             .collect();
-        let mut served_functions = BTreeMap::new();
-        let mut invoked: BTreeMap<_, BTreeSet<String>> = BTreeMap::new();
-        for f in ctx.functions_of(&asset.key) {
-            if f.server == asset.key {
-                *served_functions
-                    .entry((f.protocol.clone(), f.function.clone()))
-                    .or_default() += f.count;
-            }
-            if f.client == asset.key && f.server != asset.key {
-                invoked
-                    .entry((
-                        function_kind(&f.protocol, &f.function),
-                        f.protocol.clone(),
-                        f.function.clone(),
-                    ))
-                    .or_default()
-                    .insert(f.server.clone());
-            }
-        }
+        let mut invoked: BTreeMap<_, BTreeSet<&'s str>> = BTreeMap::new();
         // A server counts as polled when this asset read, wrote or commanded something on
         // it; where the protocol records no functions, the payload-identified edge counts.
         let mut acted_on: BTreeMap<(&str, &str), bool> = BTreeMap::new();
-        for f in ctx.functions_of(&asset.key) {
-            if f.client == asset.key {
+        for &(f, kind) in ctx.functions_of(&asset.key) {
+            if f.client == asset.key && f.server != asset.key {
+                invoked
+                    .entry((kind, f.protocol.as_str(), f.function.as_str()))
+                    .or_default()
+                    .insert(f.server.as_str());
                 let polling = matches!(
-                    function_kind(&f.protocol, &f.function),
+                    kind,
                     FunctionKind::Read | FunctionKind::Write | FunctionKind::Command
                 );
                 *acted_on
@@ -913,7 +965,7 @@ impl<'s> Signals<'s> {
                     .or_default() |= polling;
             }
         }
-        let mut control_servers: BTreeMap<String, BTreeSet<&'s str>> = BTreeMap::new();
+        let mut control_servers: BTreeMap<&'s str, BTreeSet<&'s str>> = BTreeMap::new();
         for e in ctx.edges_of(&asset.key) {
             if e.client != asset.key || e.server == asset.key {
                 continue;
@@ -928,7 +980,7 @@ impl<'s> Signals<'s> {
                     .unwrap_or(true);
                 if CONTROL_PROTOCOLS.contains(&t) && !e.server.starts_with("net:") && polled {
                     control_servers
-                        .entry(e.server.clone())
+                        .entry(e.server.as_str())
                         .or_default()
                         .insert(t);
                 }
@@ -936,29 +988,26 @@ impl<'s> Signals<'s> {
         }
         Signals {
             asset,
+            product_lower: product_texts.iter().map(|t| t.to_lowercase()).collect(),
             product_texts,
             vendor: id.vendor.as_ref().map(|v| v.value.to_lowercase()),
             order_numbers,
             cip_device_types,
             served,
             used,
-            served_functions,
             invoked,
             control_servers,
-            children: ctx.children.get(&asset.key).copied().unwrap_or(0),
+            children: ctx.children.get(asset.key.as_str()).copied().unwrap_or(0),
             labels: ctx,
         }
     }
 
     /// The first stated product text containing one of these lowercase words, as stated.
     fn any_text(&self, words: &[&str]) -> Option<String> {
-        self.product_texts
+        self.product_lower
             .iter()
-            .find(|t| {
-                let t = t.to_lowercase();
-                words.iter().any(|w| t.contains(w))
-            })
-            .cloned()
+            .position(|t| words.iter().any(|w| t.contains(w)))
+            .map(|i| self.product_texts[i].clone())
     }
 
     fn attribute(&self, name: &str) -> Option<&'s str> {
@@ -969,14 +1018,17 @@ impl<'s> Signals<'s> {
             .map(|a| a.value.as_str())
     }
 
+    /// The three functions of `protocol` that others invoked most on this asset.
     fn served_names(&self, protocol: &str) -> Vec<String> {
-        let mut f: Vec<_> = self
-            .served_functions
-            .iter()
-            .filter(|((p, _), _)| p == protocol)
-            .collect();
-        f.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        f.into_iter().take(3).map(|((_, n), _)| n.clone()).collect()
+        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+        for (f, _) in self.labels.functions_of(&self.asset.key) {
+            if f.server == self.asset.key && f.protocol == protocol {
+                *counts.entry(f.function.as_str()).or_default() += f.count;
+            }
+        }
+        let mut f: Vec<_> = counts.into_iter().collect();
+        f.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        f.into_iter().take(3).map(|(n, _)| n.to_string()).collect()
     }
 
     /// Servers on which this asset invoked functions of these kinds, with the functions.
@@ -985,9 +1037,9 @@ impl<'s> Signals<'s> {
         let mut functions = Vec::new();
         for ((kind, _, function), on) in &self.invoked {
             if kinds.contains(kind) {
-                servers.extend(on.iter().map(String::as_str));
-                if !functions.contains(&function.as_str()) {
-                    functions.push(function.as_str());
+                servers.extend(on.iter().copied());
+                if !functions.contains(function) {
+                    functions.push(*function);
                 }
             }
         }
@@ -1112,24 +1164,24 @@ pub const ROLE_RULES: &[RoleRule] = &[
 ];
 
 fn infer_role(s: &Signals<'_>) -> (AssetRole, Vec<String>) {
-    let matches: Vec<(AssetRole, String)> = ROLE_RULES
+    let first = ROLE_RULES
         .iter()
-        .filter_map(|r| (r.test)(s).map(|reason| (r.role, reason)))
-        .collect();
-    match matches.first() {
-        Some((role, _)) => {
-            let reasons = matches
-                .iter()
-                .filter(|(r, _)| r == role)
-                .map(|(_, reason)| reason.clone())
-                .collect();
-            (*role, reasons)
-        }
-        None => (
+        .enumerate()
+        .find_map(|(i, r)| (r.test)(s).map(|reason| (i, r.role, reason)));
+    let Some((i, role, reason)) = first else {
+        return (
             AssetRole::Unknown,
             vec!["no identity statement or protocol behaviour points to a role: unknown".into()],
-        ),
-    }
+        );
+    };
+    let mut reasons = vec![reason];
+    reasons.extend(
+        ROLE_RULES[i + 1..]
+            .iter()
+            .filter(|r| r.role == role)
+            .filter_map(|r| (r.test)(s)),
+    );
+    (role, reasons)
 }
 
 /// Siemens F-CPUs: the letter F after the CPU number in the name ("CPU 315F-2 PN/DP",
@@ -1333,7 +1385,7 @@ fn io_controller(s: &Signals<'_>) -> Option<String> {
     let connects = s
         .invoked
         .iter()
-        .any(|((_, p, f), _)| p == "profinet_io_cm" && f.eq_ignore_ascii_case("connect"));
+        .any(|((_, p, f), _)| *p == "profinet_io_cm" && f.eq_ignore_ascii_case("connect"));
     (connects && !servers.is_empty())
         .then(|| "sets up PROFINET IO connections (Connect) to IO devices: controller".into())
 }
@@ -1401,9 +1453,9 @@ fn identity_then_writes(s: &Signals<'_>) -> Option<String> {
             matches!(
                 kind,
                 FunctionKind::IdentityRead | FunctionKind::Write | FunctionKind::Command
-            ) && on.iter().any(|k| targets.contains(k.as_str()))
+            ) && on.iter().any(|k| targets.contains(k))
         })
-        .map(|((_, _, f), _)| f.as_str())
+        .map(|((_, _, f), _)| *f)
         .take(4)
         .collect();
     Some(format!(
@@ -1449,31 +1501,24 @@ fn serves_opc(s: &Signals<'_>) -> Option<String> {
     Some(format!("answers OPC UA{on}: opc_server"))
 }
 
-fn control_polling(s: &Signals<'_>) -> Option<(usize, String)> {
-    if s.control_servers.is_empty() {
-        return None;
-    }
-    let keys: BTreeSet<&str> = s.control_servers.keys().map(String::as_str).collect();
+fn control_polling(s: &Signals<'_>) -> String {
+    let keys: BTreeSet<&str> = s.control_servers.keys().copied().collect();
     let protocols: BTreeSet<&str> = s.control_servers.values().flatten().copied().collect();
-    Some((
+    format!(
+        "polls {} device(s) over {} ({})",
         keys.len(),
-        format!(
-            "polls {} device(s) over {} ({})",
-            keys.len(),
-            protocols.into_iter().collect::<Vec<_>>().join(", "),
-            s.names_of(&keys)
-        ),
-    ))
+        protocols.into_iter().collect::<Vec<_>>().join(", "),
+        s.names_of(&keys)
+    )
 }
 
 fn polls_many_controllers(s: &Signals<'_>) -> Option<String> {
-    let (n, what) = control_polling(s)?;
-    (n >= 3).then(|| format!("{what}: scada_server"))
+    (s.control_servers.len() >= 3).then(|| format!("{}: scada_server", control_polling(s)))
 }
 
 fn polls_few_controllers(s: &Signals<'_>) -> Option<String> {
-    let (n, what) = control_polling(s)?;
-    (n < 3).then(|| format!("{what}: hmi"))
+    let n = s.control_servers.len();
+    (n > 0 && n < 3).then(|| format!("{}: hmi", control_polling(s)))
 }
 
 /// Every BACnet device, workstations included, announces a device object; one that does

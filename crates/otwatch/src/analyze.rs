@@ -249,7 +249,7 @@ pub fn write_outputs(
             functions: &analysis.inventory.functions,
             events: &analysis.events,
         })?;
-        fuse_stored_identities(store, site)?;
+        fuse_stored_identities(store, site, analysis.summary.threads)?;
     }
     if let Some(dir) = zeek {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -279,11 +279,15 @@ pub fn write_outputs(
 /// Fuses identity, role and level again for every stored asset: attributes, edges and
 /// function counts accumulate across runs, so one run's view alone would forget what an
 /// earlier capture showed.
-pub fn fuse_stored_identities(store: &mut Store, site: &SiteNetworks) -> Result<()> {
+pub fn fuse_stored_identities(
+    store: &mut Store,
+    site: &SiteNetworks,
+    threads: usize,
+) -> Result<()> {
     let assets: Vec<otwatch_model::Asset> = store.assets()?.into_iter().map(|(_, a)| a).collect();
     let edges = store.edges()?;
     let functions = store.functions()?;
-    let identities = otwatch_inventory::fuse_all(&assets, &edges, &functions, site);
+    let identities = otwatch_inventory::fuse_all(&assets, &edges, &functions, site, threads);
     store
         .set_identities(assets.iter().map(|a| a.key.as_str()).zip(identities.iter()))
         .context("storing the fused asset identities")?;

@@ -108,7 +108,7 @@ fn fused(
     edges: &[Edge],
     functions: &[FunctionAggregate],
 ) -> AssetIdentity {
-    let all = fuse_all(assets, edges, functions, &SiteNetworks::default());
+    let all = fuse_all(assets, edges, functions, &SiteNetworks::default(), 1);
     let i = assets.iter().position(|a| a.key == target).unwrap();
     all[i].clone()
 }
@@ -699,7 +699,7 @@ fn levels_follow_roles_and_peers() {
         edge("mac:jump", "ip:203.0.113.7", "ssl", 443),
         edge("mac:hist", "mac:hmi", "opcua-binary", 4840),
     ];
-    let all = fuse_all(&assets, &edges, &[], &SiteNetworks::default());
+    let all = fuse_all(&assets, &edges, &[], &SiteNetworks::default(), 1);
     let level = |k: &str| {
         let i = assets.iter().position(|a| a.key == k).unwrap();
         (all[i].purdue_level, all[i].purdue_reasons.join("; "))
@@ -747,4 +747,47 @@ fn function_kinds_of_the_recorded_names() {
     ] {
         assert_eq!(function_kind(p, f), k, "{p} {f}");
     }
+}
+
+#[test]
+fn filler_values_are_no_identity() {
+    for v in [
+        "",
+        "   ",
+        "@@@@@@@@",
+        "%n%n%n",
+        "AAAAAAAAAAAAAAAAAAAA",
+        "---",
+        "000000000",
+    ] {
+        assert!(is_filler(v), "{v:?}");
+    }
+    for v in ["1", "000", "PLC1", "V3.2.6", "S C-C2UR28922012", "AA"] {
+        assert!(!is_filler(v), "{v:?}");
+    }
+}
+
+#[test]
+fn threads_change_nothing_but_the_time() {
+    let assets: Vec<Asset> = (0..9000u32)
+        .map(|i| {
+            let ip = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+            let a = asset(&format!("ip:{ip}"), &ip);
+            if i % 3 == 0 {
+                serving(a, "modbus", 502)
+            } else {
+                with_attr(a, "hostname", &format!("host-{i}"), "dhcp", i64::from(i))
+            }
+        })
+        .collect();
+    let edges: Vec<Edge> = (1..9000usize)
+        .step_by(3)
+        .map(|i| edge(&assets[i].key, &assets[i - 1].key, "modbus", 502))
+        .collect();
+    let site = SiteNetworks::default();
+    let one = fuse_all(&assets, &edges, &[], &site, 1);
+    let two = fuse_all(&assets, &edges, &[], &site, 2);
+    assert_eq!(one, two);
+    assert_eq!(one[1].role, AssetRole::Hmi);
+    assert_eq!(one[0].role, AssetRole::Controller);
 }
