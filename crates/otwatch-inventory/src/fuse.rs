@@ -1034,6 +1034,9 @@ impl<'s> Signals<'s> {
     /// Servers on which this asset invoked functions of these kinds, with the functions.
     fn invoked_kinds(&self, kinds: &[FunctionKind]) -> (BTreeSet<&str>, Vec<&str>) {
         let mut servers = BTreeSet::new();
+        if !self.invoked.keys().any(|(kind, _, _)| kinds.contains(kind)) {
+            return (servers, Vec::new());
+        }
         let mut functions = Vec::new();
         for ((kind, _, function), on) in &self.invoked {
             if kinds.contains(kind) {
@@ -1381,12 +1384,9 @@ fn io_controller(s: &Signals<'_>) -> Option<String> {
             return Some("announces PROFINET role IO controller: controller".into());
         }
     }
-    let (servers, _) = s.invoked_kinds(&[FunctionKind::Other, FunctionKind::Write]);
-    let connects = s
-        .invoked
-        .iter()
-        .any(|((_, p, f), _)| *p == "profinet_io_cm" && f.eq_ignore_ascii_case("connect"));
-    (connects && !servers.is_empty())
+    s.invoked
+        .keys()
+        .any(|(_, p, f)| *p == "profinet_io_cm" && f.eq_ignore_ascii_case("connect"))
         .then(|| "sets up PROFINET IO connections (Connect) to IO devices: controller".into())
 }
 
@@ -1436,6 +1436,9 @@ fn identity_sweep(s: &Signals<'_>) -> Option<String> {
 /// reads its identity and writes to it without polling it.
 fn identity_then_writes(s: &Signals<'_>) -> Option<String> {
     let (identified, _) = s.invoked_kinds(&[FunctionKind::IdentityRead]);
+    if identified.is_empty() {
+        return None;
+    }
     let (written, _) = s.invoked_kinds(&[FunctionKind::Write, FunctionKind::Command]);
     let (polled, _) = s.invoked_kinds(&[FunctionKind::Read]);
     let targets: BTreeSet<&str> = identified
@@ -1646,8 +1649,7 @@ fn infer_level(
 ) -> (Option<PurdueLevel>, Vec<String>) {
     // Address, name and time services reach every level: they do not make a bridge, but
     // a network device serving them sits with its clients.
-    let mut peers: BTreeMap<&str, Peer> = BTreeMap::new();
-    let mut all_peers: BTreeMap<&str, Peer> = BTreeMap::new();
+    let mut all_peers: Vec<(&str, Peer, bool)> = Vec::new();
     for e in ctx.edges_of(&asset.key) {
         let infrastructure =
             protocol_tokens(&e.protocol).all(|t| INFRASTRUCTURE_PROTOCOLS.contains(&t));
@@ -1658,21 +1660,21 @@ fn infer_level(
         };
         if other != &asset.key {
             if let Some(p) = ctx.peers.get(other.as_str()) {
-                all_peers.insert(other.as_str(), *p);
-                if !infrastructure {
-                    peers.insert(other.as_str(), *p);
-                }
+                all_peers.push((other.as_str(), *p, infrastructure));
             }
         }
     }
-    let pick = |f: &dyn Fn(&Peer) -> bool| -> BTreeSet<&str> {
-        peers
+    // One entry per peer, infrastructure-only when every edge with it was.
+    all_peers.sort_by(|a, b| a.0.cmp(b.0).then(a.2.cmp(&b.2)));
+    all_peers.dedup_by(|later, first| later.0 == first.0);
+    let pick = |f: &dyn Fn(&Peer) -> bool| -> Vec<&str> {
+        all_peers
             .iter()
-            .filter(|(_, p)| f(p))
-            .map(|(k, _)| *k)
+            .filter(|(_, p, infrastructure)| !infrastructure && f(p))
+            .map(|(k, _, _)| *k)
             .collect()
     };
-    let names = |keys: &BTreeSet<&str>| {
+    let names = |keys: &[&str]| {
         let mut n: Vec<String> = keys.iter().take(3).map(|k| ctx.label(k)).collect();
         if keys.len() > 3 {
             n.push(format!("{} more", keys.len() - 3));
@@ -1790,8 +1792,8 @@ fn infer_level(
         ),
         AssetRole::NetworkDevice => {
             let levels: BTreeSet<PurdueLevel> = all_peers
-                .values()
-                .filter_map(|p| role_level(p.role))
+                .iter()
+                .filter_map(|(_, p, _)| role_level(p.role))
                 .collect();
             match levels.first() {
                 Some(l) => (
