@@ -249,7 +249,21 @@ pub fn write_outputs(
             functions: &analysis.inventory.functions,
             events: &analysis.events,
         })?;
-        fuse_stored_identities(store, site, analysis.summary.threads)?;
+        if store.count("runs")? == 1 {
+            // The database holds this run alone: the identities fused while building it
+            // already saw everything there is.
+            store
+                .set_identities(
+                    analysis
+                        .inventory
+                        .assets
+                        .iter()
+                        .map(|a| (a.key.as_str(), &a.identity)),
+                )
+                .context("storing the fused asset identities")?;
+        } else {
+            fuse_stored_identities(store, site, analysis.summary.threads)?;
+        }
     }
     if let Some(dir) = zeek {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
