@@ -25,13 +25,20 @@ use std::net::IpAddr;
 /// role and addressing of each peer.
 #[derive(Debug, Default)]
 pub struct FusionContext<'a> {
-    edges: AHashMap<&'a str, Vec<&'a Edge>>,
-    functions: AHashMap<&'a str, Vec<(&'a FunctionAggregate, FunctionKind)>>,
-    peers: AHashMap<&'a str, Peer>,
-    /// The assets by key, for naming them in reasons.
-    assets: AHashMap<&'a str, &'a Asset>,
-    /// How many assets name each key as their parent.
-    children: AHashMap<&'a str, usize>,
+    /// Everything known per asset key, in one place: one lookup per asset.
+    slots: AHashMap<&'a str, Slot<'a>>,
+}
+
+#[derive(Debug, Default)]
+struct Slot<'a> {
+    edges: Vec<&'a Edge>,
+    functions: Vec<(&'a FunctionAggregate, FunctionKind)>,
+    /// Set for assets and for endpoints known only by a host address.
+    peer: Option<Peer>,
+    /// The asset itself, for naming it in reasons.
+    asset: Option<&'a Asset>,
+    /// How many assets name this one as their parent.
+    children: usize,
 }
 
 /// What the level inference needs to know about the other side of an edge.
@@ -51,11 +58,44 @@ impl<'a> FusionContext<'a> {
         functions: &'a [FunctionAggregate],
         site: &SiteNetworks,
     ) -> Self {
-        let mut ctx = FusionContext::default();
+        let mut slots: AHashMap<&'a str, Slot<'a>> = AHashMap::with_capacity(assets.len());
+        for a in assets {
+            let slot = slots.entry(a.key.as_str()).or_default();
+            slot.asset = Some(a);
+            slot.peer = Some(Peer {
+                role: a.overrides.role.unwrap_or(AssetRole::Unknown),
+                internal: a.internal,
+            });
+        }
+        for a in assets {
+            if let Some(parent) = &a.parent {
+                slots.entry(parent.as_str()).or_default().children += 1;
+            }
+        }
         for e in edges {
-            ctx.edges.entry(e.client.as_str()).or_default().push(e);
+            slots.entry(e.client.as_str()).or_default().edges.push(e);
             if e.server != e.client {
-                ctx.edges.entry(e.server.as_str()).or_default().push(e);
+                slots.entry(e.server.as_str()).or_default().edges.push(e);
+            }
+            // Endpoints that never answered are known only by address; the site decides
+            // whether they are inside. Broadcast and multicast groups are not peers at all.
+            for key in [&e.client, &e.server] {
+                let Some(ip) = key
+                    .strip_prefix("net:")
+                    .and_then(|t| t.parse::<IpAddr>().ok())
+                else {
+                    continue;
+                };
+                if is_host_address(&ip) {
+                    slots
+                        .entry(key.as_str())
+                        .or_default()
+                        .peer
+                        .get_or_insert(Peer {
+                            role: AssetRole::Unknown,
+                            internal: Some(site.is_internal(ip)),
+                        });
+                }
             }
         }
         // A few dozen distinct function names recur across many thousands of edges.
@@ -64,71 +104,53 @@ impl<'a> FusionContext<'a> {
             let kind = *kinds
                 .entry((f.protocol.as_str(), f.function.as_str()))
                 .or_insert_with(|| function_kind(&f.protocol, &f.function));
-            ctx.functions
+            slots
                 .entry(f.client.as_str())
                 .or_default()
+                .functions
                 .push((f, kind));
             if f.server != f.client {
-                ctx.functions
+                slots
                     .entry(f.server.as_str())
                     .or_default()
+                    .functions
                     .push((f, kind));
             }
         }
-        for a in assets {
-            ctx.assets.insert(a.key.as_str(), a);
-            ctx.peers.insert(
-                a.key.as_str(),
-                Peer {
-                    role: a.overrides.role.unwrap_or(AssetRole::Unknown),
-                    internal: a.internal,
-                },
-            );
-            if let Some(parent) = &a.parent {
-                *ctx.children.entry(parent.as_str()).or_default() += 1;
-            }
-        }
-        // Endpoints that never answered are known only by address; the site decides whether
-        // they are inside. Broadcast and multicast groups are not peers at all.
-        for e in edges {
-            for key in [&e.client, &e.server] {
-                if let Some(ip) = key
-                    .strip_prefix("net:")
-                    .and_then(|t| t.parse::<IpAddr>().ok())
-                {
-                    if is_host_address(&ip) {
-                        ctx.peers.entry(key.as_str()).or_insert(Peer {
-                            role: AssetRole::Unknown,
-                            internal: Some(site.is_internal(ip)),
-                        });
-                    }
-                }
-            }
-        }
-        ctx
+        FusionContext { slots }
     }
 
     /// Sets the role of each listed peer.
     pub fn with_roles(mut self, roles: impl IntoIterator<Item = (&'a str, AssetRole)>) -> Self {
         for (key, role) in roles {
-            if let Some(p) = self.peers.get_mut(key) {
+            if let Some(p) = self.slots.get_mut(key).and_then(|s| s.peer.as_mut()) {
                 p.role = role;
             }
         }
         self
     }
 
+    fn slot(&self, key: &str) -> Option<&Slot<'a>> {
+        self.slots.get(key)
+    }
+
     fn edges_of(&self, key: &str) -> &[&'a Edge] {
-        self.edges.get(key).map(Vec::as_slice).unwrap_or(&[])
+        self.slot(key).map(|s| s.edges.as_slice()).unwrap_or(&[])
     }
 
     fn functions_of(&self, key: &str) -> &[(&'a FunctionAggregate, FunctionKind)] {
-        self.functions.get(key).map(Vec::as_slice).unwrap_or(&[])
+        self.slot(key)
+            .map(|s| s.functions.as_slice())
+            .unwrap_or(&[])
+    }
+
+    fn peer(&self, key: &str) -> Option<Peer> {
+        self.slot(key).and_then(|s| s.peer)
     }
 
     /// How reasons name an asset: its first address.
     fn label(&self, key: &str) -> String {
-        match self.assets.get(key) {
+        match self.slot(key).and_then(|s| s.asset) {
             Some(a) => a
                 .ips
                 .first()
@@ -898,6 +920,7 @@ struct Signals<'s> {
 
 impl<'s> Signals<'s> {
     fn new(asset: &'s Asset, id: &AssetIdentity, ctx: &'s FusionContext<'s>) -> Self {
+        let slot = ctx.slot(&asset.key);
         let attr = |names: &[&str]| -> Vec<&'s str> {
             asset
                 .attributes
@@ -950,7 +973,7 @@ impl<'s> Signals<'s> {
         // A server counts as polled when this asset read, wrote or commanded something on
         // it; where the protocol records no functions, the payload-identified edge counts.
         let mut acted_on: BTreeMap<(&str, &str), bool> = BTreeMap::new();
-        for &(f, kind) in ctx.functions_of(&asset.key) {
+        for &(f, kind) in slot.map(|s| s.functions.as_slice()).unwrap_or(&[]) {
             if f.client == asset.key && f.server != asset.key {
                 invoked
                     .entry((kind, f.protocol.as_str(), f.function.as_str()))
@@ -966,7 +989,7 @@ impl<'s> Signals<'s> {
             }
         }
         let mut control_servers: BTreeMap<&'s str, BTreeSet<&'s str>> = BTreeMap::new();
-        for e in ctx.edges_of(&asset.key) {
+        for e in slot.map(|s| s.edges.as_slice()).unwrap_or(&[]) {
             if e.client != asset.key || e.server == asset.key {
                 continue;
             }
@@ -997,7 +1020,7 @@ impl<'s> Signals<'s> {
             used,
             invoked,
             control_servers,
-            children: ctx.children.get(asset.key.as_str()).copied().unwrap_or(0),
+            children: slot.map_or(0, |s| s.children),
             labels: ctx,
         }
     }
@@ -1659,8 +1682,8 @@ fn infer_level(
             &e.client
         };
         if other != &asset.key {
-            if let Some(p) = ctx.peers.get(other.as_str()) {
-                all_peers.push((other.as_str(), *p, infrastructure));
+            if let Some(p) = ctx.peer(other) {
+                all_peers.push((other.as_str(), p, infrastructure));
             }
         }
     }
