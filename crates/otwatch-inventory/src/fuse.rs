@@ -1138,9 +1138,9 @@ pub const ROLE_RULES: &[RoleRule] = &[
         test: identity_sweep,
     },
     RoleRule {
-        name: "identity_then_writes",
+        name: "identity_without_polling",
         role: AssetRole::EngineeringWorkstation,
-        test: identity_then_writes,
+        test: identity_without_polling,
     },
     RoleRule {
         name: "historian_name",
@@ -1455,19 +1455,18 @@ fn identity_sweep(s: &Signals<'_>) -> Option<String> {
     })
 }
 
-/// A console reads process data cyclically; a person commissioning or maintaining a device
-/// reads its identity and writes to it without polling it.
-fn identity_then_writes(s: &Signals<'_>) -> Option<String> {
+/// A console reads process data cyclically; a person commissioning, diagnosing or
+/// maintaining a device reads its identity and diagnostics (and may write to it) without
+/// polling it. Discovery broadcasts (`net:` destinations) do not count.
+fn identity_without_polling(s: &Signals<'_>) -> Option<String> {
     let (identified, _) = s.invoked_kinds(&[FunctionKind::IdentityRead]);
     if identified.is_empty() {
         return None;
     }
-    let (written, _) = s.invoked_kinds(&[FunctionKind::Write, FunctionKind::Command]);
     let (polled, _) = s.invoked_kinds(&[FunctionKind::Read]);
     let targets: BTreeSet<&str> = identified
-        .intersection(&written)
-        .filter(|k| !polled.contains(*k))
-        .copied()
+        .into_iter()
+        .filter(|k| !polled.contains(k) && !k.starts_with("net:"))
         .collect();
     if targets.is_empty() {
         return None;
@@ -1485,8 +1484,8 @@ fn identity_then_writes(s: &Signals<'_>) -> Option<String> {
         .take(4)
         .collect();
     Some(format!(
-        "reads the identity of {} and writes to it without polling it ({}): \
-         commissioning or maintenance, engineering workstation",
+        "reads the identity or diagnostics of {} without polling it ({}): commissioning, \
+         diagnostics or maintenance, engineering workstation",
         s.names_of(&targets),
         functions.join(", ")
     ))

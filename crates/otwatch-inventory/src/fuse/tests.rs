@@ -455,9 +455,14 @@ fn rule_identity_sweep() {
         .collect();
     let id = fused("mac:s", &[asset("mac:s", "10.0.0.9")], &[], &functions);
     rule_matched(&id, AssetRole::EngineeringWorkstation, "reads identity");
-    // Reading one CPU's SZL is what HMIs do too: no sweep.
+    assert!(id.role_reasons[0].contains("from 3 devices"));
+    // One CPU's SZL is no sweep (though, read without polling, it is diagnostics).
     let id = fused("mac:s", &[asset("mac:s", "10.0.0.9")], &[], &functions[..1]);
-    assert_ne!(id.role, AssetRole::EngineeringWorkstation);
+    assert!(
+        id.role_reasons.iter().all(|r| !r.contains("devices (")),
+        "{:?}",
+        id.role_reasons
+    );
 }
 
 #[test]
@@ -582,7 +587,7 @@ fn rule_lldp_only() {
 }
 
 #[test]
-fn rule_identity_then_writes() {
+fn rule_identity_without_polling() {
     let ews = using(asset("mac:ews", "10.0.0.50"), "modbus");
     let plc = serving(asset("mac:plc", "10.0.0.11"), "modbus", 502);
     let edges = [edge("mac:ews", "mac:plc", "modbus", 502)];
@@ -594,7 +599,8 @@ fn rule_identity_then_writes() {
     rule_matched(
         &id,
         AssetRole::EngineeringWorkstation,
-        "reads the identity of 10.0.0.11 and writes to it without polling it",
+        "reads the identity or diagnostics of 10.0.0.11 without polling it \
+         (ENCAP_INTERFACE_TRANSPORT, WRITE_SINGLE_REGISTER)",
     );
     // An HMI that reads identity at connect and then polls is still an HMI.
     functions.push(function(
