@@ -615,7 +615,11 @@ pub fn function_kind(protocol: &str, function: &str) -> FunctionKind {
             }
         }
         "s7comm-plus" => {
-            if has(&["set variable", "set multi"]) {
+            // TIA Portal wraps downloads and configuration in sequences and resolves links;
+            // HMIs and OPC servers only get and set variables.
+            if has(&["begin sequence", "end sequence", "get link"]) {
+                Engineering
+            } else if has(&["set variable", "set multi"]) {
                 Write
             } else if has(&["get multi", "get variable"]) {
                 Read

@@ -335,3 +335,51 @@ fn simulated_plant_roles_and_levels() {
     let (_, _, why) = role("10.20.1.11");
     assert!(why.contains("answers modbus on 502/tcp"), "{why}");
 }
+
+/// The role of the client in captures whose names say what made them.
+#[test]
+fn clients_play_the_role_their_capture_names() {
+    let s7 = "ITI-ICS-Security-Tools/pcaps/s7";
+    for (capture, client, role, because) in [
+        (
+            "tia_s300_downloadOb1.pcapng",
+            "134.217.61.131",
+            "engineering_workstation",
+            "Request Download",
+        ),
+        (
+            "snap7_s300_stop.pcapng",
+            "134.249.62.206",
+            "engineering_workstation",
+            "PLC Stop",
+        ),
+        (
+            "S7-1200-Uploading-OB1-TIAV12.pcap",
+            "192.168.1.10",
+            "engineering_workstation",
+            "Begin Sequence",
+        ),
+        (
+            "wincc_s400_production.pcapng",
+            "194.250.63.239",
+            "hmi",
+            "polls 1 device(s) over s7comm",
+        ),
+        (
+            "s7-1200-hmi.pcap",
+            "192.168.25.177",
+            "hmi",
+            "over s7comm-plus",
+        ),
+    ] {
+        let dir = analysed_into_db(&format!("{s7}/{capture}"));
+        let assets = assets_json(dir.path());
+        let id = &with_ip(&assets, client)["identity"];
+        assert_eq!(id["role"], role, "{capture}: {id}");
+        assert!(
+            id["role_reasons"][0].as_str().unwrap().contains(because),
+            "{capture}: {id}"
+        );
+        assert_eq!(id["purdue_level"], "2", "{capture}");
+    }
+}
