@@ -1707,26 +1707,16 @@ fn infer_level(
         }
         n.join(", ")
     };
-    let control_peers = pick(&|p| is_field_or_control(p.role));
-    let ot_peers = pick(&|p| is_ot(p.role));
     let it_peers = pick(&|p| p.role == AssetRole::ItHost || p.internal == Some(false));
-    let supervisory_peers = pick(&|p| {
-        matches!(
-            p.role,
-            AssetRole::Hmi
-                | AssetRole::ScadaServer
-                | AssetRole::OpcServer
-                | AssetRole::Historian
-                | AssetRole::EngineeringWorkstation
-        )
-    });
     let outside = asset.internal == Some(false);
     let mut reasons = Vec::new();
 
     // A communications module sits in the controller's chassis, whatever it talks to.
-    let in_chassis = asset.attributes.iter().any(|a| {
-        a.name == "device_type" && a.value.ends_with("(12)") && role == AssetRole::NetworkDevice
-    });
+    let in_chassis = role == AssetRole::NetworkDevice
+        && asset
+            .attributes
+            .iter()
+            .any(|a| a.name == "device_type" && a.value.ends_with("(12)"));
     if in_chassis {
         return (
             Some(PurdueLevel::BasicControl),
@@ -1753,6 +1743,18 @@ fn infer_level(
         }
         return (level, reasons);
     }
+    let control_peers = pick(&|p| is_field_or_control(p.role));
+    let ot_peers = pick(&|p| is_ot(p.role));
+    let supervisory_peers = pick(&|p| {
+        matches!(
+            p.role,
+            AssetRole::Hmi
+                | AssetRole::ScadaServer
+                | AssetRole::OpcServer
+                | AssetRole::Historian
+                | AssetRole::EngineeringWorkstation
+        )
+    });
     if outside
         && matches!(
             role,
