@@ -473,7 +473,12 @@ fn merge(
         (a.ts, &a.capture, a.frame, &a.kind).cmp(&(b.ts, &b.capture, b.frame, &b.kind))
     });
 
-    let inventory = otwatch_inventory::build(&obs, &flows, &captures, &opts.site, &opts.inventory);
+    // The workers are done: identity fusion may use as many threads as they did.
+    let inventory_opts = otwatch_inventory::InventoryOptions {
+        threads: opts.threads,
+        ..opts.inventory.clone()
+    };
+    let inventory = otwatch_inventory::build(&obs, &flows, &captures, &opts.site, &inventory_opts);
 
     let mut protocols: BTreeMap<String, ProtocolTally> = BTreeMap::new();
     for f in &flows {

@@ -18,6 +18,8 @@ pub struct InventoryOptions {
     /// they become assets of their own, with their own traffic, as addresses behind a
     /// router do.
     pub split_ips: BTreeSet<IpAddr>,
+    /// Threads that fuse identities on large inventories.
+    pub threads: usize,
 }
 
 impl Default for InventoryOptions {
@@ -25,6 +27,7 @@ impl Default for InventoryOptions {
         Self {
             router_ip_threshold: 4,
             split_ips: BTreeSet::new(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -515,10 +518,18 @@ pub fn build(
         // Shorter keys first, so that unit 2 comes before unit 10.
         (ip, front, a.parent.is_some(), a.key.len(), a.key.clone())
     });
+    let edges: Vec<Edge> = edges.into_values().collect();
+    let functions: Vec<FunctionAggregate> = functions.collect();
+    // 6. What each asset is, its role and level, from this run's view alone; the store
+    //    fuses again over everything earlier runs recorded.
+    let identities = crate::fuse::fuse_all(&assets, &edges, &functions, site, opts.threads);
+    for (a, id) in assets.iter_mut().zip(identities) {
+        a.identity = id;
+    }
     Inventory {
         assets,
-        edges: edges.into_values().collect(),
-        functions: functions.collect(),
+        edges,
+        functions,
     }
 }
 
@@ -642,6 +653,15 @@ mod tests {
             .all(|a| !a.evidence.capture.is_empty()));
         assert_eq!(hmi_asset.internal, Some(true));
         assert_eq!(hmi_asset.protocols[0].role, ProtocolRole::Server);
+        // The build fuses identity: the name from DHCP, the role from serving Modbus.
+        assert_eq!(
+            hmi_asset.identity.name.as_ref().map(|f| f.value.as_str()),
+            Some("HMI-01")
+        );
+        assert_eq!(
+            hmi_asset.identity.role,
+            otwatch_model::identity::AssetRole::Controller
+        );
         assert_eq!(inv.edges.len(), 1);
         assert_eq!(inv.edges[0].client, "ip:198.51.100.3");
         assert_eq!(inv.edges[0].server, "mac:00:d0:c9:01:01:01");

@@ -9,11 +9,13 @@
 mod behind;
 mod build;
 pub mod declared;
+pub mod fuse;
 pub mod normalize;
 mod observe;
 
 pub use behind::MODBUS_GATEWAY_FACT;
 pub use build::{build, Inventory, InventoryOptions};
+pub use fuse::{fuse, fuse_all, FusionContext};
 pub use observe::{
     AttributeSighting, BacnetMac, BehindPath, BehindSighting, EvidenceRef, FunctionCount,
     NameSighting, Observations, Subject, Via, MAX_BEHIND_PER_FRONT,

@@ -15,6 +15,7 @@ mod migrations;
 pub use corrections::{AddressKind, Correction, OverrideField};
 pub use declared::DeclaredImport;
 
+use otwatch_model::identity::AssetIdentity;
 use otwatch_model::ranges::AddressRanges;
 use otwatch_model::{
     Asset, AssetProtocol, Attribute, Edge, Evidence, FlowRecord, FunctionAggregate, IdentifiedBy,
@@ -49,6 +50,15 @@ pub enum StoreError {
     /// A correction that would not make sense; the text says why and what to do instead.
     #[error("{detail}")]
     Refused { detail: String },
+    #[error(
+        "{path}: the stored identity of asset {key} is not valid JSON ({source}); \
+         run `otwatch analyze` again to recompute it"
+    )]
+    Identity {
+        path: PathBuf,
+        key: String,
+        source: serde_json::Error,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -395,12 +405,13 @@ impl Store {
         let err = self.err();
         let mut st = self
             .conn
-            .prepare("SELECT id, key, vendor, internal, first_seen, last_seen, note, parent, position FROM assets ORDER BY id")
+            .prepare("SELECT id, key, vendor, internal, first_seen, last_seen, note, parent, position, identity_json FROM assets ORDER BY id")
             .map_err(&err)?;
         let rows = st
             .query_map([], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(9)?,
                     Asset {
                         key: r.get(1)?,
                         macs: Vec::new(),
@@ -424,7 +435,15 @@ impl Store {
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(&err)?;
         let mut out = Vec::with_capacity(rows.len());
-        for (id, mut a) in rows {
+        for (id, identity_json, mut a) in rows {
+            if let Some(text) = identity_json {
+                a.identity =
+                    serde_json::from_str(&text).map_err(|source| StoreError::Identity {
+                        path: self.path.clone(),
+                        key: a.key.clone(),
+                        source,
+                    })?;
+            }
             let mut st = self.conn.prepare_cached("SELECT kind, value FROM asset_addresses WHERE asset_id = ?1 ORDER BY kind, value").map_err(&err)?;
             let addrs = st
                 .query_map([id], |r| {
@@ -513,6 +532,49 @@ impl Store {
         };
         out.sort_by_cached_key(|(id, a)| place(*id, a));
         Ok(out)
+    }
+
+    /// Stores the fused identity of assets, by key, in one transaction; keys the database
+    /// does not hold are skipped.
+    pub fn set_identities<'a>(
+        &mut self,
+        identities: impl IntoIterator<Item = (&'a str, &'a AssetIdentity)>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut st = tx
+                .prepare(
+                    "UPDATE assets SET role = ?2, purdue_level = ?3, model = ?4, firmware = ?5, serial = ?6,
+                       identity_json = ?7
+                     WHERE key = ?1",
+                )
+                .map_err(err)?;
+            for (key, id) in identities {
+                let value =
+                    |f: &Option<otwatch_model::identity::Fact>| f.as_ref().map(|f| f.value.clone());
+                let json = serde_json::to_string(id).map_err(|source| StoreError::Identity {
+                    path: path.clone(),
+                    key: key.to_string(),
+                    source,
+                })?;
+                st.execute(params![
+                    key,
+                    id.role.as_str(),
+                    id.purdue_level.map(|l| l.as_str()),
+                    value(&id.model).or_else(|| value(&id.order_number)),
+                    value(&id.firmware),
+                    value(&id.serial),
+                    json
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
     }
 
     pub fn edges(&self) -> Result<Vec<Edge>> {

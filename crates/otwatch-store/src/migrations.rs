@@ -156,6 +156,15 @@ const MIGRATIONS: &[&str] = &[
     // chassis, a BACnet router) and where it sits behind it.
     "ALTER TABLE assets ADD COLUMN parent TEXT;
     ALTER TABLE assets ADD COLUMN position TEXT;",
+    // 8 (identity fusion): the fused identity of each asset: the fields later features filter
+    // and compare on as columns, the whole identity with its evidence and conflicts as JSON.
+    "ALTER TABLE assets ADD COLUMN role TEXT;
+    ALTER TABLE assets ADD COLUMN purdue_level TEXT;
+    ALTER TABLE assets ADD COLUMN model TEXT;
+    ALTER TABLE assets ADD COLUMN firmware TEXT;
+    ALTER TABLE assets ADD COLUMN serial TEXT;
+    ALTER TABLE assets ADD COLUMN identity_json TEXT;
+    CREATE INDEX assets_by_role ON assets (role);",
 ];
 
 /// The schema version this otwatch writes.

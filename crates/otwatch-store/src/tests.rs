@@ -207,3 +207,39 @@ fn a_device_behind_another_keeps_its_place_and_follows_its_front() {
     assert_eq!(stored.position.as_deref(), Some("Modbus unit 3"));
     assert_eq!(listed[0].1.parent, None);
 }
+
+#[test]
+fn fused_identity_is_stored_and_loaded_back() {
+    use otwatch_model::identity::{AssetRole, Fact, PurdueLevel};
+    let mut store = Store::open_in_memory().unwrap();
+    record(&mut store, &[asset(100, 2)]);
+    let identity = AssetIdentity {
+        model: Some(Fact {
+            value: "BMX P34 2020".into(),
+            raw: None,
+            evidence: ev(9),
+        }),
+        role: AssetRole::Controller,
+        role_reasons: vec!["answers modbus on 502/tcp: controller".into()],
+        purdue_level: Some(PurdueLevel::BasicControl),
+        ..Default::default()
+    };
+    store
+        .set_identities([("mac:00:80:f4:01:02:03", &identity)])
+        .unwrap();
+    let assets = store.assets().unwrap();
+    assert_eq!(assets[0].1.identity, identity);
+    let (role, level, model): (String, String, String) = store
+        .conn
+        .query_row("SELECT role, purdue_level, model FROM assets", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (role.as_str(), level.as_str(), model.as_str()),
+        ("controller", "1", "BMX P34 2020")
+    );
+    // A later run keeps the stored identity until it is fused again.
+    record(&mut store, &[asset(50, 1)]);
+    assert_eq!(store.assets().unwrap()[0].1.identity, identity);
+}

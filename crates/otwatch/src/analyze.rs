@@ -188,6 +188,7 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
 
     let run_id = write_outputs(
         &analysis,
+        &opts.site,
         store.as_mut(),
         &change_options,
         zeek.as_deref(),
@@ -245,6 +246,7 @@ fn spawn_log_writer(
 /// Writes the run's results; returns the database run id when a store was given.
 pub fn write_outputs(
     analysis: &Analysis,
+    site: &SiteNetworks,
     store: Option<&mut Store>,
     changes: &ChangeOptions,
     zeek: Option<&Path>,
@@ -266,6 +268,21 @@ pub fn write_outputs(
             },
             changes,
         )?);
+        if store.count("runs")? == 1 {
+            // The database holds this run alone: the identities fused while building it
+            // already saw everything there is.
+            store
+                .set_identities(
+                    analysis
+                        .inventory
+                        .assets
+                        .iter()
+                        .map(|a| (a.key.as_str(), &a.identity)),
+                )
+                .context("storing the fused asset identities")?;
+        } else {
+            fuse_stored_identities(store, site, analysis.summary.threads)?;
+        }
     }
     if let Some(dir) = zeek {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -290,6 +307,24 @@ pub fn write_outputs(
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(run_id)
+}
+
+/// Fuses identity, role and level again for every stored asset: attributes, edges and
+/// function counts accumulate across runs, so one run's view alone would forget what an
+/// earlier capture showed.
+pub fn fuse_stored_identities(
+    store: &mut Store,
+    site: &SiteNetworks,
+    threads: usize,
+) -> Result<()> {
+    let assets: Vec<otwatch_model::Asset> = store.assets()?.into_iter().map(|(_, a)| a).collect();
+    let edges = store.edges()?;
+    let functions = store.functions()?;
+    let identities = otwatch_inventory::fuse_all(&assets, &edges, &functions, site, threads);
+    store
+        .set_identities(assets.iter().map(|a| a.key.as_str()).zip(identities.iter()))
+        .context("storing the fused asset identities")?;
+    Ok(())
 }
 
 fn human_bytes(n: u64) -> String {

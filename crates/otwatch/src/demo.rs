@@ -47,6 +47,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     let seconds = started.elapsed().as_secs_f64();
     write_outputs(
         &analysis,
+        &AnalyzeOptions::default().site,
         Some(&mut store),
         &Default::default(),
         args.zeek_logs.as_deref(),

@@ -3,6 +3,7 @@
 use crate::table::Table;
 use crate::FormatArgs;
 use anyhow::{bail, Result};
+use otwatch_model::identity::{AssetIdentity, Decided, Fact};
 use otwatch_model::{iso_time, Asset, ProtocolRole};
 use otwatch_store::Store;
 use serde::Serialize;
@@ -76,17 +77,19 @@ fn protocol_list(a: &Asset, role: ProtocolRole) -> String {
     }
 }
 
-/// The first value a device stated for any of these attributes, in that order of preference.
-fn stated(a: &Asset, names: &[&str]) -> String {
-    names
-        .iter()
-        .find_map(|n| {
-            a.attributes
-                .iter()
-                .find(|at| at.name == *n)
-                .map(|at| at.value.clone())
-        })
+/// A shown identity value, or "-".
+fn shown(fact: &Option<Fact>) -> String {
+    fact.as_ref()
+        .map(|f| f.value.clone())
         .unwrap_or_else(|| "-".into())
+}
+
+fn decided(d: Decided) -> &'static str {
+    match d {
+        Decided::Observed => "observed",
+        Decided::Inferred => "inferred",
+        Decided::User => "set by a person",
+    }
 }
 
 /// The inventory as a table; ids are shown when the assets come from the database.
@@ -102,10 +105,12 @@ pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -
         "id",
         "ip",
         "mac",
+        "role",
+        "level",
         "vendor",
-        "product",
+        "model",
         "firmware",
-        "hostname",
+        "name",
         "serves",
         "uses",
         "first seen",
@@ -133,16 +138,22 @@ pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -
             } else {
                 a.macs.join(" ")
             },
-            a.vendor.clone().unwrap_or_else(|| "-".into()),
-            stated(
-                a,
-                &["product_code", "order_number", "model", "product_name"],
-            ),
-            stated(a, &["firmware"]),
-            if a.hostnames.is_empty() {
-                "-".into()
-            } else {
-                a.hostnames.join(" ")
+            a.identity.role.as_str().to_string(),
+            a.identity
+                .purdue_level
+                .map(|l| l.as_str().to_string())
+                .unwrap_or_else(|| "-".into()),
+            shown(&a.identity.vendor),
+            match (&a.identity.model, &a.identity.order_number) {
+                (Some(m), Some(o)) if m.value != o.value => format!("{} ({})", m.value, o.value),
+                (Some(m), _) => m.value.clone(),
+                (None, o) => shown(o),
+            },
+            shown(&a.identity.firmware),
+            match &a.identity.name {
+                Some(n) => n.value.clone(),
+                None if !a.hostnames.is_empty() => a.hostnames.join(" "),
+                None => "-".into(),
             },
             protocol_list(a, ProtocolRole::Server),
             protocol_list(a, ProtocolRole::Client),
@@ -272,6 +283,8 @@ pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
         None => {}
     }
     print_overrides(*id, &a.overrides);
+    print_identity(&a.identity);
+    println!("\nevery attribute the traffic showed");
     let mut t = Table::new(&[
         "attribute",
         "value",
@@ -375,6 +388,115 @@ fn print_overrides(id: i64, o: &otwatch_model::identity::AssetOverrides) {
     println!("\nset by people (`otwatch assets history {id}` shows who and when):");
     for (k, v) in lines {
         println!("  {k}: {v}");
+    }
+}
+
+fn evidence_cells(f: &Fact) -> Vec<String> {
+    let e = &f.evidence;
+    let time = if e.ts == 0 && e.protocol == "user" {
+        "-".to_string()
+    } else {
+        iso_time(e.ts)
+    };
+    vec![
+        e.protocol.clone(),
+        e.message.clone(),
+        if e.capture.is_empty() {
+            "-".into()
+        } else {
+            e.capture.clone()
+        },
+        if e.frame == 0 {
+            "-".into()
+        } else {
+            e.frame.to_string()
+        },
+        time,
+    ]
+}
+
+/// The fused identity: each shown value with its evidence, the values it beat, the
+/// modules, and the role and level with their reasons.
+fn print_identity(id: &AssetIdentity) {
+    println!(
+        "\nrole: {} ({})",
+        id.role.as_str(),
+        decided(id.role_decided)
+    );
+    for r in &id.role_reasons {
+        println!("  - {r}");
+    }
+    println!(
+        "Purdue level: {} ({})",
+        id.purdue_level.map(|l| l.as_str()).unwrap_or("-"),
+        decided(id.purdue_decided)
+    );
+    for r in &id.purdue_reasons {
+        println!("  - {r}");
+    }
+    let fields = [
+        ("vendor", &id.vendor),
+        ("model", &id.model),
+        ("order number", &id.order_number),
+        ("product family", &id.product_family),
+        ("firmware", &id.firmware),
+        ("hardware revision", &id.hardware_revision),
+        ("serial", &id.serial),
+        ("name", &id.name),
+    ];
+    let mut t = Table::new(&[
+        "identity", "value", "as sent", "source", "evidence", "capture", "frame", "time",
+    ]);
+    for (label, fact) in fields {
+        let Some(f) = fact else { continue };
+        let mut row = vec![
+            label.to_string(),
+            f.value.clone(),
+            f.raw.clone().unwrap_or_else(|| "-".into()),
+        ];
+        row.extend(evidence_cells(f));
+        t.row(row);
+    }
+    if t.is_empty() {
+        println!("\nidentity: nothing stated");
+    } else {
+        println!("\n{}", t.render());
+    }
+    if !id.conflicts.is_empty() {
+        println!("sources disagree (the first value of each field is shown):");
+        let mut c = Table::new(&[
+            "field", "value", "shown", "source", "evidence", "capture", "frame", "time",
+        ]);
+        for conflict in &id.conflicts {
+            for (i, f) in conflict.values.iter().enumerate() {
+                let mut row = vec![
+                    conflict.field.clone(),
+                    f.value.clone(),
+                    if i == 0 { "yes".into() } else { "-".into() },
+                ];
+                row.extend(evidence_cells(f));
+                c.row(row);
+            }
+        }
+        println!("{}", c.render());
+    }
+    if !id.modules.is_empty() {
+        let mut m = Table::new(&[
+            "module", "model", "firmware", "serial", "source", "capture", "frame",
+        ]);
+        for module in &id.modules {
+            let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            m.row(vec![
+                module.position.clone(),
+                dash(&module.model),
+                dash(&module.firmware),
+                dash(&module.serial),
+                module.evidence.message.clone(),
+                module.evidence.capture.clone(),
+                module.evidence.frame.to_string(),
+            ]);
+        }
+        println!("{}", m.render());
     }
 }
 

@@ -35,7 +35,7 @@ fn demo_finds_the_simulated_plant() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("BMX P34 2020") && stdout.contains("v3.10"),
+        stdout.contains("BMXP342020") && stdout.contains("V3.10"),
         "{stdout}"
     );
     assert!(dir.path().join("otwatch-demo.pcap").exists());

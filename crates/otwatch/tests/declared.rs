@@ -65,9 +65,23 @@ fn declared_against_observed_names_shadow_missing_and_mismatch() {
             &s["missing"],
             &s["mismatches"]
         ),
-        (&12.into(), &11.into(), &1.into(), &1.into(), &1.into()),
+        (&12.into(), &11.into(), &1.into(), &1.into(), &6.into()),
         "{d:#}"
     );
+    // Besides the firmware, five declared roles and levels disagree with what the traffic
+    // shows (e.g. "plc 24" only ever polls another device, as an HMI does); each observed
+    // role comes with the reasons it was inferred from.
+    let role_mismatches: Vec<_> = d["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["mismatches"].as_array().unwrap())
+        .filter(|mm| mm["field"] == "role" || mm["field"] == "purdue_level")
+        .collect();
+    assert_eq!(role_mismatches.len(), 5, "{d:#}");
+    assert!(role_mismatches
+        .iter()
+        .all(|mm| !mm["observed"][0]["reasons"].as_array().unwrap().is_empty()));
     // The one device nobody declared.
     let shadow = &d["shadow"][0];
     assert_eq!(shadow["ips"][0], "192.168.10.131");
@@ -86,7 +100,7 @@ fn declared_against_observed_names_shadow_missing_and_mismatch() {
     let m = &enbt["mismatches"][0];
     assert_eq!(m["field"], "firmware");
     assert_eq!(m["declared"], "4.1");
-    assert_eq!(m["observed"][0]["value"], "4.3");
+    assert_eq!(m["observed"][0]["value"], "V4.3");
     assert_eq!(m["observed"][0]["evidence"]["protocol"], "enip");
     assert_eq!(m["observed"][0]["evidence"]["frame"], 372);
     let by: Vec<&str> = d["matched"]

@@ -125,10 +125,9 @@ fn assets_csv_and_json_agree_and_escape_what_the_traffic_said() {
     assert_eq!(col(&headers, rockwell, "protocols"), "enip/44818 server");
     // Quotes, comma and newline survive; the formula does not reach a spreadsheet as one.
     assert_eq!(col(&headers, rockwell, "name"), format!("'{HOSTILE}"));
-    // An OUI vendor name with a comma stays one cell.
-    assert!(rows
-        .iter()
-        .any(|r| col(&headers, r, "vendor") == "Cisco Systems, Inc"));
+    // The fused vendor is the normalised name; the OUI's own spelling stays in the
+    // attributes (below).
+    assert!(rows.iter().any(|r| col(&headers, r, "vendor") == "Cisco"));
 
     let attributes: usize = assets
         .iter()
@@ -157,6 +156,9 @@ fn assets_csv_and_json_agree_and_escape_what_the_traffic_said() {
         .unwrap();
     assert_eq!(col(&headers, hostile, "value"), format!("'{HOSTILE}"));
     assert_eq!(col(&headers, hostile, "frame"), "9");
+    // An OUI vendor name with a comma stays one cell.
+    assert!(rows.iter().any(|r| col(&headers, r, "protocol") == "oui"
+        && col(&headers, r, "value") == "Cisco Systems, Inc"));
 
     let lines = run(dir.path(), &["assets", "--jsonl"]);
     assert_eq!(lines.lines().count(), assets.len());
@@ -271,7 +273,19 @@ fn netbox_files_fit_together() {
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("device roles: Unknown"));
+    let notes = text(&out.stderr);
+    let roles = notes
+        .lines()
+        .find(|l| l.trim_start().starts_with("device roles:"))
+        .unwrap_or_default();
+    assert!(
+        roles.contains("PLC/Controller") && roles.contains("Unknown"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("manufacturer \"Rockwell Automation\" with device types: 1756-ENBT/A"),
+        "{notes}"
+    );
     let (headers, devices) = csv_rows(&text(&out.stdout));
     assert_eq!(
         headers,
