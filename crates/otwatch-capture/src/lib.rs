@@ -16,10 +16,12 @@ use std::path::{Path, PathBuf};
 /// the byte offset (in the decompressed stream for gzip files).
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
-    #[error("{path}: cannot read: {source}")]
+    // The cause is part of the message and deliberately not an error source: reports that
+    // print the source chain would otherwise say it twice.
+    #[error("{path}: cannot read: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "{path}: not a capture file (starts with {magic}); otwatch reads pcap and pcapng files, \
@@ -95,9 +97,9 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), 
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|source| CaptureError::Io {
+        let meta = std::fs::metadata(path).map_err(|cause| CaptureError::Io {
             path: path.clone(),
-            source,
+            cause,
         })?;
         if meta.is_dir() {
             walk(path, &mut files, &mut skipped)?;
@@ -113,9 +115,9 @@ fn walk(
     files: &mut Vec<PathBuf>,
     skipped: &mut Vec<PathBuf>,
 ) -> Result<(), CaptureError> {
-    let io = |source| CaptureError::Io {
+    let io = |cause| CaptureError::Io {
         path: dir.to_path_buf(),
-        source,
+        cause,
     };
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?

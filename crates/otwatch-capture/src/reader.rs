@@ -115,9 +115,9 @@ impl CaptureReader {
 
     /// Opens a file, undoing gzip compression if its magic says so, and reads its header.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let io = |source| CaptureError::Io {
+        let io = |cause| CaptureError::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         };
         let file = std::fs::File::open(path).map_err(io)?;
         let counter = Arc::new(AtomicU64::new(0));
@@ -223,7 +223,7 @@ impl CaptureReader {
                     }
                     return Err(CaptureError::Io {
                         path: self.path.clone(),
-                        source,
+                        cause: source,
                     });
                 }
             }

@@ -269,8 +269,15 @@ pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
             format!("asset {cid} {} ({at})", c.key)
         })
         .collect();
-    if !children.is_empty() {
-        println!("devices behind it: {}", children.join(", "));
+    // A router may front hundreds; the first few name the kind, `assets` lists them all.
+    const NAMED_CHILDREN: usize = 5;
+    match children.len() {
+        0 => {}
+        n if n <= NAMED_CHILDREN => println!("devices behind it: {}", children.join(", ")),
+        n => println!(
+            "devices behind it: {n}, e.g. {}; `otwatch assets` lists them all",
+            children[..NAMED_CHILDREN].join(", ")
+        ),
     }
     println!(
         "first seen {}, last seen {}",

@@ -159,8 +159,20 @@ fn without_transparent_huge_pages() {
     }
 }
 
+/// A reader that stops early (`otwatch assets | head`) ends otwatch quietly, as it ends any
+/// other Unix filter, instead of every `println!` turning the closed pipe into a panic.
+fn quiet_on_closed_pipe() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: restoring the default disposition of SIGPIPE touches no memory; it only
+    // undoes the "ignore" the Rust runtime installs before main.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     without_transparent_huge_pages();
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),

@@ -429,3 +429,30 @@ fn profinet_dcp_identify_names_the_device_by_its_mac() {
         .iter()
         .any(|h| h == "X208-BORD"));
 }
+
+/// `otwatch assets | head`: a reader that is gone before otwatch writes (here, its end of
+/// the pipe is closed at once) ends otwatch quietly, without a panic.
+#[test]
+fn a_reader_that_stops_early_ends_otwatch_quietly() {
+    use std::process::{Command, Stdio};
+    let dir = analysed_into_db("icsnpp-bacnet/testing/traces/bacnet_services.pcap");
+    for args in [
+        vec!["asset", "192.168.0.24"],
+        vec!["assets"],
+        vec!["edges", "--functions"],
+        vec!["changes"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_otwatch"))
+            .args(&args)
+            .args(["--db", "a.db"])
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
