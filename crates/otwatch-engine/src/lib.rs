@@ -241,6 +241,7 @@ pub fn analyze(inputs: &[Input], opts: &AnalyzeOptions, progress: &dyn Progress)
 
     let mut summaries = Vec::new();
     let mut quality = CaptureQuality::default();
+    let started = std::time::Instant::now();
     let outputs: Vec<WorkerOutput> = std::thread::scope(|scope| {
         let mut shards = Vec::new();
         let mut handles = Vec::new();
@@ -290,7 +291,13 @@ pub fn analyze(inputs: &[Input], opts: &AnalyzeOptions, progress: &dyn Progress)
             .collect()
     });
 
-    merge(outputs, summaries, quality, captures, opts, threads)
+    let dissected = started.elapsed();
+    let mut analysis = merge(outputs, summaries, quality, captures, opts, threads);
+    analysis
+        .summary
+        .stage_seconds
+        .insert("read_and_dissect", dissected.as_secs_f64());
+    analysis
 }
 
 fn read_capture(
@@ -445,6 +452,7 @@ fn merge(
     opts: &AnalyzeOptions,
     threads: usize,
 ) -> Analysis {
+    let merge_started = std::time::Instant::now();
     let mut counters = Counters::default();
     // Sized up front, and the first worker's observations taken as they are: merging
     // copies of everything at the end would be the run's peak of memory.
@@ -478,7 +486,13 @@ fn merge(
         threads: opts.threads,
         ..opts.inventory.clone()
     };
+    let merged = merge_started.elapsed();
+    let inventory_started = std::time::Instant::now();
     let inventory = otwatch_inventory::build(&obs, &flows, &captures, &opts.site, &inventory_opts);
+    let stage_seconds = BTreeMap::from([
+        ("merge", merged.as_secs_f64()),
+        ("inventory", inventory_started.elapsed().as_secs_f64()),
+    ]);
 
     let mut protocols: BTreeMap<String, ProtocolTally> = BTreeMap::new();
     for f in &flows {
@@ -533,6 +547,7 @@ fn merge(
         schema: "otwatch.summary/1",
         otwatch_version: env!("CARGO_PKG_VERSION"),
         threads,
+        stage_seconds,
         captures: captures_summary,
         packets: counters.packets,
         bytes: counters.bytes,

@@ -118,6 +118,10 @@ pub struct Summary {
     pub schema: &'static str,
     pub otwatch_version: &'static str,
     pub threads: usize,
+    /// Wall time of each stage of the run, for benchmarks: `read_and_dissect` (reader and
+    /// workers), `merge` (the workers' results joined), `inventory` (assets, edges and
+    /// identity fusion). Varies from run to run, unlike everything else here.
+    pub stage_seconds: BTreeMap<&'static str, f64>,
     pub captures: Vec<CaptureSummary>,
     pub packets: u64,
     pub bytes: u64,
