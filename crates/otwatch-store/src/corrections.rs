@@ -179,30 +179,34 @@ fn set_override(
     Ok(())
 }
 
-pub(crate) fn load_overrides(conn: &Connection, asset_id: i64) -> rusqlite::Result<AssetOverrides> {
-    let mut st = conn.prepare_cached(
-        "SELECT owner, criticality, location, notes, decommissioned, role, purdue_level, name
-         FROM asset_overrides WHERE asset_id = ?1",
+/// Every asset's overrides, by asset id, in one query (for loading the whole inventory).
+pub(crate) fn load_all_overrides(
+    conn: &Connection,
+) -> rusqlite::Result<std::collections::HashMap<i64, AssetOverrides>> {
+    let mut st = conn.prepare(
+        "SELECT asset_id, owner, criticality, location, notes, decommissioned, role, purdue_level, name
+         FROM asset_overrides",
     )?;
-    let found = st
-        .query_row([asset_id], |r| {
-            Ok(AssetOverrides {
-                owner: r.get(0)?,
-                criticality: r.get(1)?,
-                location: r.get(2)?,
-                notes: r.get(3)?,
-                decommissioned: r.get::<_, Option<i64>>(4)?.map(|d| d != 0),
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            AssetOverrides {
+                owner: r.get(1)?,
+                criticality: r.get(2)?,
+                location: r.get(3)?,
+                notes: r.get(4)?,
+                decommissioned: r.get::<_, Option<i64>>(5)?.map(|d| d != 0),
                 role: r
-                    .get::<_, Option<String>>(5)?
+                    .get::<_, Option<String>>(6)?
                     .and_then(|t| AssetRole::parse(&t)),
                 purdue_level: r
-                    .get::<_, Option<String>>(6)?
+                    .get::<_, Option<String>>(7)?
                     .and_then(|t| PurdueLevel::parse(&t)),
-                name: r.get(7)?,
-            })
-        })
-        .optional()?;
-    Ok(found.unwrap_or_default())
+                name: r.get(8)?,
+            },
+        ))
+    })?;
+    rows.collect()
 }
 
 /// The asset a pin sends `(kind, value)` to, if any.

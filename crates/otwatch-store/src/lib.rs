@@ -434,6 +434,84 @@ impl Store {
             .map_err(&err)?
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(&err)?;
+        // Each child table is read once, in asset order, rather than once per asset: with
+        // tens of thousands of assets the per-asset queries were most of the load time.
+        let mut addresses: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT asset_id, kind, value FROM asset_addresses ORDER BY asset_id, kind, value")
+                .map_err(&err)?;
+            let mut q = st.query([]).map_err(&err)?;
+            while let Some(r) = q.next().map_err(&err)? {
+                addresses
+                    .entry(r.get(0).map_err(&err)?)
+                    .or_default()
+                    .push((r.get(1).map_err(&err)?, r.get(2).map_err(&err)?));
+            }
+        }
+        let mut attributes: HashMap<i64, Vec<Attribute>> = HashMap::new();
+        {
+            let mut st = self
+                .conn
+                .prepare(
+                    "SELECT asset_id, name, value, protocol, message, capture, frame, ts, confidence FROM asset_attributes
+                     ORDER BY asset_id, name, value, ts",
+                )
+                .map_err(&err)?;
+            let mut q = st.query([]).map_err(&err)?;
+            while let Some(r) = q.next().map_err(&err)? {
+                let at = Attribute {
+                    name: r.get(1).map_err(&err)?,
+                    value: r.get(2).map_err(&err)?,
+                    evidence: Evidence {
+                        protocol: r.get(3).map_err(&err)?,
+                        message: r.get(4).map_err(&err)?,
+                        capture: r.get(5).map_err(&err)?,
+                        frame: r.get::<_, i64>(6).map_err(&err)? as u64,
+                        ts: r.get(7).map_err(&err)?,
+                        confidence: r.get::<_, f64>(8).map_err(&err)? as f32,
+                    },
+                };
+                attributes
+                    .entry(r.get(0).map_err(&err)?)
+                    .or_default()
+                    .push(at);
+            }
+        }
+        let mut protocols: HashMap<i64, Vec<AssetProtocol>> = HashMap::new();
+        {
+            let mut st = self
+                .conn
+                .prepare(
+                    "SELECT asset_id, protocol, role, port, transport, identified_by, first_seen, last_seen, flows FROM asset_protocols
+                     ORDER BY asset_id, protocol, role, port",
+                )
+                .map_err(&err)?;
+            let mut q = st.query([]).map_err(&err)?;
+            while let Some(r) = q.next().map_err(&err)? {
+                let port: i64 = r.get(3).map_err(&err)?;
+                let p = AssetProtocol {
+                    protocol: r.get(1).map_err(&err)?,
+                    role: if r.get::<_, String>(2).map_err(&err)? == "server" {
+                        ProtocolRole::Server
+                    } else {
+                        ProtocolRole::Client
+                    },
+                    port: u16::try_from(port).ok(),
+                    transport: transport_from(&r.get::<_, String>(4).map_err(&err)?),
+                    identified_by: by_from(&r.get::<_, String>(5).map_err(&err)?),
+                    first_seen: r.get(6).map_err(&err)?,
+                    last_seen: r.get(7).map_err(&err)?,
+                    flows: r.get::<_, i64>(8).map_err(&err)? as u64,
+                };
+                protocols
+                    .entry(r.get(0).map_err(&err)?)
+                    .or_default()
+                    .push(p);
+            }
+        }
+        let mut overrides = corrections::load_all_overrides(&self.conn).map_err(&err)?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, identity_json, mut a) in rows {
             if let Some(text) = identity_json {
@@ -444,15 +522,7 @@ impl Store {
                         source,
                     })?;
             }
-            let mut st = self.conn.prepare_cached("SELECT kind, value FROM asset_addresses WHERE asset_id = ?1 ORDER BY kind, value").map_err(&err)?;
-            let addrs = st
-                .query_map([id], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })
-                .map_err(&err)?
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(&err)?;
-            for (kind, value) in addrs {
+            for (kind, value) in addresses.remove(&id).unwrap_or_default() {
                 if kind == "mac" {
                     a.macs.push(value);
                 } else if let Ok(ip) = value.parse::<IpAddr>() {
@@ -460,65 +530,14 @@ impl Store {
                 }
             }
             a.ips.sort();
-            let mut st = self
-                .conn
-                .prepare_cached(
-                    "SELECT name, value, protocol, message, capture, frame, ts, confidence FROM asset_attributes
-                     WHERE asset_id = ?1 ORDER BY name, value, ts",
-                )
-                .map_err(&err)?;
-            a.attributes = st
-                .query_map([id], |r| {
-                    Ok(Attribute {
-                        name: r.get(0)?,
-                        value: r.get(1)?,
-                        evidence: Evidence {
-                            protocol: r.get(2)?,
-                            message: r.get(3)?,
-                            capture: r.get(4)?,
-                            frame: r.get::<_, i64>(5)? as u64,
-                            ts: r.get(6)?,
-                            confidence: r.get::<_, f64>(7)? as f32,
-                        },
-                    })
-                })
-                .map_err(&err)?
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(&err)?;
-            a.overrides = corrections::load_overrides(&self.conn, id).map_err(&err)?;
+            a.attributes = attributes.remove(&id).unwrap_or_default();
+            a.overrides = overrides.remove(&id).unwrap_or_default();
             for at in &a.attributes {
                 if at.name == "hostname" && !a.hostnames.contains(&at.value) {
                     a.hostnames.push(at.value.clone());
                 }
             }
-            let mut st = self
-                .conn
-                .prepare_cached(
-                    "SELECT protocol, role, port, transport, identified_by, first_seen, last_seen, flows FROM asset_protocols
-                     WHERE asset_id = ?1 ORDER BY protocol, role, port",
-                )
-                .map_err(&err)?;
-            a.protocols = st
-                .query_map([id], |r| {
-                    let port: i64 = r.get(2)?;
-                    Ok(AssetProtocol {
-                        protocol: r.get(0)?,
-                        role: if r.get::<_, String>(1)? == "server" {
-                            ProtocolRole::Server
-                        } else {
-                            ProtocolRole::Client
-                        },
-                        port: u16::try_from(port).ok(),
-                        transport: transport_from(&r.get::<_, String>(3)?),
-                        identified_by: by_from(&r.get::<_, String>(4)?),
-                        first_seen: r.get(5)?,
-                        last_seen: r.get(6)?,
-                        flows: r.get::<_, i64>(7)? as u64,
-                    })
-                })
-                .map_err(&err)?
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(&err)?;
+            a.protocols = protocols.remove(&id).unwrap_or_default();
             out.push((id, a));
         }
         // A device behind another is listed right after the one that fronts it.
