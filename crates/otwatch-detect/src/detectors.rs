@@ -114,7 +114,8 @@ fn internet_ot_traffic(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
             frame: f.first_frame,
             flow_uid: Some(f.uid.clone()),
         };
-        let key = (o, r);
+        // Both directions of a conversation are one finding: keyed outside side first.
+        let key = if o_in { (r, o) } else { (o, r) };
         match by_pair.get_mut(&key) {
             Some(a) => {
                 a.count += 1;
@@ -144,7 +145,7 @@ fn internet_ot_traffic(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
                         title: rule.title.clone(),
                         severity: rule.severity,
                         techniques: rule.techniques.clone(),
-                        assets: vec![input.key_of(o), input.key_of(r)],
+                        assets: vec![input.key_of(key.0), input.key_of(key.1)],
                         src: Some(o),
                         dst: Some(r),
                         subject: String::new(),

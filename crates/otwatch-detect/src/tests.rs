@@ -240,7 +240,7 @@ fn detector_alerts_follow_the_site_networks() {
     };
     let flows = vec![
         flow("3.15.1.1", "10.0.0.10", "modbus"),
-        flow("3.15.1.1", "10.0.0.10", "modbus"),
+        flow("10.0.0.10", "3.15.1.1", "modbus"),
         flow("10.0.0.30", "10.0.0.10", "modbus"),
         flow("8.8.8.8", "10.0.0.99", "http"),
     ];
@@ -250,7 +250,11 @@ fn detector_alerts_follow_the_site_networks() {
     let alerts = detect(&input, &rules());
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     assert_eq!(alerts[0].rule, "net.internet_ot_traffic");
-    assert_eq!(alerts[0].count, 2);
+    assert_eq!(alerts[0].count, 2, "both directions are one finding");
+    assert_eq!(
+        alerts[0].assets,
+        vec!["ip:3.15.1.1".to_string(), "mac:plc".to_string()]
+    );
     assert_eq!(alerts[0].evidence[0].frame, 7);
     // A site that numbers itself from 3.15.0.0/16 sees no internet traffic there.
     let site = SiteNetworks {

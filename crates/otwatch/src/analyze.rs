@@ -44,6 +44,10 @@ pub struct AnalyzeArgs {
     /// last frame (e.g. 12h, 7d, 2w; "off" for never; default 7d). Config key: changes.stale_after.
     #[arg(long, value_name = "DURATION", value_parser = crate::changes::parse_stale_after)]
     pub stale_after: Option<crate::changes::StaleAfter>,
+    /// A rules file adding to or tuning the built-in detection rules (repeatable; applied
+    /// after those of the config). Config key: detection.rules.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
     /// Do not store anything in the database (logs and summary only).
     #[arg(long)]
     pub no_db: bool,
@@ -142,6 +146,8 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
                 .join(", ")
         );
     }
+    // Bad rules should fail before minutes of analysis, like a wrong --db.
+    let rules = crate::alerts::load_rules(&args.rules, &config)?;
     let change_options = ChangeOptions {
         stale_after: crate::changes::stale_after(args.stale_after, &config)?.0,
     };
@@ -184,10 +190,14 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
             .join()
             .map_err(|_| anyhow::anyhow!("the transaction-log writer stopped unexpectedly"))??;
     }
+    let detect_started = Instant::now();
+    let alerts = crate::alerts::detect_run(&analysis, &opts.site, &rules);
+    let detect_seconds = detect_started.elapsed().as_secs_f64();
     let elapsed = started.elapsed();
 
     let run_id = write_outputs(
         &analysis,
+        &alerts,
         store.as_mut(),
         &change_options,
         zeek.as_deref(),
@@ -203,6 +213,11 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
         eprintln!("results stored in {}", db.display());
         eprintln!("{}", crate::changes::run_note(store, run_id, &db)?);
     }
+    eprintln!(
+        "detection: {} ({} rules, {detect_seconds:.3} s)",
+        crate::alerts::run_note(&alerts),
+        rules.rules().iter().filter(|r| r.enabled).count()
+    );
     for w in &analysis.summary.warnings {
         eprintln!("warning: {w}");
     }
@@ -245,6 +260,7 @@ fn spawn_log_writer(
 /// Writes the run's results; returns the database run id when a store was given.
 pub fn write_outputs(
     analysis: &Analysis,
+    alerts: &[otwatch_model::alert::Alert],
     store: Option<&mut Store>,
     changes: &ChangeOptions,
     zeek: Option<&Path>,
@@ -255,7 +271,7 @@ pub fn write_outputs(
         serde_json::to_string_pretty(&analysis.summary).context("summary to JSON")?;
     let mut run_id = None;
     if let Some(store) = store {
-        run_id = Some(store.record_run_with(
+        run_id = Some(store.record_run_with_alerts(
             &RunRecord {
                 summary_json: &summary_text,
                 flows: &analysis.flows,
@@ -265,6 +281,7 @@ pub fn write_outputs(
                 events: &analysis.events,
             },
             changes,
+            alerts,
         )?);
     }
     if let Some(dir) = zeek {

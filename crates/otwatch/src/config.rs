@@ -20,6 +20,17 @@ pub struct Config {
     pub outputs: Outputs,
     #[serde(default)]
     pub changes: ChangesSection,
+    #[serde(default)]
+    pub detection: DetectionSection,
+}
+
+/// Detection (`docs/detection.md`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectionSection {
+    /// Rules files applied after the built-in rules, in order (before any `--rules`).
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
 }
 
 /// Change over time (`docs/inventory.md`, "Changes over time").
