@@ -361,3 +361,35 @@ fn rules_check_reports_the_line() {
     );
     assert!(!dir.path().join("a.db").exists() || text(&out.stdout).is_empty());
 }
+
+#[test]
+fn syslog_over_tcp_frames_by_octet_count() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    analyse(dir.path(), EXPOSED, &[]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("tcp://{}", listener.local_addr().unwrap());
+    let reader = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut all = String::new();
+        conn.read_to_string(&mut all).unwrap();
+        all
+    });
+    let out = otwatch(&["alerts", "--db", "a.db", "--syslog", &url], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stream = reader.join().unwrap();
+    let expected = alerts_json(dir.path(), &[]).len();
+    // Walk the frames: LENGTH SP MESSAGE, repeated.
+    let mut rest = stream.as_str();
+    let mut messages = Vec::new();
+    while !rest.is_empty() {
+        let (len, after) = rest.split_once(' ').expect("a length and a space");
+        let len: usize = len.parse().expect("a decimal length");
+        messages.push(&after[..len]);
+        rest = &after[len..];
+    }
+    assert_eq!(messages.len(), expected);
+    assert!(messages
+        .iter()
+        .all(|m| m.starts_with('<') && m.contains(">1 ") && m.contains(" CEF:0|otwatch|")));
+}
