@@ -16,8 +16,7 @@ use otwatch_model::site::SiteNetworks;
 use otwatch_model::{iso_time, Micros};
 use otwatch_store::{Ack, AlertFilter, StoredAlert};
 use serde::Serialize;
-use std::io::Write as _;
-use std::net::{IpAddr, TcpStream, UdpSocket};
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -263,7 +262,7 @@ pub fn run(args: AlertsArgs) -> Result<u8> {
         since,
     })?;
     if let Some(url) = &args.syslog {
-        let sent = send_syslog(url, &listed)?;
+        let sent = crate::siem::send_syslog(url, &listed)?;
         eprintln!("{sent} alerts sent to {url}");
         return Ok(0);
     }
@@ -464,7 +463,7 @@ fn syslog_severity(s: Severity) -> u8 {
 /// Facility 4 (security/authorization), the one SIEMs expect security events on.
 const SYSLOG_FACILITY: u8 = 4;
 
-fn hostname() -> String {
+pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
@@ -483,50 +482,6 @@ pub fn syslog_message(s: &StoredAlert, host: &str, now: Micros) -> String {
         std::process::id(),
         cef_line(s)
     )
-}
-
-fn send_syslog(url: &str, alerts: &[StoredAlert]) -> Result<usize> {
-    let (scheme, addr) = url
-        .split_once("://")
-        .with_context(|| format!("--syslog {url:?}: write udp://HOST:PORT or tcp://HOST:PORT"))?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as Micros)
-        .unwrap_or(0);
-    let host = hostname();
-    match scheme {
-        "udp" => {
-            let socket = UdpSocket::bind(if addr.starts_with('[') {
-                "[::]:0"
-            } else {
-                "0.0.0.0:0"
-            })
-            .context("cannot open a UDP socket")?;
-            socket
-                .connect(addr)
-                .with_context(|| format!("cannot reach syslog server {addr}"))?;
-            for s in alerts {
-                socket
-                    .send(syslog_message(s, &host, now).as_bytes())
-                    .with_context(|| format!("cannot send to syslog server {addr}"))?;
-            }
-        }
-        "tcp" => {
-            let mut stream = TcpStream::connect(addr)
-                .with_context(|| format!("cannot connect to syslog server {addr}"))?;
-            for s in alerts {
-                // Octet counting (RFC 6587): the length, a space, the message.
-                let m = syslog_message(s, &host, now);
-                write!(stream, "{} {m}", m.len())
-                    .with_context(|| format!("cannot send to syslog server {addr}"))?;
-            }
-            stream.flush()?;
-        }
-        other => bail!(
-            "--syslog {url:?}: unknown scheme {other:?}; write udp://HOST:PORT or tcp://HOST:PORT"
-        ),
-    }
-    Ok(alerts.len())
 }
 
 pub fn rules(cmd: RulesCommand) -> Result<u8> {

@@ -15,6 +15,7 @@ mod demo;
 mod export;
 mod listing;
 mod progress;
+mod siem;
 mod table;
 
 use clap::{Args, Parser, Subcommand};
