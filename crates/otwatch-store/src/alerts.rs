@@ -166,6 +166,29 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredAlert> {
 }
 
 impl Store {
+    /// What people recorded about assets (role, level, name...), by asset key, so that
+    /// detection judges a run's assets as the operator described them.
+    pub fn overrides_by_key(
+        &self,
+    ) -> Result<std::collections::HashMap<String, otwatch_model::identity::AssetOverrides>> {
+        let err = self.err();
+        let mut st = self
+            .conn
+            .prepare("SELECT a.id, a.key FROM asset_overrides o JOIN assets a ON a.id = o.asset_id")
+            .map_err(&err)?;
+        let ids = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(&err)?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(&err)?;
+        let mut out = std::collections::HashMap::new();
+        for (id, key) in ids {
+            let o = crate::corrections::load_overrides(&self.conn, id).map_err(&err)?;
+            out.insert(key, o);
+        }
+        Ok(out)
+    }
+
     /// Stored alerts, most severe first, then latest first.
     pub fn alerts(&self, filter: &AlertFilter) -> Result<Vec<StoredAlert>> {
         let err = self.err();

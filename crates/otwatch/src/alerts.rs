@@ -114,12 +114,18 @@ pub fn load_rules(flags: &[PathBuf], config: &Config) -> Result<RuleSet> {
 
 /// The alerts of one analysis.
 pub fn detect_run(analysis: &Analysis, site: &SiteNetworks, rules: &RuleSet) -> Vec<Alert> {
-    let input = DetectionInput::new(
-        &analysis.events,
-        &analysis.inventory.assets,
-        &analysis.flows,
-        site,
-    );
+    detect_with_assets(analysis, &analysis.inventory.assets, site, rules)
+}
+
+/// The alerts of one analysis, judging its events by `assets` (the run's, with what people
+/// recorded about them).
+pub fn detect_with_assets(
+    analysis: &Analysis,
+    assets: &[otwatch_model::Asset],
+    site: &SiteNetworks,
+    rules: &RuleSet,
+) -> Vec<Alert> {
+    let input = DetectionInput::new(&analysis.events, assets, &analysis.flows, site);
     detect(&input, rules)
 }
 

@@ -191,7 +191,23 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
             .map_err(|_| anyhow::anyhow!("the transaction-log writer stopped unexpectedly"))??;
     }
     let detect_started = Instant::now();
-    let alerts = crate::alerts::detect_run(&analysis, &opts.site, &rules);
+    let overrides = match &store {
+        Some(s) => s.overrides_by_key()?,
+        None => Default::default(),
+    };
+    let alerts = if overrides.is_empty() {
+        crate::alerts::detect_run(&analysis, &opts.site, &rules)
+    } else {
+        // A role or level a person set (an engineering workstation the traffic could not
+        // recognise) counts for the rules' conditions.
+        let mut assets = analysis.inventory.assets.clone();
+        for a in &mut assets {
+            if let Some(o) = overrides.get(&a.key) {
+                a.overrides = o.clone();
+            }
+        }
+        crate::alerts::detect_with_assets(&analysis, &assets, &opts.site, &rules)
+    };
     let detect_seconds = detect_started.elapsed().as_secs_f64();
     let elapsed = started.elapsed();
 

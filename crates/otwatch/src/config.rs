@@ -108,6 +108,15 @@ mod tests {
     }
 
     #[test]
+    fn detection_rules_files_parse() {
+        let c: Config = toml::from_str("[detection]\nrules = [\"a.toml\", \"b.toml\"]\n").unwrap();
+        assert_eq!(
+            c.detection.rules,
+            vec![PathBuf::from("a.toml"), PathBuf::from("b.toml")]
+        );
+    }
+
+    #[test]
     fn unknown_key_is_reported_with_its_line() {
         let err = toml::from_str::<Config>("[limits]\nmax_flow = 5\n")
             .unwrap_err()

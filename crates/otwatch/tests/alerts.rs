@@ -393,3 +393,30 @@ fn syslog_over_tcp_frames_by_octet_count() {
         .iter()
         .all(|m| m.starts_with('<') && m.contains(">1 ") && m.contains(" CEF:0|otwatch|")));
 }
+
+#[test]
+fn roles_and_levels_people_set_count_for_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    analyse(dir.path(), EXPOSED, &[]);
+    let into_control = |dir: &Path| -> Option<u64> {
+        by_rule(&alerts_json(dir, &[]), "it.remote_session_into_control")
+            .first()
+            .map(|a| a["count"].as_u64().unwrap())
+    };
+    // The traffic alone does not place the RDP server at a control level.
+    assert_eq!(into_control(dir.path()), None);
+    let edit = |args: &[&str]| {
+        let mut all = vec!["assets", "edit"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--by", "test", "--db", "a.db"]);
+        let out = otwatch(&all, dir.path());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    edit(&["192.168.10.111", "--level", "1"]);
+    analyse(dir.path(), EXPOSED, &[]);
+    assert_eq!(into_control(dir.path()), Some(1));
+    // Once the source is declared the engineering workstation, its sessions are exempt.
+    edit(&["62.122.184.123", "--role", "engineering_workstation"]);
+    analyse(dir.path(), EXPOSED, &[]);
+    assert_eq!(into_control(dir.path()), Some(1));
+}
