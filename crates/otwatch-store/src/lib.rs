@@ -7,11 +7,13 @@
 //! place, one from a newer otwatch is refused with a clear message, nothing is silently
 //! rebuilt.
 
+mod alerts;
 pub mod changes;
 mod corrections;
 mod declared;
 mod migrations;
 
+pub use alerts::{Ack, AlertFilter, StoredAlert};
 pub use corrections::{AddressKind, Correction, OverrideField};
 pub use declared::DeclaredImport;
 
@@ -181,6 +183,17 @@ impl Store {
     /// [`Store::record_run`], recording what changed against the earlier runs (see
     /// [`changes`]) in the same transaction.
     pub fn record_run_with(&mut self, run: &RunRecord<'_>, options: &ChangeOptions) -> Result<i64> {
+        self.record_run_with_alerts(run, options, &[])
+    }
+
+    /// [`Store::record_run_with`], also recording the run's alerts (deduplicated against
+    /// the stored ones) in the same transaction.
+    pub fn record_run_with_alerts(
+        &mut self,
+        run: &RunRecord<'_>,
+        options: &ChangeOptions,
+        alerts: &[otwatch_model::alert::Alert],
+    ) -> Result<i64> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -396,6 +409,7 @@ impl Store {
             }
         }
         changes::record(&tx, run_id, &comparison, run.assets.len(), options).map_err(err)?;
+        alerts::record(&tx, run_id, alerts).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(run_id)
     }

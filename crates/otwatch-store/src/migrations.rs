@@ -165,6 +165,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE assets ADD COLUMN serial TEXT;
     ALTER TABLE assets ADD COLUMN identity_json TEXT;
     CREATE INDEX assets_by_role ON assets (role);",
+    // 9 (detection): one row per finding (rule, assets, subject); later runs add to its
+    // count and times. Techniques, assets and evidence are JSON arrays.
+    "CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        rule TEXT NOT NULL, title TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('info', 'low', 'medium', 'high', 'critical')),
+        techniques TEXT NOT NULL, assets TEXT NOT NULL, subject TEXT NOT NULL,
+        src TEXT, dst TEXT,
+        first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, count INTEGER NOT NULL,
+        explanation TEXT NOT NULL, evidence TEXT NOT NULL,
+        first_run INTEGER NOT NULL REFERENCES runs(id), last_run INTEGER NOT NULL REFERENCES runs(id),
+        acked_at TEXT, acked_by TEXT, ack_note TEXT,
+        UNIQUE (rule, assets, subject)
+    );
+    CREATE INDEX alerts_by_time ON alerts (last_seen);",
 ];
 
 /// The schema version this otwatch writes.

@@ -44,6 +44,10 @@ pub struct AnalyzeArgs {
     /// last frame (e.g. 12h, 7d, 2w; "off" for never; default 7d). Config key: changes.stale_after.
     #[arg(long, value_name = "DURATION", value_parser = crate::changes::parse_stale_after)]
     pub stale_after: Option<crate::changes::StaleAfter>,
+    /// A rules file adding to or tuning the built-in detection rules (repeatable; applied
+    /// after those of the config). Config key: detection.rules.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
     /// Do not store anything in the database (logs and summary only).
     #[arg(long)]
     pub no_db: bool,
@@ -142,6 +146,8 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
                 .join(", ")
         );
     }
+    // Bad rules should fail before minutes of analysis, like a wrong --db.
+    let rules = crate::alerts::load_rules(&args.rules, &config)?;
     let change_options = ChangeOptions {
         stale_after: crate::changes::stale_after(args.stale_after, &config)?.0,
     };
@@ -184,16 +190,38 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
             .join()
             .map_err(|_| anyhow::anyhow!("the transaction-log writer stopped unexpectedly"))??;
     }
+    let detect_started = Instant::now();
+    let overrides = match &store {
+        Some(s) => s.overrides_by_key()?,
+        None => Default::default(),
+    };
+    let alerts = if overrides.is_empty() {
+        crate::alerts::detect_run(&analysis, &opts.site, &rules)
+    } else {
+        // A role or level a person set (an engineering workstation the traffic could not
+        // recognise) counts for the rules' conditions.
+        let mut assets = analysis.inventory.assets.clone();
+        for a in &mut assets {
+            if let Some(o) = overrides.get(&a.key) {
+                a.overrides = o.clone();
+            }
+        }
+        crate::alerts::detect_with_assets(&analysis, &assets, &opts.site, &rules)
+    };
+    let detect_seconds = detect_started.elapsed().as_secs_f64();
     let elapsed = started.elapsed();
 
     let run_id = write_outputs(
         &analysis,
         &opts.site,
+        &alerts,
         store.as_mut(),
         &change_options,
-        zeek.as_deref(),
-        jsonl.as_deref(),
-        summary_json.as_deref(),
+        &OutputFiles {
+            zeek_logs: zeek.as_deref(),
+            jsonl: jsonl.as_deref(),
+            summary_json: summary_json.as_deref(),
+        },
     )?;
     let ids = match &store {
         Some(s) => Some(asset_ids(s)?),
@@ -204,6 +232,11 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
         eprintln!("results stored in {}", db.display());
         eprintln!("{}", crate::changes::run_note(store, run_id, &db)?);
     }
+    eprintln!(
+        "detection: {} ({} rules, {detect_seconds:.3} s)",
+        crate::alerts::run_note(&alerts),
+        rules.rules().iter().filter(|r| r.enabled).count()
+    );
     for w in &analysis.summary.warnings {
         eprintln!("warning: {w}");
     }
@@ -243,21 +276,31 @@ fn spawn_log_writer(
     (tx, handle)
 }
 
+/// Files a run writes besides the database, each optional.
+#[derive(Default)]
+pub struct OutputFiles<'a> {
+    /// Folder for Zeek-style logs.
+    pub zeek_logs: Option<&'a Path>,
+    /// Folder for JSON-lines records.
+    pub jsonl: Option<&'a Path>,
+    pub summary_json: Option<&'a Path>,
+}
+
 /// Writes the run's results; returns the database run id when a store was given.
 pub fn write_outputs(
     analysis: &Analysis,
     site: &SiteNetworks,
+    alerts: &[otwatch_model::alert::Alert],
     store: Option<&mut Store>,
     changes: &ChangeOptions,
-    zeek: Option<&Path>,
-    jsonl: Option<&Path>,
-    summary_json: Option<&Path>,
+    files: &OutputFiles<'_>,
 ) -> Result<Option<i64>> {
+    let (zeek, jsonl, summary_json) = (files.zeek_logs, files.jsonl, files.summary_json);
     let summary_text =
         serde_json::to_string_pretty(&analysis.summary).context("summary to JSON")?;
     let mut run_id = None;
     if let Some(store) = store {
-        run_id = Some(store.record_run_with(
+        run_id = Some(store.record_run_with_alerts(
             &RunRecord {
                 summary_json: &summary_text,
                 flows: &analysis.flows,
@@ -267,6 +310,7 @@ pub fn write_outputs(
                 events: &analysis.events,
             },
             changes,
+            alerts,
         )?);
         if store.count("runs")? == 1 {
             // The database holds this run alone: the identities fused while building it

@@ -20,6 +20,17 @@ pub struct Config {
     pub outputs: Outputs,
     #[serde(default)]
     pub changes: ChangesSection,
+    #[serde(default)]
+    pub detection: DetectionSection,
+}
+
+/// Detection (`docs/detection.md`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectionSection {
+    /// Rules files applied after the built-in rules, in order (before any `--rules`).
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
 }
 
 /// Change over time (`docs/inventory.md`, "Changes over time").
@@ -94,6 +105,15 @@ mod tests {
         .unwrap();
         assert_eq!(c.site.internal_networks.unwrap().len(), 2);
         assert_eq!(c.limits.max_flows, Some(5000));
+    }
+
+    #[test]
+    fn detection_rules_files_parse() {
+        let c: Config = toml::from_str("[detection]\nrules = [\"a.toml\", \"b.toml\"]\n").unwrap();
+        assert_eq!(
+            c.detection.rules,
+            vec![PathBuf::from("a.toml"), PathBuf::from("b.toml")]
+        );
     }
 
     #[test]

@@ -45,14 +45,20 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         &otwatch_engine::Silent,
     );
     let seconds = started.elapsed().as_secs_f64();
+    let rules = otwatch_detect::RuleSet::builtin()
+        .map_err(|e| anyhow::anyhow!("the built-in rules are not valid: {e}"))?;
+    let alerts = crate::alerts::detect_run(&analysis, &AnalyzeOptions::default().site, &rules);
     write_outputs(
         &analysis,
         &AnalyzeOptions::default().site,
+        &alerts,
         Some(&mut store),
         &Default::default(),
-        args.zeek_logs.as_deref(),
-        args.jsonl.as_deref(),
-        None,
+        &crate::analyze::OutputFiles {
+            zeek_logs: args.zeek_logs.as_deref(),
+            jsonl: args.jsonl.as_deref(),
+            summary_json: None,
+        },
     )?;
     let ids = crate::analyze::asset_ids(&store)?;
     print_summary(&analysis, seconds, false, Some(&ids));
@@ -126,6 +132,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         .filter_map(|d| d.hostname.as_ref())
         .filter(|h| assets.iter().any(|a| a.hostnames.contains(h)))
         .count();
+    println!("\n{}", crate::alerts::run_note(&alerts));
     println!(
         "\nfound {found} of {} simulated devices with their MAC and IP, {names_found} of {named} announced host names",
         plant.truth.devices.len()

@@ -5,6 +5,7 @@
 //! tables. Exit status: 0 success, 1 failure, 2 bad usage, 3 done but an input was
 //! damaged (the valid part was analysed).
 
+mod alerts;
 mod analyze;
 mod changes;
 mod config;
@@ -14,6 +15,7 @@ mod demo;
 mod export;
 mod listing;
 mod progress;
+mod siem;
 mod table;
 
 use clap::{Args, Parser, Subcommand};
@@ -129,6 +131,24 @@ enum Command {
                       otwatch changes --asset 10.20.1.11 --since 7d --json\n  otwatch changes --stale-after 12h --csv > changes.csv"
     )]
     Changes(changes::ChangesArgs),
+    /// List the alerts detection raised, acknowledge them, or send them to a SIEM.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  otwatch alerts\n  otwatch alerts --severity high --since 7d\n  otwatch alerts --rule ot.plc_stop --json\n  \
+                      otwatch alerts --csv > alerts.csv\n  otwatch alerts --cef >> siem.log\n  otwatch alerts --syslog udp://siem.example:514\n  \
+                      otwatch alerts ack 12 --by maria --note \"planned maintenance\"\n\n\
+                      One alert stands for every occurrence of the same finding (rule, assets, subject): its count grows \
+                      across analyses. Times are traffic times."
+    )]
+    Alerts(alerts::AlertsArgs),
+    /// Check rule files and list the rules in force.
+    #[command(
+        after_help = "Examples:\n  otwatch rules check site-rules.toml\n  otwatch rules list --rules site-rules.toml"
+    )]
+    Rules {
+        #[command(subcommand)]
+        action: alerts::RulesCommand,
+    },
     /// List the communication map: who talks to whom, with which protocol.
     #[command(
         after_help = "Examples:\n  otwatch edges\n  otwatch edges --csv > map.csv\n  otwatch edges --functions   # per function: count, times, addresses touched\n  otwatch edges --json        # each edge with the functions requested on it\n  otwatch edges --graphml > map.graphml\n  otwatch edges --dot | dot -Tsvg > map.svg"
@@ -196,6 +216,8 @@ fn main() -> ExitCode {
         Command::Inventory { action } => declared::run(action).map(|_| 0),
         Command::Asset { id, db, json } => listing::asset(&db.db, &id, json).map(|_| 0),
         Command::Changes(args) => changes::run(args).map(|_| 0),
+        Command::Alerts(args) => alerts::run(args),
+        Command::Rules { action } => alerts::rules(action),
         Command::Edges {
             db,
             format,

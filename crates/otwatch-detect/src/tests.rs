@@ -1,0 +1,336 @@
+use super::*;
+use otwatch_model::alert::Severity;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn event(ts: Micros, kind: &str, src: &str, dst: &str, detail: &str) -> ProtocolEvent {
+    ProtocolEvent {
+        ts,
+        flow_uid: Some("C1".into()),
+        protocol: "s7comm".into(),
+        kind: kind.into(),
+        src: Some(ip(src)),
+        dst: Some(ip(dst)),
+        detail: detail.into(),
+        capture: "plant.pcap".into(),
+        frame: ts as u64,
+    }
+}
+
+fn asset(key: &str, addr: &str, role: AssetRole, level: Option<PurdueLevel>) -> Asset {
+    let mut a: Asset = serde_json::from_value(serde_json::json!({
+        "key": key, "macs": [], "ips": [addr], "vendor": null, "hostnames": [],
+        "internal": true, "first_seen": 0, "last_seen": 0, "protocols": [], "attributes": [],
+        "note": null
+    }))
+    .unwrap();
+    a.identity.role = role;
+    a.identity.purdue_level = level;
+    a
+}
+
+fn plant() -> Vec<Asset> {
+    vec![
+        asset(
+            "mac:plc",
+            "10.0.0.10",
+            AssetRole::Controller,
+            Some(PurdueLevel::BasicControl),
+        ),
+        asset(
+            "mac:ews",
+            "10.0.0.20",
+            AssetRole::EngineeringWorkstation,
+            Some(PurdueLevel::Supervisory),
+        ),
+        asset(
+            "mac:hmi",
+            "10.0.0.30",
+            AssetRole::Hmi,
+            Some(PurdueLevel::Supervisory),
+        ),
+    ]
+}
+
+const RULES: &str = r#"
+[[rule]]
+id = "site.stop"
+title = "PLC stopped"
+severity = "critical"
+techniques = ["T0858"]
+protocols = ["s7comm"]
+kinds = ["s7_plc_stop"]
+explanation = "{src_name} told {dst_name} to stop over {protocol}: {detail} ({technique}), {count} times"
+unless_src_role = ["engineering_workstation"]
+
+[[rule]]
+id = "site.setclock"
+title = "Clock set on a controller"
+severity = "medium"
+techniques = ["T0836"]
+kinds = ["s7_set_clock"]
+detail = "^set clock"
+only_dst_levels = ["1"]
+explanation = "{src} set the clock of {dst}"
+
+[[rule]]
+id = "site.flood"
+title = "Malformed flood"
+severity = "medium"
+techniques = ["T0814"]
+kinds = ["s7_malformed"]
+threshold = { count = 5, window = "1s" }
+group_by = "src"
+explanation = "{src} flooded: {count}"
+"#;
+
+fn rules() -> RuleSet {
+    RuleSet::load(&[("site.toml".into(), RULES.into())]).unwrap()
+}
+
+fn run(events: &[ProtocolEvent], assets: &[Asset]) -> Vec<Alert> {
+    let site = SiteNetworks::default();
+    let input = DetectionInput::new(events, assets, &[], &site);
+    detect(&input, &rules())
+}
+
+#[test]
+fn matching_by_kind_role_and_template() {
+    let events = vec![
+        event(1_000, "s7_plc_stop", "10.0.0.30", "10.0.0.10", "PLC stop"),
+        // The engineering workstation is exempt.
+        event(2_000, "s7_plc_stop", "10.0.0.20", "10.0.0.10", "PLC stop"),
+        // A kind no rule names.
+        event(
+            3_000,
+            "s7_cpu_identity",
+            "10.0.0.30",
+            "10.0.0.10",
+            "CPU 315",
+        ),
+    ];
+    let mut assets = plant();
+    assets[0].overrides.name = Some("Press PLC".into());
+    let alerts = run(&events, &assets);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let a = &alerts[0];
+    assert_eq!(a.rule, "site.stop");
+    assert_eq!(a.severity, Severity::Critical);
+    assert_eq!(a.assets, vec!["mac:hmi".to_string(), "mac:plc".to_string()]);
+    assert_eq!(a.src, Some(ip("10.0.0.30")));
+    assert_eq!(
+        a.explanation,
+        "10.0.0.30 told Press PLC (10.0.0.10) to stop over s7comm: PLC stop (T0858 Change Operating Mode), 1 times"
+    );
+    assert_eq!(a.evidence[0].frame, 1_000);
+    assert_eq!(a.evidence[0].capture, "plant.pcap");
+}
+
+#[test]
+fn unknown_source_is_not_exempt_and_is_named_by_address() {
+    let events = vec![event(1, "s7_plc_stop", "10.0.0.99", "10.0.0.10", "stop")];
+    let alerts = run(&events, &plant());
+    assert_eq!(
+        alerts[0].assets,
+        vec!["ip:10.0.0.99".to_string(), "mac:plc".to_string()]
+    );
+}
+
+#[test]
+fn detail_regex_and_level_condition() {
+    let events = vec![
+        event(
+            1,
+            "s7_set_clock",
+            "10.0.0.30",
+            "10.0.0.10",
+            "set clock 2024",
+        ),
+        event(2, "s7_set_clock", "10.0.0.30", "10.0.0.10", "read clock"),
+        // The HMI is level 2, not 1.
+        event(
+            3,
+            "s7_set_clock",
+            "10.0.0.10",
+            "10.0.0.30",
+            "set clock 2024",
+        ),
+    ];
+    let alerts = run(&events, &plant());
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0].count, 1);
+    assert_eq!(
+        alerts[0].explanation,
+        "10.0.0.30 set the clock of 10.0.0.10"
+    );
+}
+
+#[test]
+fn dedup_counts_and_bounds_evidence() {
+    let events: Vec<_> = (0..100)
+        .map(|i| event(1_000 + i, "s7_plc_stop", "10.0.0.30", "10.0.0.10", "stop"))
+        .rev()
+        .collect();
+    let alerts = run(&events, &plant());
+    assert_eq!(alerts.len(), 1);
+    let a = &alerts[0];
+    assert_eq!(a.count, 100);
+    assert_eq!((a.first_seen, a.last_seen), (1_000, 1_099));
+    assert_eq!(a.evidence.len(), MAX_ALERT_EVIDENCE);
+    assert_eq!(
+        a.evidence[0].ts, 1_000,
+        "the first occurrences, oldest first"
+    );
+    assert!(a.explanation.ends_with("100 times"), "{}", a.explanation);
+}
+
+#[test]
+fn threshold_fires_only_within_the_window() {
+    let sec = 1_000_000;
+    // Four per second for ten seconds: never five within one second.
+    let slow: Vec<_> = (0..40)
+        .map(|i| event(i * sec / 4, "s7_malformed", "10.0.0.30", "10.0.0.10", "bad"))
+        .collect();
+    let flood = |events: &[ProtocolEvent]| -> Vec<Alert> {
+        let all = run(events, &plant());
+        // The built-in rule for single malformed messages fires too; it is not under test.
+        assert!(all
+            .iter()
+            .all(|a| a.rule == "site.flood" || a.rule == "net.malformed_ot_protocol"));
+        all.into_iter().filter(|a| a.rule == "site.flood").collect()
+    };
+    assert!(flood(&slow).is_empty());
+    // Then a burst of twenty within 20 ms, to two destinations (grouped by source).
+    let mut burst = slow.clone();
+    for i in 0..20 {
+        let dst = if i % 2 == 0 { "10.0.0.10" } else { "10.0.0.20" };
+        burst.push(event(
+            20 * sec + i * 1_000,
+            "s7_malformed",
+            "10.0.0.30",
+            dst,
+            "bad",
+        ));
+    }
+    let alerts = flood(&burst);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let a = &alerts[0];
+    assert_eq!(a.assets, vec!["mac:hmi".to_string()]);
+    // The fifth event of the burst is the first that completes the threshold.
+    assert_eq!(a.count, 16);
+    assert_eq!(a.first_seen, 20 * sec + 4_000);
+}
+
+#[test]
+fn detector_alerts_follow_the_site_networks() {
+    let flow = |orig: &str, resp: &str, service: &str| -> FlowRecord {
+        serde_json::from_value(serde_json::json!({
+            "uid": "Cx", "first_ts": 5, "last_ts": 9, "orig_h": orig, "orig_p": 40000,
+            "resp_h": resp, "resp_p": 502, "transport": "tcp", "ip_proto": 6, "vlan": null,
+            "inner_vlan": null, "orig_mac": null, "resp_mac": null, "service": service,
+            "service_identified_by": "payload", "orig_pkts": 1, "orig_ip_bytes": 60,
+            "resp_pkts": 1, "resp_ip_bytes": 60, "orig_bytes": 0, "resp_bytes": 0,
+            "conn_state": "SF", "history": "ShADadFf", "missed_bytes": 0,
+            "acked_unseen_bytes": 0, "local_orig": null, "local_resp": null, "orig_is_server": false,
+            "first_capture": "plant.pcap", "first_frame": 7
+        }))
+        .unwrap()
+    };
+    let flows = vec![
+        flow("3.15.1.1", "10.0.0.10", "modbus"),
+        flow("10.0.0.10", "3.15.1.1", "modbus"),
+        flow("10.0.0.30", "10.0.0.10", "modbus"),
+        flow("8.8.8.8", "10.0.0.99", "http"),
+    ];
+    let assets = plant();
+    let site = SiteNetworks::default();
+    let input = DetectionInput::new(&[], &assets, &flows, &site);
+    let alerts = detect(&input, &rules());
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0].rule, "net.internet_ot_traffic");
+    assert_eq!(alerts[0].count, 2, "both directions are one finding");
+    assert_eq!(
+        alerts[0].assets,
+        vec!["ip:3.15.1.1".to_string(), "mac:plc".to_string()]
+    );
+    assert_eq!(alerts[0].evidence[0].frame, 7);
+    // A site that numbers itself from 3.15.0.0/16 sees no internet traffic there.
+    let site = SiteNetworks {
+        internal: vec![
+            "3.15.0.0/16".parse().unwrap(),
+            "10.0.0.0/8".parse().unwrap(),
+        ],
+    };
+    let input = DetectionInput::new(&[], &assets, &flows, &site);
+    assert!(detect(&input, &rules()).is_empty());
+}
+
+#[test]
+fn detector_and_rule_alerts_share_dedup() {
+    let mut acc = Alerts::default();
+    let a = Alert {
+        rule: "r".into(),
+        title: "t".into(),
+        severity: Severity::Low,
+        techniques: vec![],
+        assets: vec!["a".into()],
+        src: None,
+        dst: None,
+        subject: "s".into(),
+        first_seen: 10,
+        last_seen: 10,
+        count: 2,
+        explanation: String::new(),
+        evidence: vec![],
+    };
+    acc.add(a.clone());
+    acc.add(Alert {
+        first_seen: 5,
+        last_seen: 20,
+        count: 3,
+        ..a.clone()
+    });
+    acc.add(Alert {
+        subject: "other".into(),
+        ..a
+    });
+    let out = acc.finish();
+    assert_eq!(out.len(), 2);
+    assert_eq!(
+        (out[0].count, out[0].first_seen, out[0].last_seen),
+        (5, 5, 20)
+    );
+}
+
+#[test]
+fn render_fills_known_and_keeps_unknown() {
+    let vars = TemplateVars {
+        src: "1.2.3.4".into(),
+        detail: "x".into(),
+        ..TemplateVars::default()
+    };
+    assert_eq!(
+        render("{src} {detail} {count} {other} {", &vars, 7),
+        "1.2.3.4 x 7 {other} {"
+    );
+}
+
+#[test]
+fn disabled_rules_do_not_fire() {
+    let user = format!("{RULES}\n[[rule]]\nid = \"it.telnet_session\"\nenabled = false\n");
+    let set = RuleSet::load(&[("site.toml".into(), user)]).unwrap();
+    let mut e = event(1, "telnet_session", "10.0.0.30", "10.0.0.10", "login");
+    e.protocol = "telnet".into();
+    let site = SiteNetworks::default();
+    let assets = plant();
+    let events = [e];
+    let input = DetectionInput::new(&events, &assets, &[], &site);
+    assert!(detect(&input, &set)
+        .iter()
+        .all(|a| a.rule != "it.telnet_session"));
+    assert!(detect(&input, &RuleSet::builtin().unwrap())
+        .iter()
+        .any(|a| a.rule == "it.telnet_session"));
+}
