@@ -110,71 +110,114 @@ fn actions(
         .collect()
 }
 
-const ITI: &str = "ITI-ICS-Security-Tools/pcaps/";
-
 /// A capture, the technique it shows, and its controller-action events (frame, kind).
 type Expected = (&'static str, &'static str, &'static [(u64, &'static str)]);
 
 /// Capture → the technique it shows → the controller-action events (frame, kind) it must
 /// raise, all of them. docs/detection.md ("Controller actions") carries the same table.
 const ATTACKS: &[Expected] = &[
-    ("s7/snap7_s300_stop.pcapng", "T0858", &[(1, "s7_plc_stop")]),
+    ("ITI-ICS-Security-Tools/pcaps/s7/snap7_s300_stop.pcapng", "T0858", &[(1, "s7_plc_stop")]),
     (
-        "s7/step7_s300_stop.pcapng",
+        "ITI-ICS-Security-Tools/pcaps/s7/step7_s300_stop.pcapng",
         "T0858",
         &[(1, "s7_plc_stop"), (4, "s7_cpu_mode_change")],
     ),
     (
-        "s7/step7_s300_download.pcapng",
+        "ITI-ICS-Security-Tools/pcaps/s7/step7_s300_download.pcapng",
         "T0843",
         &[(88, "s7_block_download"), (94, "s7_block_activate")],
     ),
     (
-        "s7/tia_s300_downloadOb1.pcapng",
+        "ITI-ICS-Security-Tools/pcaps/s7/tia_s300_downloadOb1.pcapng",
         "T0843",
         &[(58, "s7_block_download"), (66, "s7_block_activate")],
     ),
     (
-        "s7/s7comm_downloading_block_db1.pcap",
+        "ITI-ICS-Security-Tools/pcaps/s7/s7comm_downloading_block_db1.pcap",
         "T0843",
         &[(43, "s7_block_download"), (58, "s7_block_activate")],
     ),
-    ("EthernetIP/cip_stop_plc.pcap", "T0858", &[(1, "cip_stop")]),
+    ("ITI-ICS-Security-Tools/pcaps/EthernetIP/cip_stop_plc.pcap", "T0858", &[(1, "cip_stop")]),
     (
-        "EthernetIP/cip_start_plc.pcap",
+        "ITI-ICS-Security-Tools/pcaps/EthernetIP/cip_start_plc.pcap",
         "T0858",
         &[(1, "cip_start")],
     ),
     (
-        "dnp3/cold_restart_and_response.pcap",
+        "ITI-ICS-Security-Tools/pcaps/dnp3/cold_restart_and_response.pcap",
         "T0816",
         &[(4, "dnp3_restart")],
     ),
     (
-        "dnp3/warm_restart_and_response.pcap",
+        "ITI-ICS-Security-Tools/pcaps/dnp3/warm_restart_and_response.pcap",
         "T0816",
         &[(4, "dnp3_restart")],
     ),
     (
-        "profinet/PROFINET-RT-DCP/ChangeIPUsingDCP.pcap",
+        "ITI-ICS-Security-Tools/pcaps/profinet/PROFINET-RT-DCP/ChangeIPUsingDCP.pcap",
         "T0836",
         &[(3, "profinet_dcp_set")],
     ),
     // Both MMS captures hold a start and a stop of the same program invocation.
     (
-        "IEC61850/MMS - Specific Commands/mms-stopRequest.pcap",
+        "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-stopRequest.pcap",
         "T0858",
         &[(12, "mms_program_control"), (16, "mms_program_control")],
     ),
     (
-        "IEC61850/MMS - Specific Commands/mms-startRequest.pcap",
+        "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-startRequest.pcap",
         "T0858",
         &[(12, "mms_program_control"), (16, "mms_program_control")],
     ),
     (
-        "IEC61850/MMS - Specific Commands/mms-initiateDownloadSequence.pcap",
+        "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-initiateDownloadSequence.pcap",
         "T0843",
         &[(16, "mms_domain_transfer")],
+    ),
+];
+
+/// Further captures of the corpus that show one controller action: the other MMS program
+/// and domain services, a UMAS program read-out, BACnet restarts.
+const FURTHER: &[Expected] = &[
+    (
+        "ITI-ICS-Security-Tools/pcaps/modicon/modicon_test.pcap",
+        "T0845",
+        &[(76, "umas_program_upload")],
+    ),
+    (
+        "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-initiateUploadSequence.pcap",
+        "T0845",
+        &[(12, "mms_domain_transfer")],
+    ),
+    (
+        "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-terminateUploadSequence.pcap",
+        "T0845",
+        &[(12, "mms_domain_transfer"), (16, "mms_domain_transfer")],
+    ),
+    (
+        "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-killRequest.pcap",
+        "T0858",
+        &[(12, "mms_program_control")],
+    ),
+    (
+        "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-resetRequest.pcap",
+        "T0858",
+        &[(12, "mms_program_control")],
+    ),
+    (
+        "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-resumeRequest.pcap",
+        "T0858",
+        &[(12, "mms_program_control")],
+    ),
+    (
+        "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-deleteProgramInvocation.pcap",
+        "T0858",
+        &[(12, "mms_program_control")],
+    ),
+    (
+        "icsnpp-bacnet/testing/traces/bacnet_services.pcap",
+        "T0816",
+        &[(398, "bacnet_reinitialize_device"), (400, "bacnet_reinitialize_device")],
     ),
 ];
 
@@ -192,7 +235,7 @@ const BENIGN: &[&str] = &[
 ];
 
 fn check_attack(rules: &[Rule], capture: &str, technique: &str, expected: &[(u64, &str)]) {
-    let events = events_after_analysis(&format!("{ITI}{capture}"));
+    let events = events_after_analysis(capture);
     let found = actions(rules, &events);
     let seen: Vec<(u64, &str)> = found.iter().map(|(f, k, _, _)| (*f, k.as_str())).collect();
     assert_eq!(seen, expected, "{capture}: controller-action events");
@@ -213,7 +256,7 @@ fn check_attack(rules: &[Rule], capture: &str, technique: &str, expected: &[(u64
 #[test]
 fn s7_stop_and_download_captures_raise_their_actions_only() {
     let rules = rules();
-    for (capture, technique, expected) in ATTACKS.iter().filter(|a| a.0.starts_with("s7/")) {
+    for (capture, technique, expected) in ATTACKS.iter().filter(|a| a.0.contains("/s7/")) {
         check_attack(&rules, capture, technique, expected);
     }
 }
@@ -221,7 +264,15 @@ fn s7_stop_and_download_captures_raise_their_actions_only() {
 #[test]
 fn cip_dnp3_profinet_and_mms_captures_raise_their_actions_only() {
     let rules = rules();
-    for (capture, technique, expected) in ATTACKS.iter().filter(|a| !a.0.starts_with("s7/")) {
+    for (capture, technique, expected) in ATTACKS.iter().filter(|a| !a.0.contains("/s7/")) {
+        check_attack(&rules, capture, technique, expected);
+    }
+}
+
+#[test]
+fn further_attack_and_maintenance_captures_raise_their_actions_only() {
+    let rules = rules();
+    for (capture, technique, expected) in FURTHER {
         check_attack(&rules, capture, technique, expected);
     }
 }
