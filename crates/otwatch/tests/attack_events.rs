@@ -162,17 +162,17 @@ const ATTACKS: &[Expected] = &[
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-stopRequest.pcap",
         "T0858",
-        &[(12, "mms_program_control"), (16, "mms_program_control")],
+        &[(12, "mms_program_start"), (16, "mms_program_stop")],
     ),
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-startRequest.pcap",
         "T0858",
-        &[(12, "mms_program_control"), (16, "mms_program_control")],
+        &[(12, "mms_program_stop"), (16, "mms_program_start")],
     ),
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-initiateDownloadSequence.pcap",
         "T0843",
-        &[(16, "mms_domain_transfer")],
+        &[(16, "mms_program_download")],
     ),
 ];
 
@@ -187,32 +187,32 @@ const FURTHER: &[Expected] = &[
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-initiateUploadSequence.pcap",
         "T0845",
-        &[(12, "mms_domain_transfer")],
+        &[(12, "mms_program_upload")],
     ),
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-terminateUploadSequence.pcap",
         "T0845",
-        &[(12, "mms_domain_transfer"), (16, "mms_domain_transfer")],
+        &[(12, "mms_program_upload"), (16, "mms_program_upload")],
     ),
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-killRequest.pcap",
         "T0858",
-        &[(12, "mms_program_control")],
+        &[(12, "mms_program_stop")],
     ),
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-resetRequest.pcap",
         "T0858",
-        &[(12, "mms_program_control")],
+        &[(12, "mms_program_reset")],
     ),
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-resumeRequest.pcap",
         "T0858",
-        &[(12, "mms_program_control")],
+        &[(12, "mms_program_start")],
     ),
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-deleteProgramInvocation.pcap",
         "T0858",
-        &[(12, "mms_program_control")],
+        &[(12, "mms_program_invocation")],
     ),
     (
         "icsnpp-bacnet/testing/traces/bacnet_services.pcap",
