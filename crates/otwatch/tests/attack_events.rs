@@ -176,9 +176,17 @@ const ATTACKS: &[Expected] = &[
     ),
 ];
 
-/// Further captures of the corpus that show one controller action: the other MMS program
-/// and domain services, a UMAS program read-out, BACnet restarts.
+/// Further captures of the corpus that show one controller action: an S7comm-plus download,
+/// the other MMS program and domain services, a UMAS program read-out, BACnet restarts.
 const FURTHER: &[Expected] = &[
+    // Listed in the issue as a program upload (T0845); its bytes say otherwise: TIA Portal
+    // opens a "DLTransaction" sequence (frame 121) and creates the block "Main" (OB1) in
+    // the CPU (frames 127-129). The file name follows the colloquial "upload to the PLC".
+    (
+        "ITI-ICS-Security-Tools/pcaps/s7/S7-1200-Uploading-OB1-TIAV12.pcap",
+        "T0843",
+        &[(121, "s7plus_program_download")],
+    ),
     (
         "ITI-ICS-Security-Tools/pcaps/modicon/modicon_test.pcap",
         "T0845",
