@@ -144,6 +144,9 @@ struct Notes {
     /// The rack and slot the connection confirm accepted: what the CPU says on this
     /// connection is said by the module there.
     place: Option<BehindPath>,
+    /// An S7comm-plus session was reported: a connection carries one, and the later
+    /// Create Object answers create objects inside it (the blocks of a download).
+    plus_session_reported: bool,
 }
 
 /// An ack or ack-data whose job has not been seen: PDU reference, ROSCTR, function.
@@ -274,7 +277,12 @@ impl FlowState<'_> {
             Some(0x72) => {
                 let continuation = *self.plus_continues;
                 *self.plus_continues = !plus_trailer(cotp.payload);
-                plus(cotp.payload, continuation, ctx)
+                plus(
+                    cotp.payload,
+                    continuation,
+                    &mut self.notes.plus_session_reported,
+                    ctx,
+                )
             }
             // ISO session SPDUs (data transfer after give tokens, connect, accept), or an
             // MMS PDU straight on COTP.
@@ -911,7 +919,7 @@ const DOWNLOAD_TRANSACTION: &[u8] = b"DLTransaction";
 /// CreateObject answer states in the clear, and a program download opening. A
 /// `continuation` carries the rest of the message before it: its first byte is data, not
 /// an opcode, and it is only logged.
-fn plus(payload: &[u8], continuation: bool, ctx: &mut Ctx<'_>) {
+fn plus(payload: &[u8], continuation: bool, session_reported: &mut bool, ctx: &mut Ctx<'_>) {
     let m = match s7comm_plus::parse(payload) {
         Ok(m) => m,
         Err(e) => {
@@ -984,7 +992,10 @@ fn plus(payload: &[u8], continuation: bool, ctx: &mut Ctx<'_>) {
                 v.order_number, v.firmware
             ));
         }
-        ctx.event("s7comm-plus", "s7plus_session".into(), detail);
+        if !*session_reported {
+            *session_reported = true;
+            ctx.event("s7comm-plus", "s7plus_session".into(), detail);
+        }
     }
     if let Some(op) = m
         .opcode
@@ -1365,5 +1376,28 @@ mod tests {
         assert!(plus_trailer(&hex(PLUS_CREATE_LAST)[7..]));
         // Too short to read a length: complete, so the next message is read for itself.
         assert!(plus_trailer(&[0x72, 0x02]));
+    }
+
+    /// The same capture, frames 8 and 132: the answer that opens the session (with the
+    /// CPU's order number and firmware) and the answer to the Create Object of OB1 in it.
+    /// Only the first opens a session.
+    #[test]
+    fn one_s7plus_session_per_connection() {
+        let session = concat!(
+            "0300008902f0807201007a32000004ca0000000136110287408707a100000120821f0000a3816900",
+            "1500a3823200170000013a823b00048200823c00048140823d00048480c040823e00048480c04082",
+            "3f00151b313b36455337203231342d31484533302d30584230203b56322e328240001505323b3739",
+            "3382410003000300a20000000072010000",
+        );
+        let block_created = "0300001f02f0807202001032000004ca000000273400000000000072020000";
+        let r = run(&[(false, hex(session)), (false, hex(block_created))], false);
+        let sessions: Vec<u64> = r
+            .events
+            .iter()
+            .filter(|e| e.kind == "s7plus_session")
+            .map(|e| e.frame)
+            .collect();
+        assert_eq!(sessions, vec![1]);
+        assert!(r.events[0].detail.contains("6ES7 214-1HE30-0XB0"));
     }
 }
