@@ -84,6 +84,9 @@ pub struct ModbusFlow {
     pending: Pending,
     /// Only when transaction logs are written.
     icsnpp: Option<Box<IcsnppLogs>>,
+    /// A device identification (MEI 14) request was reported: a master that asks again
+    /// is one asker, a sweep is many flows.
+    identification_asked: bool,
 }
 
 #[derive(Debug, Default)]
@@ -148,6 +151,7 @@ impl ModbusFlow {
             framer,
             pending,
             icsnpp,
+            identification_asked,
         } = self;
         framer.feed::<Mbap>(usize::from(!request), data, MAX_ADU, |message| {
             if let Framed::Adu(adu, _) = modbus::frame(message) {
@@ -179,6 +183,21 @@ impl ModbusFlow {
                         record_addresses(&adu, body, ctx);
                     }
                     controller_action(&adu, ctx);
+                    if let (0x2b, [0x0e, code, object, ..]) = (adu.function, adu.data) {
+                        // The answer comes from the device; the request names who asks,
+                        // which is what an identification sweep is judged by.
+                        if !*identification_asked {
+                            *identification_asked = true;
+                            ctx.event(
+                                "modbus",
+                                "modbus_device_identification_request".into(),
+                                format!(
+                                    "read device identification (MEI 14), read code {code}, object {object}, unit {}",
+                                    adu.unit_id
+                                ),
+                            );
+                        }
+                    }
                     if ctx.logging() {
                         let logs = icsnpp.get_or_insert_with(Default::default);
                         logs.request(&adu, body, ctx);
@@ -646,6 +665,31 @@ mod tests {
         assert_eq!(
             t.events[4].detail,
             "diagnostics restart communications option (communication event log cleared), unit 0"
+        );
+    }
+
+    /// icsnpp-modbus modbus_example.pcap frames 92 and 94: a basic device identification
+    /// request to unit 1 and its answer. The request is the event, once per flow.
+    #[test]
+    fn device_identification_request_names_the_asker_once() {
+        let mut t = TestFlow::new(("127.0.0.1", 47785), ("127.0.0.2", 502));
+        let mut flow = ModbusFlow::default();
+        let ask = hex("001700000005012b0e0100");
+        flow.chunk(true, &ask, &mut t.ctx(true, 92, 92));
+        flow.chunk(false, &hex("00170000003d012b0e018300000300105a65656b204d6f646275732054657374011850726f746f636f6c2050617273696e672069732066756e210207312e322e332e36"), &mut t.ctx(false, 94, 94));
+        flow.chunk(true, &ask, &mut t.ctx(true, 96, 96));
+        let asked: Vec<_> = t
+            .events
+            .iter()
+            .filter(|e| e.kind == "modbus_device_identification_request")
+            .map(|e| (e.frame, e.detail.as_str()))
+            .collect();
+        assert_eq!(
+            asked,
+            [(
+                92,
+                "read device identification (MEI 14), read code 1, object 0, unit 1"
+            )]
         );
     }
 

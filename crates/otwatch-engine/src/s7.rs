@@ -147,6 +147,9 @@ struct Notes {
     /// An S7comm-plus session was reported: a connection carries one, and the later
     /// Create Object answers create objects inside it (the blocks of a download).
     plus_session_reported: bool,
+    /// An identity SZL (module or component identification) was asked for on this
+    /// connection: a tool that asks again is one asker, a sweep is many connections.
+    szl_identity_asked: bool,
 }
 
 /// An ack or ack-data whose job has not been seen: PDU reference, ROSCTR, function.
@@ -581,6 +584,24 @@ impl FlowState<'_> {
         user_data_event(&ud, request, pdu, ctx);
 
         let szl = s7comm::read_szl(&ud);
+        // The request names the asker, which the CPU's answer does not: identification
+        // sweeps are judged by who asks.
+        if let (true, Some(Ok(asked))) = (request && ud.type_group & 0xf0 == 0x40, &szl) {
+            if matches!(asked.szl_id & 0xff, 0x11 | 0x1c) && !self.notes.szl_identity_asked {
+                self.notes.szl_identity_asked = true;
+                ctx.event(
+                    "s7comm",
+                    "s7_szl_identity_request".into(),
+                    format!(
+                        "Read SZL 0x{:04x} ({}) index 0x{:04x}, PDU reference {}",
+                        asked.szl_id,
+                        s7comm::szl_id_name(asked.szl_id),
+                        asked.szl_index,
+                        pdu.pdu_ref_swapped()
+                    ),
+                );
+            }
+        }
         if let Some(Err(e)) = &szl {
             // A follow-up request for the rest of a long answer carries no SZL id, and the
             // first PDU of a long answer holds only the records that fit.
@@ -1376,6 +1397,34 @@ mod tests {
         assert!(plus_trailer(&hex(PLUS_CREATE_LAST)[7..]));
         // Too short to read a length: complete, so the next message is read for itself.
         assert!(plus_trailer(&[0x72, 0x02]));
+    }
+
+    /// icsnpp-s7comm s7ident.pcap frames 10, 12 and 16: Read SZL 0x0011 (module
+    /// identification), 0x001c (component identification) and 0x0424 (CPU mode). The
+    /// first identity request is the event; the mode poll is not identification.
+    #[test]
+    fn identity_szl_request_names_the_asker_once_per_connection() {
+        let r = run(
+            &[
+                "0300002102f080320700000100000800080001120411440100ff09000400110000",
+                "0300002102f080320700000200000800080001120411440100ff090004001c0000",
+                "0300002102f080320700000400000800080001120411440100ff09000404240000",
+            ]
+            .map(|h| (true, hex(h))),
+            false,
+        );
+        let asked: Vec<_> = r
+            .events
+            .iter()
+            .filter(|e| e.kind == "s7_szl_identity_request")
+            .map(|e| e.frame)
+            .collect();
+        assert_eq!(asked, vec![1]);
+        assert!(
+            r.events[0].detail.starts_with("Read SZL 0x0011"),
+            "{}",
+            r.events[0].detail
+        );
     }
 
     /// The same capture, frames 8 and 132: the answer that opens the session (with the
