@@ -112,6 +112,7 @@ pub fn function_name(code: u16) -> Option<&'static str> {
 }
 
 pub const CREATE_OBJECT: u16 = 0x04ca;
+pub const BEGIN_SEQUENCE: u16 = 0x0556;
 
 /// S7comm-plus variable-length integer: seven bits a byte, high bit set when more follow
 /// (at most five bytes for 32 bits).

@@ -115,6 +115,9 @@ struct FlowState {
     /// Unknown commands reported on this flow: a stream read from a wrong boundary yields
     /// one per "message", so only the first few become events.
     unknown_reported: u8,
+    /// A ListIdentity request was reported: a tool that keeps asking on the same socket is
+    /// one asker, a sweep is many flows.
+    identity_request_reported: bool,
 }
 
 /// Unknown-command events per flow.
@@ -338,6 +341,16 @@ impl FlowState {
         }
         match m.command {
             enip::LIST_IDENTITY if !m.data.is_empty() => list_identity(m, correlation, ctx),
+            // The request names the asker, which the answers (sent by each device) do
+            // not: a sweep is judged by who asks.
+            enip::LIST_IDENTITY if ctx.from_orig && !self.identity_request_reported => {
+                self.identity_request_reported = true;
+                ctx.event(
+                    "enip",
+                    "enip_list_identity_request".into(),
+                    format!("ListIdentity request to {}", ctx.dst),
+                );
+            }
             enip::SEND_RR_DATA | enip::SEND_UNIT_DATA => self.send_data(m, correlation, ctx),
             _ => {}
         }
@@ -969,6 +982,27 @@ mod tests {
         answer[2..4].copy_from_slice(&(data.len() as u16).to_le_bytes());
         answer.extend_from_slice(&data);
         vec![(true, request), (false, answer)]
+    }
+
+    /// ITI EthernetIP/enip_test.pcap frame 6 (also icsnpp-enip enip_cip_example.pcap frame
+    /// 371): 10.1.1.167 asks 10.1.1.164 for its identity over TCP; asked twice, it is one
+    /// event.
+    #[test]
+    fn list_identity_request_names_the_asker_once_per_flow() {
+        let ask = bytes("63000000000000000000000000000000c1debed100000000");
+        let (_, events, _) = run(&[(true, ask.clone()), (true, ask)]);
+        let asked: Vec<_> = events
+            .iter()
+            .map(|e| (e.frame, e.kind.as_str(), e.detail.as_str()))
+            .collect();
+        assert_eq!(
+            asked,
+            [(
+                1,
+                "enip_list_identity_request",
+                "ListIdentity request to 10.0.0.2"
+            )]
+        );
     }
 
     #[test]

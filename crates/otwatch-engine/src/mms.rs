@@ -143,11 +143,21 @@ impl MmsFlow {
 
     fn notable_request(&mut self, m: &Message, ctx: &mut Ctx<'_>) {
         let Some(service) = m.service else { return };
+        // One kind per action on the server, so a rule names the action without reading
+        // the detail: a domain is the program and data an MMS server runs.
         let kind = match service {
             5 => "mms_write",
-            38..=44 => "mms_program_control",
-            26..=36 => "mms_domain_transfer",
-            46 | 72..=77 => "mms_file",
+            40 | 42 => "mms_program_start",
+            41 | 44 => "mms_program_stop",
+            43 => "mms_program_reset",
+            38 | 39 => "mms_program_invocation",
+            26..=28 | 32 | 34 => "mms_program_download",
+            29..=31 | 33 | 35 => "mms_program_upload",
+            36 => "mms_domain_delete",
+            46 => "mms_obtain_file",
+            75 => "mms_file_rename",
+            76 => "mms_file_delete",
+            72..=74 | 77 => "mms_file",
             19 | 20 => "mms_control",
             7 | 8 | 10 | 11 | 13 | 14 | 16 => "mms_definition_change",
             _ => return,
@@ -237,6 +247,50 @@ mod tests {
         );
         assert_eq!(t.rows[0].values[2], Value::Str("identify".into()));
         assert_eq!(t.events[0].kind, "mms_identify");
+    }
+
+    /// The kind each program and domain service request gets, on the MMS PDUs (after COTP)
+    /// of the ITI "MMS - Specific Commands" captures: frame 12 of each, and frame 16 of
+    /// mms-stopRequest.pcap and mms-initiateDownloadSequence.pcap.
+    #[test]
+    fn program_and_domain_services_are_one_kind_per_action() {
+        let cases = [
+            // mms-stopRequest.pcap frame 12: start R395024397Application_1.
+            ("a021020101bf281b8017523339353032343339374170706c69636174696f6e5f318100", "mms_program_start", "start R395024397Application_1"),
+            // mms-stopRequest.pcap frame 16: stop.
+            ("a01f020101bf29198017523339353032343339374170706c69636174696f6e5f31", "mms_program_stop", "stop R395024397Application_1"),
+            // mms-resetRequest.pcap frame 12: reset.
+            ("a01f020101bf2b198017523339353032343339374170706c69636174696f6e5f31", "mms_program_reset", "reset R395024397Application_1"),
+            // mms-deleteProgramInvocation.pcap frame 12.
+            ("a01e0201019f27184d7553656375726974795f4170706c69636174696f6e5f31", "mms_program_invocation", "deleteProgramInvocation MuSecurity_Application_1"),
+            // mms-initiateDownloadSequence.pcap frame 16.
+            ("a029020101ba24801044544c6f6746696c6573446f6d61696ea10d1a0b4d7553656341433830304d820100", "mms_program_download", "initiateDownloadSequence DTLogFilesDomain"),
+            // mms-initiateUploadSequence.pcap frame 12.
+            ("a0150201019d1044544c6f6746696c6573446f6d61696e", "mms_program_upload", "initiateUploadSequence DTLogFilesDomain"),
+        ];
+        for (pdu, kind, detail) in cases {
+            let mut t = TestFlow::new(("127.0.0.1", 40000), ("127.0.0.1", 102));
+            let mut flow = MmsFlow::default();
+            flow.tpdu(0, true, &hex(pdu), &mut t.ctx(true, 12, 12));
+            let got: Vec<_> = t
+                .events
+                .iter()
+                .map(|e| (e.kind.as_str(), e.detail.as_str()))
+                .collect();
+            assert_eq!(got, [(kind, detail)]);
+        }
+    }
+
+    /// mms-initiateDownloadSequence.pcap frame 12: takeControl of a semaphore is not an
+    /// action on the program.
+    #[test]
+    fn take_control_is_not_a_program_action() {
+        let mut t = TestFlow::new(("127.0.0.1", 40000), ("127.0.0.1", 102));
+        let mut flow = MmsFlow::default();
+        let pdu = hex("a017020101b312a00a80087265736572766564830101860101");
+        flow.tpdu(0, true, &pdu, &mut t.ctx(true, 12, 12));
+        assert_eq!(t.events.len(), 1);
+        assert_eq!(t.events[0].kind, "mms_control");
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub struct ModbusFlow {
     pending: Pending,
     /// Only when transaction logs are written.
     icsnpp: Option<Box<IcsnppLogs>>,
+    /// A device identification (MEI 14) request was reported: a master that asks again
+    /// is one asker, a sweep is many flows.
+    identification_asked: bool,
 }
 
 #[derive(Debug, Default)]
@@ -148,6 +151,7 @@ impl ModbusFlow {
             framer,
             pending,
             icsnpp,
+            identification_asked,
         } = self;
         framer.feed::<Mbap>(usize::from(!request), data, MAX_ADU, |message| {
             if let Framed::Adu(adu, _) = modbus::frame(message) {
@@ -178,6 +182,22 @@ impl ModbusFlow {
                     if let Some(body) = &body {
                         record_addresses(&adu, body, ctx);
                     }
+                    controller_action(&adu, ctx);
+                    if let (0x2b, [0x0e, code, object, ..]) = (adu.function, adu.data) {
+                        // The answer comes from the device; the request names who asks,
+                        // which is what an identification sweep is judged by.
+                        if !*identification_asked {
+                            *identification_asked = true;
+                            ctx.event(
+                                "modbus",
+                                "modbus_device_identification_request".into(),
+                                format!(
+                                    "read device identification (MEI 14), read code {code}, object {object}, unit {}",
+                                    adu.unit_id
+                                ),
+                            );
+                        }
+                    }
                     if ctx.logging() {
                         let logs = icsnpp.get_or_insert_with(Default::default);
                         logs.request(&adu, body, ctx);
@@ -198,6 +218,77 @@ impl ModbusFlow {
             }
         });
     }
+}
+
+/// What a request does to the device itself rather than to its data, as the event kind
+/// and its description: diagnostics that restart or silence the serial line (function 8),
+/// Modicon firmware replacement (function 125) and the UMAS engineering functions
+/// (function 90) that start or stop the PLC and move its program. UMAS transfers are
+/// reported once, on the request that opens them; the block-by-block requests that follow
+/// add nothing the operator needs. Answers are never reported: only a request shows who
+/// asked.
+fn controller_action(adu: &Adu<'_>, ctx: &mut Ctx<'_>) {
+    let word = |i: usize| {
+        adu.data
+            .get(i..i + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    let unit = adu.unit_id;
+    let (kind, detail) = match adu.function {
+        8 => match word(0) {
+            Some(1) => (
+                "modbus_restart_communications",
+                format!(
+                    "diagnostics restart communications option{}, unit {unit}",
+                    if word(2) == Some(0xff00) {
+                        " (communication event log cleared)"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            Some(4) => (
+                "modbus_force_listen_only",
+                format!("diagnostics force listen only mode, unit {unit}"),
+            ),
+            _ => return,
+        },
+        0x7d => (
+            "modbus_firmware_replacement",
+            format!(
+                "firmware replacement (function 125) with {} bytes, unit {unit}",
+                adu.data.len()
+            ),
+        ),
+        0x5a => {
+            // UMAS: a session byte, then the UMAS function. Schneider's own words are the
+            // other way round from ATT&CK's: its "upload" writes into the PLC.
+            let (Some(&session), Some(&function)) = (adu.data.first(), adu.data.get(1)) else {
+                return;
+            };
+            let (kind, what) = match function {
+                0x40 => ("umas_plc_start", "start PLC"),
+                0x41 => ("umas_plc_stop", "stop PLC"),
+                0x30 => (
+                    "umas_program_download",
+                    "initialize strategy transfer into the PLC",
+                ),
+                0x33 => (
+                    "umas_program_upload",
+                    "initialize strategy transfer out of the PLC",
+                ),
+                _ => return,
+            };
+            (
+                kind,
+                format!(
+                    "UMAS {what} (function 0x{function:02x}), session 0x{session:02x}, unit {unit}"
+                ),
+            )
+        }
+        _ => return,
+    };
+    ctx.event("modbus", kind.into(), detail);
 }
 
 /// The coils and registers a request reads or writes, for the per-edge function aggregates
@@ -474,5 +565,141 @@ mod tests {
         // The requests count per unit.
         let paths: Vec<_> = t.obs.functions.values().map(|f| f.path).collect();
         assert!(paths.contains(&Some(unit3)) && paths.contains(&Some(BehindPath::ModbusUnit(9))));
+    }
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn kinds(t: &TestFlow) -> Vec<(u64, &str)> {
+        t.events
+            .iter()
+            .map(|e| (e.frame, e.kind.as_str()))
+            .collect()
+    }
+
+    /// modicon/modicon_test.pcap frames 76, 78 and 80: Unity Pro opens a strategy read-out
+    /// (UMAS 0x33) and fetches its first blocks (0x34). Only the opening is an event.
+    #[test]
+    fn umas_program_upload_is_reported_once_on_its_opening_request() {
+        let mut t = TestFlow::new(("192.168.63.100", 7718), ("192.168.63.253", 502));
+        let mut flow = ModbusFlow::default();
+        for (frame, payload) in [
+            (76, "002300000008005a01330001fb00"),
+            (78, "002400000008005a013400010100"),
+            (80, "002500000008005a013400010200"),
+        ] {
+            flow.chunk(true, &hex(payload), &mut t.ctx(true, frame, frame as i64));
+        }
+        assert_eq!(kinds(&t), vec![(76, "umas_program_upload")]);
+        assert_eq!(
+            t.events[0].detail,
+            "UMAS initialize strategy transfer out of the PLC (function 0x33), session 0x01, unit 0"
+        );
+    }
+
+    /// ModbusTCP/modbus_test_data_part1.pcap frames 8 and 9: function 8 sub-function 4
+    /// (force listen only) to unit 10, answered by a gateway exception. The request is the
+    /// event; the exception answer is not a second one.
+    #[test]
+    fn force_listen_only_request_is_an_event() {
+        let mut t = TestFlow::new(("10.0.0.57", 2578), ("10.0.0.3", 502));
+        let mut flow = ModbusFlow::default();
+        flow.chunk(
+            true,
+            &hex("0000000000060a0800040000"),
+            &mut t.ctx(true, 8, 8),
+        );
+        flow.chunk(false, &hex("0000000000030a880b"), &mut t.ctx(false, 9, 9));
+        let actions: Vec<_> = kinds(&t)
+            .into_iter()
+            .filter(|(_, k)| *k != "modbus_exception")
+            .collect();
+        assert_eq!(actions, vec![(8, "modbus_force_listen_only")]);
+        assert_eq!(
+            t.events[0].detail,
+            "diagnostics force listen only mode, unit 10"
+        );
+    }
+
+    /// The corpus holds no UMAS start, stop or program write, no restart communications and
+    /// no function 125: these requests are laid out after the modicon_test.pcap requests
+    /// (MBAP, unit 0, function 90, session byte, UMAS function) and the Modbus application
+    /// protocol specification (function 8 sub-function 1 with data 0xFF00).
+    #[test]
+    fn umas_start_stop_download_restart_and_firmware_requests_are_events() {
+        let mut t = TestFlow::new(("192.168.63.100", 7718), ("192.168.63.253", 502));
+        let mut flow = ModbusFlow::default();
+        for (frame, payload) in [
+            (1, "000100000004005a0141"),
+            (2, "000200000004005a0140"),
+            (3, "000300000006005a01300001"),
+            (4, "000400000006000800010000"),
+            (5, "00050000000600080001ff00"),
+            (6, "000600000004007d0102"),
+            // Read PLC info and a memory block read: not actions.
+            (7, "000700000004005a0004"),
+            (8, "000800000004005a0120"),
+            // Diagnostics return query data: a loopback test, not an action.
+            (9, "000900000006000800001234"),
+        ] {
+            flow.chunk(true, &hex(payload), &mut t.ctx(true, frame, frame as i64));
+        }
+        assert_eq!(
+            kinds(&t),
+            vec![
+                (1, "umas_plc_stop"),
+                (2, "umas_plc_start"),
+                (3, "umas_program_download"),
+                (4, "modbus_restart_communications"),
+                (5, "modbus_restart_communications"),
+                (6, "modbus_firmware_replacement"),
+            ]
+        );
+        assert_eq!(
+            t.events[0].detail,
+            "UMAS stop PLC (function 0x41), session 0x01, unit 0"
+        );
+        assert_eq!(
+            t.events[4].detail,
+            "diagnostics restart communications option (communication event log cleared), unit 0"
+        );
+    }
+
+    /// icsnpp-modbus modbus_example.pcap frames 92 and 94: a basic device identification
+    /// request to unit 1 and its answer. The request is the event, once per flow.
+    #[test]
+    fn device_identification_request_names_the_asker_once() {
+        let mut t = TestFlow::new(("127.0.0.1", 47785), ("127.0.0.2", 502));
+        let mut flow = ModbusFlow::default();
+        let ask = hex("001700000005012b0e0100");
+        flow.chunk(true, &ask, &mut t.ctx(true, 92, 92));
+        flow.chunk(false, &hex("00170000003d012b0e018300000300105a65656b204d6f646275732054657374011850726f746f636f6c2050617273696e672069732066756e210207312e322e332e36"), &mut t.ctx(false, 94, 94));
+        flow.chunk(true, &ask, &mut t.ctx(true, 96, 96));
+        let asked: Vec<_> = t
+            .events
+            .iter()
+            .filter(|e| e.kind == "modbus_device_identification_request")
+            .map(|e| (e.frame, e.detail.as_str()))
+            .collect();
+        assert_eq!(
+            asked,
+            [(
+                92,
+                "read device identification (MEI 14), read code 1, object 0, unit 1"
+            )]
+        );
+    }
+
+    /// A UMAS answer echoing a stop code is the PLC speaking, not a command.
+    #[test]
+    fn umas_answers_are_not_actions() {
+        let mut t = TestFlow::new(("192.168.63.100", 7718), ("192.168.63.253", 502));
+        let mut flow = ModbusFlow::default();
+        flow.chunk(true, &hex("000100000004005a0141"), &mut t.ctx(true, 1, 1));
+        flow.chunk(false, &hex("000100000004005a01fe"), &mut t.ctx(false, 2, 2));
+        assert_eq!(kinds(&t), vec![(1, "umas_plc_stop")]);
     }
 }

@@ -122,6 +122,9 @@ pub struct S7Flow {
     notes: Notes,
     /// MMS over the same ISO transport (IEC 61850, ICCP), once an ISO session SPDU is seen.
     mms: Option<Box<MmsFlow>>,
+    /// Per direction: the last S7comm-plus fragment had no trailer, so the next one carries
+    /// the rest of that message rather than an opcode of its own.
+    plus_continues: [bool; 2],
 }
 
 /// What the flow has already said, so that it is said once.
@@ -141,6 +144,12 @@ struct Notes {
     /// The rack and slot the connection confirm accepted: what the CPU says on this
     /// connection is said by the module there.
     place: Option<BehindPath>,
+    /// An S7comm-plus session was reported: a connection carries one, and the later
+    /// Create Object answers create objects inside it (the blocks of a download).
+    plus_session_reported: bool,
+    /// An identity SZL (module or component identification) was asked for on this
+    /// connection: a tool that asks again is one asker, a sweep is many connections.
+    szl_identity_asked: bool,
 }
 
 /// An ack or ack-data whose job has not been seen: PDU reference, ROSCTR, function.
@@ -202,6 +211,7 @@ impl S7Flow {
             szl_answer_in_progress,
             notes,
             mms,
+            plus_continues,
         } = self;
         let mut state = FlowState {
             open_jobs,
@@ -209,6 +219,7 @@ impl S7Flow {
             szl_answer_in_progress: &mut szl_answer_in_progress[side.min(1)],
             notes,
             mms,
+            plus_continues: &mut plus_continues[side.min(1)],
             side,
         };
         framer.feed::<Tpkt>(side, data, MAX_CARRY, |message| state.tpkt(message, ctx));
@@ -221,6 +232,7 @@ struct FlowState<'s> {
     szl_answer_in_progress: &'s mut Option<u8>,
     notes: &'s mut Notes,
     mms: &'s mut Option<Box<MmsFlow>>,
+    plus_continues: &'s mut bool,
     side: usize,
 }
 
@@ -265,7 +277,16 @@ impl FlowState<'_> {
         }
         match cotp.payload.first() {
             Some(0x32) => self.s7comm(cotp.payload, ctx),
-            Some(0x72) => plus(cotp.payload, ctx),
+            Some(0x72) => {
+                let continuation = *self.plus_continues;
+                *self.plus_continues = !plus_trailer(cotp.payload);
+                plus(
+                    cotp.payload,
+                    continuation,
+                    &mut self.notes.plus_session_reported,
+                    ctx,
+                )
+            }
             // ISO session SPDUs (data transfer after give tokens, connect, accept), or an
             // MMS PDU straight on COTP.
             Some(0x01 | 0x0d | 0x0e) | Some(0xa0..=0xaa | 0x85..=0x87 | 0x8b..=0x8d) => self
@@ -563,6 +584,24 @@ impl FlowState<'_> {
         user_data_event(&ud, request, pdu, ctx);
 
         let szl = s7comm::read_szl(&ud);
+        // The request names the asker, which the CPU's answer does not: identification
+        // sweeps are judged by who asks.
+        if let (true, Some(Ok(asked))) = (request && ud.type_group & 0xf0 == 0x40, &szl) {
+            if matches!(asked.szl_id & 0xff, 0x11 | 0x1c) && !self.notes.szl_identity_asked {
+                self.notes.szl_identity_asked = true;
+                ctx.event(
+                    "s7comm",
+                    "s7_szl_identity_request".into(),
+                    format!(
+                        "Read SZL 0x{:04x} ({}) index 0x{:04x}, PDU reference {}",
+                        asked.szl_id,
+                        s7comm::szl_id_name(asked.szl_id),
+                        asked.szl_index,
+                        pdu.pdu_ref_swapped()
+                    ),
+                );
+            }
+        }
         if let Some(Err(e)) = &szl {
             // A follow-up request for the rest of a long answer carries no SZL id, and the
             // first PDU of a long answer holds only the records that fit.
@@ -875,9 +914,33 @@ fn user_data_event(ud: &s7comm::UserData<'_>, request: bool, pdu: &S7Pdu<'_>, ct
     }
 }
 
-/// An S7comm-plus message: the log row, function counts, and the session and identity a
-/// CreateObject answer states in the clear.
-fn plus(payload: &[u8], ctx: &mut Ctx<'_>) {
+/// Whether an S7comm-plus fragment ends its message: a message spread over several TPDUs
+/// carries the trailer (0x72, version, zero length) only after its last part. A fragment
+/// too short to say is taken as complete, so one odd frame cannot hide the next message.
+fn plus_trailer(payload: &[u8]) -> bool {
+    let Some(len) = payload
+        .get(2..4)
+        .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+    else {
+        return true;
+    };
+    // Version 3 puts an integrity digest (length byte and digest) before the data, which
+    // the length does not count.
+    let digest = match payload.get(1) {
+        Some(3) => payload.get(4).map_or(0, |d| 1 + usize::from(*d)),
+        _ => 0,
+    };
+    payload.len() >= 4 + digest + len + 4 || payload.len() < 4 + digest + len
+}
+
+/// The transaction name TIA Portal gives the sequence that loads blocks into a CPU.
+const DOWNLOAD_TRANSACTION: &[u8] = b"DLTransaction";
+
+/// An S7comm-plus message: the log row, function counts, the session and identity a
+/// CreateObject answer states in the clear, and a program download opening. A
+/// `continuation` carries the rest of the message before it: its first byte is data, not
+/// an opcode, and it is only logged.
+fn plus(payload: &[u8], continuation: bool, session_reported: &mut bool, ctx: &mut Ctx<'_>) {
     let m = match s7comm_plus::parse(payload) {
         Ok(m) => m,
         Err(e) => {
@@ -889,7 +952,24 @@ fn plus(payload: &[u8], ctx: &mut Ctx<'_>) {
             return;
         }
     };
-    if let (Some(s7comm_plus::opcode::REQUEST), Some(f)) = (m.opcode, m.function) {
+    if let (false, Some(s7comm_plus::opcode::REQUEST), Some(f)) =
+        (continuation, m.opcode, m.function)
+    {
+        if f == s7comm_plus::BEGIN_SEQUENCE
+            && m.body
+                .windows(DOWNLOAD_TRANSACTION.len())
+                .any(|w| w == DOWNLOAD_TRANSACTION)
+        {
+            ctx.event(
+                "s7comm-plus",
+                "s7plus_program_download".into(),
+                format!(
+                    "S7comm-plus version {} Begin Sequence \"DLTransaction\": the engineering tool opens a download into the CPU, sequence {}",
+                    m.version,
+                    m.sequence.map_or_else(|| "-".into(), |s| s.to_string())
+                ),
+            );
+        }
         ctx.obs.function(
             ctx.src,
             ctx.dst,
@@ -899,7 +979,8 @@ fn plus(payload: &[u8], ctx: &mut Ctx<'_>) {
             ctx.ev.ts,
         );
     }
-    if m.opcode == Some(s7comm_plus::opcode::RESPONSE)
+    if !continuation
+        && m.opcode == Some(s7comm_plus::opcode::RESPONSE)
         && m.function == Some(s7comm_plus::CREATE_OBJECT)
     {
         let session = s7comm_plus::created_session(&m);
@@ -932,11 +1013,14 @@ fn plus(payload: &[u8], ctx: &mut Ctx<'_>) {
                 v.order_number, v.firmware
             ));
         }
-        ctx.event("s7comm-plus", "s7plus_session".into(), detail);
+        if !*session_reported {
+            *session_reported = true;
+            ctx.event("s7comm-plus", "s7plus_session".into(), detail);
+        }
     }
     if let Some(op) = m
         .opcode
-        .filter(|op| s7comm_plus::opcode_name(*op).is_none())
+        .filter(|op| !continuation && s7comm_plus::opcode_name(*op).is_none())
     {
         ctx.event(
             "s7comm-plus",
@@ -1203,5 +1287,166 @@ mod tests {
         let r = run(&messages, false);
         assert_eq!(r.flow.open_jobs.len(), MAX_OPEN_JOBS);
         assert_eq!(r.flow.pending_limit_hits(), 5);
+    }
+
+    /// s7/S7-1200-Uploading-OB1-TIAV12.pcap (ITI), TIA Portal V12 and an S7-1200 over
+    /// S7comm-plus version 2: frame 121 opens the "DLTransaction" sequence, frames 127 to
+    /// 129 carry one CreateObject (the block "Main", OB1) in three fragments, the last with
+    /// the trailer.
+    const PLUS_DOWNLOAD_BEGIN: &str = concat!(
+        "0300004202f08072020033310000055600000025000003c03602000100a17fffc0018d240000a381",
+        "6900150d444c5472616e73616374696f6ea20000000072020000",
+    );
+    const PLUS_CREATE_FIRST: &str = concat!(
+        "030003fb02f080720203f031000004ca00000027000003c0340000000300040000000000a18a3200",
+        "0194572000a381690015044d61696ea39315000589d0b2d1b5919f8ce8a3931600048b7ea3931100",
+        "1400820a9800000278f95814b03b7d955d6bc3201486ff4ae91f989f894216d8ca02852ebb88f7e3",
+        "106c16969ad19941fffd4e24b49dabbd117cceabc78ff7e8ff8360e1209e263fd6c122cb255c8168",
+        "3792712a895222d39a33c2a2ddcc6de3e1f0159668c8e3fa7a88929c6ab15e199ae0ecc273c628e1",
+        "045320e709bd48e8e5cc31c064468912544b91a3ef4c96e07982ab503246df7970d2aeddda76f361",
+        "dbcf4572eedebdc4b7e7f7cde8be3d38bfaa43a1227985de2dd1adf3f6b88736146b598f6e4e1ed1",
+        "8b13aab826826b77e0ba093abbb33f7628f137ba410b03c7cefa0a0efd702a1b7c8308291efec0e2",
+        "a5a926d77a5c3f0cbd3f2dd3a1256e06501e250eca28edd9abbfc3becf50a39313000424a3a14040",
+        "1500a3936f000589d0b2cf86a6cd8aa8a3a13f401588081d20224d61696e2050726f6772616d2053",
+        "7765657020284379636c65292200a3935900030001a3935a000101a3935b00030004a3935c001700",
+        "000d779a78000b00009a79100214000000000000000000000000000000000000000000a3935f0001",
+        "00a39361000589d0b2d1b5919f8ce8a39364000c00000000a3984f001700000da09b210008009b22",
+        "0015009b2300080000a39c23000800a3a3620014001501000800080001000200050001030008000c",
+        "000000a3941400140014184001e0018c0021abcde0018c00211234144001a39415000588b8ce938f",
+        "8c89ff78a39419401400a3941a0014000400000000a3941b001400300000002c10e27131e304ff78",
+        "002000010000000000000000000000000002000000010000000000000000000000000000a3941e00",
+        "0800a3941f0014000c0c00000000000000000710c6a3941740140200822898000002787db0155ff8",
+        "d5954d0b823018c7bf8aac6be5e6b399412ff472e8d229a2a3546a04d9a942faf4ad6dda9c9a1875",
+        "c88b0c419efdfe2fcf609cc427eb96bb16f73c67773e0cd1f512753c341e1592a72be5271803f1dd",
+        "e7db017fbbdb0728a55a20d8d3193a5ddc25c8d4395346700596d110502b31a2328e724221b85dee",
+        "a6744225a600a719469e856b0018a314fa2fcb2fc224b3fd6c3e9962ed511f246e3e9edb926072e9",
+        "581def61db5a9f03eebcda44189c8903b49ab3d7943373ff833350e2bce72cc17cce79b9c1195755",
+        "072955684a953223cb1f63355201dffa6f855c7ad92bc9449b6892c9b32e19b7905a16cb30e64b25",
+        "57cbb858cc572e4854b558a40bebc4d216a6c805f609322a3d158f34158ffc3a11f95d5f7a57db68",
+        "de07ceb3c93400a3a3500003ffffa393700014",
+    );
+    const PLUS_CREATE_MIDDLE: &str = concat!(
+        "030003fc02f080720203f100823f98000002787d66052b13ad96490ec2300c45ef927d556742c9a6",
+        "a7e002452d3b24964888bb9379b04391102b045562d3fffcfdbf3ba3a1c6880449d257030016f750",
+        "688cb32463b823fadf212e1ac8e332ea860da0e66ca9a47aebacfd459f252ec48d954a493349abf4",
+        "a4ac86c96efbeabe5ed7cd5cd66ddd34b1aaa7e0c0258849097d7ab1f1a6f11c1444ffb624dc1f4c",
+        "b4fb464e59ecf37ebb2794e1e1b9c02ca3c9138978f782e7a5b38a946f06bb0818092840220a0c42",
+        "4a2c32775566af8efb286a954d52791199971c72fc99aa70b834849c7a44e62349869687668b162a",
+        "b8c77641dba53c959ee9a1ef3633ef8e873be320417cf1c95b5d96085d76f7ff50ae371c52715002",
+        "65211215b295e1cc007d6a00941b00250740d9013ea60718e507d27b4b04d656656d0bd3c7d63102",
+        "65ae98e55ffa895bde4b53a586a39371001400820c9800000278f91398a37fed56b10e823010dd4d",
+        "fc07d21dd22b4636070dc6810d43dcd8fc49073fc95f90427b6de9b51295ad03090dbdd7d777efee",
+        "783d9e0bae0850f06278d861bbc9322d927c1f564eee195e9965ca079d2884f402b9dd1106436482",
+        "4bd107a3a482eee67d5fb795f285805d0e97bae439bf1d7910045380486d058263007a605cb89699",
+        "92c334b0edb20e44cff517efd060ba91c459968c455a9b76a2844e2548595e093083183353a1c885",
+        "2e2a43ce07b16a1b51068b4642bc1660d2b1a4ee23c8a69720a46a2a5fcb2baf92a4fdbbb4564f4b",
+        "f2ae236f72ee2ad2b6a786d1e38518c978e27dd6e367d3cd9bdc0b03a9014f877eb8d4b5495ef9d9",
+        "2b91ffc237d2bbdd27a39372401401001798000002787d3c55436ac3ee0e3427e8db010021ab0d40",
+        "00a3936540140200834698000002787defaeae49b557df4fc230107e37f17f30f1dd2995ed652119",
+        "0323c908c429ef1d2bbab8d1a5dd8cfcf7deb51ddd868292f846ef763ffa71fdeeae97441c46e705",
+        "07c0c1d3924bddedc04fcc6bb166adde7e3340c5ae48384ee4fac75598a3f552b23ae55a04e8ee0a",
+        "e332ae9330a752e23166f9668c739f82ba631e674599b39eb9db65915f58588a25bfb4f0babce13b",
+        "fbeb3d716e0b4f1ea0d0684c37c27a9f418ce7404a504f3f4b1895d0c0344c57eb51be145931d140",
+        "aea8311f6af58a8a2091989cbd83637d8dfc7184a2451948330be8acb5b81f7478db0d1ae273e55b",
+        "0963cb14c7fb6b9aacd366dd321928bdde2f7412ee61120f595c69ac1a10a03023e3474fe63d7888",
+        "77029ec151780839179efb63f07827e0b91b90fd5ae3fe008ff7377886a6cabac585df36cf6de4bf",
+        "6cb3cad2f81c5eadad3df5a05ac7d1e50510d523a3297001bcfa8f2c45768fd5301df2a2cc722680",
+        "b791af6d3c45ff4a669a8e347babf2d62a7a2369",
+    );
+    const PLUS_CREATE_LAST: &str = concat!(
+        "030000e702f080720200d8be52277b862b4d74edda47a7c742703f03a044ad16c5886d5fab371534",
+        "e2fc3da8d445e6c0436217084695217e4f61336c35289884179b8d64cdbef75d74420ea37bff16dd",
+        "775a50f84ee79f6a31f717d914b4eb00a3936900140000a39418401400a3941d0014005c98000002",
+        "78f966052b138314792ea949a5e9e034c3cba5a06003accac0d519d05843a089a9e9c0668da3b3ad",
+        "1230f05df352c04c434b2505b7cca26260c5032c6941e53b3476816a7c1231854d9514f48186dbe8",
+        "a3d90700dab627e7a4900a00000060a4900a00000060a20000000072020000",
+    );
+
+    #[test]
+    fn s7plus_download_transaction_is_an_event_and_fragments_are_not_messages() {
+        let messages: Vec<(bool, Vec<u8>)> = [
+            PLUS_DOWNLOAD_BEGIN,
+            PLUS_CREATE_FIRST,
+            PLUS_CREATE_MIDDLE,
+            PLUS_CREATE_LAST,
+        ]
+        .iter()
+        .map(|h| (true, hex(h)))
+        .collect();
+        let r = run(&messages, false);
+        let kinds: Vec<(u64, &str)> = r
+            .events
+            .iter()
+            .map(|e| (e.frame, e.kind.as_str()))
+            .collect();
+        // The fragments after the first hold block data where an opcode would be: before,
+        // they were reported as unknown opcodes 0x00 and 0xbe.
+        assert_eq!(kinds, vec![(1, "s7plus_program_download")]);
+        assert!(
+            r.events[0].detail.contains("version 2"),
+            "{}",
+            r.events[0].detail
+        );
+    }
+
+    #[test]
+    fn s7plus_trailer_marks_the_last_fragment() {
+        assert!(plus_trailer(&hex(PLUS_DOWNLOAD_BEGIN)[7..]));
+        assert!(!plus_trailer(&hex(PLUS_CREATE_FIRST)[7..]));
+        assert!(!plus_trailer(&hex(PLUS_CREATE_MIDDLE)[7..]));
+        assert!(plus_trailer(&hex(PLUS_CREATE_LAST)[7..]));
+        // Too short to read a length: complete, so the next message is read for itself.
+        assert!(plus_trailer(&[0x72, 0x02]));
+    }
+
+    /// icsnpp-s7comm s7ident.pcap frames 10, 12 and 16: Read SZL 0x0011 (module
+    /// identification), 0x001c (component identification) and 0x0424 (CPU mode). The
+    /// first identity request is the event; the mode poll is not identification.
+    #[test]
+    fn identity_szl_request_names_the_asker_once_per_connection() {
+        let r = run(
+            &[
+                "0300002102f080320700000100000800080001120411440100ff09000400110000",
+                "0300002102f080320700000200000800080001120411440100ff090004001c0000",
+                "0300002102f080320700000400000800080001120411440100ff09000404240000",
+            ]
+            .map(|h| (true, hex(h))),
+            false,
+        );
+        let asked: Vec<_> = r
+            .events
+            .iter()
+            .filter(|e| e.kind == "s7_szl_identity_request")
+            .map(|e| e.frame)
+            .collect();
+        assert_eq!(asked, vec![1]);
+        assert!(
+            r.events[0].detail.starts_with("Read SZL 0x0011"),
+            "{}",
+            r.events[0].detail
+        );
+    }
+
+    /// The same capture, frames 8 and 132: the answer that opens the session (with the
+    /// CPU's order number and firmware) and the answer to the Create Object of OB1 in it.
+    /// Only the first opens a session.
+    #[test]
+    fn one_s7plus_session_per_connection() {
+        let session = concat!(
+            "0300008902f0807201007a32000004ca0000000136110287408707a100000120821f0000a3816900",
+            "1500a3823200170000013a823b00048200823c00048140823d00048480c040823e00048480c04082",
+            "3f00151b313b36455337203231342d31484533302d30584230203b56322e328240001505323b3739",
+            "3382410003000300a20000000072010000",
+        );
+        let block_created = "0300001f02f0807202001032000004ca000000273400000000000072020000";
+        let r = run(&[(false, hex(session)), (false, hex(block_created))], false);
+        let sessions: Vec<u64> = r
+            .events
+            .iter()
+            .filter(|e| e.kind == "s7plus_session")
+            .map(|e| e.frame)
+            .collect();
+        assert_eq!(sessions, vec![1]);
+        assert!(r.events[0].detail.contains("6ES7 214-1HE30-0XB0"));
     }
 }

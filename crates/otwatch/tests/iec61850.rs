@@ -116,12 +116,12 @@ fn iccp_reports_and_writes() {
 #[test]
 fn program_stop_and_start_are_events() {
     let events = events_after_analysis(STOP);
-    let control = of_kind(&events, "mms_program_control");
     assert_eq!(
-        control,
-        [
-            "start R395024397Application_1",
-            "stop R395024397Application_1"
-        ]
+        of_kind(&events, "mms_program_start"),
+        ["start R395024397Application_1"]
+    );
+    assert_eq!(
+        of_kind(&events, "mms_program_stop"),
+        ["stop R395024397Application_1"]
     );
 }

@@ -545,6 +545,12 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// Keeps only the rules `keep` accepts (a test of one rule file without the built-ins,
+    /// a run limited to some rules).
+    pub fn retain(&mut self, keep: impl Fn(&Rule) -> bool) {
+        self.rules.retain(|r| keep(r));
+    }
+
     /// The rules that ship in the binary.
     pub fn builtin() -> Result<RuleSet, RuleErrors> {
         RuleSet::load(&[])
