@@ -7,11 +7,13 @@
 //! place, one from a newer otwatch is refused with a clear message, nothing is silently
 //! rebuilt.
 
+mod baseline;
 pub mod changes;
 mod corrections;
 mod declared;
 mod migrations;
 
+pub use baseline::{BaselineMeta, StoredBaseline, StoredBaselineAlert};
 pub use corrections::{AddressKind, Correction, OverrideField};
 pub use declared::DeclaredImport;
 
