@@ -203,6 +203,10 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
         eprintln!("results stored in {}", db.display());
         eprintln!("{}", crate::changes::run_note(store, run_id, &db)?);
     }
+    if let Some(store) = store.as_mut() {
+        // The alerts are kept with the run; `otwatch baseline alerts` lists them.
+        crate::baseline::compare_run(store, run_id, &analysis)?;
+    }
     for w in &analysis.summary.warnings {
         eprintln!("warning: {w}");
     }
