@@ -303,3 +303,116 @@ fn learning_from_the_database_and_errors_that_say_what_to_do() {
     let help = text(&otwatch(&["baseline", "learn", "--help"], dir.path()).stdout);
     assert!(help.contains("Examples:"));
 }
+
+/// Splits a corpus capture at its middle frame time: learn on the first part, then the
+/// second part with a new host injected (on the same link, to a controller the capture
+/// polls) must raise the new asset, the new edge and its first write — and the real second
+/// part alone nothing of severity high.
+#[test]
+fn learn_on_one_half_of_a_corpus_capture_and_detect_a_host_injected_in_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = common::corpus("ITI-ICS-Security-Tools/pcaps/ModbusTCP/ModbusTCP.pcap");
+    let mut reader = otwatch_capture::CaptureReader::open(&source).unwrap();
+    let mut frames: Vec<(i64, Vec<u8>)> = Vec::new();
+    while let Some(p) = reader.next_packet().unwrap() {
+        assert_eq!(p.linktype, 1, "the split writes Ethernet frames");
+        frames.push((p.ts_micros, p.data.to_vec()));
+    }
+    let mut times: Vec<i64> = frames.iter().map(|f| f.0).collect();
+    times.sort();
+    let middle = times[times.len() / 2];
+    let (first, second): (Vec<_>, Vec<_>) = frames.into_iter().partition(|f| f.0 < middle);
+    // The controller's MAC, from a request to it (Ethernet, IPv4, TCP to port 502).
+    let plc_ip = [141, 81, 0, 46];
+    let plc_mac: MacAddr = second
+        .iter()
+        .find(|(_, f)| {
+            f.len() > 38 && f[12..14] == [8, 0] && f[30..34] == plc_ip && f[36..38] == [1, 246]
+        })
+        .map(|(_, f)| f[0..6].try_into().unwrap())
+        .expect("a Modbus request to 141.81.0.46");
+    write_capture(&dir.path().join("first.pcap"), first);
+    write_capture(&dir.path().join("second.pcap"), second.clone());
+    run(
+        dir.path(),
+        &["baseline", "learn", "first.pcap", "--db", "b.db"],
+    );
+
+    let err = run(dir.path(), &["analyze", "first.pcap", "--db", "b.db", "-q"]);
+    assert!(err.contains("baseline: no departures"), "{err}");
+    run(
+        dir.path(),
+        &["analyze", "second.pcap", "--db", "b.db", "-q"],
+    );
+    let natural = alerts(dir.path());
+    assert!(
+        natural
+            .iter()
+            .all(|a| a["alert"]["severity"] != "high" && a["alert"]["severity"] != "critical"),
+        "the real second half holds no first writes or new functions: {natural:#?}"
+    );
+
+    // A laptop at 141.81.0.200 reads the controller once and then writes a register.
+    let laptop: ([u8; 4], MacAddr) = ([141, 81, 0, 200], [0x00, 0x0c, 0x29, 0xaa, 0xbb, 0xcc]);
+    let c = Endpoint::new(laptop.1, laptop.0.into(), 51000);
+    let s = Endpoint::new(plc_mac, plc_ip.into(), 502);
+    let mut tcp = TcpSession::new(c, s, 5, 7);
+    let at = middle + 10 * SEC;
+    let mut injected: Vec<(i64, Vec<u8>)> = tcp
+        .open(at, 300)
+        .into_iter()
+        .map(|f| (f.ts_micros, f.frame))
+        .collect();
+    for (i, pdu) in [
+        modbus::read_holding_registers_request(0, 4),
+        modbus::write_single_register(3, 9),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let f = tcp.send(
+            Side::Client,
+            at + (i as i64 + 1) * SEC,
+            &modbus::adu(i as u16, 1, pdu),
+        );
+        injected.push((f.ts_micros, f.frame));
+    }
+    let mut changed = second;
+    changed.extend(injected);
+    write_capture(&dir.path().join("changed.pcap"), changed);
+    let before = natural.len();
+    run(
+        dir.path(),
+        &["analyze", "changed.pcap", "--db", "b.db", "-q"],
+    );
+    let found: Vec<Value> = alerts(dir.path()).into_iter().skip(before).collect();
+    let by_rule = |r: &str| {
+        found
+            .iter()
+            .find(|a| a["alert"]["rule"] == r)
+            .map(|a| &a["alert"])
+    };
+    let write = by_rule("baseline.write_where_only_reads").expect("the injected write");
+    assert_eq!(write["severity"], "high");
+    assert_eq!(write["src"], "141.81.0.200");
+    assert_eq!(write["dst"], "141.81.0.46");
+    assert!(write["evidence"][0]["capture"]
+        .as_str()
+        .unwrap()
+        .ends_with("changed.pcap"));
+    assert!(write["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("never talked to"));
+    let edge = by_rule("baseline.new_edge").expect("the new path");
+    assert_eq!(edge["techniques"], serde_json::json!(["T0848"]));
+    assert_eq!(
+        by_rule("baseline.new_asset").expect("the laptop")["src"],
+        "141.81.0.200"
+    );
+    let highs: Vec<_> = found
+        .iter()
+        .filter(|a| a["alert"]["severity"] == "high")
+        .collect();
+    assert_eq!(highs.len(), 1, "only the write is high: {found:#?}");
+}
