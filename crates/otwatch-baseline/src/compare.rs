@@ -77,6 +77,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether the run saw requests for protocol functions on `e` (not only packets).
+    fn serves_functions(&self, e: &Edge) -> bool {
+        self.run
+            .functions
+            .iter()
+            .any(|f| f.client == e.client && f.server == e.server && f.protocol == e.protocol)
+    }
+
     fn controller_like(&self, key: &str) -> bool {
         matches!(
             self.role(key),
@@ -209,7 +217,18 @@ fn new_assets(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
         if cx.base.asset(&a.key).is_some() {
             continue;
         }
-        let mut al = alert("baseline.new_asset", "New asset", Severity::Medium, &[]);
+        // A new machine that opens connections to controllers is what a transient laptop
+        // or a planted box looks like; a new server is more likely new equipment.
+        let acts_on_controllers =
+            cx.run.edges.iter().any(|e| {
+                e.client == a.key && cx.controller_like(&e.server) && cx.serves_functions(e)
+            });
+        let mut al = alert(
+            "baseline.new_asset",
+            "New asset",
+            Severity::Medium,
+            if acts_on_controllers { &["T0864"] } else { &[] },
+        );
         al.assets = vec![a.key.clone()];
         al.src = a.ips.first().copied();
         al.subject = a.identity.role.as_str().to_string();
@@ -268,7 +287,18 @@ fn new_assets(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
     }
 }
 
+/// A client that opens new paths to this many servers in one run is exploring the network.
+const SCAN_SERVERS: usize = 5;
+
 fn new_edges(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
+    let mut servers: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for e in cx.run.edges {
+        if cx.base.edge(&e.client, &e.server, &e.protocol).is_none() {
+            servers.entry(&e.client).or_default().insert(&e.server);
+        }
+    }
+    let new_servers: HashMap<&str, usize> =
+        servers.into_iter().map(|(c, s)| (c, s.len())).collect();
     for e in cx.run.edges {
         if cx.base.edge(&e.client, &e.server, &e.protocol).is_some() {
             continue;
@@ -280,17 +310,21 @@ fn new_edges(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
             .edges
             .iter()
             .any(|b| b.client == e.client && b.protocol == e.protocol);
-        let serves_functions = cx
-            .run
-            .functions
-            .iter()
-            .any(|f| f.client == e.client && f.server == e.server && f.protocol == e.protocol);
-        let rogue = serves_functions && !client_known_for_protocol && cx.controller_like(&e.server);
+        let rogue =
+            cx.serves_functions(e) && !client_known_for_protocol && cx.controller_like(&e.server);
+        let mut techniques: Vec<&str> = Vec::new();
+        if rogue {
+            techniques.push("T0848");
+        }
+        let fanned_out = new_servers.get(e.client.as_str()).copied().unwrap_or(0) >= SCAN_SERVERS;
+        if fanned_out {
+            techniques.push("T0846");
+        }
         let mut al = alert(
             "baseline.new_edge",
             "New communication path",
             Severity::Medium,
-            if rogue { &["T0848"] } else { &[] },
+            &techniques,
         );
         al.assets = vec![e.client.clone(), e.server.clone()];
         al.src = cx.ip(&e.client);
@@ -326,6 +360,14 @@ fn new_edges(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
             let mut ev = cx.function_evidence(f, "function", f.function.clone());
             al.evidence.append(&mut ev);
         }
+        let scan = if fanned_out {
+            format!(
+                " It opened new paths to {} servers in this run, the pattern of someone discovering what is there.",
+                new_servers.get(e.client.as_str()).copied().unwrap_or(0)
+            )
+        } else {
+            String::new()
+        };
         let why = if rogue {
             format!(
                 "{} never acted as a {} client in the baseline; a new master issuing requests to a controller can command the process (rogue master).",
@@ -343,7 +385,7 @@ fn new_edges(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
             e.flows,
             if e.flows == 1 { "" } else { "s" },
             iso_time(e.first_seen)
-        );
+        ) + &scan;
         out.push(al);
     }
 }

@@ -215,6 +215,11 @@ fn a_new_host_polling_is_a_new_asset_and_a_new_edge() {
     assert_eq!(asset.severity, Severity::Medium);
     assert_eq!(asset.assets, ["ip:10.0.0.9"]);
     assert_eq!(asset.evidence[0].frame, 40);
+    assert_eq!(
+        asset.techniques,
+        ["T0864"],
+        "a new host acting on a controller"
+    );
     let edge = &alerts[1];
     assert_eq!(
         edge.techniques,
@@ -389,4 +394,34 @@ fn accepting_alerts_makes_them_normal() {
         .unwrap_err()
         .0
         .contains("not a baseline rule"));
+}
+
+#[test]
+fn a_new_client_reaching_many_servers_is_discovery() {
+    let mut p = Plant::normal();
+    p.assets
+        .push(asset("ip:10.0.0.9", "10.0.0.9", AssetRole::ItHost));
+    for i in 10..16 {
+        let server = format!("ip:10.0.0.{i}");
+        p.assets
+            .push(asset(&server, &format!("10.0.0.{i}"), AssetRole::Unknown));
+        p.edges
+            .push(edge("ip:10.0.0.9", &server, "modbus", 5 * MIN));
+    }
+    let alerts = compare(&learned(), &p.run());
+    let edges: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| a.rule == "baseline.new_edge")
+        .collect();
+    assert_eq!(edges.len(), 6);
+    for e in &edges {
+        // No functions were requested: no rogue master, but a sweep.
+        assert_eq!(e.techniques, ["T0846"]);
+        assert!(e.explanation.contains("new paths to 6 servers"));
+    }
+    let new_client = alerts.iter().find(|a| a.assets == ["ip:10.0.0.9"]).unwrap();
+    assert!(
+        new_client.techniques.is_empty(),
+        "it requested nothing of the controllers"
+    );
 }
