@@ -37,6 +37,8 @@ struct Ctx<'a> {
     base: &'a Baseline,
     run: &'a RunData<'a>,
     assets: HashMap<&'a str, &'a Asset>,
+    /// The run's flows by each of their two addresses, for evidence.
+    flows_by_ip: HashMap<IpAddr, Vec<&'a FlowRecord>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -99,11 +101,16 @@ impl<'a> Ctx<'a> {
     /// between them after it: where an analyst finds the first occurrence.
     fn flow_at(&self, client: &str, server: &str, ts: Micros) -> Option<&'a FlowRecord> {
         let (c, s) = (self.ips(client), self.ips(server));
-        let between = |f: &&FlowRecord| {
+        let between = |f: &&&FlowRecord| {
             (c.contains(&f.orig_h) && s.contains(&f.resp_h))
                 || (c.contains(&f.resp_h) && s.contains(&f.orig_h))
         };
-        let flows = self.run.flows.iter().filter(between);
+        let flows = c
+            .iter()
+            .filter_map(|ip| self.flows_by_ip.get(ip))
+            .flatten()
+            .filter(between)
+            .copied();
         let open = flows
             .clone()
             .filter(|f| f.first_ts <= ts && ts <= f.last_ts)
@@ -191,11 +198,30 @@ pub fn compare(base: &Baseline, run: &RunData<'_>) -> Vec<Alert> {
     if base.is_empty() {
         return Vec::new();
     }
-    let cx = Ctx {
+    // The lookups search in key order; a hand-built baseline may not be in it.
+    let sorted;
+    let base = if base.is_sorted() {
+        base
+    } else {
+        sorted = {
+            let mut b = base.clone();
+            b.sort();
+            b
+        };
+        &sorted
+    };
+    let mut cx = Ctx {
         base,
         run,
         assets: run.assets.iter().map(|a| (a.key.as_str(), a)).collect(),
+        flows_by_ip: HashMap::new(),
     };
+    for f in run.flows {
+        cx.flows_by_ip.entry(f.orig_h).or_default().push(f);
+        if f.resp_h != f.orig_h {
+            cx.flows_by_ip.entry(f.resp_h).or_default().push(f);
+        }
+    }
     let mut out = Vec::new();
     new_assets(&cx, &mut out);
     new_edges(&cx, &mut out);
@@ -234,19 +260,26 @@ fn new_assets(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
         al.subject = a.identity.role.as_str().to_string();
         al.first_seen = a.first_seen;
         al.last_seen = a.last_seen;
-        let first_flow = cx
-            .run
-            .flows
-            .iter()
-            .filter(|f| {
-                a.ips.contains(&f.orig_h)
-                    || a.ips.contains(&f.resp_h)
-                    || f.orig_mac
-                        .is_some_and(|m| a.macs.contains(&otwatch_model::mac_text::format(&m)))
-                    || f.resp_mac
-                        .is_some_and(|m| a.macs.contains(&otwatch_model::mac_text::format(&m)))
-            })
-            .min_by_key(|f| f.first_ts);
+        let first_flow = if a.ips.is_empty() {
+            // Only layer-2 assets have no address; their flows are found by MAC.
+            cx.run
+                .flows
+                .iter()
+                .filter(|f| {
+                    [f.orig_mac, f.resp_mac]
+                        .iter()
+                        .flatten()
+                        .any(|m| a.macs.contains(&otwatch_model::mac_text::format(m)))
+                })
+                .min_by_key(|f| f.first_ts)
+        } else {
+            a.ips
+                .iter()
+                .filter_map(|ip| cx.flows_by_ip.get(ip))
+                .flatten()
+                .copied()
+                .min_by_key(|f| f.first_ts)
+        };
         if let Some(f) = first_flow {
             al.evidence.push(AlertEvidence {
                 ts: f.first_ts,

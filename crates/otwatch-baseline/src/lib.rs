@@ -143,6 +143,9 @@ impl Baseline {
     /// Adds what one run shows to what is already known; every function on the run adds a
     /// cadence sample when it has one.
     pub fn absorb(&mut self, run: &RunData<'_>) {
+        if !self.is_sorted() {
+            self.sort();
+        }
         for a in run.assets {
             self.add_asset(a);
         }
@@ -152,40 +155,46 @@ impl Baseline {
         for f in run.functions {
             self.add_function(f, rate_per_minute(f));
         }
-        self.sort();
     }
 
-    fn sort(&mut self) {
+    /// Whether every list is in key order, as the lookups need; a baseline built here or
+    /// read from the store always is.
+    pub fn is_sorted(&self) -> bool {
+        self.assets.is_sorted_by(|a, b| a.key <= b.key)
+            && self.edges.is_sorted_by(|a, b| edge_key(a) <= edge_key(b))
+            && self
+                .functions
+                .is_sorted_by(|a, b| function_key(a) <= function_key(b))
+    }
+
+    /// Puts every list in key order.
+    pub fn sort(&mut self) {
         self.assets.sort_by(|a, b| a.key.cmp(&b.key));
-        self.edges.sort_by(|a, b| {
-            (&a.client, &a.server, &a.protocol).cmp(&(&b.client, &b.server, &b.protocol))
-        });
-        self.functions.sort_by(|a, b| {
-            (&a.client, &a.server, &a.protocol, &a.function).cmp(&(
-                &b.client,
-                &b.server,
-                &b.protocol,
-                &b.function,
-            ))
-        });
+        self.edges.sort_by(|a, b| edge_key(a).cmp(&edge_key(b)));
+        self.functions
+            .sort_by(|a, b| function_key(a).cmp(&function_key(b)));
     }
 
     fn add_asset(&mut self, a: &Asset) {
         let role = a.identity.role.as_str().to_string();
-        match self.assets.iter_mut().find(|x| x.key == a.key) {
-            Some(x) => {
+        match self.assets.binary_search_by(|x| x.key.as_str().cmp(&a.key)) {
+            Ok(i) => {
+                let x = &mut self.assets[i];
                 x.first_seen = x.first_seen.min(a.first_seen);
                 x.last_seen = x.last_seen.max(a.last_seen);
                 if role != "unknown" {
                     x.role = role;
                 }
             }
-            None => self.assets.push(BaselineAsset {
-                key: a.key.clone(),
-                role,
-                first_seen: a.first_seen,
-                last_seen: a.last_seen,
-            }),
+            Err(i) => self.assets.insert(
+                i,
+                BaselineAsset {
+                    key: a.key.clone(),
+                    role,
+                    first_seen: a.first_seen,
+                    last_seen: a.last_seen,
+                },
+            ),
         }
     }
 
@@ -199,52 +208,62 @@ impl Baseline {
     ) {
         match self
             .edges
-            .iter_mut()
-            .find(|x| x.client == client && x.server == server && x.protocol == protocol)
+            .binary_search_by(|x| edge_key(x).cmp(&(client, server, protocol)))
         {
-            Some(x) => {
+            Ok(i) => {
+                let x = &mut self.edges[i];
                 x.first_seen = x.first_seen.min(first);
                 x.last_seen = x.last_seen.max(last);
             }
-            None => self.edges.push(BaselineEdge {
-                client: client.to_string(),
-                server: server.to_string(),
-                protocol: protocol.to_string(),
-                first_seen: first,
-                last_seen: last,
-            }),
+            Err(i) => self.edges.insert(
+                i,
+                BaselineEdge {
+                    client: client.to_string(),
+                    server: server.to_string(),
+                    protocol: protocol.to_string(),
+                    first_seen: first,
+                    last_seen: last,
+                },
+            ),
         }
     }
 
     fn add_function(&mut self, f: &FunctionAggregate, rate: Option<f64>) {
-        let found = self.functions.iter_mut().find(|x| {
-            x.client == f.client
-                && x.server == f.server
-                && x.protocol == f.protocol
-                && x.function == f.function
-        });
-        let x = match found {
-            Some(x) => {
+        let wanted = (
+            f.client.as_str(),
+            f.server.as_str(),
+            f.protocol.as_str(),
+            f.function.as_str(),
+        );
+        let x = match self
+            .functions
+            .binary_search_by(|x| function_key(x).cmp(&wanted))
+        {
+            Ok(i) => {
+                let x = &mut self.functions[i];
                 x.count += f.count;
                 x.first_seen = x.first_seen.min(f.first_seen);
                 x.last_seen = x.last_seen.max(f.last_seen);
                 x.addresses.merge(&f.addresses);
                 x
             }
-            None => {
-                self.functions.push(BaselineFunction {
-                    client: f.client.clone(),
-                    server: f.server.clone(),
-                    protocol: f.protocol.clone(),
-                    function: f.function.clone(),
-                    write: access::is_write(&f.protocol, &f.function),
-                    count: f.count,
-                    first_seen: f.first_seen,
-                    last_seen: f.last_seen,
-                    addresses: f.addresses.clone(),
-                    cadence: Vec::new(),
-                });
-                self.functions.last_mut().expect("just pushed")
+            Err(i) => {
+                self.functions.insert(
+                    i,
+                    BaselineFunction {
+                        client: f.client.clone(),
+                        server: f.server.clone(),
+                        protocol: f.protocol.clone(),
+                        function: f.function.clone(),
+                        write: access::is_write(&f.protocol, &f.function),
+                        count: f.count,
+                        first_seen: f.first_seen,
+                        last_seen: f.last_seen,
+                        addresses: f.addresses.clone(),
+                        cadence: Vec::new(),
+                    },
+                );
+                &mut self.functions[i]
             }
         };
         if let Some(r) = rate {
@@ -260,9 +279,11 @@ impl Baseline {
     }
 
     pub fn edge(&self, client: &str, server: &str, protocol: &str) -> Option<&BaselineEdge> {
-        self.edges
-            .iter()
-            .find(|e| e.client == client && e.server == server && e.protocol == protocol)
+        let i = self
+            .edges
+            .binary_search_by(|e| edge_key(e).cmp(&(client, server, protocol)))
+            .ok()?;
+        Some(&self.edges[i])
     }
 
     pub fn function(
@@ -272,16 +293,19 @@ impl Baseline {
         protocol: &str,
         function: &str,
     ) -> Option<&BaselineFunction> {
-        self.functions.iter().find(|f| {
-            f.client == client
-                && f.server == server
-                && f.protocol == protocol
-                && f.function == function
-        })
+        let i = self
+            .functions
+            .binary_search_by(|f| function_key(f).cmp(&(client, server, protocol, function)))
+            .ok()?;
+        Some(&self.functions[i])
     }
 
     pub fn asset(&self, key: &str) -> Option<&BaselineAsset> {
-        self.assets.iter().find(|a| a.key == key)
+        let i = self
+            .assets
+            .binary_search_by(|a| a.key.as_str().cmp(key))
+            .ok()?;
+        Some(&self.assets[i])
     }
 
     /// Folds what a baseline alert reported into the baseline, so that the same behaviour
@@ -294,6 +318,9 @@ impl Baseline {
                 .cloned()
                 .ok_or_else(|| AcceptError(format!("the alert names no asset #{}", i + 1)))
         };
+        if !self.is_sorted() {
+            self.sort();
+        }
         let parts: Vec<&str> = alert.subject.split(SUBJECT_SEP).collect();
         let part = |i: usize| {
             parts
@@ -371,9 +398,16 @@ impl Baseline {
             }
             other => return Err(AcceptError(format!("{other} is not a baseline rule; only baseline.* alerts can be accepted into the baseline"))),
         };
-        self.sort();
         Ok(done)
     }
+}
+
+fn edge_key(e: &BaselineEdge) -> (&str, &str, &str) {
+    (&e.client, &e.server, &e.protocol)
+}
+
+fn function_key(f: &BaselineFunction) -> (&str, &str, &str, &str) {
+    (&f.client, &f.server, &f.protocol, &f.function)
 }
 
 /// Why an alert could not be folded into the baseline.

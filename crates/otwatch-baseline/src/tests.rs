@@ -425,3 +425,17 @@ fn a_new_client_reaching_many_servers_is_discovery() {
         "it requested nothing of the controllers"
     );
 }
+
+#[test]
+fn a_baseline_out_of_key_order_is_still_searched_right() {
+    let mut p = Plant::normal();
+    p.assets
+        .push(asset("ip:10.0.0.0", "10.0.0.0", AssetRole::Hmi));
+    let mut b = Baseline::learn(&p.run());
+    b.assets.reverse();
+    assert!(!b.is_sorted());
+    assert!(compare(&b, &p.run()).is_empty());
+    b.absorb(&p.run());
+    assert!(b.is_sorted());
+    assert_eq!(b.assets.len(), 3);
+}
