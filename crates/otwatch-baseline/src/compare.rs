@@ -48,6 +48,7 @@ impl<'a> Ctx<'a> {
             .map(|a| a.ips.clone())
             .unwrap_or_else(|| {
                 key.strip_prefix("ip:")
+                    .or_else(|| key.strip_prefix("net:"))
                     .and_then(|s| s.parse().ok())
                     .into_iter()
                     .collect()
@@ -87,7 +88,11 @@ impl<'a> Ctx<'a> {
             .any(|f| f.client == e.client && f.server == e.server && f.protocol == e.protocol)
     }
 
+    /// Endpoints that are no asset (broadcast, multicast, `net:` keys) control nothing.
     fn controller_like(&self, key: &str) -> bool {
+        if !self.assets.contains_key(key) && self.base.asset(key).is_none() {
+            return false;
+        }
         matches!(
             self.role(key),
             AssetRole::Controller

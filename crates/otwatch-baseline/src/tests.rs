@@ -439,3 +439,25 @@ fn a_baseline_out_of_key_order_is_still_searched_right() {
     assert!(b.is_sorted());
     assert_eq!(b.assets.len(), 3);
 }
+
+#[test]
+fn a_broadcast_destination_is_no_controller() {
+    let mut p = Plant::normal();
+    p.edges.push(edge(
+        "ip:10.0.0.1",
+        "net:255.255.255.255",
+        "bacnet",
+        5 * MIN,
+    ));
+    let mut who_is = func("ip:10.0.0.1", "net:255.255.255.255", "whoIs", 3, MIN);
+    who_is.protocol = "bacnet".into();
+    p.functions.push(who_is);
+    let alerts = compare(&learned(), &p.run());
+    assert_eq!(rules(&alerts), ["baseline.new_edge"]);
+    assert!(
+        alerts[0].techniques.is_empty(),
+        "{:?}",
+        alerts[0].techniques
+    );
+    assert_eq!(alerts[0].dst, Some("255.255.255.255".parse().unwrap()));
+}

@@ -388,6 +388,13 @@ fn accept(id: i64, db: &std::path::Path) -> Result<()> {
             db.display()
         );
     };
+    if let Some(at) = found.accepted_at {
+        eprintln!(
+            "alert {id} was already accepted at {}; the baseline is unchanged",
+            iso_time(at)
+        );
+        return Ok(());
+    }
     let Some(stored) = store.baseline()? else {
         bail!(
             "{} holds no baseline to accept alert {id} into (it was reset); learn one with `otwatch baseline learn`",

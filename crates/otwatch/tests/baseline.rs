@@ -220,6 +220,9 @@ fn the_same_client_writing_is_a_first_write_and_can_be_accepted() {
     assert!(alerts(dir.path())
         .iter()
         .all(|a| !a["accepted_at"].is_null()));
+    let id = found[0]["id"].to_string();
+    let err = run(dir.path(), &["baseline", "accept", &id, "--db", "b.db"]);
+    assert!(err.contains("already accepted"), "{err}");
     let err = run(dir.path(), &["analyze", "wed.pcap", "--db", "b.db", "-q"]);
     assert!(err.contains("baseline: no departures"), "{err}");
 
