@@ -82,10 +82,9 @@ impl<'a> Ctx<'a> {
 
     /// Whether the run saw requests for protocol functions on `e` (not only packets).
     fn serves_functions(&self, e: &Edge) -> bool {
-        self.run
-            .functions
-            .iter()
-            .any(|f| f.client == e.client && f.server == e.server && f.protocol == e.protocol)
+        self.run.functions.iter().any(|f| {
+            f.client == e.client && f.server == e.server && carries(&e.protocol, &f.protocol)
+        })
     }
 
     /// Endpoints that are no asset (broadcast, multicast, `net:` keys) control nothing.
@@ -134,11 +133,9 @@ impl<'a> Ctx<'a> {
         detail: String,
     ) -> Vec<AlertEvidence> {
         let flow = self.flow_at(&f.client, &f.server, f.first_seen);
-        let edge = self
-            .run
-            .edges
-            .iter()
-            .find(|e| e.client == f.client && e.server == f.server && e.protocol == f.protocol);
+        let edge = self.run.edges.iter().find(|e| {
+            e.client == f.client && e.server == f.server && carries(&e.protocol, &f.protocol)
+        });
         let (capture, frame, uid) = match (flow, edge) {
             (Some(fl), _) => (
                 fl.first_capture.clone(),
@@ -195,6 +192,16 @@ fn function_techniques(protocol: &str, function: &str) -> Vec<&'static str> {
         t.push("T0858");
     }
     t
+}
+
+/// Whether an edge's protocol (a stack such as `cotp,s7comm`, as flows name their
+/// service) carries a function's protocol (`s7comm`).
+pub(crate) fn carries(edge_protocol: &str, protocol: &str) -> bool {
+    edge_protocol == protocol || edge_protocol.split(',').any(|p| p == protocol)
+}
+
+fn shares_protocol(a: &str, b: &str) -> bool {
+    a.split(',').any(|p| carries(b, p))
 }
 
 /// Every departure of `run` from `base`, most severe first. An empty baseline yields
@@ -347,7 +354,7 @@ fn new_edges(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
             .base
             .edges
             .iter()
-            .any(|b| b.client == e.client && b.protocol == e.protocol);
+            .any(|b| b.client == e.client && shares_protocol(&b.protocol, &e.protocol));
         let rogue =
             cx.serves_functions(e) && !client_known_for_protocol && cx.controller_like(&e.server);
         let mut techniques: Vec<&str> = Vec::new();
@@ -390,11 +397,9 @@ fn new_edges(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
         });
         // The functions the new path carried go with it, so that accepting the edge
         // accepts what it was used for.
-        for f in
-            cx.run.functions.iter().filter(|f| {
-                f.client == e.client && f.server == e.server && f.protocol == e.protocol
-            })
-        {
+        for f in cx.run.functions.iter().filter(|f| {
+            f.client == e.client && f.server == e.server && carries(&e.protocol, &f.protocol)
+        }) {
             let mut ev = cx.function_evidence(f, "function", f.function.clone());
             al.evidence.append(&mut ev);
         }
@@ -440,7 +445,7 @@ fn functions(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
         .collect();
     for f in cx.run.functions {
         let write = access::is_write(&f.protocol, &f.function);
-        let edge_known = cx.base.edge(&f.client, &f.server, &f.protocol).is_some();
+        let edge_known = cx.base.carrier(&f.client, &f.server, &f.protocol).is_some();
         let learned = cx
             .base
             .function(&f.client, &f.server, &f.protocol, &f.function);

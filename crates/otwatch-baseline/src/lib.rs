@@ -274,8 +274,11 @@ impl Baseline {
         }
         // A function seen here is known on its edge too, even when the edge list of the
         // source was partial.
-        let (client, server, protocol) = (f.client.clone(), f.server.clone(), f.protocol.clone());
-        self.add_edge(&client, &server, &protocol, f.first_seen, f.last_seen);
+        if self.carrier(&f.client, &f.server, &f.protocol).is_none() {
+            let (client, server, protocol) =
+                (f.client.clone(), f.server.clone(), f.protocol.clone());
+            self.add_edge(&client, &server, &protocol, f.first_seen, f.last_seen);
+        }
     }
 
     pub fn edge(&self, client: &str, server: &str, protocol: &str) -> Option<&BaselineEdge> {
@@ -284,6 +287,25 @@ impl Baseline {
             .binary_search_by(|e| edge_key(e).cmp(&(client, server, protocol)))
             .ok()?;
         Some(&self.edges[i])
+    }
+
+    /// The edges from `client` to `server`, over any protocol.
+    pub fn edges_between(&self, client: &str, server: &str) -> &[BaselineEdge] {
+        let from = self
+            .edges
+            .partition_point(|e| (e.client.as_str(), e.server.as_str()) < (client, server));
+        let to = self
+            .edges
+            .partition_point(|e| (e.client.as_str(), e.server.as_str()) <= (client, server));
+        &self.edges[from..to]
+    }
+
+    /// The edge from `client` to `server` whose protocol stack carries `protocol` (an edge
+    /// of `cotp,s7comm` carries the `s7comm` functions).
+    pub fn carrier(&self, client: &str, server: &str, protocol: &str) -> Option<&BaselineEdge> {
+        self.edges_between(client, server)
+            .iter()
+            .find(|e| compare::carries(&e.protocol, protocol))
     }
 
     pub fn function(
@@ -364,7 +386,7 @@ impl Baseline {
                 let (c, s, p) = (asset(0)?, asset(1)?, part(0)?);
                 self.add_edge(&c, &s, &p, alert.first_seen, alert.last_seen);
                 for ev in alert.evidence.iter().filter(|e| e.kind == "function") {
-                    let f = aggregate(c.clone(), s.clone(), p.clone(), ev.detail.clone());
+                    let f = aggregate(c.clone(), s.clone(), ev.protocol.clone(), ev.detail.clone());
                     self.add_function(&FunctionAggregate { count: 0, ..f }, None);
                 }
                 format!("{c} → {s} over {p} is known")

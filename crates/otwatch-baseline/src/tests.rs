@@ -461,3 +461,60 @@ fn a_broadcast_destination_is_no_controller() {
     );
     assert_eq!(alerts[0].dst, Some("255.255.255.255".parse().unwrap()));
 }
+
+#[test]
+fn functions_ride_on_edges_named_by_their_protocol_stack() {
+    assert!(crate::compare::carries("cotp,s7comm", "s7comm"));
+    assert!(!crate::compare::carries("cotp,s7comm", "s7comm-plus"));
+    let s7 = |function: &str| {
+        let mut f = func("ip:10.0.0.1", "ip:10.0.0.2", function, 3, MIN);
+        f.protocol = "s7comm".into();
+        f.addresses = AddressRanges::default();
+        f
+    };
+    let mut p = Plant::normal();
+    p.edges[0].protocol = "cotp,s7comm".into();
+    p.functions = vec![s7("Read Variable")];
+    let b = Baseline::learn(&p.run());
+    assert_eq!(
+        b.edges.len(),
+        1,
+        "the function's edge is the stack's edge: {:?}",
+        b.edges
+    );
+    p.functions.push(s7("PLC Stop"));
+    let alerts = compare(&b, &p.run());
+    assert_eq!(rules(&alerts), ["baseline.new_function"]);
+    assert_eq!(alerts[0].techniques, ["T0858"]);
+    assert_eq!(alerts[0].severity, Severity::High);
+
+    // A new path over the stack: the new-edge alert lists its functions, and accepting it
+    // makes them known under their own protocol.
+    let mut q = Plant::normal();
+    q.assets
+        .push(asset("ip:10.0.0.3", "10.0.0.3", AssetRole::Controller));
+    let mut e = edge("ip:10.0.0.1", "ip:10.0.0.3", "cotp,s7comm", MIN);
+    e.server_port = Some(102);
+    q.edges.push(e);
+    let mut stop = s7("PLC Stop");
+    stop.server = "ip:10.0.0.3".into();
+    q.functions.push(stop);
+    let mut b = learned();
+    let alerts = compare(&b, &q.run());
+    let edge_alert = alerts
+        .iter()
+        .find(|a| a.rule == "baseline.new_edge")
+        .unwrap();
+    assert_eq!(edge_alert.techniques, ["T0848"]);
+    assert!(edge_alert
+        .evidence
+        .iter()
+        .any(|e| e.kind == "function" && e.detail == "PLC Stop"));
+    for a in &alerts {
+        b.accept(a).unwrap();
+    }
+    assert!(b
+        .function("ip:10.0.0.1", "ip:10.0.0.3", "s7comm", "PLC Stop")
+        .is_some());
+    assert!(compare(&b, &q.run()).is_empty());
+}
