@@ -12,7 +12,7 @@ use crate::{access, rate_per_minute, Baseline, BaselineFunction, SUBJECT_SEP};
 use otwatch_model::alert::{Alert, AlertEvidence, Severity, MAX_ALERT_EVIDENCE};
 use otwatch_model::identity::AssetRole;
 use otwatch_model::ranges::AddressRanges;
-use otwatch_model::{iso_time, Asset, Edge, FlowRecord, FunctionAggregate, Micros};
+use otwatch_model::{iso_time, Asset, Edge, FlowRecord, FunctionAggregate, Micros, ProtocolEvent};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -24,6 +24,9 @@ pub struct RunData<'a> {
     pub functions: &'a [FunctionAggregate],
     /// Only for evidence: the flow that carried a finding's first occurrence.
     pub flows: &'a [FlowRecord],
+    /// Only for evidence: a protocol event at a function's first request gives its exact
+    /// frame (the aggregates keep times, not frames).
+    pub events: &'a [ProtocolEvent],
 }
 
 /// How far a rate may stray from the learned median before it is a break: three robust
@@ -132,6 +135,24 @@ impl<'a> Ctx<'a> {
         kind: &str,
         detail: String,
     ) -> Vec<AlertEvidence> {
+        let (c, s) = (self.ips(&f.client), self.ips(&f.server));
+        let event = self.run.events.iter().find(|e| {
+            e.ts == f.first_seen
+                && e.protocol == f.protocol
+                && e.src.is_some_and(|ip| c.contains(&ip))
+                && e.dst.is_some_and(|ip| s.contains(&ip))
+        });
+        if let Some(e) = event {
+            return vec![AlertEvidence {
+                ts: e.ts,
+                protocol: f.protocol.clone(),
+                kind: kind.to_string(),
+                detail: format!("{detail} ({}: {})", e.kind, e.detail),
+                capture: e.capture.clone(),
+                frame: e.frame,
+                flow_uid: e.flow_uid.clone(),
+            }];
+        }
         let flow = self.flow_at(&f.client, &f.server, f.first_seen);
         let edge = self.run.edges.iter().find(|e| {
             e.client == f.client && e.server == f.server && carries(&e.protocol, &f.protocol)

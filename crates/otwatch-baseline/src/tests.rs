@@ -101,6 +101,7 @@ struct Plant {
     edges: Vec<Edge>,
     functions: Vec<FunctionAggregate>,
     flows: Vec<FlowRecord>,
+    events: Vec<otwatch_model::ProtocolEvent>,
 }
 
 impl Plant {
@@ -120,6 +121,7 @@ impl Plant {
                 10 * MIN,
             )],
             flows: vec![flow("10.0.0.1", "10.0.0.2", 0, 11 * MIN, 3)],
+            events: Vec::new(),
         }
     }
 
@@ -129,6 +131,7 @@ impl Plant {
             edges: &self.edges,
             functions: &self.functions,
             flows: &self.flows,
+            events: &self.events,
         }
     }
 }
@@ -260,6 +263,22 @@ fn a_write_where_only_reads_were_seen_is_high_on_a_controller() {
         "{}",
         a.explanation
     );
+
+    // A protocol event at the first request gives its own frame.
+    p.events.push(otwatch_model::ProtocolEvent {
+        ts: 4 * MIN,
+        flow_uid: Some("C3".into()),
+        protocol: "modbus".into(),
+        kind: "modbus_write".into(),
+        src: Some("10.0.0.1".parse().unwrap()),
+        dst: Some("10.0.0.2".parse().unwrap()),
+        detail: "register 0".into(),
+        capture: "run.pcap".into(),
+        frame: 123,
+    });
+    let a = &compare(&learned(), &p.run())[0];
+    assert_eq!(a.evidence[0].frame, 123);
+    assert!(a.evidence[0].detail.ends_with("(modbus_write: register 0)"));
 
     // The same write to an HMI is worth less.
     let mut b = learned();

@@ -111,6 +111,7 @@ fn run_data(a: &Analysis) -> RunData<'_> {
         edges: &a.inventory.edges,
         functions: &a.inventory.functions,
         flows: &a.flows,
+        events: &a.events,
     }
 }
 
@@ -141,6 +142,7 @@ fn learn(args: LearnArgs) -> Result<u8> {
             edges: &edges,
             functions: &functions,
             flows: &[],
+            events: &[],
         });
         sources.push("database".to_string());
     } else {
