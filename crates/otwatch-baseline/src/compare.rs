@@ -259,6 +259,7 @@ pub fn compare(base: &Baseline, run: &RunData<'_>) -> Vec<Alert> {
     new_assets(&cx, &mut out);
     new_edges(&cx, &mut out);
     functions(&cx, &mut out);
+    silent_functions(&cx, &mut out);
     for a in &mut out {
         a.evidence.truncate(MAX_ALERT_EVIDENCE);
     }
@@ -736,4 +737,95 @@ fn cadence(
         if faster { "faster" } else { "slower" }
     );
     out.push(al);
+}
+
+/// Learned polling that stopped while its path stayed busy: the run saw the edge long
+/// enough for the learned rate to give at least [`crate::MIN_CADENCE_REQUESTS`] requests,
+/// and not one came. A master that was replaced, or reconfigured, polls differently.
+fn silent_functions(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
+    let requested: HashSet<(&str, &str, &str, &str)> = cx
+        .run
+        .functions
+        .iter()
+        .map(|f| {
+            (
+                f.client.as_str(),
+                f.server.as_str(),
+                f.protocol.as_str(),
+                f.function.as_str(),
+            )
+        })
+        .collect();
+    let mut reported: HashSet<(&str, &str, &str, &str)> = HashSet::new();
+    for e in cx.run.edges {
+        let minutes = e.last_seen.saturating_sub(e.first_seen) as f64 / 60e6;
+        if e.last_seen.saturating_sub(e.first_seen) < crate::MIN_CADENCE_SPAN {
+            continue;
+        }
+        for learned in cx.base.functions_between(&e.client, &e.server) {
+            if !carries(&e.protocol, &learned.protocol)
+                || requested.contains(&(
+                    learned.client.as_str(),
+                    learned.server.as_str(),
+                    learned.protocol.as_str(),
+                    learned.function.as_str(),
+                ))
+                // Two edges of one pair (other ports) report it once.
+                || !reported.insert((
+                    learned.client.as_str(),
+                    learned.server.as_str(),
+                    learned.protocol.as_str(),
+                    learned.function.as_str(),
+                ))
+            {
+                continue;
+            }
+            let Some(stats) = learned.cadence_stats() else {
+                continue;
+            };
+            let expected = stats.median * minutes;
+            if expected < crate::MIN_CADENCE_REQUESTS as f64 {
+                continue;
+            }
+            let mut al = alert(
+                "baseline.cadence",
+                "Learned polling stopped",
+                Severity::Low,
+                &[],
+            );
+            al.assets = vec![e.client.clone(), e.server.clone()];
+            al.src = cx.ip(&e.client);
+            al.dst = cx.ip(&e.server);
+            al.subject = format!("{}{SUBJECT_SEP}{}", learned.protocol, learned.function);
+            al.first_seen = e.first_seen;
+            al.last_seen = e.last_seen;
+            al.evidence.push(AlertEvidence {
+                ts: e.first_seen,
+                protocol: learned.protocol.clone(),
+                kind: "cadence".into(),
+                // The rate leads the detail: accepting the alert reads it back from there.
+                detail: format!(
+                    "0.000 requests/min over {minutes:.1} min (learned median {:.3}, spread {:.3}, {} sample{})",
+                    stats.median,
+                    stats.spread,
+                    stats.samples,
+                    if stats.samples == 1 { "" } else { "s" }
+                ),
+                capture: e.first_capture.clone(),
+                frame: e.first_frame,
+                flow_uid: None,
+            });
+            al.explanation = format!(
+                "{} and {} talked over {} for {minutes:.1} minutes without a single {} request, which the baseline \
+                 knows at {:.2} a minute (about {expected:.0} expected). Polling that stops while the path stays \
+                 busy means the master was replaced or reconfigured.",
+                cx.name(&e.client),
+                cx.name(&e.server),
+                e.protocol,
+                learned.function,
+                stats.median
+            );
+            out.push(al);
+        }
+    }
 }

@@ -300,6 +300,17 @@ impl Baseline {
         &self.edges[from..to]
     }
 
+    /// The functions learned from `client` to `server`, over any protocol.
+    pub fn functions_between(&self, client: &str, server: &str) -> &[BaselineFunction] {
+        let from = self
+            .functions
+            .partition_point(|f| (f.client.as_str(), f.server.as_str()) < (client, server));
+        let to = self
+            .functions
+            .partition_point(|f| (f.client.as_str(), f.server.as_str()) <= (client, server));
+        &self.functions[from..to]
+    }
+
     /// The edge from `client` to `server` whose protocol stack carries `protocol` (an edge
     /// of `cotp,s7comm` carries the `s7comm` functions).
     pub fn carrier(&self, client: &str, server: &str, protocol: &str) -> Option<&BaselineEdge> {

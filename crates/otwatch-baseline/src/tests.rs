@@ -318,8 +318,13 @@ fn a_new_read_function_is_a_new_function_and_a_known_writer_writing_anew_too() {
         0,
     ));
     let alerts = compare(&b, &p.run());
-    assert_eq!(rules(&alerts), ["baseline.new_function"]);
+    // The learned single-register writes (two a minute) stopped on the busy path too.
+    assert_eq!(
+        rules(&alerts),
+        ["baseline.new_function", "baseline.cadence"]
+    );
     assert_eq!(alerts[0].techniques, ["T0855"]);
+    assert_eq!(alerts[1].subject, "modbus | WRITE_SINGLE_REGISTER");
 }
 
 #[test]
@@ -536,4 +541,29 @@ fn functions_ride_on_edges_named_by_their_protocol_stack() {
         .function("ip:10.0.0.1", "ip:10.0.0.3", "s7comm", "PLC Stop")
         .is_some());
     assert!(compare(&b, &q.run()).is_empty());
+}
+
+#[test]
+fn polling_that_stops_on_a_busy_path_is_a_cadence_break() {
+    let mut p = Plant::normal();
+    p.functions[0].function = "READ_INPUT_REGISTERS".into();
+    let alerts = compare(&learned(), &p.run());
+    assert_eq!(
+        rules(&alerts),
+        ["baseline.new_function", "baseline.cadence"],
+        "{alerts:#?}"
+    );
+    let stopped = &alerts[1];
+    assert_eq!(stopped.subject, "modbus | READ_HOLDING_REGISTERS");
+    assert_eq!(stopped.severity, Severity::Low);
+    assert!(stopped.evidence[0]
+        .detail
+        .starts_with("0.000 requests/min over 10.0 min"));
+    assert!(stopped.explanation.contains("about 600 expected"));
+
+    // Seen too briefly to expect anything: nothing.
+    let mut brief = Plant::normal();
+    brief.functions.clear();
+    brief.edges[0].last_seen = brief.edges[0].first_seen + MIN / 2;
+    assert!(compare(&learned(), &brief.run()).is_empty());
 }
