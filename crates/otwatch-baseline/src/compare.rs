@@ -291,7 +291,8 @@ fn new_assets(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
         );
         al.assets = vec![a.key.clone()];
         al.src = a.ips.first().copied();
-        al.subject = a.identity.role.as_str().to_string();
+        // The asset alone is the finding: a role decided later must not make it a second one.
+        al.subject = String::new();
         al.first_seen = a.first_seen;
         al.last_seen = a.last_seen;
         let first_flow = if a.ips.is_empty() {
@@ -338,11 +339,14 @@ fn new_assets(cx: &Ctx<'_>, out: &mut Vec<Alert>) {
                 flow_uid: None,
             });
         }
-        let vendor = a
+        let mut vendor = a
             .vendor
             .as_deref()
             .map(|v| format!(", {v}"))
             .unwrap_or_default();
+        if a.identity.role != AssetRole::Unknown {
+            vendor.push_str(&format!(", {}", a.identity.role.as_str().replace('_', " ")));
+        }
         al.explanation = format!(
             "{}{vendor} was never seen while the baseline was learned; its first traffic is at {}. \
              A device new to a control network is a planned change nobody recorded, or someone's foothold: \

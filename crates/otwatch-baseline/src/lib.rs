@@ -386,7 +386,8 @@ impl Baseline {
                 if self.asset(&key).is_none() {
                     self.assets.push(BaselineAsset {
                         key: key.clone(),
-                        role: part(0).unwrap_or_else(|_| "unknown".into()),
+                        // Learning from later traffic fills in the role.
+                        role: "unknown".into(),
                         first_seen: alert.first_seen,
                         last_seen: alert.last_seen,
                     });

@@ -218,6 +218,7 @@ fn a_new_host_polling_is_a_new_asset_and_a_new_edge() {
     assert_eq!(asset.severity, Severity::Medium);
     assert_eq!(asset.assets, ["ip:10.0.0.9"]);
     assert_eq!(asset.evidence[0].frame, 40);
+    assert_eq!(asset.subject, "", "deduplicated by the asset alone");
     assert_eq!(
         asset.techniques,
         ["T0864"],
