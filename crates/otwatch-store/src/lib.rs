@@ -8,12 +8,14 @@
 //! rebuilt.
 
 mod alerts;
+mod baseline;
 pub mod changes;
 mod corrections;
 mod declared;
 mod migrations;
 
 pub use alerts::{Ack, AlertFilter, StoredAlert};
+pub use baseline::{BaselineMeta, StoredBaseline, StoredBaselineAlert};
 pub use corrections::{AddressKind, Correction, OverrideField};
 pub use declared::DeclaredImport;
 

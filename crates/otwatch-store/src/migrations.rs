@@ -180,6 +180,37 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (rule, assets, subject)
     );
     CREATE INDEX alerts_by_time ON alerts (last_seen);",
+    // 10 (detection: baseline). What normal looks like, learned from traffic an operator
+    // vouches for, kept apart from the observed tables so that later analyses never move
+    // it; and the departures later analyses found, so that one can be accepted by id.
+    "CREATE TABLE baseline_meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        sources TEXT NOT NULL
+    );
+    CREATE TABLE baseline_assets (
+        key TEXT PRIMARY KEY, role TEXT NOT NULL,
+        first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL
+    );
+    CREATE TABLE baseline_edges (
+        client TEXT NOT NULL, server TEXT NOT NULL, protocol TEXT NOT NULL,
+        first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+        PRIMARY KEY (client, server, protocol)
+    );
+    CREATE TABLE baseline_functions (
+        client TEXT NOT NULL, server TEXT NOT NULL, protocol TEXT NOT NULL, function TEXT NOT NULL,
+        write INTEGER NOT NULL, count INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+        addresses TEXT NOT NULL, cadence TEXT NOT NULL,
+        PRIMARY KEY (client, server, protocol, function)
+    );
+    CREATE TABLE baseline_alerts (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        rule TEXT NOT NULL, severity TEXT NOT NULL, subject TEXT NOT NULL,
+        alert_json TEXT NOT NULL,
+        accepted_at INTEGER
+    );",
 ];
 
 /// The schema version this otwatch writes.

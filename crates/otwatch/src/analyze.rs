@@ -195,7 +195,7 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
         Some(s) => s.overrides_by_key()?,
         None => Default::default(),
     };
-    let alerts = if overrides.is_empty() {
+    let mut alerts = if overrides.is_empty() {
         crate::alerts::detect_run(&analysis, &opts.site, &rules)
     } else {
         // A role or level a person set (an engineering workstation the traffic could not
@@ -208,6 +208,13 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
         }
         crate::alerts::detect_with_assets(&analysis, &assets, &opts.site, &rules)
     };
+    // Departures from a learned baseline are alerts like any other: stored with them, listed
+    // by `otwatch alerts`, sent to the SIEM.
+    let departures = match &store {
+        Some(s) => crate::baseline::departures(s, &analysis)?,
+        None => Vec::new(),
+    };
+    alerts.extend(departures.iter().cloned());
     let detect_seconds = detect_started.elapsed().as_secs_f64();
     let elapsed = started.elapsed();
 
@@ -237,6 +244,10 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
         crate::alerts::run_note(&alerts),
         rules.rules().iter().filter(|r| r.enabled).count()
     );
+    if let Some(store) = store.as_mut() {
+        // Kept with the run as well, so that `otwatch baseline accept` can fold one back in.
+        crate::baseline::record_departures(store, run_id, &departures)?;
+    }
     for w in &analysis.summary.warnings {
         eprintln!("warning: {w}");
     }

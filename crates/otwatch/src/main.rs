@@ -7,6 +7,7 @@
 
 mod alerts;
 mod analyze;
+mod baseline;
 mod changes;
 mod config;
 mod corrections;
@@ -149,6 +150,17 @@ enum Command {
         #[command(subcommand)]
         action: alerts::RulesCommand,
     },
+    /// Learn normal behaviour per edge and alert on what departs from it: new assets,
+    /// edges and functions, first writes, addresses outside the learned ranges, cadence breaks.
+    #[command(
+        after_help = "Once a baseline is stored, every `otwatch analyze` into the same database compares with it.\n\n\
+                      Examples:\n  otwatch baseline learn normal-week.pcap --db site.db\n  otwatch analyze today.pcap --db site.db\n  \
+                      otwatch baseline alerts --db site.db\n  otwatch baseline accept 3 --db site.db\n  otwatch baseline show --json"
+    )]
+    Baseline {
+        #[command(subcommand)]
+        action: baseline::BaselineCommand,
+    },
     /// List the communication map: who talks to whom, with which protocol.
     #[command(
         after_help = "Examples:\n  otwatch edges\n  otwatch edges --csv > map.csv\n  otwatch edges --functions   # per function: count, times, addresses touched\n  otwatch edges --json        # each edge with the functions requested on it\n  otwatch edges --graphml > map.graphml\n  otwatch edges --dot | dot -Tsvg > map.svg"
@@ -218,6 +230,7 @@ fn main() -> ExitCode {
         Command::Changes(args) => changes::run(args).map(|_| 0),
         Command::Alerts(args) => alerts::run(args),
         Command::Rules { action } => alerts::rules(action),
+        Command::Baseline { action } => baseline::run(action),
         Command::Edges {
             db,
             format,
