@@ -435,27 +435,45 @@ pub fn build(
         last_seen: otwatch_model::Micros,
         addresses: otwatch_model::ranges::AddressRanges,
     }
-    let mut functions: BTreeMap<(String, String, &'static str, String), Tally> = BTreeMap::new();
+    // Asset keys are interned once per address: hashing two small numbers per function
+    // count instead of comparing and cloning four strings.
+    let mut key_ids: ahash::AHashMap<String, u32> = ahash::AHashMap::new();
+    let mut keys: Vec<String> = Vec::new();
+    let mut intern = |key: String| -> u32 {
+        if let Some(&id) = key_ids.get(&key) {
+            return id;
+        }
+        let id = keys.len() as u32;
+        keys.push(key.clone());
+        key_ids.insert(key, id);
+        id
+    };
+    let mut by_address: ahash::AHashMap<IpAddr, u32> = ahash::AHashMap::new();
+    let mut functions: ahash::AHashMap<(u32, u32, &'static str, &str), Tally> =
+        ahash::AHashMap::new();
     for fc in obs.functions.values() {
-        let asset_of = |ip: &IpAddr| {
-            b.by_ip
-                .get(ip)
+        let mut asset_of = |ip: IpAddr| -> u32 {
+            if let Some(&id) = by_address.get(&ip) {
+                return id;
+            }
+            let key = b
+                .by_ip
+                .get(&ip)
                 .cloned()
-                .unwrap_or_else(|| format!("net:{ip}"))
+                .unwrap_or_else(|| format!("net:{ip}"));
+            let id = intern(key);
+            by_address.insert(ip, id);
+            id
         };
+        let client = asset_of(fc.client);
         // A request addressed to a device behind the server counts for that device; the
         // network edge stays with the server, where the packets went.
-        let server = fc
-            .path
-            .and_then(|path| placed.child(fc.server, path).cloned())
-            .unwrap_or_else(|| asset_of(&fc.server));
+        let server = match fc.path.and_then(|path| placed.child(fc.server, path)) {
+            Some(child) => intern(child.clone()),
+            None => asset_of(fc.server),
+        };
         let e = functions
-            .entry((
-                asset_of(&fc.client),
-                server,
-                fc.protocol,
-                fc.function.clone(),
-            ))
+            .entry((client, server, fc.protocol, fc.function.as_str()))
             .or_insert(Tally {
                 count: 0,
                 first_seen: fc.first_ts,
@@ -467,19 +485,29 @@ pub fn build(
         e.last_seen = e.last_seen.max(fc.last_ts);
         e.addresses.merge(&fc.addresses);
     }
-    let functions =
-        functions.into_iter().map(
+    let mut functions: Vec<FunctionAggregate> = functions
+        .into_iter()
+        .map(
             |((client, server, protocol, function), t)| FunctionAggregate {
-                client,
-                server,
+                client: keys[client as usize].clone(),
+                server: keys[server as usize].clone(),
                 protocol: protocol.to_string(),
-                function,
+                function: function.to_string(),
                 count: t.count,
                 first_seen: t.first_seen,
                 last_seen: t.last_seen,
                 addresses: t.addresses,
             },
-        );
+        )
+        .collect();
+    functions.sort_unstable_by(|x, y| {
+        (&x.client, &x.server, &x.protocol, &x.function).cmp(&(
+            &y.client,
+            &y.server,
+            &y.protocol,
+            &y.function,
+        ))
+    });
 
     let mut assets: Vec<Asset> = b.assets.into_values().collect();
     for a in &mut assets {
@@ -494,14 +522,19 @@ pub fn build(
         a.attributes.sort_by(|x, y| {
             (&x.name, &x.value, x.evidence.ts).cmp(&(&y.name, &y.value, y.evidence.ts))
         });
-        let mut seen = BTreeSet::new();
-        a.attributes.retain(|at| {
-            seen.insert((
-                at.name.clone(),
-                at.value.clone(),
-                at.evidence.protocol.clone(),
-            ))
-        });
+        // Sorted by name and value, so the same statement by the same protocol is found
+        // among the attributes of equal name and value just before it.
+        let mut keep = Vec::with_capacity(a.attributes.len());
+        for (i, at) in a.attributes.iter().enumerate() {
+            let first_of_value = a.attributes[..i]
+                .iter()
+                .rev()
+                .take_while(|p| p.name == at.name && p.value == at.value)
+                .all(|p| p.evidence.protocol != at.evidence.protocol);
+            keep.push(first_of_value);
+        }
+        let mut keep = keep.into_iter();
+        a.attributes.retain(|_| keep.next().unwrap_or(true));
     }
     // A device behind another sorts right after the one that fronts it.
     let first_ip: BTreeMap<String, Option<IpAddr>> = assets
@@ -519,7 +552,6 @@ pub fn build(
         (ip, front, a.parent.is_some(), a.key.len(), a.key.clone())
     });
     let edges: Vec<Edge> = edges.into_values().collect();
-    let functions: Vec<FunctionAggregate> = functions.collect();
     // 6. What each asset is, its role and level, from this run's view alone; the store
     //    fuses again over everything earlier runs recorded.
     let identities = crate::fuse::fuse_all(&assets, &edges, &functions, site, opts.threads);
