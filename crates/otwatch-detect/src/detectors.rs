@@ -32,7 +32,79 @@ pub const DETECTORS: &[Detector] = &[Detector {
                   an industrial asset: an OT device reachable from or reaching the internet ({technique}). \
                   {count} connections.",
     run: internet_ot_traffic,
+},
+Detector {
+    id: "net.duplicate_address",
+    title: "One IP address claimed by two devices",
+    severity: Severity::High,
+    techniques: &["T0830"],
+    explanation: "{detail}: two network cards answer for the same address. Either someone is \
+                  spoofing ARP to sit between the devices that talk to {dst} ({technique}), or two \
+                  devices were given the same address; a redundancy pair sharing a virtual address \
+                  (VRRP, HSRP) also shows this and can be accepted by disabling the rule for it.",
+    run: duplicate_address,
 }];
+
+/// T0830: an address that two MAC-keyed assets claimed for themselves by ARP or DHCP.
+fn duplicate_address(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
+    let mut out = Vec::new();
+    let mut claimed: Vec<_> = input.address_claims.iter().collect();
+    claimed.sort_by_key(|(ip, _)| **ip);
+    for (ip, claims) in claimed {
+        let mut claims = claims.clone();
+        claims.sort_by(|a, b| (a.1.ts, &a.0).cmp(&(b.1.ts, &b.0)));
+        let keys: Vec<String> = claims.iter().map(|(k, _)| k.clone()).collect();
+        let detail = format!(
+            "{ip} is claimed by {}",
+            keys.iter()
+                .map(|k| k.trim_start_matches("mac:"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
+        let evidence: Vec<AlertEvidence> = claims
+            .iter()
+            .take(MAX_ALERT_EVIDENCE)
+            .map(|(key, e)| AlertEvidence {
+                ts: e.ts,
+                protocol: e.protocol.clone(),
+                kind: "address_claim".into(),
+                detail: format!(
+                    "{} claims {ip}: {}",
+                    key.trim_start_matches("mac:"),
+                    e.message
+                ),
+                capture: e.capture.clone(),
+                frame: e.frame,
+                flow_uid: None,
+            })
+            .collect();
+        let vars = TemplateVars {
+            src: keys[1].clone(),
+            dst: ip.to_string(),
+            src_name: keys[1].clone(),
+            dst_name: input.name_of(Some(*ip)),
+            protocol: "arp".into(),
+            detail: detail.clone(),
+            technique: techniques_text(&rule.techniques),
+        };
+        out.push(Alert {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            severity: rule.severity,
+            techniques: rule.techniques.clone(),
+            assets: keys,
+            src: None,
+            dst: Some(*ip),
+            subject: ip.to_string(),
+            first_seen: claims.iter().map(|(_, e)| e.ts).min().unwrap_or_default(),
+            last_seen: claims.iter().map(|(_, e)| e.ts).max().unwrap_or_default(),
+            count: claims.len() as u64,
+            explanation: render(&rule.explanation, &vars, claims.len() as u64),
+            evidence,
+        });
+    }
+    out
+}
 
 /// Services that only industrial devices speak; a flow of one marks its server as OT.
 const INDUSTRIAL_SERVICES: &[&str] = &[

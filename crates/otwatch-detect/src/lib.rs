@@ -56,6 +56,9 @@ pub struct DetectionInput<'a> {
     pub assets: HashMap<IpAddr, AssetInfo>,
     pub flows: &'a [FlowRecord],
     pub site: &'a SiteNetworks,
+    /// Addresses that devices claimed for themselves (ARP, DHCP), with the asset key and
+    /// the evidence of each claim; an address claimed by two devices is a duplicate.
+    pub address_claims: HashMap<IpAddr, Vec<(String, otwatch_model::Evidence)>>,
 }
 
 impl<'a> DetectionInput<'a> {
@@ -80,11 +83,29 @@ impl<'a> DetectionInput<'a> {
                 }
             }
         }
+        let mut address_claims: HashMap<IpAddr, Vec<(String, otwatch_model::Evidence)>> =
+            HashMap::new();
+        for a in assets.iter().filter(|a| a.key.starts_with("mac:")) {
+            for at in &a.attributes {
+                let claimed = matches!(at.evidence.protocol.as_str(), "arp" | "dhcp");
+                if at.name != "ip" || !claimed {
+                    continue;
+                }
+                if let Ok(ip) = at.value.parse::<IpAddr>() {
+                    let claims = address_claims.entry(ip).or_default();
+                    if !claims.iter().any(|(k, _)| k == &a.key) {
+                        claims.push((a.key.clone(), at.evidence.clone()));
+                    }
+                }
+            }
+        }
+        address_claims.retain(|_, claims| claims.len() > 1);
         DetectionInput {
             events,
             assets: by_ip.into_iter().map(|(ip, (_, a))| (ip, a)).collect(),
             flows,
             site,
+            address_claims,
         }
     }
 
@@ -99,7 +120,7 @@ impl<'a> DetectionInput<'a> {
             .map_or_else(|| format!("ip:{ip}"), |a| a.key.clone())
     }
 
-    fn name_of(&self, ip: Option<IpAddr>) -> String {
+    pub(crate) fn name_of(&self, ip: Option<IpAddr>) -> String {
         match ip {
             None => "-".into(),
             Some(ip) => match self.assets.get(&ip) {

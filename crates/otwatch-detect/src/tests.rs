@@ -339,3 +339,50 @@ fn disabled_rules_do_not_fire() {
         .iter()
         .any(|a| a.rule == "it.telnet_session"));
 }
+
+#[test]
+fn an_address_claimed_by_two_cards_is_a_duplicate() {
+    use otwatch_model::{Attribute, Evidence};
+    let claim = |protocol: &str, frame: u64| Attribute {
+        name: "ip".into(),
+        value: "10.0.0.10".into(),
+        evidence: Evidence {
+            protocol: protocol.into(),
+            message: "ARP reply from this MAC for this address".into(),
+            capture: "plant.pcap".into(),
+            frame,
+            ts: frame as i64 * 1_000,
+            confidence: 1.0,
+        },
+    };
+    let mut assets = plant();
+    assets[0].attributes.push(claim("arp", 3));
+    // A second card answering ARP for the PLC's address: the attacker in the middle.
+    let mut rogue = asset("mac:rogue", "10.0.0.10", AssetRole::Unknown, None);
+    rogue.attributes.push(claim("arp", 40));
+    // Seen only as the IP source behind it (a router), no claim: not a duplicate.
+    let mut router = asset("mac:router", "10.0.0.30", AssetRole::NetworkDevice, None);
+    router.attributes.push(claim("ip", 50));
+    assets.push(rogue);
+    assets.push(router);
+    let site = SiteNetworks::default();
+    let input = DetectionInput::new(&[], &assets, &[], &site);
+    let mut rules = RuleSet::builtin().unwrap();
+    rules.retain(|r| r.id == "net.duplicate_address");
+    let alerts = detect(&input, &rules);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let a = &alerts[0];
+    assert_eq!(a.severity, Severity::High);
+    assert_eq!(a.techniques, ["T0830"]);
+    assert_eq!(a.assets, ["mac:plc", "mac:rogue"]);
+    assert_eq!(
+        a.evidence.iter().map(|e| e.frame).collect::<Vec<_>>(),
+        [3, 40]
+    );
+    assert!(
+        a.explanation
+            .contains("10.0.0.10 is claimed by plc and rogue"),
+        "{}",
+        a.explanation
+    );
+}
