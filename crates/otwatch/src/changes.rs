@@ -4,7 +4,7 @@
 //! Times are traffic times: captures are history, so "the last 7 days" means the 7 days
 //! before the latest traffic the database holds, not before the wall clock.
 
-use crate::listing::{find_asset, labels, open_existing};
+use crate::listing::{find_asset_among, labels, open_existing};
 use crate::table::Table;
 use crate::FormatArgs;
 use anyhow::{Context, Result};
@@ -204,7 +204,7 @@ pub fn run(args: ChangesArgs) -> Result<()> {
     let store = open_existing(&args.db.db)?;
     let assets = store.assets()?;
     let asset_id = match &args.asset {
-        Some(wanted) => Some(find_asset(&store, &args.db.db, wanted)?.0),
+        Some(wanted) => Some(find_asset_among(&store, &args.db.db, &assets, wanted)?.0),
         None => None,
     };
     let latest = store.latest_traffic()?;

@@ -1,7 +1,7 @@
 //! `otwatch assets edit`, `merge`, `split` and `history`: what people correct in the
 //! inventory, each change recorded with who made it and when.
 
-use crate::listing::{find_asset, open_existing};
+use crate::listing::{find_asset, find_asset_among, open_existing};
 use crate::table::Table;
 use anyhow::{bail, Context, Result};
 use clap::{ArgGroup, Args, Subcommand};
@@ -252,8 +252,9 @@ fn shown(v: &Option<String>) -> String {
 fn merge(args: MergeArgs) -> Result<()> {
     let by = args.by.who()?;
     let mut store = open_existing(&args.db.db)?;
-    let (a, keep) = find_asset(&store, &args.db.db, &args.a)?;
-    let (b, gone) = find_asset(&store, &args.db.db, &args.b)?;
+    let assets = store.assets()?;
+    let (a, keep) = find_asset_among(&store, &args.db.db, &assets, &args.a)?;
+    let (b, gone) = find_asset_among(&store, &args.db.db, &assets, &args.b)?;
     let done = store.merge_assets(a, b, &by)?;
     println!(
         "asset {b} ({}) merged into asset {a} ({}): {} addresses and their facts moved",

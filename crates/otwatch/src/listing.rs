@@ -205,7 +205,16 @@ pub fn assets(db: &Path, format: FormatArgs) -> Result<()> {
 /// The asset a person names by id, key, IP or MAC address. Ids and keys of assets merged
 /// into another lead to that one, with a note on stderr.
 pub fn find_asset(store: &Store, db: &Path, wanted: &str) -> Result<(i64, Asset)> {
-    let assets = store.assets()?;
+    find_asset_among(store, db, &store.assets()?, wanted)
+}
+
+/// [`find_asset`] in an inventory the caller has already loaded.
+pub fn find_asset_among(
+    store: &Store,
+    db: &Path,
+    assets: &[(i64, Asset)],
+    wanted: &str,
+) -> Result<(i64, Asset)> {
     let wanted = wanted.trim();
     let matches = |id: i64, a: &Asset| {
         wanted.parse::<i64>().ok() == Some(id)
@@ -233,7 +242,8 @@ pub fn find_asset(store: &Store, db: &Path, wanted: &str) -> Result<(i64, Asset)
 
 pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
     let store = open_existing(db)?;
-    let (id, a) = find_asset(&store, db, wanted)?;
+    let assets = store.assets()?;
+    let (id, a) = find_asset_among(&store, db, &assets, wanted)?;
     let (id, a) = (&id, &a);
     if json {
         println!(
@@ -247,7 +257,6 @@ pub fn asset(db: &Path, wanted: &str, json: bool) -> Result<()> {
         println!("note: {note}");
     }
     // Its front and the devices behind it, by key.
-    let assets = store.assets()?;
     match (&a.parent, &a.position) {
         (Some(parent), position) => {
             let front = assets
