@@ -12,10 +12,14 @@
 
 pub mod demo;
 pub mod dhcp;
+pub mod dialect;
+pub mod dialects;
 pub mod dns;
 pub mod frame;
+pub mod link;
 pub mod modbus;
 pub mod pcap;
+pub mod tshark;
 
 mod rng;
 

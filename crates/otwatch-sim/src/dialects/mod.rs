@@ -1,0 +1,19 @@
+//! The protocol dialects scenario files can name, one module per protocol.
+//!
+//! Each module exports an [`Entry`]; [`REGISTRY`] lists them. Adding a protocol is adding a
+//! module and a line here.
+
+use crate::dialect::{Dialect, DialectContext, DialectError};
+
+pub mod modbus;
+pub mod testing;
+
+/// How the scenario engine finds a protocol's dialect.
+pub struct Entry {
+    /// The protocol's name in scenario files.
+    pub name: &'static str,
+    pub description: &'static str,
+    pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
+}
+
+pub static REGISTRY: &[Entry] = &[modbus::ENTRY];
