@@ -132,7 +132,7 @@ impl Dialect for ModbusDialect {
             &read_holding_registers_request(0, 10),
             &read_holding_registers_response(&values),
         );
-        if poll.cycle % 5 == 0 {
+        if poll.cycle.is_multiple_of(5) {
             let coils: Vec<bool> = (0..16u32)
                 .map(|i| process_value(self.seed, 100 + i, poll.now_micros, 0.0, 1.0) > 0.5)
                 .collect();
