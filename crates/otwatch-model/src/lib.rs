@@ -43,6 +43,93 @@ pub fn iso_time(ts: Micros) -> String {
     )
 }
 
+/// A duration written as numbers with units (`90s`, `30m`, `12h`, `7d`, `2w`, `1d12h`), in
+/// microseconds. The error says how to write one.
+pub fn parse_duration(text: &str) -> Result<Micros, String> {
+    let bad = || {
+        format!(
+            "{text:?} is not a duration: write a number and a unit, e.g. 90s, 30m, 12h, 7d, 2w \
+             (or 1d12h), or \"off\""
+        )
+    };
+    let mut total: Micros = 0;
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1_000_000,
+            'm' => 60 * 1_000_000,
+            'h' => 3600 * 1_000_000,
+            'd' => 86_400 * 1_000_000,
+            'w' => 7 * 86_400 * 1_000_000,
+            _ => return Err(bad()),
+        };
+        let n: Micros = number.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+        number.clear();
+    }
+    if !number.is_empty() || total <= 0 {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+/// A UTC date or time (`2026-03-02`, `2026-03-02T08:00:00Z`, `2026-03-02 08:00:00.5`) in
+/// microseconds since the Unix epoch.
+pub fn parse_utc(text: &str) -> Option<Micros> {
+    let t = text.trim_end_matches(['Z', 'z']);
+    let (date, time) = match t.split_once(['T', 't', ' ']) {
+        Some((d, tm)) => (d, Some(tm)),
+        None => (t, None),
+    };
+    let mut d = date.split('-');
+    let y: i64 = d.next()?.parse().ok()?;
+    let m: u32 = d.next()?.parse().ok()?;
+    let day: u32 = d.next()?.parse().ok()?;
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let mut secs = days_from_civil(y, m, day) * 86_400;
+    let mut micros = 0;
+    if let Some(time) = time {
+        let mut parts = time.split(':');
+        let h: i64 = parts.next()?.parse().ok()?;
+        let min: i64 = parts.next()?.parse().ok()?;
+        let (s, frac) = match parts.next() {
+            Some(s) => match s.split_once('.') {
+                Some((s, f)) => (s.parse::<i64>().ok()?, f),
+                None => (s.parse::<i64>().ok()?, ""),
+            },
+            None => (0, ""),
+        };
+        if parts.next().is_some() || h > 23 || min > 59 || s > 60 || frac.len() > 6 {
+            return None;
+        }
+        if !frac.is_empty() {
+            micros = format!("{frac:0<6}").parse::<i64>().ok()?;
+        }
+        secs += h * 3600 + min * 60 + s;
+    }
+    Some(secs * 1_000_000 + micros)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

@@ -16,8 +16,6 @@ use otwatch_store::Store;
 use serde::Serialize;
 use std::path::PathBuf;
 
-const SECOND: Micros = 1_000_000;
-
 /// The default of `--stale-after`: a device quiet for a week in a plant is worth a look.
 pub const DEFAULT_STALE_AFTER: &str = "7d";
 
@@ -31,42 +29,7 @@ pub fn parse_stale_after(text: &str) -> Result<StaleAfter, String> {
     if t == "off" || t == "never" || t == "0" {
         return Ok(StaleAfter(None));
     }
-    parse_duration(&t).map(|d| StaleAfter(Some(d)))
-}
-
-fn parse_duration(text: &str) -> Result<Micros, String> {
-    let bad = || {
-        format!(
-            "{text:?} is not a duration: write a number and a unit, e.g. 90s, 30m, 12h, 7d, 2w \
-             (or 1d12h), or \"off\""
-        )
-    };
-    let mut total: Micros = 0;
-    let mut number = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => SECOND,
-            'm' => 60 * SECOND,
-            'h' => 3600 * SECOND,
-            'd' => 86_400 * SECOND,
-            'w' => 7 * 86_400 * SECOND,
-            _ => return Err(bad()),
-        };
-        let n: Micros = number.parse().map_err(|_| bad())?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(bad)?;
-        number.clear();
-    }
-    if !number.is_empty() || total <= 0 {
-        return Err(bad());
-    }
-    Ok(total)
+    otwatch_model::parse_duration(&t).map(|d| StaleAfter(Some(d)))
 }
 
 /// `--since`: a UTC date or time (2026-03-02, 2026-03-02T08:00:00Z, "2026-03-02 08:00"), or
@@ -79,63 +42,15 @@ pub enum Since {
 
 pub fn parse_since(text: &str) -> Result<Since, String> {
     let t = text.trim();
-    if let Ok(d) = parse_duration(&t.to_ascii_lowercase()) {
+    if let Ok(d) = otwatch_model::parse_duration(&t.to_ascii_lowercase()) {
         return Ok(Since::Before(d));
     }
-    parse_utc(t).map(Since::At).ok_or_else(|| {
+    otwatch_model::parse_utc(t).map(Since::At).ok_or_else(|| {
         format!(
             "{t:?} is neither a UTC time (2026-03-02, 2026-03-02T08:00:00Z) nor a duration \
              back from the latest traffic (7d, 12h)"
         )
     })
-}
-
-fn parse_utc(text: &str) -> Option<Micros> {
-    let t = text.trim_end_matches(['Z', 'z']);
-    let (date, time) = match t.split_once(['T', 't', ' ']) {
-        Some((d, tm)) => (d, Some(tm)),
-        None => (t, None),
-    };
-    let mut d = date.split('-');
-    let y: i64 = d.next()?.parse().ok()?;
-    let m: u32 = d.next()?.parse().ok()?;
-    let day: u32 = d.next()?.parse().ok()?;
-    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let mut secs = days_from_civil(y, m, day) * 86_400;
-    let mut micros = 0;
-    if let Some(time) = time {
-        let mut parts = time.split(':');
-        let h: i64 = parts.next()?.parse().ok()?;
-        let min: i64 = parts.next()?.parse().ok()?;
-        let (s, frac) = match parts.next() {
-            Some(s) => match s.split_once('.') {
-                Some((s, f)) => (s.parse::<i64>().ok()?, f),
-                None => (s.parse::<i64>().ok()?, ""),
-            },
-            None => (0, ""),
-        };
-        if parts.next().is_some() || h > 23 || min > 59 || s > 60 || frac.len() > 6 {
-            return None;
-        }
-        if !frac.is_empty() {
-            micros = format!("{frac:0<6}").parse::<i64>().ok()?;
-        }
-        secs += h * 3600 + min * 60 + s;
-    }
-    Some(secs * SECOND + micros)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn parse_kind(text: &str) -> Result<ChangeKind, String> {
@@ -417,6 +332,7 @@ fn footer(store: &Store, shown: usize, pending: usize, threshold: StaleAfter) ->
 
 #[cfg(test)]
 mod tests {
+    const SECOND: Micros = 1_000_000;
     use super::*;
 
     #[test]
