@@ -43,28 +43,38 @@ pub fn iso_time(ts: Micros) -> String {
     )
 }
 
-/// A duration written as numbers with units (`90s`, `30m`, `12h`, `7d`, `2w`, `1d12h`), in
+/// A duration written as numbers with units (`250ms`, `90s`, `30m`, `12h`, `7d`, `2w`,
+/// `1d12h`; `us` for microseconds), in
 /// microseconds. The error says how to write one.
 pub fn parse_duration(text: &str) -> Result<Micros, String> {
     let bad = || {
         format!(
-            "{text:?} is not a duration: write a number and a unit, e.g. 90s, 30m, 12h, 7d, 2w \
+            "{text:?} is not a duration: write a number and a unit, e.g. 90s, 30m, 12h, 7d, 2w, 250ms \
              (or 1d12h), or \"off\""
         )
     };
     let mut total: Micros = 0;
     let mut number = String::new();
-    for c in text.trim().chars() {
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
         if c.is_ascii_digit() {
             number.push(c);
             continue;
         }
-        let unit = match c {
-            's' => 1_000_000,
-            'm' => 60 * 1_000_000,
-            'h' => 3600 * 1_000_000,
-            'd' => 86_400 * 1_000_000,
-            'w' => 7 * 86_400 * 1_000_000,
+        let unit: Micros = match (c, chars.peek()) {
+            ('m', Some('s')) => {
+                chars.next();
+                1_000
+            }
+            ('u', Some('s')) => {
+                chars.next();
+                1
+            }
+            ('s', _) => 1_000_000,
+            ('m', _) => 60 * 1_000_000,
+            ('h', _) => 3600 * 1_000_000,
+            ('d', _) => 86_400 * 1_000_000,
+            ('w', _) => 7 * 86_400 * 1_000_000,
             _ => return Err(bad()),
         };
         let n: Micros = number.parse().map_err(|_| bad())?;

@@ -10,15 +10,19 @@
 
 #![forbid(unsafe_code)]
 
+pub mod builtin;
 pub mod demo;
 pub mod dhcp;
 pub mod dialect;
 pub mod dialects;
 pub mod dns;
+pub mod engine;
 pub mod frame;
 pub mod link;
 pub mod modbus;
 pub mod pcap;
+pub mod scenario;
+pub mod truth;
 pub mod tshark;
 
 mod rng;

@@ -17,6 +17,7 @@ mod export;
 mod listing;
 mod progress;
 mod siem;
+mod simulate;
 mod table;
 
 use clap::{Args, Parser, Subcommand};
@@ -82,6 +83,13 @@ enum Command {
         after_help = "Examples:\n  otwatch demo\n  otwatch demo --out plant.pcap --db demo.db --zeek-logs demo-logs/"
     )]
     Demo(demo::DemoArgs),
+    /// Write the capture of a simulated site from a scenario, with its ground truth and zones.
+    #[command(
+        after_help = "Examples:\n  otwatch simulate --list\n  otwatch simulate small-plant --out plant.pcap --truth truth.json --zones zones.toml\n  \
+                      otwatch simulate factory --out factory.pcap --seed 7 --duration 30m\n  otwatch simulate large --out large.pcap --max-size 1GB\n  \
+                      otwatch simulate my-site.toml --out my-site.pcap"
+    )]
+    Simulate(simulate::SimulateArgs),
     /// List the asset inventory, or correct it (edit, merge, split) and show the audit trail.
     #[command(
         args_conflicts_with_subcommands = true,
@@ -209,6 +217,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Assets {
             action: Some(action),
             ..

@@ -1,0 +1,30 @@
+//! The scenarios that ship inside the binary.
+
+use crate::scenario::{Scenario, ScenarioError};
+
+/// Name, one-line description and TOML text of each built-in scenario.
+pub const BUILTIN: &[(&str, &str, &str)] = &[(
+    "small-plant",
+    "one cell, a handful of devices, one attack (what `otwatch demo` uses)",
+    include_str!("../scenarios/small-plant.toml"),
+)];
+
+/// The built-in scenario called `name`, if there is one.
+pub fn builtin(name: &str) -> Option<Result<Scenario, ScenarioError>> {
+    BUILTIN
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(n, _, text)| Scenario::parse(text, &format!("built-in scenario {n}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_scenario_parses() {
+        for (name, _, _) in BUILTIN {
+            builtin(name).unwrap().unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
