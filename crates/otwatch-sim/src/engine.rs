@@ -507,7 +507,7 @@ impl<'s> Engine<'s> {
         }
         let mut t = now;
         // ARP caches expire after some minutes; a refresh shows who owns which address.
-        if now - *last_arp > 600_000_000 {
+        if now.saturating_sub(*last_arp) > 600_000_000 {
             t = self.arp(t, poll.client, poll.server);
             *last_arp = now;
         }

@@ -22,6 +22,7 @@ pub mod link;
 pub mod modbus;
 pub mod pcap;
 pub mod scenario;
+pub mod score;
 pub mod truth;
 pub mod tshark;
 

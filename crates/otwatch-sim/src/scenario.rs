@@ -341,7 +341,7 @@ pub struct Scenario {
 pub const VENDOR_OUIS: &[(&str, [u8; 3])] = &[
     ("Siemens", [0x00, 0x1b, 0x1b]),
     ("Rockwell Automation", [0x00, 0x00, 0xbc]),
-    ("Schneider Electric", [0x00, 0x80, 0xf4]),
+    ("Schneider Electric", [0x00, 0x80, 0xf4]), // registered as Telemecanique, a Schneider brand
     ("WAGO", [0x00, 0x30, 0xde]),
     ("Phoenix Contact", [0x00, 0xa0, 0x45]),
     ("Moxa", [0x00, 0x90, 0xe8]),
@@ -349,19 +349,17 @@ pub const VENDOR_OUIS: &[(&str, [u8; 3])] = &[
     ("Dell", [0x00, 0x14, 0x22]),
     ("Hewlett Packard", [0x00, 0x1b, 0x78]),
     ("Advantech", [0x00, 0xd0, 0xc9]),
-    ("Hirschmann", [0x00, 0x80, 0x63]),
+    ("Belden", [0x00, 0x80, 0x63]), // Hirschmann, a Belden brand
     ("Beckhoff", [0x00, 0x01, 0x05]),
-    ("ABB", [0x00, 0x02, 0xa3]),
+    ("ABB", [0x00, 0x00, 0x23]),
     ("Honeywell", [0x00, 0x40, 0x84]),
-    ("Lenovo", [0x00, 0x06, 0x1b]),
+    ("Lenovo", [0x10, 0xc5, 0x95]),
     ("Fortinet", [0x00, 0x09, 0x0f]),
-    ("Johnson Controls", [0x00, 0x10, 0x8b]),
+    ("Johnson Controls", [0x00, 0x10, 0x8d]),
     ("Mitsubishi Electric", [0x00, 0x26, 0x92]),
     ("Omron", [0x00, 0x00, 0x0a]),
     ("SEL", [0x00, 0x30, 0xa7]),
-    ("GE", [0x00, 0x0e, 0x8c]),
-    ("Emerson", [0x00, 0x0c, 0xe6]),
-    ("Yokogawa", [0x00, 0x00, 0x64]),
+    ("GE", [0x08, 0x00, 0x19]),
 ];
 
 fn parse_mac(text: &str, len: usize) -> Option<Vec<u8>> {
@@ -761,7 +759,10 @@ impl Checker<'_> {
                 .expect("three bytes"),
             (None, Some(vendor)) => VENDOR_OUIS
                 .iter()
-                .find(|(v, _)| v.eq_ignore_ascii_case(vendor))
+                .find(|(v, _)| {
+                    v.eq_ignore_ascii_case(vendor)
+                        || **v == *otwatch_inventory::normalize::vendor_name(vendor)
+                })
                 .map(|(_, o)| *o)
                 .ok_or_else(|| {
                     self.error(
@@ -788,6 +789,16 @@ impl Checker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn built_in_ouis_belong_to_their_vendors() {
+        for (vendor, oui) in VENDOR_OUIS {
+            let registered = otwatch_oui::lookup([oui[0], oui[1], oui[2], 0, 0, 1])
+                .unwrap_or_else(|| panic!("{vendor}: OUI not registered"));
+            let shown = otwatch_inventory::normalize::vendor_name(registered);
+            assert_eq!(&*shown, *vendor, "{vendor}: registered to {registered}");
+        }
+    }
 
     const MINIMAL: &str = r#"
 name = "t"

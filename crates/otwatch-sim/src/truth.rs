@@ -10,10 +10,10 @@ use crate::engine::Generated;
 use crate::frame::format_mac;
 use crate::scenario::Scenario;
 use otwatch_model::iso_time;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Truth {
     pub scenario: String,
     pub description: String,
@@ -27,7 +27,7 @@ pub struct Truth {
     pub events: Vec<TruthEvent>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TruthAsset {
     pub name: String,
     pub ip: String,
@@ -35,19 +35,19 @@ pub struct TruthAsset {
     pub zone: String,
     pub role: String,
     pub purdue_level: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hardware: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
     /// Protocols the device serves in the capture.
     pub serves: Vec<String>,
@@ -60,7 +60,7 @@ pub struct TruthAsset {
     pub appears: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TruthFinding {
     #[serde(rename = "type")]
     pub kind: String,
@@ -69,7 +69,7 @@ pub struct TruthFinding {
     pub description: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ExpectedAlert {
     pub technique: String,
     /// Addresses of the source and the target.
@@ -83,14 +83,14 @@ pub struct ExpectedAlert {
     pub description: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TruthEvent {
     pub kind: String,
     pub time: String,
     pub from: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     pub attack: bool,
     pub description: String,

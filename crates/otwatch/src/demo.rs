@@ -1,4 +1,4 @@
-//! `otwatch demo`: a small simulated plant, analysed end to end.
+//! `otwatch demo`: a simulated plant, analysed end to end and scored against its truth.
 
 use crate::analyze::{print_summary, write_outputs};
 use crate::table::Table;
@@ -11,15 +11,21 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct DemoArgs {
+    /// The scenario to simulate: a built-in one (`otwatch simulate --list`) or a file.
+    #[arg(long, value_name = "SCENARIO", default_value = "small-plant")]
+    pub scenario: String,
     /// Where to write the simulated capture.
     #[arg(long, value_name = "FILE", default_value = "otwatch-demo.pcap")]
     pub out: PathBuf,
     /// Database for the demo's results (kept apart from a real inventory).
     #[arg(long, value_name = "PATH", default_value = "otwatch-demo.db")]
     pub db: PathBuf,
-    /// Seed of the simulation: the same seed gives the same capture.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// Seed of the simulation (default: the scenario's): the same seed gives the same capture.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also write the score against the scenario's truth as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub score_json: Option<PathBuf>,
     /// Also write Zeek-style logs into this folder.
     #[arg(long, value_name = "DIR")]
     pub zeek_logs: Option<PathBuf>,
@@ -29,14 +35,27 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> Result<u8> {
-    let plant = otwatch_sim::demo_plant(args.seed);
-    std::fs::write(&args.out, &plant.pcap)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    let mut scenario = crate::simulate::load_scenario(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        scenario = scenario.with_seed(seed);
+    }
+    let generated = crate::simulate::write_capture(&scenario, &args.out, None)?;
     eprintln!(
-        "wrote {} ({} packets of a simulated plant: an HMI polling two PLCs over Modbus/TCP, DHCP, ARP, DNS, an engineering workstation)",
+        "wrote {} ({} packets of the simulated site {:?}: {})",
         args.out.display(),
-        plant.truth.packet_count
+        generated.packets,
+        scenario.name,
+        scenario.description
     );
+    let truth = otwatch_sim::truth::truth(&scenario, &generated);
+    if args.db.exists() {
+        // The demo database holds one run of one scenario; a stale one would mix plants.
+        std::fs::remove_file(&args.db)
+            .with_context(|| format!("cannot replace the demo database {}", args.db.display()))?;
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", args.db.display()));
+        }
+    }
     let mut store = Store::open(&args.db)?;
     let started = Instant::now();
     let analysis = analyze(
@@ -108,35 +127,17 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     print!("{}", funcs.render());
 
     // The simulation knows the truth: show how much of it the analysis recovered.
-    let assets = &analysis.inventory.assets;
-    let found = plant
-        .truth
-        .devices
-        .iter()
-        .filter(|d| {
-            assets
-                .iter()
-                .any(|a| a.macs.contains(&d.mac) && a.ips.contains(&std::net::IpAddr::V4(d.ip)))
-        })
-        .count();
-    let named = plant
-        .truth
-        .devices
-        .iter()
-        .filter(|d| d.hostname.is_some())
-        .count();
-    let names_found = plant
-        .truth
-        .devices
-        .iter()
-        .filter_map(|d| d.hostname.as_ref())
-        .filter(|h| assets.iter().any(|a| a.hostnames.contains(h)))
-        .count();
     println!("\n{}", crate::alerts::run_note(&alerts));
-    println!(
-        "\nfound {found} of {} simulated devices with their MAC and IP, {names_found} of {named} announced host names",
-        plant.truth.devices.len()
-    );
+    let score = otwatch_sim::score::score(&truth, &analysis.inventory.assets, &alerts);
+    println!("\nagainst the scenario's truth: {}", score.summary());
+    for miss in &score.misses {
+        println!("  - {miss}");
+    }
+    if let Some(path) = &args.score_json {
+        let json = serde_json::to_string_pretty(&score).expect("score serialises");
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     eprintln!(
         "results stored in {}; try `otwatch assets --db {}` and `otwatch asset 10.20.1.11 --db {}`",
         args.db.display(),
