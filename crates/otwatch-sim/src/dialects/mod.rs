@@ -5,6 +5,7 @@
 
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
+pub mod enip;
 pub mod modbus;
 pub mod testing;
 
@@ -16,4 +17,4 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY];
+pub static REGISTRY: &[Entry] = &[modbus::ENTRY, enip::ENTRY];
