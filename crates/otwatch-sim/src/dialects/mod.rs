@@ -5,6 +5,7 @@
 
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
+pub mod dnp3;
 pub mod enip;
 pub mod modbus;
 pub mod testing;
@@ -17,4 +18,4 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY, enip::ENTRY];
+pub static REGISTRY: &[Entry] = &[modbus::ENTRY, enip::ENTRY, dnp3::ENTRY];
