@@ -7,6 +7,7 @@ use crate::dialect::{Dialect, DialectContext, DialectError};
 
 pub mod dnp3;
 pub mod enip;
+pub mod iec104;
 pub mod modbus;
 pub mod testing;
 
@@ -18,4 +19,4 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY, enip::ENTRY, dnp3::ENTRY];
+pub static REGISTRY: &[Entry] = &[modbus::ENTRY, enip::ENTRY, dnp3::ENTRY, iec104::ENTRY];
