@@ -76,8 +76,20 @@ fn build(context: &DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>
             }),
         }
     };
+    let vendor_id = match server.param_int("cip_vendor_id") {
+        Some(_) => number("cip_vendor_id", 0)?,
+        None => match server.vendor.as_deref() {
+            None => ROCKWELL,
+            Some(vendor) => vendor_id_for(vendor).ok_or_else(|| DialectError::Device {
+                device: server.name.clone(),
+                message: format!(
+                    "no CIP vendor id is known for {vendor:?}; set cip_vendor_id (the ODVA number)"
+                ),
+            })?,
+        },
+    };
     let identity = CipIdentity {
-        vendor_id: number("cip_vendor_id", 1)?,
+        vendor_id,
         device_type: number("cip_device_type", 14)?,
         product_code: number("cip_product_code", 1)?,
         revision: server
@@ -112,6 +124,43 @@ fn build(context: &DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>
         context_counter: rng.next_u64() & 0xffff_ffff,
         seed: context.seed,
     }))
+}
+
+const ROCKWELL: u16 = 1;
+
+/// ODVA vendor ids of the makers whose controllers and adapters speak EtherNet/IP in most
+/// plants, for scenarios that name the vendor but not its number. The analysis reports the
+/// registry's own spelling for the number ("Rockwell Automation/Allen-Bradley").
+const WELL_KNOWN_VENDORS: &[(&str, u16)] = &[
+    ("rockwell", ROCKWELL),
+    ("allen-bradley", ROCKWELL),
+    ("allen bradley", ROCKWELL),
+    ("schneider", 243),
+    ("omron", 47),
+    ("siemens", 1251),
+    ("wago", 40),
+    ("beckhoff", 108),
+    ("phoenix contact", 562),
+    ("mitsubishi", 161),
+    ("festo", 26),
+    ("turck", 48),
+    ("hms", 90),
+    ("keyence", 367),
+    ("prosoft", 309),
+    ("red lion", 176),
+    ("b&r", 887),
+    ("bernecker", 887),
+    ("yaskawa", 44),
+    ("fanuc", 591),
+    ("abb", 46),
+];
+
+fn vendor_id_for(vendor: &str) -> Option<u16> {
+    let vendor = vendor.to_ascii_lowercase();
+    WELL_KNOWN_VENDORS
+        .iter()
+        .find(|(prefix, _)| vendor.starts_with(prefix))
+        .map(|(_, id)| *id)
 }
 
 /// The Identity object's attributes 1 to 7 as the device reports them.
@@ -498,6 +547,25 @@ mod tests {
         assert!(attributes
             .windows(4)
             .any(|w| w == 0x60a1_b2c3u32.to_le_bytes()));
+    }
+
+    #[test]
+    fn the_vendor_id_follows_the_vendor_unless_given() {
+        let mut server = testing::sample_server();
+        let ids = |server: &DeviceSpec| {
+            let context = testing::context(server);
+            build(&context).map(|mut d| {
+                let reply = d.identify().remove(1).payload;
+                u16::from_le_bytes([reply[24 + 6 + 18], reply[24 + 6 + 19]])
+            })
+        };
+        assert_eq!(ids(&server).unwrap(), 1);
+        server.params.remove("cip_vendor_id");
+        assert_eq!(ids(&server).unwrap(), 243);
+        server.vendor = Some("Allen-Bradley".into());
+        assert_eq!(ids(&server).unwrap(), 1);
+        server.vendor = Some("Acme Controls".into());
+        assert!(ids(&server).is_err());
     }
 
     #[test]
