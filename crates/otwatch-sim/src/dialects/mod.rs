@@ -5,6 +5,9 @@
 
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
+pub mod dnp3;
+pub mod enip;
+pub mod iec104;
 pub mod modbus;
 pub mod testing;
 
@@ -16,4 +19,4 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY];
+pub static REGISTRY: &[Entry] = &[modbus::ENTRY, enip::ENTRY, dnp3::ENTRY, iec104::ENTRY];
