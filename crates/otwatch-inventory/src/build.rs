@@ -123,6 +123,16 @@ pub fn build(
     // 1. One asset per unicast MAC; addresses tied to it unless it forwards for many.
     let mut macs: Vec<_> = obs.macs.iter().collect();
     macs.sort_by_key(|(m, _)| **m);
+    // An address another card claims in ARP or DHCP belongs to that card, even when a
+    // gateway with only a few routed peers also sent packets from it.
+    let mut claimed_by: ahash::AHashMap<IpAddr, &[u8; 6]> = ahash::AHashMap::new();
+    for (mac, seen) in &macs {
+        for (ip, s) in &seen.ips {
+            if s.via != Via::IpSource {
+                claimed_by.entry(*ip).or_insert(*mac);
+            }
+        }
+    }
     for (mac, seen) in macs {
         let key = format!("mac:{}", mac_string(mac));
         let claimed: Vec<_> = seen
@@ -163,7 +173,12 @@ pub fn build(
         let candidates: Vec<_> = if is_router {
             claimed
         } else {
-            seen.ips.iter().collect()
+            seen.ips
+                .iter()
+                .filter(|(ip, s)| {
+                    s.via != Via::IpSource || claimed_by.get(ip).is_none_or(|owner| *owner == mac)
+                })
+                .collect()
         };
         for (ip, s) in candidates {
             if opts.split_ips.contains(ip) {

@@ -3,11 +3,18 @@
 use crate::scenario::{Scenario, ScenarioError};
 
 /// Name, one-line description and TOML text of each built-in scenario.
-pub const BUILTIN: &[(&str, &str, &str)] = &[(
-    "small-plant",
-    "one cell, a handful of devices, one attack (what `otwatch demo` uses)",
-    include_str!("../scenarios/small-plant.toml"),
-)];
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "small-plant",
+        "one cell, a handful of devices, one attack (what `otwatch demo` uses)",
+        include_str!("../scenarios/small-plant.toml"),
+    ),
+    (
+        "water-utility",
+        "DNP3 and IEC 104 RTUs, SCADA, historian, DMZ; restarts from the business network",
+        include_str!("../scenarios/water-utility.toml"),
+    ),
+];
 
 /// The built-in scenario called `name`, if there is one.
 pub fn builtin(name: &str) -> Option<Result<Scenario, ScenarioError>> {
