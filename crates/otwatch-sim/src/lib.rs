@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod cotp;
 pub mod demo;
 pub mod dhcp;
 pub mod dialect;

@@ -6,6 +6,7 @@
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
 pub mod modbus;
+pub mod s7comm;
 pub mod testing;
 
 /// How the scenario engine finds a protocol's dialect.
@@ -16,4 +17,4 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY];
+pub static REGISTRY: &[Entry] = &[modbus::ENTRY, s7comm::ENTRY];
