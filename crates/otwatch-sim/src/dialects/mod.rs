@@ -6,6 +6,7 @@
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
 pub mod modbus;
+pub mod profinet_dcp;
 pub mod s7comm;
 pub mod testing;
 
@@ -17,4 +18,4 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY, s7comm::ENTRY];
+pub static REGISTRY: &[Entry] = &[modbus::ENTRY, s7comm::ENTRY, profinet_dcp::ENTRY];
