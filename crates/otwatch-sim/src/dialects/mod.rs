@@ -5,6 +5,7 @@
 
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
+pub mod mms;
 pub mod modbus;
 pub mod profinet_dcp;
 pub mod s7comm;
@@ -18,4 +19,9 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY, s7comm::ENTRY, profinet_dcp::ENTRY];
+pub static REGISTRY: &[Entry] = &[
+    modbus::ENTRY,
+    s7comm::ENTRY,
+    profinet_dcp::ENTRY,
+    mms::ENTRY,
+];
