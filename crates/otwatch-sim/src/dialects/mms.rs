@@ -693,6 +693,73 @@ mod tests {
         }
     }
 
+    /// Every MMS PDU the conversation sends, as otwatch's decoder reads it.
+    fn decoded(messages: &[Message]) -> Vec<(Side, otwatch_dissect::mms::Message)> {
+        messages
+            .iter()
+            // Data TPDUs only: the connection request and confirm carry no session.
+            .filter(|m| m.payload[5] == 0xf0)
+            .filter_map(|m| {
+                let tsdu = &m.payload[7..];
+                otwatch_dissect::mms::parse(tsdu)
+                    .unwrap()
+                    .map(|pdu| (m.from, pdu))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn otwatch_reads_identity_and_actions_back() {
+        use otwatch_dissect::mms::PduKind;
+        let server = testing::sample_server();
+        let mut dialect = MmsDialect::new(&testing::context(&server)).unwrap();
+        let start = decoded(&dialect.session_start());
+        assert_eq!(start.len(), 2, "initiate request and response");
+        let identity = decoded(&dialect.identify())[1].1.identity.clone().unwrap();
+        assert_eq!(Some(identity.vendor), server.vendor);
+        assert_eq!(Some(identity.model), server.model);
+        assert_eq!(Some(identity.revision), server.firmware);
+
+        let poll = PollContext {
+            now_micros: 1_772_438_400_000_000,
+            cycle: 0,
+        };
+        let read = decoded(&dialect.poll(&poll));
+        assert_eq!(read[0].1.service, Some(SERVICE_READ));
+        assert_eq!(read[0].1.names.len(), POLLED.len());
+        assert_eq!(read[0].1.names[0], "LD0/MMXU1$MX$TotW$mag$f");
+        let client_requests = |kind: ActionKind,
+                               dialect: &mut MmsDialect|
+         -> Vec<(u32, Vec<String>)> {
+            decoded(&dialect.action(kind, &poll).unwrap())
+                .into_iter()
+                .filter(|(side, m)| *side == Side::Client && m.kind == PduKind::ConfirmedRequest)
+                .map(|(_, m)| (m.service.unwrap(), m.names))
+                .collect()
+        };
+        let program = vec!["LD0_Program".to_string()];
+        assert_eq!(
+            client_requests(ActionKind::PlcStop, &mut dialect),
+            vec![(SERVICE_STOP, program.clone())]
+        );
+        assert_eq!(
+            client_requests(ActionKind::PlcStart, &mut dialect),
+            vec![(SERVICE_START, program)]
+        );
+        assert_eq!(
+            client_requests(ActionKind::ProgramDownload, &mut dialect),
+            vec![(SERVICE_INITIATE_DOWNLOAD, vec!["LD0".to_string()])]
+        );
+        let upload = client_requests(ActionKind::ProgramUpload, &mut dialect);
+        assert_eq!(
+            upload[0],
+            (SERVICE_INITIATE_UPLOAD, vec!["LD0".to_string()])
+        );
+        assert_eq!(upload.last().map(|u| u.0), Some(SERVICE_TERMINATE_UPLOAD));
+        let write = client_requests(ActionKind::Write, &mut dialect);
+        assert_eq!(write, vec![(SERVICE_WRITE, vec![format!("LD0/{WRITTEN}")])]);
+    }
+
     /// The Identify exchange of an ICCP association (ITI IEC 61850 captures,
     /// `8d7c7db0-…pcap` frames 23 and 26), without the TPKT header: invoke id 1.
     #[test]

@@ -282,6 +282,32 @@ mod tests {
         assert!(response.contains(&hex(&[10, 10, 1, 10, 255, 255, 255, 0])));
     }
 
+    #[test]
+    fn otwatch_reads_the_identity_back() {
+        use otwatch_dissect::profinet_dcp;
+        let server = testing::sample_server();
+        let mut dialect = DcpDialect::new(&testing::context(&server)).unwrap();
+        let messages = dialect.poll(&PollContext {
+            now_micros: 0,
+            cycle: 0,
+        });
+        let request = profinet_dcp::parse(&messages[0].payload).unwrap().unwrap();
+        assert!(request.is_identify_request());
+        let response = profinet_dcp::parse(&messages[1].payload).unwrap().unwrap();
+        assert!(response.is_identify_response());
+        assert_eq!(response.station_name.as_deref(), Some("PLC-LINE1"));
+        assert_eq!(response.station_type, server.model);
+        assert_eq!(
+            (response.vendor_id, response.device_id),
+            (Some(0x002a), Some(0x0101))
+        );
+        assert_eq!(
+            profinet_dcp::role_names(response.role.unwrap()),
+            ["IO-Device"]
+        );
+        assert_eq!(response.ip, Some(server.ip));
+    }
+
     /// ChangeIPUsingDCP.pcap (ITI PROFINET captures), frame 1 after the EtherType: the
     /// Identify-All request of transaction 0x01000001.
     #[test]

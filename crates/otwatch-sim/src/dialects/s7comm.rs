@@ -694,6 +694,82 @@ mod tests {
         assert!(hex(module).contains(&firmware), "{}", hex(module));
     }
 
+    /// What otwatch's S7 decoder reads back from the identification: every identity field
+    /// exactly as the scenario gave it.
+    #[test]
+    fn otwatch_reads_the_identity_back() {
+        use otwatch_dissect::s7comm;
+        let server = siemens_cpu();
+        let mut dialect = S7Dialect::new(&testing::context(&server)).unwrap();
+        let messages = dialect.identify();
+        let mut identity = s7comm::CpuIdentity::default();
+        for response in [&messages[1], &messages[3]] {
+            let payload = s7comm::s7_payload(&response.payload).unwrap();
+            let pdu = s7comm::parse_pdu(payload).unwrap();
+            let szl = s7comm::read_szl_response(&pdu).unwrap();
+            let part = s7comm::cpu_identity(&szl);
+            identity.order_number = identity.order_number.or(part.order_number);
+            identity.firmware = identity.firmware.or(part.firmware);
+            identity.serial = identity.serial.or(part.serial);
+            identity.module_type = identity.module_type.or(part.module_type);
+            identity.station_name = identity.station_name.or(part.station_name);
+        }
+        assert_eq!(identity.order_number, server.order_number);
+        assert_eq!(identity.firmware, server.firmware);
+        assert_eq!(identity.serial, server.serial);
+        assert_eq!(identity.module_type, server.model);
+        assert_eq!(identity.station_name, server.hostname);
+    }
+
+    #[test]
+    fn otwatch_reads_the_engineering_actions() {
+        use otwatch_dissect::s7comm;
+        let server = siemens_cpu();
+        let mut dialect = S7Dialect::new(&testing::context(&server)).unwrap();
+        let poll = PollContext {
+            now_micros: 1_772_438_400_000_000,
+            cycle: 0,
+        };
+        let jobs = |messages: Vec<Message>| -> Vec<(u8, Option<Vec<u8>>)> {
+            messages
+                .iter()
+                .filter_map(|m| {
+                    let payload = s7comm::s7_payload(&m.payload)?;
+                    let pdu = s7comm::parse_pdu(payload).ok()?;
+                    if pdu.rosctr != s7comm::rosctr::JOB || m.from != Side::Client {
+                        return None;
+                    }
+                    let service = match s7comm::pi_service(&pdu) {
+                        Some(Ok(pi)) => Some(pi.service.to_vec()),
+                        _ => None,
+                    };
+                    Some((pdu.function()?, service))
+                })
+                .collect()
+        };
+        let stop = jobs(dialect.action(ActionKind::PlcStop, &poll).unwrap());
+        assert_eq!(stop, vec![(FUNCTION_PLC_STOP, Some(b"P_PROGRAM".to_vec()))]);
+        let start = jobs(dialect.action(ActionKind::PlcStart, &poll).unwrap());
+        assert_eq!(
+            start,
+            vec![(FUNCTION_PLC_CONTROL, Some(b"P_PROGRAM".to_vec()))]
+        );
+        let download = dialect.action(ActionKind::ProgramDownload, &poll).unwrap();
+        let request = s7comm::s7_payload(&download[0].payload).unwrap();
+        let transfer = s7comm::block_transfer(&s7comm::parse_pdu(request).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(transfer.filename, Some(&b"_0800001P"[..]));
+        assert_eq!(transfer.block_length, Some(372));
+        assert_eq!(
+            jobs(download).last(),
+            Some(&(FUNCTION_PLC_CONTROL, Some(b"_INSE".to_vec())))
+        );
+        let upload = jobs(dialect.action(ActionKind::ProgramUpload, &poll).unwrap());
+        assert_eq!(upload.first().map(|j| j.0), Some(FUNCTION_START_UPLOAD));
+        assert_eq!(upload.last().map(|j| j.0), Some(FUNCTION_END_UPLOAD));
+    }
+
     /// The PLC stop job of a snap7 session against an S7-300, frame 57 of the captured
     /// `snap7_s300_everything` (snap7 numbers its PDU references byte-swapped: 0x1c00).
     #[test]
