@@ -55,6 +55,11 @@ const PDU_SIZE_GRANTED: u16 = 240;
 /// Block data per download/upload answer: what fits a 240-byte PDU with its headers.
 const TRANSFER_CHUNK: usize = 200;
 
+/// The HMI reads the CPU's operating mode (SZL 0x0424) once every this many polls.
+const MODE_POLL_EVERY: u64 = 10;
+/// Before the capture, the CPU has been running this long.
+const RUNNING_BEFORE_CAPTURE_MICROS: i64 = 3 * 86_400_000_000;
+
 /// Connection type of the TSAPs: a programming device, as STEP 7 and most S7 drivers open.
 const CONNECTION_PG: u8 = 0x01;
 
@@ -92,6 +97,8 @@ impl S7Dialect {
             szl_sequence: rng.next_u16() as u8,
             upload_id: rng.range(1, 0xff) as u32,
             seed: context.seed,
+            mode: CpuMode::Run,
+            mode_since_micros: None,
         })
     }
 }
@@ -109,6 +116,15 @@ struct S7Dialect {
     szl_sequence: u8,
     upload_id: u32,
     seed: u64,
+    /// The CPU's operating mode as the stop and start actions left it, and since when.
+    mode: CpuMode,
+    mode_since_micros: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CpuMode {
+    Run,
+    Stop,
 }
 
 /// An S7 PDU: header, parameters, data.
@@ -192,6 +208,39 @@ fn hardware_number(text: &str) -> u16 {
 /// A block's file name in the load memory: `_0800001P` is OB 1 in the passive file system.
 fn block_file_name(block_type: &str, number: u16, filesystem: char) -> String {
     format!("_{block_type}{number:05}{filesystem}")
+}
+
+/// An S7 DATE_AND_TIME: BCD year (two digits), month, day, hour, minute, second,
+/// milliseconds, and the weekday (1 Sunday) in the last nibble.
+fn date_and_time(micros: i64) -> [u8; 8] {
+    let bcd = |v: i64| (((v / 10) << 4) | (v % 10)) as u8;
+    let seconds = micros.div_euclid(1_000_000);
+    let millis = micros.rem_euclid(1_000_000) / 1000;
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    // 1970-01-01 was a Thursday: weekday 5 when Sunday is 1.
+    let weekday = (days + 4).rem_euclid(7) + 1;
+    [
+        bcd(year % 100),
+        bcd(month),
+        bcd(day),
+        bcd(of_day / 3600),
+        bcd(of_day / 60 % 60),
+        bcd(of_day % 60),
+        bcd(millis / 10),
+        ((millis % 10) << 4 | weekday) as u8,
+    ]
 }
 
 impl S7Dialect {
@@ -361,6 +410,21 @@ impl S7Dialect {
                 r
             })
             .collect()
+    }
+
+    /// SZL 0x0424 record (20 bytes): the event of the latest mode transition, the mode
+    /// it requested (previous mode left unknown, as S7-300 CPUs answer), and its time.
+    fn mode_record(&mut self, now: i64) -> Vec<u8> {
+        let since = *self
+            .mode_since_micros
+            .get_or_insert(now - RUNNING_BEFORE_CAPTURE_MICROS);
+        let requested = match self.mode {
+            CpuMode::Run => 0x08,
+            CpuMode::Stop => 0x04,
+        };
+        let mut r = vec![0x51, 0x44, 0xff, requested, 0, 0, 0, 0, 0, 0, 0, 0];
+        r.extend_from_slice(&date_and_time(since));
+        r
     }
 
     fn process_words(&self, now: i64) -> Vec<u8> {
@@ -602,7 +666,12 @@ impl Dialect for S7Dialect {
             &self.merker_bytes(now),
             true,
         ));
-        self.job(&parameters, &[], &[FUNCTION_READ_VAR, 3], &data)
+        let mut out = self.job(&parameters, &[], &[FUNCTION_READ_VAR, 3], &data);
+        if poll.cycle.is_multiple_of(MODE_POLL_EVERY) {
+            let record = self.mode_record(now);
+            out.extend(self.read_szl(0x0424, 0x0000, 20, &[record]));
+        }
+        out
     }
 
     fn action(&mut self, kind: ActionKind, poll: &PollContext) -> Option<Vec<Message>> {
@@ -629,10 +698,16 @@ impl Dialect for S7Dialect {
                 let mut parameters = vec![FUNCTION_PLC_STOP, 0, 0, 0, 0, 0];
                 parameters.push(9);
                 parameters.extend_from_slice(b"P_PROGRAM");
+                self.mode = CpuMode::Stop;
+                self.mode_since_micros = Some(poll.now_micros);
                 self.job(&parameters, &[], &[FUNCTION_PLC_STOP], &[])
             }
             // An empty parameter block asks for a warm restart.
-            ActionKind::PlcStart => self.plc_control(&[], "P_PROGRAM"),
+            ActionKind::PlcStart => {
+                self.mode = CpuMode::Run;
+                self.mode_since_micros = Some(poll.now_micros);
+                self.plc_control(&[], "P_PROGRAM")
+            }
             ActionKind::ProgramDownload => self.download(),
             ActionKind::ProgramUpload => self.upload(),
             // A CPU restart is the warm restart of plc_start; firmware goes through the
@@ -800,6 +875,45 @@ mod tests {
             hex(&any_pointer(TRANSPORT_REAL, 1, 0, AREA_MERKER, 16)),
             "120a10080001000083000080"
         );
+    }
+
+    #[test]
+    fn dates_are_bcd_with_the_weekday_last() {
+        // 2016-02-08 14:51:37.569, a Monday, as the mode record of an S7-300 in the ITI
+        // snap7 capture (frame 12) dates its last transition.
+        let micros = 1_454_943_097_569_000;
+        assert_eq!(hex(&date_and_time(micros)), "1602081451375692");
+    }
+
+    #[test]
+    fn the_mode_poll_follows_stop_and_start() {
+        use otwatch_dissect::s7comm;
+        let server = siemens_cpu();
+        let mut dialect = S7Dialect::new(&testing::context(&server)).unwrap();
+        let mode_at = |cycle: u64, dialect: &mut S7Dialect| {
+            let poll = PollContext {
+                now_micros: 1_772_438_400_000_000 + cycle as i64 * 1_000_000,
+                cycle,
+            };
+            let messages = dialect.poll(&poll);
+            let answer = messages.last().unwrap();
+            let pdu = s7comm::parse_pdu(s7comm::s7_payload(&answer.payload).unwrap()).unwrap();
+            s7comm::read_szl_response(&pdu).map(|szl| s7comm::cpu_identity(&szl).mode)
+        };
+        assert_eq!(mode_at(0, &mut dialect), Some(Some("RUN".into())));
+        assert_eq!(
+            mode_at(1, &mut dialect),
+            None,
+            "only every tenth poll reads the mode"
+        );
+        let poll = PollContext {
+            now_micros: 1_772_438_405_000_000,
+            cycle: 5,
+        };
+        dialect.action(ActionKind::PlcStop, &poll).unwrap();
+        assert_eq!(mode_at(10, &mut dialect), Some(Some("STOP".into())));
+        dialect.action(ActionKind::PlcStart, &poll).unwrap();
+        assert_eq!(mode_at(20, &mut dialect), Some(Some("RUN".into())));
     }
 
     #[test]
