@@ -225,6 +225,10 @@ pub const KNOWN_PARAMS: &[(&str, &str)] = &[
         "PROFINET device id (DCP device id block)",
     ),
     (
+        "profinet_role",
+        "PROFINET device role in DCP: io-device (default), io-controller, io-multidevice, io-supervisor",
+    ),
+    (
         "opcua_application_uri",
         "OPC UA application URI of the server",
     ),

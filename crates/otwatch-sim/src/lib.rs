@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod builtin;
+pub mod cotp;
 pub mod demo;
 pub mod dhcp;
 pub mod dialect;

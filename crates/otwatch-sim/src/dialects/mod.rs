@@ -8,7 +8,10 @@ use crate::dialect::{Dialect, DialectContext, DialectError};
 pub mod dnp3;
 pub mod enip;
 pub mod iec104;
+pub mod mms;
 pub mod modbus;
+pub mod profinet_dcp;
+pub mod s7comm;
 pub mod testing;
 
 /// How the scenario engine finds a protocol's dialect.
@@ -19,4 +22,12 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY, enip::ENTRY, dnp3::ENTRY, iec104::ENTRY];
+pub static REGISTRY: &[Entry] = &[
+    modbus::ENTRY,
+    s7comm::ENTRY,
+    profinet_dcp::ENTRY,
+    mms::ENTRY,
+    enip::ENTRY,
+    dnp3::ENTRY,
+    iec104::ENTRY,
+];
