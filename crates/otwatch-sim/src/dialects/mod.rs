@@ -5,7 +5,9 @@
 
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
+pub mod bacnet;
 pub mod modbus;
+pub mod opcua;
 pub mod testing;
 
 /// How the scenario engine finds a protocol's dialect.
@@ -16,4 +18,4 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY];
+pub static REGISTRY: &[Entry] = &[modbus::ENTRY, bacnet::ENTRY, opcua::ENTRY];
