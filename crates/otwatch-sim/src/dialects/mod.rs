@@ -6,8 +6,10 @@
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
 pub mod bacnet;
+pub mod http;
 pub mod modbus;
 pub mod opcua;
+pub mod snmp;
 pub mod testing;
 
 /// How the scenario engine finds a protocol's dialect.
@@ -18,4 +20,10 @@ pub struct Entry {
     pub build: fn(&DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>,
 }
 
-pub static REGISTRY: &[Entry] = &[modbus::ENTRY, bacnet::ENTRY, opcua::ENTRY];
+pub static REGISTRY: &[Entry] = &[
+    modbus::ENTRY,
+    bacnet::ENTRY,
+    opcua::ENTRY,
+    http::ENTRY,
+    snmp::ENTRY,
+];
