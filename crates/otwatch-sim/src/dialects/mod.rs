@@ -7,6 +7,7 @@ use crate::dialect::{Dialect, DialectContext, DialectError};
 
 pub mod bacnet;
 pub mod http;
+pub mod lldp;
 pub mod modbus;
 pub mod opcua;
 pub mod snmp;
@@ -26,4 +27,5 @@ pub static REGISTRY: &[Entry] = &[
     opcua::ENTRY,
     http::ENTRY,
     snmp::ENTRY,
+    lldp::ENTRY,
 ];
