@@ -10,6 +10,7 @@ pub mod http;
 pub mod lldp;
 pub mod modbus;
 pub mod opcua;
+pub mod rdp;
 pub mod snmp;
 pub mod testing;
 
@@ -28,4 +29,5 @@ pub static REGISTRY: &[Entry] = &[
     http::ENTRY,
     snmp::ENTRY,
     lldp::ENTRY,
+    rdp::ENTRY,
 ];
