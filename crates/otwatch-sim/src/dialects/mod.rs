@@ -6,9 +6,11 @@
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
 pub mod bacnet;
+pub mod dns;
 pub mod http;
 pub mod lldp;
 pub mod modbus;
+pub mod ntp;
 pub mod opcua;
 pub mod rdp;
 pub mod snmp;
@@ -30,4 +32,6 @@ pub static REGISTRY: &[Entry] = &[
     snmp::ENTRY,
     lldp::ENTRY,
     rdp::ENTRY,
+    ntp::ENTRY,
+    dns::ENTRY,
 ];
