@@ -14,6 +14,7 @@ pub mod ntp;
 pub mod opcua;
 pub mod rdp;
 pub mod snmp;
+pub mod ssh;
 pub mod testing;
 
 /// How the scenario engine finds a protocol's dialect.
@@ -34,4 +35,5 @@ pub static REGISTRY: &[Entry] = &[
     rdp::ENTRY,
     ntp::ENTRY,
     dns::ENTRY,
+    ssh::ENTRY,
 ];
