@@ -13,6 +13,7 @@ pub mod modbus;
 pub mod ntp;
 pub mod opcua;
 pub mod rdp;
+pub mod smb;
 pub mod snmp;
 pub mod ssh;
 pub mod testing;
@@ -36,4 +37,5 @@ pub static REGISTRY: &[Entry] = &[
     ntp::ENTRY,
     dns::ENTRY,
     ssh::ENTRY,
+    smb::ENTRY,
 ];
