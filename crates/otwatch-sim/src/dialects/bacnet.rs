@@ -92,7 +92,10 @@ fn build(context: &DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>
         1000 + i64::from(server.ip.octets()[3]),
         4_194_302,
     )?;
-    let vendor_id = param("bacnet_vendor_id", 0, 0xffff)?;
+    let vendor_id = match server.param_int("bacnet_vendor_id") {
+        Some(_) => param("bacnet_vendor_id", 0, 0xffff)?,
+        None => default_vendor_id(server)?,
+    };
     let mut rng = DialectRng::new(context.seed);
     Ok(Box::new(BacnetDialect {
         server: server.clone(),
@@ -102,6 +105,44 @@ fn build(context: &DialectContext<'_>) -> Result<Box<dyn Dialect>, DialectError>
         seed: context.seed,
         communication_disabled: false,
     }))
+}
+
+/// ASHRAE vendor identifiers of building automation makers, so that the I-Am names the
+/// same maker as the Device object's vendor-name when the scenario gives no number.
+const VENDOR_IDS: &[(&str, u32)] = &[
+    ("trane", 2),
+    ("johnson controls", 5),
+    ("siemens", 7),
+    ("delta controls", 8),
+    ("schneider", 10),
+    ("carrier", 16),
+    ("honeywell", 17),
+    ("automated logic", 24),
+    ("tridium", 36),
+    ("kieback", 39),
+    ("sauter", 80),
+    ("wago", 222),
+    ("distech", 364),
+    ("beckhoff", 415),
+];
+
+/// The vendor id for a device without `bacnet_vendor_id`: from its maker's name, or 0
+/// (ASHRAE's own number, what unbranded and test devices send) when it names none. A maker
+/// outside the table is an error rather than a guess, since a wrong number would make the
+/// I-Am contradict the vendor-name.
+fn default_vendor_id(server: &DeviceSpec) -> Result<u32, DialectError> {
+    let Some(vendor) = &server.vendor else {
+        return Ok(0);
+    };
+    let lower = vendor.to_ascii_lowercase();
+    VENDOR_IDS
+        .iter()
+        .find(|(name, _)| lower.contains(name))
+        .map(|(_, id)| *id)
+        .ok_or_else(|| DialectError::Device {
+            device: server.name.clone(),
+            message: format!("no BACnet vendor id known for {vendor:?}; set bacnet_vendor_id"),
+        })
 }
 
 struct BacnetDialect {
@@ -147,8 +188,8 @@ impl BacnetDialect {
     }
 
     /// The Device object properties that say what the controller is, in the order a
-    /// workstation's discovery asks for them. Serial-number is left out: the supervisor
-    /// software of most vendors does not read it.
+    /// workstation's discovery asks for them. Serial-number is not asked for: otwatch
+    /// takes no identity from it, so the truth could not be scored against it.
     fn identity_properties(&self) -> Vec<(u32, Vec<u8>)> {
         let s = &self.server;
         let mut props = vec![(PROP_OBJECT_NAME, app_character_string(s.station_name()))];
@@ -511,6 +552,17 @@ mod tests {
                 0x00, 0x00, 0x3f
             ]
         );
+    }
+
+    #[test]
+    fn vendor_id_defaults_from_the_vendor_name() {
+        let mut server = testing::sample_server();
+        server.params.remove("bacnet_vendor_id");
+        assert_eq!(default_vendor_id(&server), Ok(10));
+        server.vendor = Some("Acme Widgets".into());
+        assert!(default_vendor_id(&server).is_err());
+        server.vendor = None;
+        assert_eq!(default_vendor_id(&server), Ok(0));
     }
 
     #[test]
