@@ -1,11 +1,12 @@
 //! DNS as a host's resolver asks the site's name server: A lookups of the names of the
-//! two devices in the conversation (a host checking its own registration, then the name
-//! server's own), answered from the server's zone.
+//! two devices in the conversation (the name server's own name first, then the host
+//! checking its own registration, in turn with the server's), answered from the server's
+//! zone.
 
 use super::Entry;
 use crate::dialect::{
     ActionKind, DeviceSpec, Dialect, DialectContext, DialectError, DialectRng, Message,
-    PollContext, Transport,
+    PollContext, Revealed, Transport,
 };
 use crate::dns::{query_a, response_a, DNS_PORT};
 
@@ -47,6 +48,18 @@ struct DnsDialect {
     rng: DialectRng,
 }
 
+impl DnsDialect {
+    fn lookup(&mut self, device: &DeviceSpec) -> Vec<Message> {
+        // Resolvers pick a fresh random id for every query.
+        self.id = self.id.wrapping_add(self.rng.range(1, 0x7fff) as u16);
+        let name = device.station_name();
+        vec![
+            Message::request(query_a(self.id, name)),
+            Message::response(response_a(self.id, name, device.ip, RECORD_TTL)),
+        ]
+    }
+}
+
 impl Dialect for DnsDialect {
     fn protocol(&self) -> &'static str {
         "dns"
@@ -59,19 +72,23 @@ impl Dialect for DnsDialect {
         }
     }
 
+    /// The name server's own name, as `nslookup` and resolvers checking their server ask.
+    fn identify(&mut self) -> Vec<Message> {
+        let server = self.server.clone();
+        self.lookup(&server)
+    }
+
+    fn reveals(&self) -> &'static [Revealed] {
+        &[Revealed::Name]
+    }
+
     fn poll(&mut self, poll: &PollContext) -> Vec<Message> {
-        // Resolvers pick a fresh random id for every query.
-        self.id = self.id.wrapping_add(self.rng.range(1, 0x7fff) as u16);
         let device = if poll.cycle.is_multiple_of(2) {
-            &self.client
+            self.client.clone()
         } else {
-            &self.server
+            self.server.clone()
         };
-        let name = device.station_name();
-        vec![
-            Message::request(query_a(self.id, name)),
-            Message::response(response_a(self.id, name, device.ip, RECORD_TTL)),
-        ]
+        self.lookup(&device)
     }
 
     fn action(&mut self, _kind: ActionKind, _poll: &PollContext) -> Option<Vec<Message>> {
@@ -99,6 +116,9 @@ mod tests {
             now_micros: 1_772_438_400_000_000,
             cycle,
         };
+        let identify = dialect.identify();
+        assert!(String::from_utf8_lossy(&identify[0].payload).contains("PLC-LINE1"));
+        assert!(identify[1].payload.ends_with(&[10, 10, 1, 10]));
         let first = dialect.poll(&at(0));
         let second = dialect.poll(&at(1));
         assert!(first[1].payload.ends_with(&[10, 10, 1, 20]));
