@@ -234,6 +234,10 @@ pub const KNOWN_PARAMS: &[(&str, &str)] = &[
     ),
     ("mms_domain", "MMS logical device (domain) name"),
     (
+        "snmp_enterprise",
+        "IANA enterprise number in the agent's sysObjectID (default from the vendor name)",
+    ),
+    (
         "snmp_community",
         "SNMP community the manager uses (default public)",
     ),

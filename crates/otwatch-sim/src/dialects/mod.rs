@@ -5,13 +5,23 @@
 
 use crate::dialect::{Dialect, DialectContext, DialectError};
 
+pub mod bacnet;
 pub mod dnp3;
+pub mod dns;
 pub mod enip;
+pub mod http;
 pub mod iec104;
+pub mod lldp;
 pub mod mms;
 pub mod modbus;
+pub mod ntp;
+pub mod opcua;
 pub mod profinet_dcp;
+pub mod rdp;
 pub mod s7comm;
+pub mod smb;
+pub mod snmp;
+pub mod ssh;
 pub mod testing;
 
 /// How the scenario engine finds a protocol's dialect.
@@ -30,4 +40,14 @@ pub static REGISTRY: &[Entry] = &[
     enip::ENTRY,
     dnp3::ENTRY,
     iec104::ENTRY,
+    bacnet::ENTRY,
+    opcua::ENTRY,
+    http::ENTRY,
+    snmp::ENTRY,
+    lldp::ENTRY,
+    rdp::ENTRY,
+    ntp::ENTRY,
+    dns::ENTRY,
+    ssh::ENTRY,
+    smb::ENTRY,
 ];
