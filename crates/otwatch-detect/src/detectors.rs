@@ -96,7 +96,9 @@ fn duplicate_address(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
             src: None,
             dst: Some(*ip),
             subject: ip.to_string(),
-            first_seen: claims.iter().map(|(_, e)| e.ts).min().unwrap_or_default(),
+            // The conflict begins when the second card claims the address, not at the
+            // owner's first announcement.
+            first_seen: claims.get(1).map(|(_, e)| e.ts).unwrap_or_default(),
             last_seen: claims.iter().map(|(_, e)| e.ts).max().unwrap_or_default(),
             count: claims.len() as u64,
             explanation: render(&rule.explanation, &vars, claims.len() as u64),

@@ -125,11 +125,16 @@ pub fn build(
     macs.sort_by_key(|(m, _)| **m);
     // An address another card claims in ARP or DHCP belongs to that card, even when a
     // gateway with only a few routed peers also sent packets from it.
-    let mut claimed_by: ahash::AHashMap<IpAddr, &[u8; 6]> = ahash::AHashMap::new();
+    // When several cards claim one address (ARP spoofing, a duplicate), the earliest claim
+    // owns it: what the address says in its protocols belongs to that card's asset.
+    let mut claimed_by: ahash::AHashMap<IpAddr, (&[u8; 6], EvidenceRef)> = ahash::AHashMap::new();
     for (mac, seen) in &macs {
         for (ip, s) in &seen.ips {
             if s.via != Via::IpSource {
-                claimed_by.entry(*ip).or_insert(*mac);
+                let owner = claimed_by.entry(*ip).or_insert((*mac, s.via_evidence));
+                if s.via_evidence < owner.1 {
+                    *owner = (*mac, s.via_evidence);
+                }
             }
         }
     }
@@ -176,7 +181,8 @@ pub fn build(
             seen.ips
                 .iter()
                 .filter(|(ip, s)| {
-                    s.via != Via::IpSource || claimed_by.get(ip).is_none_or(|owner| *owner == mac)
+                    s.via != Via::IpSource
+                        || claimed_by.get(ip).is_none_or(|(owner, _)| *owner == mac)
                 })
                 .collect()
         };
@@ -216,7 +222,9 @@ pub fn build(
                 value: ip.to_string(),
                 evidence: ev,
             });
-            b.by_ip.insert(ip, key.clone());
+            if claimed_by.get(&ip).is_none_or(|(owner, _)| *owner == mac) {
+                b.by_ip.insert(ip, key.clone());
+            }
         }
     }
 

@@ -14,6 +14,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "DNP3 and IEC 104 RTUs, SCADA, historian, DMZ; restarts from the business network",
         include_str!("../scenarios/water-utility.toml"),
     ),
+    (
+        "factory",
+        "IT, DMZ with jump host, S7/CIP/Modbus cells; three designed mistakes and six attacks",
+        include_str!("../scenarios/factory.toml"),
+    ),
 ];
 
 /// The built-in scenario called `name`, if there is one.

@@ -560,6 +560,7 @@ impl<'s> Engine<'s> {
             }
             EventKind::RemoteSession => self.remote_session(event_index, now),
             EventKind::IdentifySweep => self.identify_sweep(event_index, now),
+            EventKind::NewDevice => Ok(()),
         }
     }
 

@@ -141,6 +141,10 @@ struct PollEntry {
     start: Option<String>,
     #[serde(default)]
     stop: Option<String>,
+    /// ATT&CK for ICS techniques this conversation raises by design (SNMP communities in
+    /// clear text), expected once from its start to the end of the capture.
+    #[serde(default)]
+    techniques: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -247,6 +251,7 @@ pub struct Poll {
     pub identify: bool,
     pub start: i64,
     pub stop: Option<i64>,
+    pub techniques: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,6 +266,9 @@ pub enum EventKind {
     RemoteSession,
     /// `from` asks every device of `to`'s zone for its identity.
     IdentifySweep,
+    /// `from` joins the network (its `appears` time); sends nothing by itself but states
+    /// what an analysis should notice about the newcomer.
+    NewDevice,
 }
 
 impl EventKind {
@@ -271,6 +279,7 @@ impl EventKind {
             EventKind::ArpSpoof => "arp_spoof",
             EventKind::RemoteSession => "remote_session",
             EventKind::IdentifySweep => "identify_sweep",
+            EventKind::NewDevice => "new_device",
         }
     }
 
@@ -283,6 +292,7 @@ impl EventKind {
             "arp_spoof" => EventKind::ArpSpoof,
             "remote_session" => EventKind::RemoteSession,
             "identify_sweep" => EventKind::IdentifySweep,
+            "new_device" => EventKind::NewDevice,
             _ => return None,
         })
     }
@@ -429,6 +439,24 @@ impl Checker<'_> {
             return Ok(0);
         }
         self.duration(context, t)
+    }
+
+    fn techniques(
+        &self,
+        context: &str,
+        techniques: &[String],
+    ) -> Result<Vec<String>, ScenarioError> {
+        for t in techniques {
+            let ok =
+                t.len() == 5 && t.starts_with('T') && t[1..].chars().all(|c| c.is_ascii_digit());
+            if !ok {
+                return Err(self.error(
+                    context,
+                    format!("{t:?} is not an ATT&CK for ICS technique id like T0858"),
+                ));
+            }
+        }
+        Ok(techniques.to_vec())
     }
 
     fn check(&self, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
@@ -646,6 +674,7 @@ impl Checker<'_> {
                     Some(s) => Some(self.offset(&context, s)?),
                     None => None,
                 },
+                techniques: self.techniques(&context, &p.techniques)?,
             });
         }
 
@@ -666,8 +695,8 @@ impl Checker<'_> {
                 Some(t) => Some(device(&context, t)?),
                 None => None,
             };
-            let needs_protocol = !matches!(kind, EventKind::ArpSpoof);
-            if to.is_none() {
+            let needs_protocol = !matches!(kind, EventKind::ArpSpoof | EventKind::NewDevice);
+            if to.is_none() && kind != EventKind::NewDevice {
                 return Err(self.error(&context, "needs `to`"));
             }
             match (&e.protocol, needs_protocol) {
@@ -675,17 +704,7 @@ impl Checker<'_> {
                 (None, true) => return Err(self.error(&context, "needs `protocol`")),
                 _ => {}
             }
-            for t in &e.techniques {
-                let ok = t.len() == 5
-                    && t.starts_with('T')
-                    && t[1..].chars().all(|c| c.is_ascii_digit());
-                if !ok {
-                    return Err(self.error(
-                        &context,
-                        format!("{t:?} is not an ATT&CK for ICS technique id like T0858"),
-                    ));
-                }
-            }
+            let techniques = self.techniques(&context, &e.techniques)?;
             events.push(Event {
                 at,
                 kind,
@@ -693,7 +712,7 @@ impl Checker<'_> {
                 to,
                 protocol: e.protocol.clone(),
                 attack: e.attack,
-                techniques: e.techniques.clone(),
+                techniques,
                 description: e.description.clone(),
                 count: e.count.unwrap_or(match kind {
                     EventKind::WriteFlood => 500,
@@ -705,6 +724,7 @@ impl Checker<'_> {
                         EventKind::RemoteSession => 120_000_000,
                         EventKind::WriteFlood => 10_000_000,
                         EventKind::ArpSpoof => 60_000_000,
+                        EventKind::NewDevice => 600_000_000,
                         _ => 0,
                     },
                 },

@@ -79,6 +79,15 @@ fn matches(field: &str, expected: &str, shown: &str) -> bool {
             let e = normalize::order_number(expected).unwrap_or_else(|| expected.to_string());
             same_text(&e, shown)
         }
+        // CIP and other binary protocols carry the serial as a number, shown in hex.
+        "serial" => {
+            let bare = |s: &str| {
+                s.trim_start_matches("0x")
+                    .trim_start_matches("0X")
+                    .to_string()
+            };
+            same_text(&bare(expected), &bare(shown))
+        }
         // A model may be shown with its order number beside it, or as the product family.
         _ => same_text(expected, shown) || shown.contains(expected),
     }
@@ -144,7 +153,12 @@ pub fn score(truth: &Truth, assets: &[Asset], alerts: &[Alert]) -> Score {
     };
     for device in &truth.assets {
         let ip: IpAddr = device.ip.parse().expect("truth addresses are IPs");
-        let Some(asset) = assets.iter().find(|a| a.ips.contains(&ip)) else {
+        // The device's own card first: a spoofer or a gateway may also show its address.
+        let asset = assets
+            .iter()
+            .find(|a| a.ips.contains(&ip) && a.macs.contains(&device.mac))
+            .or_else(|| assets.iter().find(|a| a.ips.contains(&ip)));
+        let Some(asset) = asset else {
             s.misses
                 .push(format!("{} ({}) not found", device.name, device.ip));
             continue;

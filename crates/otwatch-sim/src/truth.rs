@@ -177,6 +177,29 @@ pub fn truth(scenario: &Scenario, generated: &Generated) -> Truth {
         })
         .collect();
     let mut expected_alerts = Vec::new();
+    for p in &scenario.polls {
+        let at = scenario.start
+            + p.start
+                .max(scenario.devices[p.client].appears)
+                .max(scenario.devices[p.server].appears);
+        for t in &p.techniques {
+            expected_alerts.push(ExpectedAlert {
+                technique: t.clone(),
+                assets: vec![ip(p.client), ip(p.server)],
+                time: iso_time(at),
+                time_micros: at,
+                until_micros: scenario.end(),
+                attack: false,
+                event: format!("{} poll", p.protocol),
+                description: format!(
+                    "{} polls {} over {} by design",
+                    scenario.devices[p.client].spec.name,
+                    scenario.devices[p.server].spec.name,
+                    p.protocol
+                ),
+            });
+        }
+    }
     let mut events = Vec::new();
     for e in &scenario.events {
         let mut assets = vec![ip(e.from)];
