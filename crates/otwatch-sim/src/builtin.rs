@@ -19,10 +19,32 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "IT, DMZ with jump host, S7/CIP/Modbus cells; three designed mistakes and six attacks",
         include_str!("../scenarios/factory.toml"),
     ),
+    (
+        "building",
+        "BACnet/IP building automation; a backup and a guest laptop restarting controllers",
+        include_str!("../scenarios/building.toml"),
+    ),
+    (
+        "large",
+        "thousands of devices across many sites (size with --devices), for UI and scale tests",
+        "",
+    ),
 ];
 
 /// The built-in scenario called `name`, if there is one.
 pub fn builtin(name: &str) -> Option<Result<Scenario, ScenarioError>> {
+    builtin_sized(name, None)
+}
+
+/// Like [`builtin`]; `devices` sizes the `large` scenario.
+pub fn builtin_sized(
+    name: &str,
+    devices: Option<usize>,
+) -> Option<Result<Scenario, ScenarioError>> {
+    if name == "large" {
+        let text = crate::large::scenario_text(devices.unwrap_or(crate::large::DEFAULT_DEVICES));
+        return Some(Scenario::parse(&text, "built-in scenario large"));
+    }
     BUILTIN
         .iter()
         .find(|(n, _, _)| *n == name)

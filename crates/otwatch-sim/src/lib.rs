@@ -19,6 +19,7 @@ pub mod dialects;
 pub mod dns;
 pub mod engine;
 pub mod frame;
+pub mod large;
 pub mod link;
 pub mod modbus;
 pub mod pcap;

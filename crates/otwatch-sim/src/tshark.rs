@@ -135,3 +135,51 @@ pub fn count_matching(capture: &Path, filter: &str) -> Result<usize, String> {
     }
     Ok(String::from_utf8_lossy(&output.stdout).lines().count())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame;
+    use std::net::Ipv4Addr;
+
+    /// The check must see a broken frame: an S7 job whose parameter length runs past the
+    /// end of the data is reported malformed by tshark.
+    #[test]
+    fn a_malformed_frame_is_reported() {
+        let client = [0x00, 0x1c, 0x06, 0x11, 0x22, 0x33];
+        let server = [0x00, 0x1b, 0x1b, 0x0a, 0x3c, 0x11];
+        // TPKT + COTP DT + S7 header claiming 0x40 bytes of parameters that are not there.
+        let payload = [
+            0x03, 0x00, 0x00, 0x19, 0x02, 0xf0, 0x80, 0x32, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00,
+            0x40, 0x00, 0x00, 0x04, 0x01, 0x12, 0x0a, 0x10, 0x02, 0x00, 0x01,
+        ];
+        let bad = frame::ipv4_tcp(
+            client,
+            server,
+            Ipv4Addr::new(10, 0, 0, 1),
+            Ipv4Addr::new(10, 0, 0, 2),
+            49_200,
+            102,
+            1,
+            1,
+            frame::TCP_PSH | frame::TCP_ACK,
+            8192,
+            7,
+            &payload,
+        );
+        let capture =
+            crate::pcap::pcap_to_vec([(1_700_000_000_000_000i64, bad.as_slice())]).unwrap();
+        let dir = tempdir();
+        let path = dir.join("malformed.pcap");
+        std::fs::write(&path, capture).unwrap();
+        let report = check(&path).unwrap();
+        assert_eq!(report.frames, 1);
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    }
+
+    fn tempdir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("otwatch-tshark-check-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

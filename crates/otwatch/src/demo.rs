@@ -23,6 +23,12 @@ pub struct DemoArgs {
     /// Seed of the simulation (default: the scenario's): the same seed gives the same capture.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Size of the `large` scenario in devices.
+    #[arg(long, value_name = "N")]
+    pub devices: Option<usize>,
+    /// Capture length instead of the scenario's (e.g. 5m).
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
     /// Also write the score against the scenario's truth as JSON.
     #[arg(long, value_name = "FILE")]
     pub score_json: Option<PathBuf>,
@@ -35,9 +41,14 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> Result<u8> {
-    let mut scenario = crate::simulate::load_scenario(&args.scenario)?;
+    let mut scenario = crate::simulate::load_sized(&args.scenario, args.devices)?;
     if let Some(seed) = args.seed {
         scenario = scenario.with_seed(seed);
+    }
+    if let Some(d) = &args.duration {
+        let micros = otwatch_model::parse_duration(&d.to_ascii_lowercase())
+            .map_err(|e| anyhow::anyhow!("--duration: {e}"))?;
+        scenario = scenario.with_duration(micros);
     }
     let generated = crate::simulate::write_capture(&scenario, &args.out, None)?;
     eprintln!(

@@ -80,13 +80,13 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Generate a capture of a small simulated plant, analyse it and show what was found.
     #[command(
-        after_help = "Examples:\n  otwatch demo\n  otwatch demo --out plant.pcap --db demo.db --zeek-logs demo-logs/"
+        after_help = "Examples:\n  otwatch demo\n  otwatch demo --out plant.pcap --db demo.db --zeek-logs demo-logs/\n  otwatch demo --scenario factory --score-json score.json\n  otwatch demo --scenario large --devices 500 --duration 35m"
     )]
     Demo(demo::DemoArgs),
     /// Write the capture of a simulated site from a scenario, with its ground truth and zones.
     #[command(
         after_help = "Examples:\n  otwatch simulate --list\n  otwatch simulate small-plant --out plant.pcap --truth truth.json --zones zones.toml\n  \
-                      otwatch simulate factory --out factory.pcap --seed 7 --duration 30m\n  otwatch simulate large --out large.pcap --max-size 1GB\n  \
+                      otwatch simulate factory --out factory.pcap --seed 7 --duration 30m\n  otwatch simulate large --out large.pcap --max-size 1GB\n  otwatch simulate large --devices 10000 --duration 10m --out large.pcap\n  \
                       otwatch simulate my-site.toml --out my-site.pcap"
     )]
     Simulate(simulate::SimulateArgs),

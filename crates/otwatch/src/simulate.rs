@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use otwatch_sim::builtin::{builtin, BUILTIN};
+use otwatch_sim::builtin::{builtin_sized, BUILTIN};
 use otwatch_sim::engine::{generate, GenerateOptions, Generated};
 use otwatch_sim::scenario::Scenario;
 use std::fs::File;
@@ -34,13 +34,20 @@ pub struct SimulateArgs {
     /// Stop writing once the capture holds this many bytes (e.g. 1GB, 200MB).
     #[arg(long, value_name = "SIZE")]
     pub max_size: Option<String>,
+    /// Size of the `large` scenario in devices (default 2000).
+    #[arg(long, value_name = "N")]
+    pub devices: Option<usize>,
     /// List the built-in scenarios and the protocols scenario files can use.
     #[arg(long)]
     pub list: bool,
 }
 
-pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
-    if let Some(scenario) = builtin(name_or_path) {
+/// A built-in scenario (`devices` sizes `large`) or a scenario file.
+pub fn load_sized(name_or_path: &str, devices: Option<usize>) -> Result<Scenario> {
+    if devices.is_some() && name_or_path != "large" {
+        bail!("--devices sizes the built-in scenario large only");
+    }
+    if let Some(scenario) = builtin_sized(name_or_path, devices) {
         return scenario.map_err(|e| anyhow::anyhow!("{e}"));
     }
     let path = Path::new(name_or_path);
@@ -122,7 +129,7 @@ pub fn run(args: SimulateArgs) -> Result<u8> {
     }
     let name = args.scenario.as_deref().expect("clap requires it");
     let out = args.out.as_deref().expect("clap requires it");
-    let mut scenario = load_scenario(name)?;
+    let mut scenario = load_sized(name, args.devices)?;
     if let Some(seed) = args.seed {
         scenario = scenario.with_seed(seed);
     }
