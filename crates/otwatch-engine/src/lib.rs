@@ -588,10 +588,21 @@ fn merge(
 mod tests {
     use super::*;
 
+    /// The `small-plant` scenario that `otwatch demo` runs.
+    fn small_plant() -> Vec<u8> {
+        let scenario = otwatch_sim::builtin::builtin("small-plant")
+            .expect("built in")
+            .expect("valid");
+        let mut bytes = Vec::new();
+        otwatch_sim::engine::generate(&scenario, &mut bytes, Default::default())
+            .expect("generates");
+        bytes
+    }
+
     fn demo() -> Input {
         Input::Memory {
             name: "demo.pcap".into(),
-            bytes: otwatch_sim::demo_plant_default().pcap,
+            bytes: small_plant(),
         }
     }
 
@@ -612,7 +623,11 @@ mod tests {
             .iter()
             .filter(|f| f.service.as_deref() == Some("modbus"))
             .collect();
-        assert_eq!(modbus.len(), 3, "HMI to two PLCs, workstation to PLC-1");
+        assert_eq!(
+            modbus.len(),
+            6,
+            "HMI to two PLCs, workstation to PLC-1, and one connection for each of the backup, the operator write and the stop"
+        );
         assert!(modbus.iter().all(|f| f.resp_p == 502
             && f.service_identified_by == Some(otwatch_model::IdentifiedBy::Payload)));
         let names: Vec<_> = a
@@ -653,8 +668,8 @@ mod tests {
                 .find(|at| at.name == name)
                 .map(|at| at.value.clone())
         };
-        assert_eq!(stated("product_code").as_deref(), Some("BMX P34 2020"));
-        assert_eq!(stated("firmware").as_deref(), Some("v3.10"));
+        assert_eq!(stated("product_code").as_deref(), Some("BMXP342020"));
+        assert_eq!(stated("firmware").as_deref(), Some("V3.10"));
         let firmware = plc1
             .attributes
             .iter()
@@ -764,7 +779,7 @@ mod tests {
 
     #[test]
     fn damaged_capture_keeps_what_came_before() {
-        let mut bytes = otwatch_sim::demo_plant_default().pcap;
+        let mut bytes = small_plant();
         let full = bytes.len();
         bytes.truncate(full / 2 + 3);
         let a = analyze(

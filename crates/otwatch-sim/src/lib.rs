@@ -1,18 +1,20 @@
-//! Packet encoder and simulated plant captures for otwatch.
+//! The plant simulator: captures of simulated sites whose truth is known.
 //!
-//! otwatch is exercised against captures it can regenerate byte for byte, so nothing here
-//! depends on a network, a clock or an external tool. [`frame`] builds complete, checksummed
-//! Ethernet frames (and keeps TCP sequence numbers honest through [`frame::TcpSession`]),
-//! [`modbus`], [`dhcp`] and [`dns`] encode the application messages carried in them,
-//! [`pcap`] writes the result as a classic pcap file, and [`demo`] assembles all of it into
-//! five minutes of a small Modbus/TCP plant together with the ground truth that an analysis
-//! of the capture is expected to reproduce.
+//! A [`scenario`] file describes a site — zones, devices with their identity, who polls whom
+//! over which protocol, and timed events such as an operator write, a maintenance download
+//! or an attack. The [`engine`] runs it and streams a classic pcap in time order; each
+//! protocol is a [`dialect`] (one module per protocol in [`dialects`]) that decides only the
+//! application bytes, while [`link`] and [`frame`] handle TCP, UDP, Ethernet, checksums and
+//! timing. [`truth`] states what an analysis should find (assets, designed findings,
+//! expected alerts) and writes the scenario's zone file; [`score`] compares an analysis with
+//! it; [`tshark`] checks that every generated frame dissects cleanly. Nothing here depends
+//! on a clock, a network or the platform: a scenario and a seed give one capture, byte for
+//! byte.
 
 #![forbid(unsafe_code)]
 
 pub mod builtin;
 pub mod cotp;
-pub mod demo;
 pub mod dhcp;
 pub mod dialect;
 pub mod dialects;
@@ -30,5 +32,4 @@ pub mod tshark;
 
 mod rng;
 
-pub use demo::{demo_plant, demo_plant_default, DemoPlant, DemoTruth};
 pub use pcap::PcapWriter;
