@@ -16,7 +16,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ),
     (
         "factory",
-        "IT, DMZ with jump host, S7/CIP/Modbus cells; three designed mistakes and six attacks",
+        "IT, DMZ with jump host, S7/CIP/Modbus cells; three designed mistakes, five attacks, two maintenance jobs",
         include_str!("../scenarios/factory.toml"),
     ),
     (
@@ -54,6 +54,25 @@ pub fn builtin_sized(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// docs/simulator.md documents every protocol, parameter and built-in scenario.
+    #[test]
+    fn the_documentation_lists_everything() {
+        let doc = include_str!("../../../docs/simulator.md");
+        for entry in crate::dialects::REGISTRY {
+            assert!(
+                doc.contains(&format!("`{}`", entry.name)),
+                "protocol {}",
+                entry.name
+            );
+        }
+        for (param, _) in crate::dialect::KNOWN_PARAMS {
+            assert!(doc.contains(&format!("`{param}`")), "parameter {param}");
+        }
+        for (name, _, _) in BUILTIN {
+            assert!(doc.contains(&format!("`{name}`")), "scenario {name}");
+        }
+    }
 
     #[test]
     fn every_builtin_scenario_parses() {

@@ -3,7 +3,7 @@
 //! The truth says what an analysis of the capture should find: every asset with the
 //! identity its protocols reveal, the designed mistakes (`designed_findings`) and, per
 //! event, the ATT&CK for ICS techniques it should raise (`expected_alerts`). The zone file
-//! is the scenario's zones and conduits in otwatch's zone-file format (`docs/zones.md`).
+//! is the scenario's zones and conduits in otwatch's zone-file format (`docs/simulator.md`).
 
 use crate::dialect::{self, DialectContext, Revealed};
 use crate::engine::Generated;
@@ -307,7 +307,7 @@ pub fn zone_file(scenario: &Scenario) -> String {
     };
     let body = toml::to_string_pretty(&file).expect("zone file serialises");
     format!(
-        "# Zones and conduits of the simulated site {:?} (otwatch zone file, docs/zones.md).\n\n{body}",
+        "# Zones and conduits of the simulated site {:?} (otwatch zone file, see docs/simulator.md).\n\n{body}",
         scenario.name
     )
 }
