@@ -11,6 +11,10 @@ use std::fmt::Write;
 /// Devices in the default `large` scenario.
 pub const DEFAULT_DEVICES: usize = 2_000;
 
+/// The most devices `large` lays out: 200 sites of 20 cells (one 10.S.C.0/24 subnet each)
+/// with ten controllers and an HMI.
+pub const MAX_DEVICES: usize = 200 * CELLS_PER_SITE * (CONTROLLERS_PER_CELL + 1);
+
 const CONTROLLERS_PER_CELL: usize = 10;
 const CELLS_PER_SITE: usize = 20;
 

@@ -511,7 +511,14 @@ impl Checker<'_> {
                     format!("{} is also the address of {other:?}", d.ip),
                 ));
             }
-            let mac = self.mac_of(d, &context, raw.seed.unwrap_or(1))?;
+            let mut mac = self.mac_of(d, &context, raw.seed.unwrap_or(1), 0)?;
+            // A generated MAC that another device already has is drawn again; a MAC the
+            // scenario wrote twice is an error.
+            let mut salt = 0;
+            while d.mac.is_none() && macs.contains_key(&mac) {
+                salt += 1;
+                mac = self.mac_of(d, &context, raw.seed.unwrap_or(1), salt)?;
+            }
             if let Some(other) = macs.insert(mac, d.name.clone()) {
                 return Err(self.error(&context, format!("its MAC is also {other:?}'s")));
             }
@@ -762,7 +769,13 @@ impl Checker<'_> {
         })
     }
 
-    fn mac_of(&self, d: &DeviceEntry, context: &str, seed: u64) -> Result<MacAddr, ScenarioError> {
+    fn mac_of(
+        &self,
+        d: &DeviceEntry,
+        context: &str,
+        seed: u64,
+        salt: u64,
+    ) -> Result<MacAddr, ScenarioError> {
         if let Some(text) = &d.mac {
             let bytes = parse_mac(text, 6).ok_or_else(|| {
                 self.error(
@@ -797,7 +810,7 @@ impl Checker<'_> {
             }
         };
         // The device part comes from the name and seed, so MACs are stable across runs.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         for b in d.name.bytes() {
             hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }

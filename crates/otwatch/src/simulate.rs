@@ -47,6 +47,12 @@ pub fn load_sized(name_or_path: &str, devices: Option<usize>) -> Result<Scenario
     if devices.is_some() && name_or_path != "large" {
         bail!("--devices sizes the built-in scenario large only");
     }
+    if let Some(n) = devices {
+        let max = otwatch_sim::large::MAX_DEVICES;
+        if n == 0 || n > max {
+            bail!("--devices {n}: the large scenario holds 1 to {max} devices");
+        }
+    }
     if let Some(scenario) = builtin_sized(name_or_path, devices) {
         return scenario.map_err(|e| anyhow::anyhow!("{e}"));
     }
