@@ -124,21 +124,30 @@ pub fn build(
     let mut macs: Vec<_> = obs.macs.iter().collect();
     macs.sort_by_key(|(m, _)| **m);
     // An address another card claims in ARP or DHCP belongs to that card, even when a
-    // gateway with only a few routed peers also sent packets from it.
+    // gateway with only a few routed peers also sent packets from it. An LLDP management
+    // address is claimed only where no card did so by ARP or DHCP: a switch announces it
+    // from a port's MAC while its management interface answers ARP with another.
     let mut claimed_by: ahash::AHashMap<IpAddr, &[u8; 6]> = ahash::AHashMap::new();
-    for (mac, seen) in &macs {
-        for (ip, s) in &seen.ips {
-            if s.via != Via::IpSource {
-                claimed_by.entry(*ip).or_insert(*mac);
+    for lldp_pass in [false, true] {
+        for (mac, seen) in &macs {
+            for (ip, s) in &seen.ips {
+                if s.via != Via::IpSource && (s.via == Via::Lldp) == lldp_pass {
+                    claimed_by.entry(*ip).or_insert(*mac);
+                }
             }
         }
     }
     for (mac, seen) in macs {
         let key = format!("mac:{}", mac_string(mac));
+        let owner_is_this = |ip: &IpAddr| claimed_by.get(ip).is_none_or(|owner| *owner == mac);
         let claimed: Vec<_> = seen
             .ips
             .iter()
-            .filter(|(_, s)| s.via != Via::IpSource)
+            .filter(|(ip, s)| match s.via {
+                Via::Arp | Via::Dhcp => true,
+                Via::Lldp => owner_is_this(ip),
+                Via::IpSource => false,
+            })
             .collect();
         let is_router = seen.ips.len() > opts.router_ip_threshold;
         let note = is_router.then(|| {
@@ -175,9 +184,7 @@ pub fn build(
         } else {
             seen.ips
                 .iter()
-                .filter(|(ip, s)| {
-                    s.via != Via::IpSource || claimed_by.get(ip).is_none_or(|owner| *owner == mac)
-                })
+                .filter(|(ip, s)| matches!(s.via, Via::Arp | Via::Dhcp) || owner_is_this(ip))
                 .collect()
         };
         for (ip, s) in candidates {
@@ -632,6 +639,37 @@ mod tests {
             first_capture: "c.pcap".into(),
             first_frame: 1,
         }
+    }
+
+    /// A switch announces its management address in LLDP from a port's MAC; the address is
+    /// the port MAC's when nothing else claims it, and the card's that answers ARP for it
+    /// otherwise, never both.
+    #[test]
+    fn an_lldp_management_address_yields_to_an_arp_claim() {
+        let port = [0x00, 0x1b, 0x1b, 0x02, 0xe6, 0x1f];
+        let cpu = [0x00, 0x1b, 0x1b, 0x02, 0xe6, 0x00];
+        let management: IpAddr = "141.81.0.190".parse().unwrap();
+        let owners = |arp: bool| {
+            let mut obs = Observations::default();
+            obs.sighting(port, Some(management), Via::Lldp, ev(1, 1));
+            if arp {
+                obs.sighting(cpu, Some(management), Via::Arp, ev(2, 2));
+            }
+            let inv = build(
+                &obs,
+                &[],
+                &["c.pcap".into()],
+                &SiteNetworks::default(),
+                &InventoryOptions::default(),
+            );
+            inv.assets
+                .iter()
+                .filter(|a| a.ips.contains(&management))
+                .map(|a| a.key.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(owners(false), ["mac:00:1b:1b:02:e6:1f"]);
+        assert_eq!(owners(true), ["mac:00:1b:1b:02:e6:00"]);
     }
 
     #[test]
