@@ -457,9 +457,11 @@ mod transient {
         detect(&input, &set)
     }
 
-    /// The HMI polls the PLC from the capture's first second on.
+    /// The HMI polls the PLC from the capture's first second on, for ten minutes.
     fn polling() -> FlowRecord {
-        flow("Cpoll", 1_000_000, "10.0.0.30", "10.0.0.10", 502, "modbus")
+        let mut f = flow("Cpoll", 1_000_000, "10.0.0.30", "10.0.0.10", 502, "modbus");
+        f.last_ts = 10 * MIN;
+        f
     }
 
     #[test]
@@ -489,7 +491,7 @@ mod transient {
             (Some(ip("10.0.0.77")), Some(ip("10.0.0.10")))
         );
         for part in [
-            "4 min 59 s after the capture began",
+            "after 4 min 59 s of watching the network without a break",
             "DHCP host name \"SERVICE-NB7\"",
             "MAC vendor Dell Inc.",
             "took 10.0.0.77 by DHCP",
@@ -569,6 +571,43 @@ mod transient {
         let flows = vec![
             polling(),
             flow("Cp2p", 5 * MIN, "10.0.0.11", "10.0.0.10", 102, "s7comm"),
+        ];
+        assert!(alerts(&assets, &flows).is_empty());
+
+        // Two recordings spliced into one file: a minute of polling, hours of nothing, then
+        // the laptop. Nothing was watched when it came.
+        let mut assets = plant();
+        assets.push(laptop(300 * MIN));
+        let mut short = polling();
+        short.last_ts = MIN;
+        let flows = vec![
+            short,
+            flow(
+                "Cews",
+                300 * MIN + 9_000_000,
+                "10.0.0.77",
+                "10.0.0.10",
+                102,
+                "s7comm",
+            ),
+        ];
+        assert!(alerts(&assets, &flows).is_empty());
+
+        // An address outside the site's networks is the internet detector's business.
+        let mut outsider = laptop(5 * MIN);
+        outsider.ips = vec![ip("198.51.100.7")];
+        let mut assets = plant();
+        assets.push(outsider);
+        let flows = vec![
+            polling(),
+            flow(
+                "Cout",
+                5 * MIN + 9_000_000,
+                "198.51.100.7",
+                "10.0.0.10",
+                102,
+                "s7comm",
+            ),
         ];
         assert!(alerts(&assets, &flows).is_empty());
 

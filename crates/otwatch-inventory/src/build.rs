@@ -534,10 +534,24 @@ pub fn build(
     let mut assets: Vec<Asset> = b.assets.into_values().collect();
     for a in &mut assets {
         a.ips.sort();
-        a.internal = if a.ips.is_empty() {
+        // An address the device only announced (its LLDP management address) and never
+        // used says where it is managed from, not where it sits: it makes a device inside
+        // the site, but alone never outside it.
+        let announced_only = |ip: &IpAddr| {
+            let value = ip.to_string();
+            let mut stated = a
+                .attributes
+                .iter()
+                .filter(|at| at.name == "ip" && at.value == value)
+                .peekable();
+            stated.peek().is_some() && stated.all(|at| at.evidence.protocol == "lldp")
+        };
+        a.internal = if a.ips.iter().any(|ip| site.is_internal(*ip)) {
+            Some(true)
+        } else if a.ips.iter().all(announced_only) {
             None
         } else {
-            Some(a.ips.iter().any(|ip| site.is_internal(*ip)))
+            Some(false)
         };
         a.protocols
             .sort_by(|x, y| (&x.protocol, x.role, x.port).cmp(&(&y.protocol, y.role, y.port)));
@@ -670,6 +684,26 @@ mod tests {
         };
         assert_eq!(owners(false), ["mac:00:1b:1b:02:e6:1f"]);
         assert_eq!(owners(true), ["mac:00:1b:1b:02:e6:00"]);
+
+        // enip_cip_example.pcap: a D-Link switch on the plant segment announces a public
+        // management address; announced alone, it does not put the switch outside the site.
+        let switch = [0x00, 0x21, 0x91, 0x06, 0xf1, 0x66];
+        let mut obs = Observations::default();
+        obs.sighting(
+            switch,
+            Some("208.73.217.142".parse().unwrap()),
+            Via::Lldp,
+            ev(1, 1),
+        );
+        let inv = build(
+            &obs,
+            &[],
+            &["c.pcap".into()],
+            &SiteNetworks::default(),
+            &InventoryOptions::default(),
+        );
+        assert_eq!(inv.assets[0].ips.len(), 1);
+        assert_eq!(inv.assets[0].internal, None);
     }
 
     #[test]

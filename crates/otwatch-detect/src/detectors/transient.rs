@@ -14,8 +14,8 @@ use otwatch_model::{iso_time, Asset, FlowRecord, Micros};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-/// A device first seen this long after its capture began is new to it; a capture shorter
-/// than this before the device appeared cannot tell a newcomer from a quiet plant device.
+/// A device first seen after the network was watched this long without a break is new to
+/// it; a shorter watch cannot tell a newcomer from a quiet plant device.
 pub const LATE_AFTER: Micros = 120_000_000;
 
 /// Roles a transient device speaks to as a client: the devices that run the process.
@@ -33,23 +33,45 @@ const PLANT_ROLES: &[AssetRole] = &[
     AssetRole::NetworkDevice,
 ];
 
-/// The earliest time each capture shows, from flows and from the first evidence of every
-/// fact (ARP, LLDP and other frames that make no flow).
-fn capture_starts<'a>(input: &DetectionInput<'a>) -> HashMap<&'a str, Micros> {
-    let mut starts: HashMap<&str, Micros> = HashMap::new();
-    let mut note = |capture: &'a str, ts: Micros| {
-        let start = starts.entry(capture).or_insert(ts);
-        *start = (*start).min(ts);
-    };
-    for f in input.flows {
-        note(&f.first_capture, f.first_ts);
-    }
+/// Longest silence that still counts as one continuous watch of the network: captures
+/// spliced from unrelated recordings, or a honeypot's trickle of scans hours apart, show
+/// no devices "joining", only gaps.
+pub const MAX_SILENCE: Micros = 60_000_000;
+
+/// The stretches of time the analysis watched without a silence longer than
+/// [`MAX_SILENCE`], from flows (each active from its first to its last packet) and the
+/// evidence of every fact (ARP, LLDP and other frames that make no flow), in order.
+fn watched_spans(input: &DetectionInput<'_>) -> Vec<(Micros, Micros)> {
+    let mut activity: Vec<(Micros, Micros)> = input
+        .flows
+        .iter()
+        .map(|f| (f.first_ts, f.last_ts.max(f.first_ts)))
+        .collect();
     for a in input.inventory {
-        for at in &a.attributes {
-            note(&at.evidence.capture, at.evidence.ts);
+        activity.extend(
+            a.attributes
+                .iter()
+                .map(|at| (at.evidence.ts, at.evidence.ts)),
+        );
+    }
+    activity.sort_unstable();
+    let mut spans: Vec<(Micros, Micros)> = Vec::new();
+    for (start, end) in activity {
+        match spans.last_mut() {
+            Some(last) if start - last.1 <= MAX_SILENCE => last.1 = last.1.max(end),
+            _ => spans.push((start, end)),
         }
     }
-    starts
+    spans
+}
+
+/// How long the network had been watched without a break when `ts` came.
+fn watched_for(spans: &[(Micros, Micros)], ts: Micros) -> Micros {
+    let i = spans.partition_point(|(start, _)| *start <= ts);
+    match i.checked_sub(1).map(|i| spans[i]) {
+        Some((start, end)) if end >= ts => ts - start,
+        _ => 0,
+    }
 }
 
 /// An asset's first frame: its earliest fact or flow, as evidence.
@@ -143,7 +165,7 @@ fn lease_of(a: &Asset, input: &DetectionInput<'_>) -> Option<(String, Micros)> {
 }
 
 pub fn transient_asset(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
-    let starts = capture_starts(input);
+    let spans = watched_spans(input);
     let mut flows_of: HashMap<IpAddr, Vec<&FlowRecord>> = HashMap::new();
     for f in input.flows {
         flows_of.entry(f.orig_h).or_default().push(f);
@@ -153,7 +175,9 @@ pub fn transient_asset(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
     }
     let mut out = Vec::new();
     for a in input.inventory {
-        if a.parent.is_some() || a.ips.is_empty() {
+        // A device of the site's own networks: an outside address reaching a controller is
+        // the internet detector's finding, not a device carried in.
+        if a.parent.is_some() || !a.ips.iter().any(|ip| input.site.is_internal(*ip)) {
             continue;
         }
         let role = a.overrides.role.unwrap_or(a.identity.role);
@@ -170,10 +194,8 @@ pub fn transient_asset(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
         let Some(first) = first_frame(a, &flows) else {
             continue;
         };
-        let Some(&began) = starts.get(first.capture.as_str()) else {
-            continue;
-        };
-        if first.ts - began < LATE_AFTER {
+        let watched = watched_for(&spans, first.ts);
+        if watched < LATE_AFTER {
             continue;
         }
         let own = |ip: IpAddr| a.ips.contains(&ip);
@@ -259,10 +281,11 @@ pub fn transient_asset(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
         if peers.len() > shown {
             whom.push_str(&format!(" and {} more", peers.len() - shown));
         }
-        let minutes = (first.ts - began) / 60_000_000;
-        let seconds = (first.ts - began) / 1_000_000 % 60;
+        let minutes = watched / 60_000_000;
+        let seconds = watched / 1_000_000 % 60;
         let detail = format!(
-            "first seen at {} ({minutes} min {seconds} s after the capture began){}; {how} it \
+            "first seen at {} (after {minutes} min {seconds} s of watching the network without \
+             a break){}; {how} it \
              opened {protocol} to {} at {}, and talked to {whom}",
             iso_time(first.ts),
             if clues.is_empty() {
