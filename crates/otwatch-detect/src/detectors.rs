@@ -6,6 +6,8 @@
 //! them. Add a detector by appending to [`DETECTORS`]; its alerts are deduplicated with
 //! the rule alerts.
 
+mod transient;
+
 use crate::{render, techniques_text, DetectionInput, Rule, TemplateVars};
 use otwatch_model::alert::{Alert, AlertEvidence, Severity, MAX_ALERT_EVIDENCE};
 use otwatch_model::identity::{AssetRole, PurdueLevel};
@@ -43,7 +45,22 @@ Detector {
                   devices were given the same address; a redundancy pair sharing a virtual address \
                   (VRRP, HSRP) also shows this and can be accepted by disabling the rule for it.",
     run: duplicate_address,
+},
+Detector {
+    id: "net.transient_asset",
+    title: "New device joined the control network and spoke to controllers",
+    severity: Severity::Medium,
+    techniques: &["T0864"],
+    explanation: "{src_name} was not in the capture's first minutes: {detail}. A device that \
+                  appears mid-capture and talks to controllers is a transient cyber asset, a \
+                  laptop or service notebook brought in ({technique}); check who connected it and \
+                  whether it was meant to reach {dst_name}.",
+    run: transient::transient_asset,
 }];
+
+fn is_industrial_service(service: &str) -> bool {
+    INDUSTRIAL_SERVICES.contains(&service)
+}
 
 /// T0830: an address that two MAC-keyed assets claimed for themselves by ARP or DHCP.
 fn duplicate_address(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {

@@ -59,12 +59,15 @@ pub struct DetectionInput<'a> {
     /// Addresses that devices claimed for themselves (ARP, DHCP), with the asset key and
     /// the evidence of each claim; an address claimed by two devices is a duplicate.
     pub address_claims: HashMap<IpAddr, Vec<(String, otwatch_model::Evidence)>>,
+    /// The inventory's assets whole, for detectors that judge when and how a device
+    /// appeared (its first frame, DHCP lease, MAC vendor).
+    pub inventory: &'a [Asset],
 }
 
 impl<'a> DetectionInput<'a> {
     pub fn new(
         events: &'a [ProtocolEvent],
-        assets: &[Asset],
+        assets: &'a [Asset],
         flows: &'a [FlowRecord],
         site: &'a SiteNetworks,
     ) -> Self {
@@ -106,6 +109,7 @@ impl<'a> DetectionInput<'a> {
             flows,
             site,
             address_claims,
+            inventory: assets,
         }
     }
 

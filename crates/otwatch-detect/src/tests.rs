@@ -386,3 +386,242 @@ fn an_address_claimed_by_two_cards_is_a_duplicate() {
         a.explanation
     );
 }
+
+mod transient {
+    use super::*;
+    use otwatch_model::{Attribute, Evidence};
+
+    const MIN: Micros = 60_000_000;
+
+    fn flow(uid: &str, ts: Micros, orig: &str, resp: &str, port: u16, service: &str) -> FlowRecord {
+        serde_json::from_value(serde_json::json!({
+            "uid": uid, "first_ts": ts, "last_ts": ts + 1_000_000, "orig_h": orig,
+            "orig_p": 50000, "resp_h": resp, "resp_p": port, "transport": "tcp", "ip_proto": 6,
+            "vlan": null, "inner_vlan": null, "orig_mac": null, "resp_mac": null,
+            "service": service, "service_identified_by": "payload", "orig_pkts": 4,
+            "orig_ip_bytes": 400, "resp_pkts": 4, "resp_ip_bytes": 400, "orig_bytes": 100,
+            "resp_bytes": 100, "conn_state": "SF", "history": "ShADadFf", "missed_bytes": 0,
+            "acked_unseen_bytes": 0, "local_orig": null, "local_resp": null,
+            "orig_is_server": false, "first_capture": "plant.pcap",
+            "first_frame": (ts / 1_000_000) as u64
+        }))
+        .unwrap()
+    }
+
+    fn fact(name: &str, value: &str, protocol: &str, message: &str, ts: Micros) -> Attribute {
+        Attribute {
+            name: name.into(),
+            value: value.into(),
+            evidence: Evidence {
+                protocol: protocol.into(),
+                message: message.into(),
+                capture: "plant.pcap".into(),
+                frame: (ts / 1_000_000) as u64,
+                ts,
+                confidence: 1.0,
+            },
+        }
+    }
+
+    /// A laptop whose first frame, a DHCP request, comes `at` into the capture.
+    fn laptop(at: Micros) -> Asset {
+        let mut a = asset("mac:laptop", "10.0.0.77", AssetRole::Unknown, None);
+        a.first_seen = at;
+        a.hostnames = vec!["SERVICE-NB7".into()];
+        a.attributes = vec![
+            fact(
+                "mac",
+                "00:1e:c9:77:77:77",
+                "ethernet",
+                "source MAC address of a frame",
+                at,
+            ),
+            fact("vendor", "Dell Inc.", "oui", "MAC prefix", at),
+            fact(
+                "hostname",
+                "SERVICE-NB7",
+                "dhcp",
+                "DHCP REQUEST option 12 (host name)",
+                at,
+            ),
+            fact("ip", "10.0.0.77", "dhcp", "DHCP ACK", at + 1_000_000),
+        ];
+        a
+    }
+
+    fn alerts(assets: &[Asset], flows: &[FlowRecord]) -> Vec<Alert> {
+        let site = SiteNetworks::default();
+        let input = DetectionInput::new(&[], assets, flows, &site);
+        let mut set = RuleSet::builtin().unwrap();
+        set.retain(|r| r.id == "net.transient_asset");
+        detect(&input, &set)
+    }
+
+    /// The HMI polls the PLC from the capture's first second on, for ten minutes.
+    fn polling() -> FlowRecord {
+        let mut f = flow("Cpoll", 1_000_000, "10.0.0.30", "10.0.0.10", 502, "modbus");
+        f.last_ts = 10 * MIN;
+        f
+    }
+
+    #[test]
+    fn a_laptop_joining_late_and_speaking_s7_to_the_plc_is_transient() {
+        let mut assets = plant();
+        assets.push(laptop(5 * MIN));
+        let flows = vec![
+            polling(),
+            flow(
+                "Cews",
+                5 * MIN + 9_000_000,
+                "10.0.0.77",
+                "10.0.0.10",
+                102,
+                "s7comm",
+            ),
+        ];
+        let got = alerts(&assets, &flows);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        let a = &got[0];
+        assert_eq!(a.rule, "net.transient_asset");
+        assert_eq!(a.severity, Severity::Medium);
+        assert_eq!(a.techniques, ["T0864"]);
+        assert_eq!(a.assets, ["mac:laptop"]);
+        assert_eq!(
+            (a.src, a.dst),
+            (Some(ip("10.0.0.77")), Some(ip("10.0.0.10")))
+        );
+        for part in [
+            "after 4 min 59 s of watching the network without a break",
+            "DHCP host name \"SERVICE-NB7\"",
+            "MAC vendor Dell Inc.",
+            "took 10.0.0.77 by DHCP",
+            "as an industrial client it opened s7comm to 10.0.0.10",
+        ] {
+            assert!(a.explanation.contains(part), "{part}: {}", a.explanation);
+        }
+        let kinds: Vec<_> = a
+            .evidence
+            .iter()
+            .map(|e| (e.kind.as_str(), e.frame))
+            .collect();
+        assert_eq!(
+            kinds,
+            [("first_frame", 300), ("first_industrial_request", 309)]
+        );
+    }
+
+    #[test]
+    fn a_dhcp_host_talking_to_level_two_is_transient_and_an_it_host_is_not() {
+        let mut assets = plant();
+        assets.push(laptop(5 * MIN));
+        // Web pages of the HMI (level 2): no industrial protocol, but a leased newcomer.
+        let flows = vec![
+            polling(),
+            flow("Cweb", 6 * MIN, "10.0.0.77", "10.0.0.30", 80, "http"),
+        ];
+        let got = alerts(&assets, &flows);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(got[0]
+            .explanation
+            .contains("after taking a DHCP lease it opened http"));
+        assert_eq!(got[0].evidence[1].kind, "first_contact_to_control");
+
+        // Without a lease, web traffic is not enough.
+        let mut fixed = laptop(5 * MIN);
+        fixed.attributes.retain(|at| at.evidence.protocol != "dhcp");
+        let mut assets = plant();
+        assets.push(fixed);
+        assert!(alerts(&assets, &flows).is_empty());
+    }
+
+    #[test]
+    fn devices_of_the_first_minutes_and_late_controllers_are_not_transient() {
+        // The laptop was there from the first minute.
+        let mut assets = plant();
+        assets.push(laptop(MIN));
+        let flows = vec![
+            polling(),
+            flow(
+                "Cews",
+                MIN + 9_000_000,
+                "10.0.0.77",
+                "10.0.0.10",
+                102,
+                "s7comm",
+            ),
+        ];
+        assert!(alerts(&assets, &flows).is_empty());
+
+        // A second PLC heard first after five minutes, polling the first one.
+        let mut plc2 = asset(
+            "mac:plc2",
+            "10.0.0.11",
+            AssetRole::Controller,
+            Some(PurdueLevel::BasicControl),
+        );
+        plc2.attributes = vec![fact(
+            "mac",
+            "00:1b:1b:11:11:11",
+            "ethernet",
+            "frame",
+            5 * MIN,
+        )];
+        let mut assets = plant();
+        assets.push(plc2);
+        let flows = vec![
+            polling(),
+            flow("Cp2p", 5 * MIN, "10.0.0.11", "10.0.0.10", 102, "s7comm"),
+        ];
+        assert!(alerts(&assets, &flows).is_empty());
+
+        // Two recordings spliced into one file: a minute of polling, hours of nothing, then
+        // the laptop. Nothing was watched when it came.
+        let mut assets = plant();
+        assets.push(laptop(300 * MIN));
+        let mut short = polling();
+        short.last_ts = MIN;
+        let flows = vec![
+            short,
+            flow(
+                "Cews",
+                300 * MIN + 9_000_000,
+                "10.0.0.77",
+                "10.0.0.10",
+                102,
+                "s7comm",
+            ),
+        ];
+        assert!(alerts(&assets, &flows).is_empty());
+
+        // An address outside the site's networks is the internet detector's business.
+        let mut outsider = laptop(5 * MIN);
+        outsider.ips = vec![ip("198.51.100.7")];
+        let mut assets = plant();
+        assets.push(outsider);
+        let flows = vec![
+            polling(),
+            flow(
+                "Cout",
+                5 * MIN + 9_000_000,
+                "198.51.100.7",
+                "10.0.0.10",
+                102,
+                "s7comm",
+            ),
+        ];
+        assert!(alerts(&assets, &flows).is_empty());
+
+        // A capture that starts with the laptop already late: no earlier frame, no judgement.
+        let mut assets = plant();
+        assets.push(laptop(5 * MIN));
+        let flows = vec![flow(
+            "Cews",
+            5 * MIN + 9_000_000,
+            "10.0.0.77",
+            "10.0.0.10",
+            102,
+            "s7comm",
+        )];
+        assert!(alerts(&assets, &flows).is_empty());
+    }
+}

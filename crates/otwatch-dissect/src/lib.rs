@@ -43,6 +43,7 @@ pub mod slmp;
 pub mod snmp;
 pub mod srtp;
 pub mod synchrophasor;
+pub mod sysdescr;
 pub mod tls;
 
 /// Text a device sent, made safe to show and store: lossy UTF-8, control characters dropped,

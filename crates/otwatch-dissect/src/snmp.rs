@@ -355,8 +355,8 @@ pub fn enterprise_number(oid: &str) -> Option<u32> {
         .ok()
 }
 
-/// The organisation registered for an enterprise number: network and automation vendors
-/// found on plant networks. Taken from the IANA "Private Enterprise Numbers" registry
+/// The organisation registered for an enterprise number: network, automation, power and
+/// building-control vendors found on plant networks. Taken from the IANA "Private Enterprise Numbers" registry
 /// (iana.org/assignments/enterprise-numbers), with the registered names shortened.
 pub fn enterprise_name(number: u32) -> Option<&'static str> {
     Some(match number {
@@ -372,21 +372,51 @@ pub fn enterprise_name(number: u32) -> Option<&'static str> {
         332 => "Digi International",
         343 => "Intel",
         368 => "Axis Communications",
+        409 => "Mitsubishi Electric",
         534 => "Eaton",
+        553 => "GarrettCom",
         674 => "Dell",
+        908 => "ABB",
+        1890 => "Red Lion Controls",
         1916 => "Extreme Networks",
         2011 => "Huawei",
         2636 => "Juniper Networks",
+        2910 => "General Electric",
+        3833 => "Schneider Electric",
         4131 => "Tridium",
         4196 => "Siemens (Automation & Drives)",
         4329 => "Siemens",
         4346 => "Phoenix Contact",
+        4399 => "Johnson Controls",
+        4473 => "Opto 22",
         6876 => "VMware",
+        7427 => "Yokogawa Electric",
         8072 => "Net-SNMP",
         8691 => "Moxa",
+        10297 => "Advantech",
         12356 => "Fortinet",
+        13576 => "WAGO",
         14988 => "MikroTik",
+        15004 => "RuggedCom",
+        16177 => "Westermo",
+        16838 => "Omron",
+        20998 => "Honeywell",
+        21108 => "Harting",
+        24866 => "Turck",
+        25157 => "Beckhoff Automation",
         25461 => "Palo Alto Networks",
+        27378 => "Belden",
+        28381 => "Red Lion Controls (N-Tron)",
+        29312 => "B&R Industrial Automation",
+        30722 => "ProSoft Technology",
+        31127 => "Emerson Process Management",
+        31343 => "Festo",
+        31823 => "Schweitzer Engineering Laboratories",
+        32481 => "Unitronics",
+        34081 => "INSYS icom",
+        38187 => "Weidmüller",
+        43144 => "HMS Industrial Networks",
+        43236 => "Pilz",
         _ => return None,
     })
 }

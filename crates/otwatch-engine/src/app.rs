@@ -804,7 +804,9 @@ pub fn profinet_dcp_facts(
     }
 }
 
-/// LLDP and CDP: the sender names itself.
+/// LLDP and CDP: the sender names itself; LLDP also gives its management address (an
+/// address the device owns) and a system description, whose plainly stated maker, model,
+/// order number, hardware and firmware become facts of their own.
 pub fn l2_discovery_facts(
     ethertype_lldp: bool,
     payload: &[u8],
@@ -826,12 +828,47 @@ pub fn l2_discovery_facts(
                     ev,
                 );
             }
+            for ip in &info.management_addresses {
+                obs.sighting(mac, Some(*ip), Via::Lldp, ev);
+            }
+            if let Some(text) = &info.system_description {
+                let subject = Subject::Mac(mac);
+                let message = "LLDP system description TLV";
+                obs.attribute(subject, "description", text, "lldp", message, 1.0, ev);
+                described_facts(text, subject, "lldp", message, ev, obs);
+            }
         }
     } else if let Some(cdp) = otwatch_dissect::cdp::strip_snap(payload) {
         if let Ok(info) = otwatch_dissect::cdp::parse(cdp) {
             if let Some(name) = &info.device_id {
                 obs.name(Some(mac), None, name, "cdp", "CDP device ID TLV", 1.0, ev);
             }
+        }
+    }
+}
+
+/// The identity a free-text self-description states plainly (SNMP sysDescr, the LLDP
+/// system description): management facts, below what an industrial identity protocol says.
+pub fn described_facts(
+    text: &str,
+    subject: Subject,
+    protocol: &'static str,
+    message: &str,
+    ev: EvidenceRef,
+    obs: &mut Observations,
+) {
+    let d = otwatch_dissect::sysdescr::parse(text);
+    let stated = [
+        ("vendor", d.vendor.map(str::to_string)),
+        ("model", d.model),
+        ("order_number", d.order_number),
+        ("hardware_revision", d.hardware),
+        ("firmware", d.firmware),
+    ];
+    for (name, value) in stated {
+        if let Some(value) = value {
+            let message = format!("{message}: {name} stated in the text");
+            obs.attribute(subject, name, &value, protocol, &message, 0.9, ev);
         }
     }
 }
@@ -933,5 +970,59 @@ mod tests {
                 ("WRITE_SINGLE_REGISTER".into(), 1)
             ]
         );
+    }
+
+    /// mb2.pcap (ITI Modbus captures), frame 499 after the EtherType: the LLDP
+    /// announcement of a SCALANCE X212-2 named "Switch1" with management address
+    /// 141.81.0.190.
+    const SCALANCE_LLDP: &str = "02080773776974636831040907706f72742d30303106020014082d5369656d656e732c2053494d41544943204e45542c2045746865726e65742053776974636820506f72742030310a07537769746368310c4c5369656d656e732c2053494d41544943204e45542c205343414c414e434520583231322d322c2036474b35203231322d32424230302d324141332c2048573a20372c2046573a2056342e30320e0400800080101405018d5100be0200000001082b0601040181c06efe08000ecf0200000000fe0a000ecf05001b1b02e61efe0900120f01036c0000100000";
+
+    #[test]
+    fn lldp_gives_the_management_address_and_the_described_identity() {
+        let payload: Vec<u8> = (0..SCALANCE_LLDP.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&SCALANCE_LLDP[i..i + 2], 16).unwrap())
+            .collect();
+        let mac = [0x00, 0x1b, 0x1b, 0x02, 0xe6, 0x1f];
+        let ev = EvidenceRef {
+            ts: 1,
+            capture: 0,
+            frame: 499,
+        };
+        let mut obs = Observations::default();
+        l2_discovery_facts(true, &payload, Some(mac), ev, &mut obs);
+
+        let seen = &obs.macs[&mac];
+        let management: IpAddr = "141.81.0.190".parse().unwrap();
+        assert_eq!(seen.ips.len(), 1);
+        assert_eq!(seen.ips[0].0, management);
+        assert_eq!(seen.ips[0].1.via, Via::Lldp);
+
+        let mut facts: Vec<(&str, &str, &str)> = obs
+            .attributes
+            .values()
+            .map(|a| (a.name, a.value.as_str(), a.protocol))
+            .collect();
+        facts.sort();
+        assert_eq!(
+            facts,
+            [
+                (
+                    "description",
+                    "Siemens, SIMATIC NET, SCALANCE X212-2, 6GK5 212-2BB00-2AA3, HW: 7, FW: V4.02",
+                    "lldp"
+                ),
+                ("firmware", "V4.02", "lldp"),
+                ("hardware_revision", "7", "lldp"),
+                ("model", "SCALANCE X212-2", "lldp"),
+                ("order_number", "6GK5 212-2BB00-2AA3", "lldp"),
+                ("vendor", "Siemens", "lldp"),
+            ]
+        );
+        assert!(obs
+            .attributes
+            .values()
+            .all(|a| a.subject == Subject::Mac(mac) && a.first.frame == 499));
+        assert!(obs.names.values().any(|n| n.name == "Switch1"));
     }
 }

@@ -164,6 +164,9 @@ impl SnmpFlow {
                 ctx.obs
                     .attribute(subject, attribute, value, "snmp", &message, 1.0, ctx.ev);
             }
+            if attribute == "description" {
+                crate::app::described_facts(value, subject, "snmp", &message, ctx.ev, ctx.obs);
+            }
             if attribute == "snmp_sys_object_id" {
                 if let Some(vendor) = snmp::enterprise_number(value).and_then(snmp::enterprise_name)
                 {
@@ -981,6 +984,53 @@ mod tests {
         assert_eq!(vendor.value, "Moxa");
         assert_eq!(vendor.subject, Subject::Ip("10.0.0.9".parse().unwrap()));
         assert!(t.events.is_empty(), "authenticated: nothing to flag");
+    }
+
+    /// A v2c Response of sysDescr.0 from a Cisco switch, laid out after RFC 3416 (the
+    /// corpus holds no sysDescr answer).
+    #[test]
+    fn snmp_sys_descr_states_vendor_model_and_firmware() {
+        let text = b"Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 15.0(2)SE11, RELEASE SOFTWARE (fc3)";
+        let tlv = |tag: u8, v: &[u8]| {
+            // BER lengths: one byte below 128, else 0x81 and one byte.
+            let mut out = if v.len() < 128 {
+                vec![tag, v.len() as u8]
+            } else {
+                vec![tag, 0x81, v.len() as u8]
+            };
+            out.extend_from_slice(v);
+            out
+        };
+        let mut bind = tlv(0x06, &[0x2b, 6, 1, 2, 1, 1, 1, 0]);
+        bind.extend(tlv(0x04, text));
+        let mut pdu = tlv(0x02, &[1]);
+        pdu.extend(tlv(0x02, &[0]));
+        pdu.extend(tlv(0x02, &[0]));
+        pdu.extend(tlv(0x30, &tlv(0x30, &bind)));
+        let mut msg = tlv(0x02, &[1]);
+        msg.extend(tlv(0x04, b"public"));
+        msg.extend(tlv(0xa2, &pdu));
+        let msg = tlv(0x30, &msg);
+
+        let mut t = TestFlow::new(("10.0.0.5", 40000), ("10.0.0.9", 161));
+        let mut flow = SnmpFlow::default();
+        flow.datagram(&msg, &mut t.ctx(false, 2, 2));
+        assert_eq!(attribute(&t, "vendor").as_deref(), Some("Cisco"));
+        assert_eq!(attribute(&t, "model").as_deref(), Some("C2960"));
+        assert_eq!(attribute(&t, "firmware").as_deref(), Some("15.0(2)SE11"));
+        let model = t
+            .obs
+            .attributes
+            .values()
+            .find(|a| a.name == "model")
+            .unwrap();
+        assert_eq!(model.subject, Subject::Ip("10.0.0.9".parse().unwrap()));
+        assert_eq!(model.protocol, "snmp");
+        assert!(
+            model.message.starts_with("SNMP Response sysDescr.0"),
+            "{}",
+            model.message
+        );
     }
 
     #[test]

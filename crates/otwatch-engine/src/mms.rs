@@ -42,7 +42,16 @@ pub struct MmsFlow {
     malformed_reported: bool,
     /// MMS PDUs decoded on the flow.
     pdus: u64,
+    /// A download or upload was reported on the flow: the segment and terminate requests
+    /// that carry it on are the same action, not another one.
+    transfer_reported: [bool; 2],
 }
+
+const MID_TRANSFER: Option<&str> = Some("transfer under way when the capture began");
+
+/// Which of a domain transfer's two directions a service belongs to.
+const DOWNLOAD: usize = 0;
+const UPLOAD: usize = 1;
 
 impl MmsFlow {
     /// An MMS PDU was decoded: the flow carries MMS whatever its first segments looked
@@ -151,8 +160,37 @@ impl MmsFlow {
             41 | 44 => "mms_program_stop",
             43 => "mms_program_reset",
             38 | 39 => "mms_program_invocation",
-            26..=28 | 32 | 34 => "mms_program_download",
-            29..=31 | 33 | 35 => "mms_program_upload",
+            // The client starts a download; the server then pulls the segments with
+            // downloadSegment and ends with terminateDownloadSequence, requests of its
+            // own towards the client. Those are the same download seen from the other
+            // side: reported only when the capture began after the initiation, and then
+            // turned around so the client stays the source.
+            26 | 32 | 34 => {
+                self.transfer_reported[DOWNLOAD] = true;
+                "mms_program_download"
+            }
+            27 | 28 => {
+                if std::mem::replace(&mut self.transfer_reported[DOWNLOAD], true) {
+                    return;
+                }
+                std::mem::swap(&mut ctx.src, &mut ctx.dst);
+                self.report(m, "mms_program_download", MID_TRANSFER, ctx);
+                std::mem::swap(&mut ctx.src, &mut ctx.dst);
+                return;
+            }
+            // An upload is driven by the client throughout: uploadSegment and
+            // terminateUploadSequence continue the one begun by initiateUploadSequence.
+            29 | 33 | 35 => {
+                self.transfer_reported[UPLOAD] = true;
+                "mms_program_upload"
+            }
+            30 | 31 => {
+                if std::mem::replace(&mut self.transfer_reported[UPLOAD], true) {
+                    return;
+                }
+                self.report(m, "mms_program_upload", MID_TRANSFER, ctx);
+                return;
+            }
             36 => "mms_domain_delete",
             46 => "mms_obtain_file",
             75 => "mms_file_rename",
@@ -162,6 +200,11 @@ impl MmsFlow {
             7 | 8 | 10 | 11 | 13 | 14 | 16 => "mms_definition_change",
             _ => return,
         };
+        self.report(m, kind, None, ctx);
+    }
+
+    fn report(&mut self, m: &Message, kind: &str, note: Option<&str>, ctx: &mut Ctx<'_>) {
+        let Some(service) = m.service else { return };
         let name = mms::confirmed_service_name(service);
         let mut detail = name.to_string();
         if !m.names.is_empty() {
@@ -169,6 +212,9 @@ impl MmsFlow {
         }
         if !m.files.is_empty() {
             detail.push_str(&format!(" file {}", m.files.join(", ")));
+        }
+        if let Some(note) = note {
+            detail.push_str(&format!(" ({note})"));
         }
         let digest = {
             use std::hash::{Hash, Hasher};
@@ -179,7 +225,7 @@ impl MmsFlow {
         if !self.reported.first(digest, MAX_REPORTED) {
             return;
         }
-        ctx.event(PROTOCOL, kind.into(), detail);
+        ctx.event(PROTOCOL, kind.to_string(), detail);
     }
 }
 
@@ -291,6 +337,85 @@ mod tests {
         flow.tpdu(0, true, &pdu, &mut t.ctx(true, 12, 12));
         assert_eq!(t.events.len(), 1);
         assert_eq!(t.events[0].kind, "mms_control");
+    }
+
+    /// A download as the simulator's `mms` dialect renders it (user data after COTP):
+    /// the client's initiateDownloadSequence, then the server's own downloadSegment and
+    /// terminateDownloadSequence requests towards the client; and an upload, which the
+    /// client drives with initiateUploadSequence, uploadSegment and terminateUploadSequence.
+    const INITIATE_DOWNLOAD: &str = "01000100612d302b020103a026a024020203c5ba1e80034c4430a1141a12446f776e6c6f61644361706162696c697479820100";
+    const DOWNLOAD_SEGMENT: &str = "0100010061123010020103a00ba009020202339b034c4430";
+    const TERMINATE_DOWNLOAD: &str = "0100010061143012020103a00da00b02020236bc0580034c4430";
+    const INITIATE_UPLOAD: &str = "0100010061123010020103a00ba009020203c69d034c4430";
+    const UPLOAD_SEGMENT: &str = "010001006110300e020103a009a007020203c79e0134";
+    const TERMINATE_UPLOAD: &str = "010001006111300f020103a00aa008020203ca9f1f0134";
+
+    fn transfer_events(messages: &[(bool, &str)]) -> Vec<(String, String, String)> {
+        let mut t = TestFlow::new(("10.10.1.20", 49152), ("10.10.1.10", 102));
+        let mut flow = MmsFlow::default();
+        for (frame, (from_client, pdu)) in messages.iter().enumerate() {
+            let frame = frame as u64 + 1;
+            flow.tpdu(
+                usize::from(!from_client),
+                true,
+                &hex(pdu),
+                &mut t.ctx(*from_client, frame, frame as i64),
+            );
+        }
+        assert_eq!(flow.pdus, messages.len() as u64, "every PDU decodes");
+        t.events
+            .iter()
+            .map(|e| {
+                (
+                    e.kind.clone(),
+                    e.src.map(|a| a.to_string()).unwrap_or_default(),
+                    e.dst.map(|a| a.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_download_is_one_action_of_the_client_whatever_the_server_requests() {
+        let got = transfer_events(&[
+            (true, INITIATE_DOWNLOAD),
+            (false, DOWNLOAD_SEGMENT),
+            (false, DOWNLOAD_SEGMENT),
+            (false, TERMINATE_DOWNLOAD),
+        ]);
+        let download = (
+            "mms_program_download".to_string(),
+            "10.10.1.20".to_string(),
+            "10.10.1.10".to_string(),
+        );
+        assert_eq!(got, std::slice::from_ref(&download));
+
+        // The capture began after the initiation: the segments the server pulls still
+        // show the download, once, from the client to the server.
+        let got = transfer_events(&[
+            (false, DOWNLOAD_SEGMENT),
+            (false, DOWNLOAD_SEGMENT),
+            (false, TERMINATE_DOWNLOAD),
+        ]);
+        assert_eq!(got, [download]);
+    }
+
+    #[test]
+    fn an_upload_is_one_action_of_the_client() {
+        let upload = (
+            "mms_program_upload".to_string(),
+            "10.10.1.20".to_string(),
+            "10.10.1.10".to_string(),
+        );
+        let got = transfer_events(&[
+            (true, INITIATE_UPLOAD),
+            (true, UPLOAD_SEGMENT),
+            (true, UPLOAD_SEGMENT),
+            (true, TERMINATE_UPLOAD),
+        ]);
+        assert_eq!(got, std::slice::from_ref(&upload));
+        let got = transfer_events(&[(true, UPLOAD_SEGMENT), (true, TERMINATE_UPLOAD)]);
+        assert_eq!(got, [upload]);
     }
 
     #[test]

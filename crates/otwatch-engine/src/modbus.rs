@@ -1,7 +1,7 @@
 //! Modbus/TCP on one flow: ADUs framed in each direction, requests paired with responses by
-//! transaction id (a bounded number open at once), function counts per edge, exceptions and
-//! malformed bodies as events, and Read Device Identification answers as facts about the
-//! server.
+//! transaction id (a bounded number open at once), function counts per edge, exceptions,
+//! malformed bodies and write floods as events, and Read Device Identification answers as
+//! facts about the server.
 //!
 //! When transaction logs are asked for, it also writes Zeek's `modbus.log` and the four logs
 //! of CISA's ICSNPP Modbus parser: `modbus_detailed` (one row per transaction, request and
@@ -11,6 +11,7 @@
 //! allocated when no log is written.
 
 mod icsnpp;
+mod write_flood;
 
 use crate::app::Ctx;
 use crate::framing::{Framer, MessageLength};
@@ -18,6 +19,7 @@ use icsnpp::IcsnppLogs;
 use otwatch_dissect::modbus::{self, Adu, Framed};
 use otwatch_inventory::{BehindPath, Subject, MODBUS_GATEWAY_FACT};
 use otwatch_model::logs::{LogSpec, Value};
+use write_flood::WriteFlood;
 
 /// Zeek's `modbus.log`: one row per message.
 pub static MODBUS_LOG: LogSpec = LogSpec {
@@ -87,6 +89,7 @@ pub struct ModbusFlow {
     /// A device identification (MEI 14) request was reported: a master that asks again
     /// is one asker, a sweep is many flows.
     identification_asked: bool,
+    write_flood: WriteFlood,
 }
 
 #[derive(Debug, Default)]
@@ -152,6 +155,7 @@ impl ModbusFlow {
             pending,
             icsnpp,
             identification_asked,
+            write_flood,
         } = self;
         framer.feed::<Mbap>(usize::from(!request), data, MAX_ADU, |message| {
             if let Framed::Adu(adu, _) = modbus::frame(message) {
@@ -183,6 +187,9 @@ impl ModbusFlow {
                         record_addresses(&adu, body, ctx);
                     }
                     controller_action(&adu, ctx);
+                    if write_flood::is_write(adu.function) {
+                        write_flood.write(adu.function, adu.unit_id, body.as_ref(), ctx);
+                    }
                     if let (0x2b, [0x0e, code, object, ..]) = (adu.function, adu.data) {
                         // The answer comes from the device; the request names who asks,
                         // which is what an identification sweep is judged by.
@@ -701,5 +708,123 @@ mod tests {
         flow.chunk(true, &hex("000100000004005a0141"), &mut t.ctx(true, 1, 1));
         flow.chunk(false, &hex("000100000004005a01fe"), &mut t.ctx(false, 2, 2));
         assert_eq!(kinds(&t), vec![(1, "umas_plc_stop")]);
+    }
+
+    /// Writes the requests of `writes` (function, PDU) on one flow, `gap` microseconds
+    /// apart, each answered by its echo; returns the write flood events' details.
+    fn flood_events(writes: &[&[u8]], gap: i64) -> Vec<(u64, String)> {
+        let mut t = TestFlow::new(("10.0.0.66", 50200), ("10.0.0.10", 502));
+        t.max_events = 1000;
+        let mut flow = ModbusFlow::default();
+        for (i, pdu) in writes.iter().enumerate() {
+            let tid = i as u16;
+            let frame = 2 * i as u64 + 1;
+            let ts = 1_000_000 + gap * i as i64;
+            flow.chunk(true, &adu(tid, 1, pdu), &mut t.ctx(true, frame, ts));
+            flow.chunk(
+                false,
+                &adu(tid, 1, pdu),
+                &mut t.ctx(false, frame + 1, ts + 500),
+            );
+        }
+        t.events
+            .iter()
+            .filter(|e| e.kind == "modbus_write_flood")
+            .map(|e| (e.frame, e.detail.clone()))
+            .collect()
+    }
+
+    /// Write single register (function 6) of `value` to `address` (the Modbus
+    /// specification's layout).
+    fn write_register(address: u16, value: u16) -> Vec<u8> {
+        let mut pdu = vec![6];
+        pdu.extend_from_slice(&address.to_be_bytes());
+        pdu.extend_from_slice(&value.to_be_bytes());
+        pdu
+    }
+
+    #[test]
+    fn a_hundred_writes_within_ten_seconds_are_one_flood_event() {
+        // 150 writes 50 ms apart of ever new values into registers 100-119: the 100th
+        // write, 4.95 s after the first, makes the flood; the 50 after it continue it.
+        let pdus: Vec<Vec<u8>> = (0..150).map(|i| write_register(100 + i % 20, i)).collect();
+        let refs: Vec<&[u8]> = pdus.iter().map(Vec::as_slice).collect();
+        let got = flood_events(&refs, 50_000);
+        assert_eq!(
+            got,
+            [(
+                199,
+                "100 value-changing write requests in 5.0 s (20.2 per second): write single \
+                 register (function 6) ×100 to holding registers 100-119, unit 1"
+                    .to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn writes_at_an_operators_pace_are_no_flood() {
+        // 300 writes, one every 200 ms: 50 in any ten seconds.
+        let pdus: Vec<Vec<u8>> = (0..300).map(|i| write_register(i % 8, i)).collect();
+        let refs: Vec<&[u8]> = pdus.iter().map(Vec::as_slice).collect();
+        assert!(flood_events(&refs, 200_000).is_empty());
+    }
+
+    /// modbusBig.pcap (Zeek's Modbus traces) writes coil 1 on with every scan, 25 times a
+    /// second for a minute: a master re-asserting one value, not one driving the output.
+    #[test]
+    fn the_same_value_written_every_scan_is_no_flood() {
+        let on: &[u8] = &[0x05, 0x00, 0x01, 0xff, 0x00];
+        let refs = vec![on; 1400];
+        assert!(flood_events(&refs, 40_000).is_empty());
+        // A set point re-asserted with each scan among a few that change is no flood either.
+        let pdus: Vec<Vec<u8>> = (0..1400u16)
+            .map(|i| write_register(40, if i % 100 == 0 { i } else { 0 }))
+            .collect();
+        let refs: Vec<&[u8]> = pdus.iter().map(Vec::as_slice).collect();
+        assert!(flood_events(&refs, 40_000).is_empty());
+    }
+
+    #[test]
+    fn a_flood_that_stops_and_starts_again_is_two_events_and_names_each_function() {
+        // Write multiple coils 0-7 (function 15) and single coil 9 (function 5), toggling,
+        // 20 ms apart, then a minute of silence, then the same again.
+        let coils: [&[u8]; 2] = [
+            &[0x0f, 0x00, 0x00, 0x00, 0x08, 0x01, 0x0f],
+            &[0x0f, 0x00, 0x00, 0x00, 0x08, 0x01, 0xf0],
+        ];
+        let coil: [&[u8]; 2] = [
+            &[0x05, 0x00, 0x09, 0xff, 0x00],
+            &[0x05, 0x00, 0x09, 0x00, 0x00],
+        ];
+        let mut refs: Vec<&[u8]> = Vec::new();
+        for i in 0..120 {
+            refs.push(if i % 2 == 0 {
+                coils[i / 2 % 2]
+            } else {
+                coil[i / 2 % 2]
+            });
+        }
+        let mut t = TestFlow::new(("10.0.0.66", 50200), ("10.0.0.10", 502));
+        t.max_events = 1000;
+        let mut flow = ModbusFlow::default();
+        let mut ts = 0;
+        for (round, gap_before) in [(0, 0), (1, 60_000_000)] {
+            ts += gap_before;
+            for (i, pdu) in refs.iter().enumerate() {
+                ts += 20_000;
+                let frame = (round * 1000 + i) as u64;
+                flow.chunk(true, &adu(i as u16, 1, pdu), &mut t.ctx(true, frame, ts));
+            }
+        }
+        let floods: Vec<_> = t
+            .events
+            .iter()
+            .filter(|e| e.kind == "modbus_write_flood")
+            .map(|e| (e.frame, e.detail.as_str()))
+            .collect();
+        let detail = "100 value-changing write requests in 2.0 s (50.5 per second): write single \
+                      coil (function 5) ×50, write multiple coils (function 15) ×50 to coils 0-9, \
+                      unit 1";
+        assert_eq!(floods, [(99, detail), (1099, detail)]);
     }
 }

@@ -124,13 +124,22 @@ pub fn build(
     let mut macs: Vec<_> = obs.macs.iter().collect();
     macs.sort_by_key(|(m, _)| **m);
     // An address another card claims in ARP or DHCP belongs to that card, even when a
-    // gateway with only a few routed peers also sent packets from it.
-    // When several cards claim one address (ARP spoofing, a duplicate), the earliest claim
-    // owns it: what the address says in its protocols belongs to that card's asset.
+    // gateway with only a few routed peers also sent packets from it. When several cards
+    // claim one address by ARP or DHCP (ARP spoofing, a duplicate), the earliest claim owns
+    // it: what the address says in its protocols belongs to that card's asset. An LLDP
+    // management address is claimed only where no card did so by ARP or DHCP: a switch
+    // announces it from a port's MAC while its management interface answers ARP with another.
     let mut claimed_by: ahash::AHashMap<IpAddr, (&[u8; 6], EvidenceRef)> = ahash::AHashMap::new();
-    for (mac, seen) in &macs {
-        for (ip, s) in &seen.ips {
-            if s.via != Via::IpSource {
+    for lldp_pass in [false, true] {
+        for (mac, seen) in &macs {
+            for (ip, s) in &seen.ips {
+                if s.via == Via::IpSource || (s.via == Via::Lldp) != lldp_pass {
+                    continue;
+                }
+                if lldp_pass {
+                    claimed_by.entry(*ip).or_insert((*mac, s.via_evidence));
+                    continue;
+                }
                 let owner = claimed_by.entry(*ip).or_insert((*mac, s.via_evidence));
                 if s.via_evidence < owner.1 {
                     *owner = (*mac, s.via_evidence);
@@ -140,10 +149,15 @@ pub fn build(
     }
     for (mac, seen) in macs {
         let key = format!("mac:{}", mac_string(mac));
+        let owner_is_this = |ip: &IpAddr| claimed_by.get(ip).is_none_or(|(owner, _)| *owner == mac);
         let claimed: Vec<_> = seen
             .ips
             .iter()
-            .filter(|(_, s)| s.via != Via::IpSource)
+            .filter(|(ip, s)| match s.via {
+                Via::Arp | Via::Dhcp => true,
+                Via::Lldp => owner_is_this(ip),
+                Via::IpSource => false,
+            })
             .collect();
         let is_router = seen.ips.len() > opts.router_ip_threshold;
         let note = is_router.then(|| {
@@ -180,10 +194,7 @@ pub fn build(
         } else {
             seen.ips
                 .iter()
-                .filter(|(ip, s)| {
-                    s.via != Via::IpSource
-                        || claimed_by.get(ip).is_none_or(|(owner, _)| *owner == mac)
-                })
+                .filter(|(ip, s)| matches!(s.via, Via::Arp | Via::Dhcp) || owner_is_this(ip))
                 .collect()
         };
         for (ip, s) in candidates {
@@ -535,10 +546,24 @@ pub fn build(
     let mut assets: Vec<Asset> = b.assets.into_values().collect();
     for a in &mut assets {
         a.ips.sort();
-        a.internal = if a.ips.is_empty() {
+        // An address the device only announced (its LLDP management address) and never
+        // used says where it is managed from, not where it sits: it makes a device inside
+        // the site, but alone never outside it.
+        let announced_only = |ip: &IpAddr| {
+            let value = ip.to_string();
+            let mut stated = a
+                .attributes
+                .iter()
+                .filter(|at| at.name == "ip" && at.value == value)
+                .peekable();
+            stated.peek().is_some() && stated.all(|at| at.evidence.protocol == "lldp")
+        };
+        a.internal = if a.ips.iter().any(|ip| site.is_internal(*ip)) {
+            Some(true)
+        } else if a.ips.iter().all(announced_only) {
             None
         } else {
-            Some(a.ips.iter().any(|ip| site.is_internal(*ip)))
+            Some(false)
         };
         a.protocols
             .sort_by(|x, y| (&x.protocol, x.role, x.port).cmp(&(&y.protocol, y.role, y.port)));
@@ -640,6 +665,57 @@ mod tests {
             first_capture: "c.pcap".into(),
             first_frame: 1,
         }
+    }
+
+    /// A switch announces its management address in LLDP from a port's MAC; the address is
+    /// the port MAC's when nothing else claims it, and the card's that answers ARP for it
+    /// otherwise, never both.
+    #[test]
+    fn an_lldp_management_address_yields_to_an_arp_claim() {
+        let port = [0x00, 0x1b, 0x1b, 0x02, 0xe6, 0x1f];
+        let cpu = [0x00, 0x1b, 0x1b, 0x02, 0xe6, 0x00];
+        let management: IpAddr = "141.81.0.190".parse().unwrap();
+        let owners = |arp: bool| {
+            let mut obs = Observations::default();
+            obs.sighting(port, Some(management), Via::Lldp, ev(1, 1));
+            if arp {
+                obs.sighting(cpu, Some(management), Via::Arp, ev(2, 2));
+            }
+            let inv = build(
+                &obs,
+                &[],
+                &["c.pcap".into()],
+                &SiteNetworks::default(),
+                &InventoryOptions::default(),
+            );
+            inv.assets
+                .iter()
+                .filter(|a| a.ips.contains(&management))
+                .map(|a| a.key.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(owners(false), ["mac:00:1b:1b:02:e6:1f"]);
+        assert_eq!(owners(true), ["mac:00:1b:1b:02:e6:00"]);
+
+        // enip_cip_example.pcap: a D-Link switch on the plant segment announces a public
+        // management address; announced alone, it does not put the switch outside the site.
+        let switch = [0x00, 0x21, 0x91, 0x06, 0xf1, 0x66];
+        let mut obs = Observations::default();
+        obs.sighting(
+            switch,
+            Some("208.73.217.142".parse().unwrap()),
+            Via::Lldp,
+            ev(1, 1),
+        );
+        let inv = build(
+            &obs,
+            &[],
+            &["c.pcap".into()],
+            &SiteNetworks::default(),
+            &InventoryOptions::default(),
+        );
+        assert_eq!(inv.assets[0].ips.len(), 1);
+        assert_eq!(inv.assets[0].internal, None);
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub enum Via {
     Arp,
     /// A DHCP server assigned the address to the MAC.
     Dhcp,
+    /// The MAC announced the address as its management address in LLDP. A switch may send
+    /// LLDP from a port's MAC and answer for the address from another, so the claim yields
+    /// to an ARP or DHCP claim of another card.
+    Lldp,
     /// The MAC sent IP packets from the address (may be a router forwarding for others).
     IpSource,
 }
@@ -29,6 +33,7 @@ impl Via {
         match self {
             Via::Arp => "ARP: sender hardware and protocol address",
             Via::Dhcp => "DHCP ACK: address assigned to the client hardware address",
+            Via::Lldp => "LLDP management address TLV: the sender's own address",
             Via::IpSource => "IP packet sent from this address by this MAC",
         }
     }
@@ -36,6 +41,7 @@ impl Via {
         match self {
             Via::Arp => "arp",
             Via::Dhcp => "dhcp",
+            Via::Lldp => "lldp",
             Via::IpSource => "ip",
         }
     }

@@ -200,7 +200,8 @@ const FURTHER: &[Expected] = &[
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-terminateUploadSequence.pcap",
         "T0845",
-        &[(12, "mms_program_upload"), (16, "mms_program_upload")],
+        // Frame 16, terminateUploadSequence, ends the upload frame 12 began.
+        &[(12, "mms_program_upload")],
     ),
     (
         "ITI-ICS-Security-Tools/pcaps/IEC61850/MMS - Specific Commands/mms-killRequest.pcap",
