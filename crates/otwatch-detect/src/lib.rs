@@ -71,18 +71,38 @@ impl<'a> DetectionInput<'a> {
         flows: &'a [FlowRecord],
         site: &'a SiteNetworks,
     ) -> Self {
-        let mut by_ip: HashMap<IpAddr, (bool, AssetInfo)> = HashMap::new();
+        // When two records hold one address: devices behind a gateway share its address and
+        // the address is the gateway's; a record whose role is known beats an unknown one;
+        // otherwise the card that claimed the address first owns it (a spoofer comes later).
+        let mut by_ip: HashMap<IpAddr, (bool, i64, AssetInfo)> = HashMap::new();
         for a in assets {
-            // Devices behind a gateway share its address; the address is the gateway's.
             let front = a.parent.is_none();
             for ip in &a.ips {
+                let text = ip.to_string();
+                let claimed_at = a
+                    .attributes
+                    .iter()
+                    .filter(|at| at.name == "ip" && at.value == text)
+                    .map(|at| at.evidence.ts)
+                    .min()
+                    .unwrap_or(i64::MAX);
                 let info = AssetInfo::of(a);
-                match by_ip.get(ip) {
-                    Some((was_front, was))
-                        if *was_front && (!front || was.role != AssetRole::Unknown) => {}
-                    _ => {
-                        by_ip.insert(*ip, (front, info));
+                let keep_existing = match by_ip.get(ip) {
+                    None => false,
+                    Some((was_front, was_claimed, was)) => {
+                        if *was_front != front {
+                            *was_front
+                        } else if (was.role == AssetRole::Unknown)
+                            != (info.role == AssetRole::Unknown)
+                        {
+                            was.role != AssetRole::Unknown
+                        } else {
+                            *was_claimed <= claimed_at
+                        }
                     }
+                };
+                if !keep_existing {
+                    by_ip.insert(*ip, (front, claimed_at, info));
                 }
             }
         }
@@ -105,7 +125,7 @@ impl<'a> DetectionInput<'a> {
         address_claims.retain(|_, claims| claims.len() > 1);
         DetectionInput {
             events,
-            assets: by_ip.into_iter().map(|(ip, (_, a))| (ip, a)).collect(),
+            assets: by_ip.into_iter().map(|(ip, (_, _, a))| (ip, a)).collect(),
             flows,
             site,
             address_claims,

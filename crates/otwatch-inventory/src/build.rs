@@ -227,15 +227,17 @@ pub fn build(
             });
         }
         for (ip, ev) in owned_ips {
-            asset.ips.push(ip);
+            // A card that claimed an address another card claimed first keeps the claim as
+            // evidence (the duplicate-address detector reads it) but not the address.
+            if claimed_by.get(&ip).is_none_or(|(owner, _)| *owner == mac) {
+                asset.ips.push(ip);
+                b.by_ip.insert(ip, key.clone());
+            }
             asset.attributes.push(Attribute {
                 name: "ip".into(),
                 value: ip.to_string(),
                 evidence: ev,
             });
-            if claimed_by.get(&ip).is_none_or(|(owner, _)| *owner == mac) {
-                b.by_ip.insert(ip, key.clone());
-            }
         }
     }
 

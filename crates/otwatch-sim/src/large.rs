@@ -189,6 +189,8 @@ pub fn scenario_text(devices: usize) -> String {
         t,
         "[[device]]\nname = \"intruder\"\nzone = \"site1-cell1\"\nip = \"10.1.1.66\"\nrole = \"it_host\"\nlevel = \"2\"\n\
          vendor = \"Lenovo\"\ndhcp = true\nappears = \"20m\"\n\n\
+         [[event]]\nat = \"20m\"\nkind = \"new_device\"\nfrom = \"intruder\"\nattack = true\n\
+         techniques = [\"T0864\"]\nduration = \"15m\"\ndescription = \"An intruder's laptop joins a cell of site 1\"\n\n\
          [[event]]\nat = \"30m\"\nkind = \"plc_stop\"\nfrom = \"intruder\"\nto = \"site1-cell1-plc1\"\nprotocol = \"modbus\"\n\
          attack = true\ntechniques = [\"T0858\"]\ndescription = \"An intruder stops a PLC of site 1\"\n"
     );

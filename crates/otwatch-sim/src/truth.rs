@@ -69,58 +69,6 @@ pub struct TruthFinding {
     pub description: String,
 }
 
-/// A device that appears this long into the capture is new to it (otwatch's
-/// `net.transient_asset` waits as long before it judges a newcomer).
-const TRANSIENT_AFTER: i64 = 120_000_000;
-
-/// Devices that join the network mid-capture and then reach a controller (as a poll client
-/// or the source of an event aimed at one) should raise T0864, Transient Cyber Asset, from
-/// their first frame on. Controllers, I/O and network devices that come late are not
-/// transient cyber assets.
-fn transient_assets(scenario: &Scenario) -> Vec<ExpectedAlert> {
-    use otwatch_model::identity::AssetRole;
-    let control = |i: usize| {
-        matches!(
-            scenario.devices[i].role,
-            AssetRole::Controller | AssetRole::SafetyController | AssetRole::IoModule
-        )
-    };
-    let mut out = Vec::new();
-    for (i, d) in scenario.devices.iter().enumerate() {
-        if d.appears < TRANSIENT_AFTER || control(i) || d.role == AssetRole::NetworkDevice {
-            continue;
-        }
-        let polls = scenario
-            .polls
-            .iter()
-            .any(|p| p.client == i && control(p.server));
-        let acts = scenario
-            .events
-            .iter()
-            .filter(|e| e.from == i && e.to.is_some_and(control))
-            .collect::<Vec<_>>();
-        if !polls && acts.is_empty() {
-            continue;
-        }
-        let at = scenario.start + d.appears;
-        out.push(ExpectedAlert {
-            technique: "T0864".into(),
-            assets: vec![d.spec.ip.to_string()],
-            time: iso_time(at),
-            time_micros: at,
-            // The device's first frame comes within seconds of its appearance.
-            until_micros: at + 30_000_000,
-            attack: acts.iter().any(|e| e.attack),
-            event: "appears".into(),
-            description: format!(
-                "{} joins the network and reaches a controller: a transient cyber asset",
-                d.spec.name
-            ),
-        });
-    }
-    out
-}
-
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ExpectedAlert {
     pub technique: String,
@@ -283,7 +231,6 @@ pub fn truth(scenario: &Scenario, generated: &Generated) -> Truth {
             description: e.description.clone(),
         });
     }
-    expected_alerts.extend(transient_assets(scenario));
     Truth {
         scenario: scenario.name.clone(),
         description: scenario.description.clone(),
