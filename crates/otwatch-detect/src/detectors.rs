@@ -6,6 +6,7 @@
 //! them. Add a detector by appending to [`DETECTORS`]; its alerts are deduplicated with
 //! the rule alerts.
 
+mod scan;
 mod transient;
 
 use crate::{render, techniques_text, DetectionInput, Rule, TemplateVars};
@@ -56,6 +57,22 @@ Detector {
                   laptop or service notebook brought in ({technique}); check who connected it and \
                   whether it was meant to reach {dst_name}.",
     run: transient::transient_asset,
+},
+Detector {
+    id: "net.port_scan",
+    title: "Port or host scan",
+    severity: Severity::Medium,
+    techniques: &["T0846"],
+    explanation: "{src_name} tried connections that were never answered or were refused: {detail}.                   Trying many ports of one device, or one port of many devices, maps what runs                   where ({technique}); on a control network it is a tool or an intruder                   surveying {dst_name}.",
+    run: scan::port_scan,
+},
+Detector {
+    id: "net.syn_flood",
+    title: "SYN flood",
+    severity: Severity::High,
+    techniques: &["T0814"],
+    explanation: "{src_name} opened connections to {dst_name} and never completed them: {detail}.                   Half-open connections in these numbers fill a device's connection table;                   small controllers stop answering their HMI or stop altogether ({technique}).",
+    run: scan::syn_flood,
 }];
 
 fn is_industrial_service(service: &str) -> bool {

@@ -129,6 +129,11 @@ enum Actor {
     Event {
         event: usize,
     },
+    /// A SYN flood, sent in batches so that a million SYNs never sit in memory at once.
+    Flood {
+        event: usize,
+        sent: u32,
+    },
 }
 
 struct Conversation {
@@ -167,11 +172,11 @@ impl<'s> Engine<'s> {
             );
         }
         for (i, e) in scenario.events.iter().enumerate() {
-            schedule(
-                Actor::Event { event: i },
-                scenario.start + e.at,
-                &mut actors,
-            );
+            let actor = match e.kind {
+                EventKind::SynFlood => Actor::Flood { event: i, sent: 0 },
+                _ => Actor::Event { event: i },
+            };
+            schedule(actor, scenario.start + e.at, &mut actors);
         }
         // Every event's protocol must be able to express its action.
         for e in &scenario.events {
@@ -382,6 +387,7 @@ impl<'s> Engine<'s> {
                 self.event(*event, now)?;
                 None
             }
+            Actor::Flood { event, sent } => self.syn_flood(*event, sent, now),
         };
         self.actors[index] = actor;
         Ok(next)
@@ -560,7 +566,7 @@ impl<'s> Engine<'s> {
             }
             EventKind::RemoteSession => self.remote_session(event_index, now),
             EventKind::IdentifySweep => self.identify_sweep(event_index, now),
-            EventKind::NewDevice => Ok(()),
+            EventKind::NewDevice | EventKind::SynFlood => Ok(()),
         }
     }
 
@@ -649,6 +655,46 @@ impl<'s> Engine<'s> {
             t
         })?;
         Ok(())
+    }
+
+    /// Up to a thousand SYNs of a flood from `now` on; returns when the next batch starts.
+    fn syn_flood(&mut self, index: usize, sent: &mut u32, now: i64) -> Option<i64> {
+        const BATCH: u32 = 1_000;
+        let e = &self.scenario.events[index];
+        let (from, to) = (e.from, e.to.expect("checked"));
+        let count = e.count.max(1);
+        let spacing = (e.duration / i64::from(count)).max(1);
+        let src = &self.device(from).spec;
+        let (src_mac, src_ip, dst_ip) = (src.mac, src.ip, self.device(to).spec.ip);
+        let dst_mac = self.seen_mac(from, to);
+        let mut t = now;
+        let end = (*sent + BATCH).min(count);
+        while *sent < end {
+            let sport = 1024 + (self.rng.next_u16() % 64_512);
+            let dport = 1 + (self.rng.next_u16() % 65_535);
+            let seq = self.rng.next_u32();
+            let ip_id = self.rng.next_u16();
+            self.push(TimedFrame {
+                ts_micros: t,
+                frame: frame::ipv4_tcp(
+                    src_mac,
+                    dst_mac,
+                    src_ip,
+                    dst_ip,
+                    sport,
+                    dport,
+                    seq,
+                    0,
+                    frame::TCP_SYN,
+                    1024,
+                    ip_id,
+                    &[],
+                ),
+            });
+            *sent += 1;
+            t += spacing;
+        }
+        (*sent < count).then_some(t)
     }
 
     /// The attacker claims the victim's address: ARP replies every one to three seconds to

@@ -269,6 +269,9 @@ pub enum EventKind {
     /// `from` joins the network (its `appears` time); sends nothing by itself but states
     /// what an analysis should notice about the newcomer.
     NewDevice,
+    /// `from` sends `count` TCP SYNs to random ports of `to` over `duration`, each from a
+    /// new source port: as many half-open flows as SYNs (flow-table floods, scans).
+    SynFlood,
 }
 
 impl EventKind {
@@ -280,6 +283,7 @@ impl EventKind {
             EventKind::RemoteSession => "remote_session",
             EventKind::IdentifySweep => "identify_sweep",
             EventKind::NewDevice => "new_device",
+            EventKind::SynFlood => "syn_flood",
         }
     }
 
@@ -293,6 +297,7 @@ impl EventKind {
             "remote_session" => EventKind::RemoteSession,
             "identify_sweep" => EventKind::IdentifySweep,
             "new_device" => EventKind::NewDevice,
+            "syn_flood" => EventKind::SynFlood,
             _ => return None,
         })
     }
@@ -702,7 +707,10 @@ impl Checker<'_> {
                 Some(t) => Some(device(&context, t)?),
                 None => None,
             };
-            let needs_protocol = !matches!(kind, EventKind::ArpSpoof | EventKind::NewDevice);
+            let needs_protocol = !matches!(
+                kind,
+                EventKind::ArpSpoof | EventKind::NewDevice | EventKind::SynFlood
+            );
             if to.is_none() && kind != EventKind::NewDevice {
                 return Err(self.error(&context, "needs `to`"));
             }
@@ -723,6 +731,7 @@ impl Checker<'_> {
                 description: e.description.clone(),
                 count: e.count.unwrap_or(match kind {
                     EventKind::WriteFlood => 500,
+                    EventKind::SynFlood => 10_000,
                     _ => 1,
                 }),
                 duration: match &e.duration {
@@ -732,6 +741,7 @@ impl Checker<'_> {
                         EventKind::WriteFlood => 10_000_000,
                         EventKind::ArpSpoof => 60_000_000,
                         EventKind::NewDevice => 600_000_000,
+                        EventKind::SynFlood => 60_000_000,
                         _ => 0,
                     },
                 },

@@ -216,3 +216,57 @@ fn scenario_file_errors_name_the_file_and_the_entry() {
         text(&out.stderr)
     );
 }
+
+/// The benchmark's flood scenario, shrunk: 5000 SYNs to random ports of a PLC raise a SYN
+/// flood (T0814) and a port scan (T0846) from the flooding host; the HMI's polling does not.
+#[test]
+fn a_syn_flood_raises_flood_and_scan_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/syn-flood.toml"),
+    )
+    .unwrap()
+    .replace("count = 1000000", "count = 5000")
+    .replace("duration = \"2m\"", "duration = \"4s\"");
+    std::fs::write(dir.path().join("flood.toml"), scenario).unwrap();
+    let out = otwatch(
+        &[
+            "demo",
+            "--scenario",
+            "flood.toml",
+            "--out",
+            "f.pcap",
+            "--db",
+            "f.db",
+            "--score-json",
+            "s.json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let alerts = otwatch(&["alerts", "--db", "f.db", "--json"], dir.path());
+    let alerts: serde_json::Value = serde_json::from_slice(&alerts.stdout).unwrap();
+    let rule = |id: &str| {
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["rule"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {alerts:#}"))
+            .clone()
+    };
+    let flood = rule("net.syn_flood");
+    assert_eq!(flood["src"], "10.99.1.66");
+    assert_eq!(flood["dst"], "10.99.1.10");
+    assert!(flood["count"].as_u64().unwrap() >= 4_900, "{flood}");
+    let scan = rule("net.port_scan");
+    assert_eq!(scan["src"], "10.99.1.66");
+    assert_eq!(scan["dst"], "10.99.1.10");
+    let score: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(score["unexpected_alerts"], 0, "{score}");
+    assert_eq!(
+        score["expected_alerts_raised"], score["expected_alerts"],
+        "{score}"
+    );
+}
