@@ -603,18 +603,24 @@ impl<'s> Engine<'s> {
         Ok(t_close)
     }
 
+    /// Protocol, source and target of an event the scenario checker guaranteed to have all
+    /// three.
+    fn conversation_of(&self, index: usize) -> (String, usize, usize) {
+        let e = &self.scenario.events[index];
+        (
+            e.protocol.clone().expect("checked"),
+            e.from,
+            e.to.expect("checked"),
+        )
+    }
+
     fn action_event(
         &mut self,
         index: usize,
         action: ActionKind,
         now: i64,
     ) -> Result<(), GenerateError> {
-        let e = &self.scenario.events[index];
-        let (protocol, from, to) = (
-            e.protocol.clone().expect("checked"),
-            e.from,
-            e.to.expect("checked"),
-        );
+        let (protocol, from, to) = self.conversation_of(index);
         self.one_off(&protocol, from, to, now, &mut |engine, c, t| {
             let poll = PollContext {
                 now_micros: t,
@@ -630,11 +636,7 @@ impl<'s> Engine<'s> {
 
     fn write_flood(&mut self, index: usize, now: i64) -> Result<(), GenerateError> {
         let e = &self.scenario.events[index];
-        let (protocol, from, to) = (
-            e.protocol.clone().expect("checked"),
-            e.from,
-            e.to.expect("checked"),
-        );
+        let (protocol, from, to) = self.conversation_of(index);
         let (count, duration) = (i64::from(e.count.max(1)), e.duration.max(1));
         let spacing = (duration / count).max(200);
         self.one_off(&protocol, from, to, now, &mut |engine, c, t0| {
@@ -717,11 +719,7 @@ impl<'s> Engine<'s> {
 
     fn remote_session(&mut self, index: usize, now: i64) -> Result<(), GenerateError> {
         let e = &self.scenario.events[index];
-        let (protocol, from, to) = (
-            e.protocol.clone().expect("checked"),
-            e.from,
-            e.to.expect("checked"),
-        );
+        let (protocol, from, to) = self.conversation_of(index);
         let duration = e.duration;
         self.one_off(&protocol, from, to, now, &mut |engine, c, t0| {
             // Screen updates and input: one exchange every 100 ms to 1 s.
@@ -745,12 +743,7 @@ impl<'s> Engine<'s> {
     /// The source asks every device of the target's zone for its identity, one connection
     /// each, a few hundred milliseconds apart.
     fn identify_sweep(&mut self, index: usize, now: i64) -> Result<(), GenerateError> {
-        let e = &self.scenario.events[index];
-        let (protocol, from, to) = (
-            e.protocol.clone().expect("checked"),
-            e.from,
-            e.to.expect("checked"),
-        );
+        let (protocol, from, to) = self.conversation_of(index);
         let zone = self.device(to).zone;
         let targets: Vec<usize> = (0..self.scenario.devices.len())
             .filter(|&i| i != from && self.device(i).zone == zone)

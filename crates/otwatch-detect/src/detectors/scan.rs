@@ -152,74 +152,63 @@ fn alert(input: &DetectionInput<'_>, rule: &Rule, source: IpAddr, found: Found<'
     }
 }
 
-/// T0846: unanswered connections from one source to many ports of one host, or to one
-/// port of many hosts, within a minute.
+/// Per group (a target host, or a target port), the attempts from the first window in which
+/// they reach [`SCAN_TARGETS`] distinct values of `spread` on: the group, those attempts, how
+/// many distinct values they reach, and when the window began.
+fn spread_groups<'a, G: Ord + Copy + std::hash::Hash, S: Ord + Copy>(
+    flows: &[&'a FlowRecord],
+    group: impl Fn(&FlowRecord) -> G,
+    spread: impl Fn(&FlowRecord) -> S + Copy,
+) -> Vec<(G, Vec<&'a FlowRecord>, usize, Micros)> {
+    let mut groups: HashMap<G, Vec<&FlowRecord>> = HashMap::new();
+    for f in flows {
+        groups.entry(group(f)).or_default().push(f);
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by_key(|(g, _)| *g);
+    let mut out = Vec::new();
+    for (g, members) in groups {
+        if let Some((a, _)) = first_window(&members, SCAN_WINDOW, SCAN_TARGETS, spread) {
+            let all: Vec<&FlowRecord> = members[a..].to_vec();
+            let distinct = all.iter().map(|f| spread(f)).collect::<BTreeSet<S>>().len();
+            let began = all[0].first_ts;
+            out.push((g, all, distinct, began));
+        }
+    }
+    out
+}
+
+/// T0846: unanswered connections from one source to many ports of one host (vertical), or
+/// to one port of many hosts (horizontal), within a minute.
 pub fn port_scan(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
     let mut out = Vec::new();
+    let window = SCAN_WINDOW / 1_000_000;
     for (source, flows) in attempts_by_source(input) {
-        // Vertical: per target host, distinct ports.
-        let mut by_host: HashMap<IpAddr, Vec<&FlowRecord>> = HashMap::new();
-        for f in &flows {
-            by_host.entry(f.resp_h).or_default().push(f);
+        for (host, all, ports, began) in spread_groups(&flows, |f| f.resp_h, |f| f.resp_p) {
+            let detail = format!(
+                "{} unanswered connections to {ports} ports of {host} from {} on ({SCAN_TARGETS} ports within {window} s)",
+                all.len(),
+                iso_time(began),
+            );
+            let found = Found {
+                target: Some(host),
+                detail,
+                flows: all,
+            };
+            out.push(alert(input, rule, source, found));
         }
-        let mut hosts: Vec<_> = by_host.into_iter().collect();
-        hosts.sort_by_key(|(ip, _)| *ip);
-        for (host, host_flows) in hosts {
-            if let Some((a, b)) = first_window(&host_flows, SCAN_WINDOW, SCAN_TARGETS, |f| f.resp_p)
-            {
-                let window = &host_flows[a..b];
-                let all: Vec<&FlowRecord> = host_flows[a..].to_vec();
-                let ports: BTreeSet<u16> = all.iter().map(|f| f.resp_p).collect();
-                out.push(alert(
-                    input,
-                    rule,
-                    source,
-                    Found {
-                        target: Some(host),
-                        detail: format!(
-                            "{} unanswered connections to {} ports of {host} from {} on ({} ports within {} s)",
-                            all.len(),
-                            ports.len(),
-                            iso_time(window[0].first_ts),
-                            SCAN_TARGETS,
-                            SCAN_WINDOW / 1_000_000
-                        ),
-                        flows: all,
-                    },
-                ));
-            }
-        }
-        // Horizontal: per port, distinct hosts.
-        let mut by_port: HashMap<u16, Vec<&FlowRecord>> = HashMap::new();
-        for f in &flows {
-            by_port.entry(f.resp_p).or_default().push(f);
-        }
-        let mut ports: Vec<_> = by_port.into_iter().collect();
-        ports.sort_by_key(|(p, _)| *p);
-        for (port, port_flows) in ports {
-            if let Some((a, b)) = first_window(&port_flows, SCAN_WINDOW, SCAN_TARGETS, |f| f.resp_h)
-            {
-                let window = &port_flows[a..b];
-                let all: Vec<&FlowRecord> = port_flows[a..].to_vec();
-                let hosts: BTreeSet<IpAddr> = all.iter().map(|f| f.resp_h).collect();
-                out.push(alert(
-                    input,
-                    rule,
-                    source,
-                    Found {
-                        target: None,
-                        detail: format!(
-                            "{} unanswered connections to port {port} of {} hosts from {} on ({} hosts within {} s)",
-                            all.len(),
-                            hosts.len(),
-                            iso_time(window[0].first_ts),
-                            SCAN_TARGETS,
-                            SCAN_WINDOW / 1_000_000
-                        ),
-                        flows: all,
-                    },
-                ));
-            }
+        for (port, all, hosts, began) in spread_groups(&flows, |f| f.resp_p, |f| f.resp_h) {
+            let detail = format!(
+                "{} unanswered connections to port {port} of {hosts} hosts from {} on ({SCAN_TARGETS} hosts within {window} s)",
+                all.len(),
+                iso_time(began),
+            );
+            let found = Found {
+                target: None,
+                detail,
+                flows: all,
+            };
+            out.push(alert(input, rule, source, found));
         }
     }
     out

@@ -2,6 +2,8 @@
 //! asset back as JSON.
 #![allow(dead_code)]
 
+pub mod modbus_lab;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
