@@ -524,14 +524,7 @@ impl Dialect for Dnp3Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialects::testing;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::dialects::testing::{self, hex};
 
     /// Strips link headers and CRCs and transport headers: the application fragments.
     fn fragments(bytes: &[u8]) -> Vec<Vec<u8>> {

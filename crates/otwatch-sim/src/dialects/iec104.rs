@@ -386,14 +386,7 @@ impl Dialect for Iec104Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialects::testing;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::dialects::testing::{self, hex};
 
     #[test]
     fn every_action_renders_and_tshark_finds_nothing_malformed() {

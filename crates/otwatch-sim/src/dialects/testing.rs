@@ -134,3 +134,11 @@ pub fn assert_tshark_clean(capture: &[u8], filter: &str) {
         path.display()
     );
 }
+
+/// Bytes from hex text (`"0300001602f080"`), for layouts copied from a corpus frame.
+pub fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digits"))
+        .collect()
+}
