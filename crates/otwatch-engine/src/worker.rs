@@ -678,10 +678,17 @@ fn record_of(flow: &Flow<AppState>, captures: &[String], site: &SiteNetworks) ->
         None => (None, None),
     };
     let tcp = flow.transport == TransportProto::Tcp;
-    let orig_is_server = flow.app.service.is_some_and(|(p, _)| {
-        identify::is_server_port(p, tcp, flow.orig.1)
-            && !identify::is_server_port(p, tcp, flow.resp.1)
-    });
+    // The side that sent the opening SYN is the client, whatever its port looks like: a
+    // scanner's random source port may be a service's well-known one.
+    let orig_opened = flow
+        .tcp
+        .as_ref()
+        .is_some_and(|t| t.history().starts_with('S'));
+    let orig_is_server = !orig_opened
+        && flow.app.service.is_some_and(|(p, _)| {
+            identify::is_server_port(p, tcp, flow.orig.1)
+                && !identify::is_server_port(p, tcp, flow.resp.1)
+        });
     let (orig_bytes, resp_bytes) = match &flow.tcp {
         Some(t) => (t.orig_size(), t.resp_size()),
         None => (flow.payload_bytes[0], flow.payload_bytes[1]),
