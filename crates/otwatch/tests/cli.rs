@@ -350,6 +350,43 @@ fn thread_count_does_not_change_results() {
     assert_eq!(outputs[0], outputs[2], "1 and 4 threads differ");
 }
 
+/// The simulated factory carries attacks and maintenance on a timeline: its alerts, assets
+/// and changes must not depend on how many workers read the capture.
+#[test]
+fn thread_count_does_not_change_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = otwatch(&["simulate", "factory", "--out", "f.pcap"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut outputs = Vec::new();
+    for n in ["1", "2", "4"] {
+        let db = format!("t{n}.db");
+        let out = otwatch(
+            &["analyze", "f.pcap", "--db", &db, "--threads", n, "--quiet"],
+            dir.path(),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let json = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(["--db", db.as_str()]);
+            let out = otwatch(&all, dir.path());
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            text(&out.stdout)
+        };
+        outputs.push((
+            json(&["alerts", "--json"]),
+            json(&["assets", "--json"]),
+            json(&["edges", "--json"]),
+        ));
+    }
+    assert!(
+        outputs[0].0.matches("\"rule\"").count() >= 7,
+        "{}",
+        outputs[0].0
+    );
+    assert_eq!(outputs[0], outputs[1], "1 and 2 threads differ");
+    assert_eq!(outputs[0], outputs[2], "1 and 4 threads differ");
+}
+
 #[test]
 fn devices_identify_themselves_with_evidence() {
     // ICSNPP's cip_identity.log for this capture: vendor 1, device type 12, product code 58,
