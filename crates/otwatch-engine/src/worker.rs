@@ -495,7 +495,7 @@ impl Worker {
     fn collect_finished(&mut self) {
         let finished = std::mem::take(&mut self.flows.finished);
         for flow in finished {
-            let record = self.finish_flow(flow);
+            let record = self.finish_flow(*flow);
             self.records.push(record);
         }
     }

@@ -304,10 +304,12 @@ impl<A> Flow<A> {
 /// caller to take.
 pub struct FlowTable<A> {
     /// Randomly keyed: flow keys are chosen by whoever sends packets.
-    map: AHashMap<FlowKey, Flow<A>>,
+    /// Flows are boxed: a flow is nearly a kilobyte, and boxing keeps the table's own
+    /// slots small, so a table grown by a flood costs its flows and little more.
+    map: AHashMap<FlowKey, Box<Flow<A>>>,
     limits: FlowLimits,
     last_sweep: Micros,
-    pub finished: Vec<Flow<A>>,
+    pub finished: Vec<Box<Flow<A>>>,
     pub stats: FlowTableStats,
 }
 
@@ -371,7 +373,7 @@ impl<A> FlowTable<A> {
                             self.stats.expired_idle += 1;
                         }
                         self.stats.created += 1;
-                        let old = std::mem::replace(flow, Flow::new(p, key, new_app()));
+                        let old = std::mem::replace(flow, Box::new(Flow::new(p, key, new_app())));
                         self.finished.push(old);
                         flow.seen_recently(p.ts, p.fingerprint, self.limits.duplicate_window);
                     }
@@ -381,11 +383,12 @@ impl<A> FlowTable<A> {
             Entry::Vacant(entry) => {
                 self.stats.created += 1;
                 self.stats.peak_flows = self.stats.peak_flows.max(before + 1);
-                let flow = entry.insert(Flow::new(p, key, new_app()));
+                let flow = entry.insert(Box::new(Flow::new(p, key, new_app())));
                 flow.seen_recently(p.ts, p.fingerprint, self.limits.duplicate_window);
                 flow
             }
         };
+        let flow: &mut Flow<A> = flow;
         let dir = flow.direction_of(p.src, p.src_port);
         let i = dir.index();
         flow.pkts[i] += 1;
@@ -451,9 +454,8 @@ impl<A> FlowTable<A> {
 
     /// Ends every flow (end of input).
     pub fn finish_all(&mut self) {
-        let mut all: Vec<Flow<A>> = self.map.drain().map(|(_, f)| f).collect();
-        // Flows are large: sort their keys and move each flow once.
-        all.sort_by_cached_key(|f| (f.first_ts, f.key));
+        let mut all: Vec<Box<Flow<A>>> = std::mem::take(&mut self.map).into_values().collect();
+        all.sort_by_key(|f| (f.first_ts, f.key));
         self.finished.extend(all);
     }
 }

@@ -134,17 +134,42 @@ fn low_level(level: Option<PurdueLevel>) -> bool {
 /// The DHCP exchange that gave the asset its address, as a phrase and a time: the server's
 /// ACK (named by the client hardware address in the event), else the client's own request,
 /// else an address the inventory tied to it by DHCP.
-fn lease_of(a: &Asset, input: &DetectionInput<'_>) -> Option<(String, Micros)> {
-    let mine = |detail: &str| {
-        a.macs
-            .iter()
-            .any(|m| detail.contains(&format!("client {m}")))
-    };
+/// The earliest DHCP ACK and REQUEST per client MAC ("client 00:14:22:..." in the event
+/// detail), indexed once so that judging every asset stays linear.
+fn dhcp_by_client<'a>(
+    input: &DetectionInput<'a>,
+) -> HashMap<(&'static str, &'a str), &'a otwatch_model::ProtocolEvent> {
+    let mut index: HashMap<(&'static str, &str), &otwatch_model::ProtocolEvent> = HashMap::new();
+    for e in input.events {
+        let kind = match e.kind.as_str() {
+            "dhcp_ack" => "dhcp_ack",
+            "dhcp_request" => "dhcp_request",
+            _ => continue,
+        };
+        let Some(mac) = e
+            .detail
+            .split_once("client ")
+            .and_then(|(_, rest)| rest.get(..17))
+        else {
+            continue;
+        };
+        let slot = index.entry((kind, mac)).or_insert(e);
+        if (e.ts, e.frame) < (slot.ts, slot.frame) {
+            *slot = e;
+        }
+    }
+    index
+}
+
+fn lease_of(
+    a: &Asset,
+    dhcp: &HashMap<(&'static str, &str), &otwatch_model::ProtocolEvent>,
+) -> Option<(String, Micros)> {
     for kind in ["dhcp_ack", "dhcp_request"] {
-        let found = input
-            .events
+        let found = a
+            .macs
             .iter()
-            .filter(|e| e.kind == kind && mine(&e.detail))
+            .filter_map(|m| dhcp.get(&(kind, m.as_str())))
             .min_by_key(|e| (e.ts, e.frame));
         if let Some(e) = found {
             let assigned = e
@@ -166,6 +191,7 @@ fn lease_of(a: &Asset, input: &DetectionInput<'_>) -> Option<(String, Micros)> {
 
 pub fn transient_asset(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
     let spans = watched_spans(input);
+    let dhcp = dhcp_by_client(input);
     let mut flows_of: HashMap<IpAddr, Vec<&FlowRecord>> = HashMap::new();
     for f in input.flows {
         flows_of.entry(f.orig_h).or_default().push(f);
@@ -212,7 +238,7 @@ pub fn transient_asset(input: &DetectionInput<'_>, rule: &Rule) -> Vec<Alert> {
                         .asset(Some(f.resp_h))
                         .is_some_and(|p| CONTROL_ROLES.contains(&p.role)))
         });
-        let lease = lease_of(a, input);
+        let lease = lease_of(a, &dhcp);
         let low_level_peer = || {
             flows.iter().copied().find(|f| {
                 let peer = if own(f.orig_h) { f.resp_h } else { f.orig_h };
