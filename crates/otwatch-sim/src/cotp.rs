@@ -67,6 +67,20 @@ pub fn connection_confirm(destination_ref: u16, source_ref: u16, c: &Connection)
     connection_tpdu(TPDU_CONNECTION_CONFIRM, destination_ref, source_ref, c)
 }
 
+/// The CR from the client and the server's CC that open a transport connection, as the
+/// first two messages of a conversation.
+pub fn connect(
+    client_ref: u16,
+    server_ref: u16,
+    connection: &Connection,
+) -> Vec<crate::dialect::Message> {
+    use crate::dialect::Message;
+    vec![
+        Message::request(connection_request(client_ref, connection)),
+        Message::response(connection_confirm(client_ref, server_ref, connection)),
+    ]
+}
+
 /// One data TPDU carrying a whole user message (end of TSDU set).
 pub fn data(user_data: &[u8]) -> Vec<u8> {
     let mut tpdu = Vec::with_capacity(user_data.len() + 3);

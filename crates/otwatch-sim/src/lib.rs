@@ -13,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod ber;
 pub mod builtin;
 pub mod cotp;
 pub mod dhcp;

@@ -9,6 +9,7 @@
 //! 128 bytes and the long form above, as MMS stacks write them.
 
 use super::Entry;
+use crate::ber::tlv;
 use crate::cotp::{self, Connection, ISO_TSAP_PORT, TPDU_SIZE_1024};
 use crate::dialect::{
     process_value, ActionKind, DeviceSpec, Dialect, DialectContext, DialectError, DialectRng,
@@ -81,27 +82,6 @@ const WRITTEN: &str = "ATCC1$SP$BndCtr$setMag$f";
 
 // --- BER ------------------------------------------------------------------------------
 
-fn ber_length(len: usize) -> Vec<u8> {
-    match len {
-        0..=127 => vec![len as u8],
-        128..=255 => vec![0x81, len as u8],
-        _ => {
-            let [hi, lo] = u16::try_from(len)
-                .expect("BER value too long")
-                .to_be_bytes();
-            vec![0x82, hi, lo]
-        }
-    }
-}
-
-/// A TLV with the identifier octets in `tag`.
-fn tlv(tag: &[u8], content: &[u8]) -> Vec<u8> {
-    let mut out = tag.to_vec();
-    out.extend(ber_length(content.len()));
-    out.extend_from_slice(content);
-    out
-}
-
 /// The identifier octets of a context-specific tag, in the high-tag-number form from 31.
 fn context_tag(number: u32, constructed: bool) -> Vec<u8> {
     let class = if constructed { 0xa0 } else { 0x80 };
@@ -166,21 +146,9 @@ fn float_data(value: f32) -> Vec<u8> {
 
 // --- ISO session and presentation -----------------------------------------------------
 
-/// An SPDU: type, length (one octet, or 0xFF and two), parameters.
-fn spdu(kind: u8, parameters: &[u8]) -> Vec<u8> {
-    let mut out = vec![kind];
-    if parameters.len() < 255 {
-        out.push(parameters.len() as u8);
-    } else {
-        out.push(0xff);
-        out.extend_from_slice(&(parameters.len() as u16).to_be_bytes());
-    }
-    out.extend_from_slice(parameters);
-    out
-}
-
-/// A session parameter (PI or PGI) with a one-octet length.
-fn session_parameter(code: u8, value: &[u8]) -> Vec<u8> {
+/// An ISO session item: its code (an SPDU type, or a PI/PGI parameter code), its length
+/// (one octet, or 0xFF and two) and its value. SPDUs and their parameters share the layout.
+fn session_item(code: u8, value: &[u8]) -> Vec<u8> {
     let mut out = vec![code];
     if value.len() < 255 {
         out.push(value.len() as u8);
@@ -232,15 +200,11 @@ fn acse_common() -> Vec<u8> {
 /// requirements (duplex).
 fn session_items() -> Vec<u8> {
     [
-        session_parameter(
+        session_item(
             0x05,
-            &[
-                session_parameter(0x13, &[0x00]),
-                session_parameter(0x16, &[0x02]),
-            ]
-            .concat(),
+            &[session_item(0x13, &[0x00]), session_item(0x16, &[0x02])].concat(),
         ),
-        session_parameter(0x14, &[0x00, 0x02]),
+        session_item(0x14, &[0x00, 0x02]),
     ]
     .concat()
 }
@@ -451,14 +415,7 @@ impl Dialect for MmsDialect {
             called_tsap: &tsap,
             tpdu_size: TPDU_SIZE_1024,
         };
-        let mut out = vec![
-            Message::request(cotp::connection_request(self.client_ref, &connection)),
-            Message::response(cotp::connection_confirm(
-                self.client_ref,
-                self.server_ref,
-                &connection,
-            )),
-        ];
+        let mut out = cotp::connect(self.client_ref, self.server_ref, &connection);
         // MMS initiate: local detail 64000 octets, 10 outstanding requests each way,
         // nesting level 5, version 1, the parameter CBBs and services an IEC 61850 client
         // and server announce.
@@ -550,23 +507,19 @@ impl Dialect for MmsDialect {
             .concat(),
         );
         let session_selector = [0x00, 0x01];
-        let connect = spdu(
+        let connect = session_item(
             0x0d,
             &[
                 session_items(),
-                session_parameter(0x33, &session_selector),
-                session_parameter(0x34, &session_selector),
-                session_parameter(0xc1, &connect_presentation),
+                session_item(0x33, &session_selector),
+                session_item(0x34, &session_selector),
+                session_item(0xc1, &connect_presentation),
             ]
             .concat(),
         );
-        let accept = spdu(
+        let accept = session_item(
             0x0e,
-            &[
-                session_items(),
-                session_parameter(0xc1, &accept_presentation),
-            ]
-            .concat(),
+            &[session_items(), session_item(0xc1, &accept_presentation)].concat(),
         );
         out.push(Message::request(cotp::data(&connect)));
         out.push(Message::response(cotp::data(&accept)));
@@ -648,9 +601,9 @@ impl Dialect for MmsDialect {
         let conclude = |tag: u8| cotp::data(&session_data(&[tag, 0x00]));
         let release = |spdu_kind: u8, apdu_tag: u8| {
             let apdu = tlv(&[apdu_tag], &context(0, &[0x00]));
-            cotp::data(&spdu(
+            cotp::data(&session_item(
                 spdu_kind,
-                &session_parameter(0xc1, &presentation_user_data(CONTEXT_ACSE, &apdu)),
+                &session_item(0xc1, &presentation_user_data(CONTEXT_ACSE, &apdu)),
             ))
         };
         vec![
@@ -806,9 +759,9 @@ mod tests {
 
     #[test]
     fn ber_lengths_switch_to_the_long_form_at_128() {
-        assert_eq!(ber_length(127), vec![0x7f]);
-        assert_eq!(ber_length(128), vec![0x81, 0x80]);
-        assert_eq!(ber_length(300), vec![0x82, 0x01, 0x2c]);
+        assert_eq!(crate::ber::length(127), vec![0x7f]);
+        assert_eq!(crate::ber::length(128), vec![0x81, 0x80]);
+        assert_eq!(crate::ber::length(300), vec![0x82, 0x01, 0x2c]);
         assert_eq!(context_tag(41, true), vec![0xbf, 0x29]);
         assert_eq!(integer_content(200), vec![0x00, 0xc8]);
         assert_eq!(bit_string(&[0, 2, 9], 10), vec![0x06, 0xa0, 0x40]);

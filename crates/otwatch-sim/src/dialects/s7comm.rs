@@ -594,14 +594,7 @@ impl Dialect for S7Dialect {
             called_tsap: &called,
             tpdu_size: TPDU_SIZE_1024,
         };
-        let mut out = vec![
-            Message::request(cotp::connection_request(self.client_ref, &connection)),
-            Message::response(cotp::connection_confirm(
-                self.client_ref,
-                self.server_ref,
-                &connection,
-            )),
-        ];
+        let mut out = cotp::connect(self.client_ref, self.server_ref, &connection);
         // Setup communication: reserved byte, max parallel jobs calling and called, PDU size.
         let setup = |pdu_size: u16| {
             let mut p = vec![FUNCTION_SETUP_COMMUNICATION, 0x00, 0x00, 0x01, 0x00, 0x01];

@@ -286,21 +286,7 @@ fn encode_value(value: &Value) -> Vec<u8> {
 
 /// BER type, definite length (short or long form), contents.
 fn tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = contents.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(contents);
-    out
+    crate::ber::tlv(&[tag], contents)
 }
 
 /// Two's-complement, fewest octets. Unsigned application types (Counter32, TimeTicks) go
