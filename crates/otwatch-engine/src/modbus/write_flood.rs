@@ -113,13 +113,20 @@ impl WriteFlood {
     /// Records the values a write puts into its points; true when one of them differs
     /// from the last value written there, or was not written before.
     fn changes(&mut self, body: &Request<'_>) -> bool {
-        let mut values: Vec<((bool, u16), u32)> = Vec::new();
+        // Recorded point by point as the request is read: no list per write.
+        let written = &mut self.written;
+        let mut changed = false;
         let mut put = |coil: bool, start: u16, values_in: &mut dyn Iterator<Item = u32>| {
-            for (i, v) in values_in.enumerate() {
+            for (i, value) in values_in.enumerate() {
                 let Ok(address) = u16::try_from(u32::from(start) + i as u32) else {
                     break;
                 };
-                values.push(((coil, address), v));
+                let point = (coil, address);
+                if written.len() >= MAX_POINTS && !written.contains_key(&point) {
+                    changed = true;
+                    continue;
+                }
+                changed |= written.insert(point, value) != Some(value);
             }
         };
         match *body {
@@ -154,14 +161,6 @@ impl WriteFlood {
                 &mut write_registers.iter().map(u32::from),
             ),
             _ => return true,
-        }
-        let mut changed = false;
-        for (point, value) in values {
-            if self.written.len() >= MAX_POINTS && !self.written.contains_key(&point) {
-                changed = true;
-                continue;
-            }
-            changed |= self.written.insert(point, value) != Some(value);
         }
         changed
     }
