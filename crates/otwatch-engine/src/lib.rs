@@ -14,6 +14,7 @@ mod bsap;
 mod dedup;
 mod dnp3;
 mod enip;
+pub mod events;
 mod frag;
 mod framing;
 mod genisys;
@@ -64,7 +65,8 @@ pub struct AnalyzeOptions {
     pub site: SiteNetworks,
     /// Frames identical to one seen less than this long before are dropped; 0 keeps all.
     pub duplicate_window: Micros,
-    pub max_events_per_worker: usize,
+    /// Notable events kept per kind (the earliest); the rest are counted as dropped.
+    pub max_events_per_kind: usize,
     pub inventory: InventoryOptions,
     /// Where transaction-log rows go, in batches, when logs were asked for (`--zeek-logs`,
     /// `--jsonl`); a bounded channel, so that a slow writer slows the workers rather than
@@ -80,7 +82,7 @@ impl Default for AnalyzeOptions {
             reassembly_limits: ReassemblyLimits::default(),
             site: SiteNetworks::default(),
             duplicate_window: 1_000,
-            max_events_per_worker: 200_000,
+            max_events_per_kind: 10_000,
             inventory: InventoryOptions::default(),
             transaction_logs: None,
         }
@@ -458,11 +460,15 @@ fn merge(
     // copies of everything at the end would be the run's peak of memory.
     let mut flows = Vec::with_capacity(outputs.iter().map(|o| o.flows.len()).sum());
     let mut events = Vec::with_capacity(outputs.iter().map(|o| o.events.len()).sum());
+    let mut events_seen: BTreeMap<String, u64> = BTreeMap::new();
     let mut obs: Option<Observations> = None;
     for out in outputs {
         counters.add(&out.counters);
         flows.extend(out.flows);
         events.extend(out.events);
+        for (kind, n) in out.events_seen {
+            *events_seen.entry(kind).or_default() += n;
+        }
         match obs.as_mut() {
             None => obs = Some(out.observations),
             Some(o) => o.merge(out.observations),
@@ -477,9 +483,12 @@ fn merge(
                 b.first_ts, b.orig_h, b.orig_p, b.resp_h, b.resp_p, b.ip_proto, b.vlan,
             ))
     });
-    events.sort_by(|a, b| {
-        (a.ts, &a.capture, a.frame, &a.kind).cmp(&(b.ts, &b.capture, b.frame, &b.kind))
-    });
+    let (events, events_not_kept) =
+        events::merge_events(events, &events_seen, opts.max_events_per_kind);
+    if !events_not_kept.is_empty() {
+        *counters.dropped.entry("event_limit".into()).or_default() +=
+            events_not_kept.values().sum::<u64>();
+    }
 
     // The workers are done: identity fusion may use as many threads as they did.
     let inventory_opts = otwatch_inventory::InventoryOptions {
@@ -539,10 +548,22 @@ fn merge(
         .iter()
         .filter_map(|c| c.error.clone())
         .collect();
-    let warnings = captures_summary
+    let mut warnings: Vec<String> = captures_summary
         .iter()
         .flat_map(|c| c.warnings.clone())
         .collect();
+    if !events_not_kept.is_empty() {
+        let listed: Vec<String> = events_not_kept
+            .iter()
+            .map(|(kind, n)| format!("{kind} {n}"))
+            .collect();
+        warnings.push(format!(
+            "notable events beyond the earliest {} of a kind were counted but not kept ({}); \
+             raise limits.max_events_per_kind in the configuration to keep more",
+            opts.max_events_per_kind,
+            listed.join(", ")
+        ));
+    }
     let summary = Summary {
         schema: "otwatch.summary/1",
         otwatch_version: env!("CARGO_PKG_VERSION"),

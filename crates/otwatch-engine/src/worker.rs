@@ -2,6 +2,7 @@
 
 use crate::app::{self, AppState, Ctx};
 use crate::dedup::Deduplicator;
+use crate::events::EventStore;
 use crate::frag::{FragOutcome, FragmentTable};
 use crate::summary::Counters;
 use crate::AnalyzeOptions;
@@ -19,6 +20,7 @@ use otwatch_model::site::SiteNetworks;
 use otwatch_model::{FlowRecord, IdentifiedBy, Micros, ProtocolEvent, TransportProto};
 use otwatch_wire::headers::{ethertype, tcp_flags};
 use otwatch_wire::{decode_frame, IpLayer, LinkType, Network, Transport, VlanTags};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A packet handed to a worker: where its bytes sit in the batch buffer.
@@ -43,17 +45,26 @@ pub struct Batch {
 pub struct WorkerOutput {
     pub flows: Vec<FlowRecord>,
     pub observations: Observations,
+    /// The earliest events of each kind this worker saw, unordered.
     pub events: Vec<ProtocolEvent>,
+    /// How many events of each kind this worker saw, kept or not.
+    pub events_seen: BTreeMap<String, u64>,
     pub counters: Counters,
 }
+
+/// Events one batch of packets may record before the worker sorts them into its store;
+/// only a pathological batch comes near it.
+const EVENTS_PER_BATCH: usize = 100_000;
 
 pub struct Worker {
     flows: FlowTable<AppState>,
     frags: FragmentTable,
     dedup: Deduplicator,
     obs: Observations,
+    /// What the dissectors recorded since the last batch, for `event_store`.
     events: Vec<ProtocolEvent>,
     events_dropped: u64,
+    event_store: EventStore,
     records: Vec<FlowRecord>,
     counters: Counters,
     opts: Arc<AnalyzeOptions>,
@@ -85,6 +96,7 @@ impl Worker {
             obs: Observations::default(),
             events: Vec::new(),
             events_dropped: 0,
+            event_store: EventStore::new(opts.max_events_per_kind),
             records: Vec::new(),
             counters: Counters::default(),
             captures,
@@ -112,6 +124,7 @@ impl Worker {
             let data = &batch.data[meta.start as usize..(meta.start + meta.len) as usize];
             self.packet(meta, data);
         }
+        self.event_store.absorb(&mut self.events);
     }
 
     pub fn packet(&mut self, meta: &PacketMeta, data: &[u8]) {
@@ -241,7 +254,7 @@ impl Worker {
                     let mut events = app::EventSink {
                         events: &mut self.events,
                         dropped: &mut self.events_dropped,
-                        max: self.opts.max_events_per_worker,
+                        max: EVENTS_PER_BATCH,
                         capture: capture_name,
                     };
                     let outcome = match et {
@@ -420,7 +433,7 @@ impl Worker {
             obs: &mut self.obs,
             events: &mut self.events,
             events_dropped: &mut self.events_dropped,
-            max_events: self.opts.max_events_per_worker,
+            max_events: EVENTS_PER_BATCH,
             ev,
             capture_name,
             src: ip.src,
@@ -552,7 +565,7 @@ impl Worker {
             obs: &mut self.obs,
             events: &mut self.events,
             events_dropped: &mut self.events_dropped,
-            max_events: self.opts.max_events_per_worker,
+            max_events: EVENTS_PER_BATCH,
             ev: EvidenceRef {
                 ts: *last_ts,
                 capture: *first_capture,
@@ -614,10 +627,13 @@ impl Worker {
                 .entry("goose_state_change_not_reported".into())
                 .or_default() += self.l2.state_changes_not_reported;
         }
+        self.event_store.absorb(&mut self.events);
+        let (events, events_seen) = self.event_store.into_parts();
         WorkerOutput {
             flows: self.records,
             observations: self.obs,
-            events: self.events,
+            events,
+            events_seen,
             counters: self.counters,
         }
     }

@@ -150,8 +150,7 @@ pub(crate) fn place(obs: &Observations, b: &mut Builder<'_>) -> Placed {
             let key = format!("{front_key}/{}", path.key_part());
             let ev = b.evidence(s.first, path.protocol(), s.message.clone(), 1.0);
             let note = format!("reached through {front_key} at {}", path.describe());
-            b.new_asset(key.clone(), s.first.ts, s.last_ts, Some(note));
-            let child = b.assets.get_mut(&key).expect("just created");
+            let child = b.new_asset(&key, s.first.ts, s.last_ts, Some(note));
             child.parent = Some(front_key.clone());
             child.position = Some(path.describe());
             child.first_seen = child.first_seen.min(s.first.ts);

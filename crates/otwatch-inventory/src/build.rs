@@ -46,11 +46,46 @@ fn mac_string(mac: &[u8; 6]) -> String {
     )
 }
 
+/// The assets being built, in creation order, found by key. Assets are large (over a
+/// kilobyte) and a site may have a hundred thousand: they are boxed so that neither growing
+/// the table nor sorting it moves them.
+#[derive(Default)]
+#[allow(clippy::vec_box)] // boxed on purpose, see above
+pub(crate) struct AssetTable {
+    list: Vec<Box<Asset>>,
+    index: ahash::AHashMap<String, usize>,
+}
+
+impl AssetTable {
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Asset> {
+        let i = *self.index.get(key)?;
+        Some(&mut self.list[i])
+    }
+
+    /// Adds `make()` under `key` unless an asset has that key; returns the asset either way.
+    fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Asset) -> &mut Asset {
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                self.list.push(Box::new(make()));
+                self.index.insert(key.to_string(), self.list.len() - 1);
+                self.list.len() - 1
+            }
+        };
+        &mut self.list[i]
+    }
+
+    #[allow(clippy::vec_box)]
+    fn into_vec(self) -> Vec<Box<Asset>> {
+        self.list
+    }
+}
+
 pub(crate) struct Builder<'a> {
     captures: &'a [String],
-    pub(crate) assets: BTreeMap<String, Asset>,
-    pub(crate) by_ip: BTreeMap<IpAddr, String>,
-    pub(crate) by_mac: BTreeMap<[u8; 6], String>,
+    pub(crate) assets: AssetTable,
+    pub(crate) by_ip: ahash::AHashMap<IpAddr, String>,
+    pub(crate) by_mac: ahash::AHashMap<[u8; 6], String>,
 }
 
 impl Builder<'_> {
@@ -75,9 +110,16 @@ impl Builder<'_> {
         }
     }
 
-    pub(crate) fn new_asset(&mut self, key: String, first: i64, last: i64, note: Option<String>) {
-        self.assets.entry(key.clone()).or_insert(Asset {
-            key,
+    /// The asset under `key`, created with these times and note if it is new.
+    pub(crate) fn new_asset(
+        &mut self,
+        key: &str,
+        first: i64,
+        last: i64,
+        note: Option<String>,
+    ) -> &mut Asset {
+        self.assets.get_or_insert_with(key, || Asset {
+            key: key.to_string(),
             macs: Vec::new(),
             ips: Vec::new(),
             vendor: None,
@@ -92,7 +134,7 @@ impl Builder<'_> {
             position: None,
             identity: Default::default(),
             overrides: Default::default(),
-        });
+        })
     }
 
     fn asset_for(&self, ip: IpAddr, mac: Option<[u8; 6]>) -> Option<&String> {
@@ -115,9 +157,9 @@ pub fn build(
 ) -> Inventory {
     let mut b = Builder {
         captures,
-        assets: BTreeMap::new(),
-        by_ip: BTreeMap::new(),
-        by_mac: BTreeMap::new(),
+        assets: AssetTable::default(),
+        by_ip: ahash::AHashMap::new(),
+        by_mac: ahash::AHashMap::new(),
     };
 
     // 1. One asset per unicast MAC; addresses tied to it unless it forwards for many.
@@ -171,7 +213,7 @@ pub fn build(
                  those addresses are assets of their own"
             )
         });
-        b.new_asset(key.clone(), seen.first.ts, seen.last_ts, note);
+        b.new_asset(&key, seen.first.ts, seen.last_ts, note);
         b.by_mac.insert(*mac, key.clone());
         let vendor = otwatch_oui::lookup(*mac);
         let mac_ev = b.evidence(
@@ -259,27 +301,20 @@ pub fn build(
                 Some(router) => format!("seen behind {router}"),
                 None => "seen without a link-layer address".to_string(),
             };
-            let ev = b.evidence(
-                EvidenceRef {
-                    ts,
-                    capture: 0,
-                    frame: f.first_frame,
-                },
-                "ip",
-                format!("source address of flow {}", f.uid),
-                0.9,
-            );
-            let ev = Evidence {
+            let evidence = Evidence {
+                protocol: "ip".into(),
+                message: format!("source address of flow {}", f.uid),
                 capture: f.first_capture.clone(),
-                ..ev
+                frame: f.first_frame,
+                ts,
+                confidence: 0.9,
             };
-            b.new_asset(key.clone(), f.first_ts, f.last_ts, Some(note));
-            let asset = b.assets.get_mut(&key).expect("just created");
+            let asset = b.new_asset(&key, f.first_ts, f.last_ts, Some(note));
             asset.ips.push(ip);
             asset.attributes.push(Attribute {
                 name: "ip".into(),
                 value: ip.to_string(),
-                evidence: ev,
+                evidence,
             });
             b.by_ip.insert(ip, key);
         }
@@ -289,182 +324,269 @@ pub fn build(
     //     host that fronts them.
     let placed = crate::behind::place(obs, &mut b);
 
-    // 3. Names, attached by MAC first, then by address.
-    let mut names: Vec<_> = obs.names.values().collect();
-    names.sort_by(|a, b| {
-        (a.first, &a.name, a.protocol, a.mac, a.ip)
-            .cmp(&(b.first, &b.name, b.protocol, b.mac, b.ip))
-    });
-    for n in names {
-        let key = n
-            .mac
-            .and_then(|m| b.by_mac.get(&m).cloned())
-            .or_else(|| n.ip.and_then(|ip| b.by_ip.get(&ip).cloned()));
-        let Some(key) = key else { continue };
-        let ev = b.evidence(n.first, n.protocol, n.message.clone(), n.confidence);
-        let asset = b.assets.get_mut(&key).expect("indexed asset");
-        if !asset.hostnames.contains(&n.name) {
-            asset.hostnames.push(n.name.clone());
-        }
-        asset.attributes.push(Attribute {
-            name: "hostname".into(),
-            value: n.name.clone(),
-            evidence: ev,
+    // The function aggregates need only the address index and the placed devices, both
+    // complete now: they are counted on another thread while the assets take their facts.
+    let by_ip = b.by_ip.clone();
+    let placed_ref = &placed;
+    std::thread::scope(|scope| {
+        let counting = scope.spawn(move || function_aggregates(obs, &by_ip, placed_ref));
+        // 3. Names, attached by MAC first, then by address.
+        let mut names: Vec<_> = obs.names.values().collect();
+        names.sort_by(|a, b| {
+            (a.first, &a.name, a.protocol, a.mac, a.ip)
+                .cmp(&(b.first, &b.name, b.protocol, b.mac, b.ip))
         });
-    }
-
-    // 3b. What devices said about themselves. A device's own statement of its vendor beats
-    //     the guess from its MAC prefix; both stay in the attributes with their sources.
-    let mut stated: Vec<_> = obs.attributes.values().collect();
-    stated.sort_by(|a, b| {
-        (a.first, a.name, &a.value, a.protocol, a.subject)
-            .cmp(&(b.first, b.name, &b.value, b.protocol, b.subject))
-    });
-    for at in stated {
-        let Some(key) = placed.subject_key(&b, at.subject) else {
-            continue;
-        };
-        let ev = b.evidence(at.first, at.protocol, at.message.clone(), at.confidence);
-        let asset = b.assets.get_mut(&key).expect("indexed asset");
-        if at.name == "vendor" && at.confidence >= 0.9 {
-            asset.vendor = Some(at.value.clone());
-        }
-        // A name stated through a route is not a name sighting of the address (it may be a
-        // module's), so it joins the host names of whichever asset it was placed on here.
-        if matches!(at.subject, Subject::Behind(..)) && at.name == "station_name" {
-            if !asset.hostnames.contains(&at.value) {
-                asset.hostnames.push(at.value.clone());
+        for n in names {
+            let key = n
+                .mac
+                .and_then(|m| b.by_mac.get(&m).cloned())
+                .or_else(|| n.ip.and_then(|ip| b.by_ip.get(&ip).cloned()));
+            let Some(key) = key else { continue };
+            let ev = b.evidence(n.first, n.protocol, n.message.clone(), n.confidence);
+            let asset = b.assets.get_mut(&key).expect("indexed asset");
+            if !asset.hostnames.contains(&n.name) {
+                asset.hostnames.push(n.name.clone());
             }
             asset.attributes.push(Attribute {
                 name: "hostname".into(),
-                value: at.value.clone(),
-                evidence: ev.clone(),
+                value: n.name.clone(),
+                evidence: ev,
             });
         }
-        asset.attributes.push(Attribute {
-            name: at.name.to_string(),
-            value: at.value.clone(),
-            evidence: ev,
-        });
-    }
 
-    // 4. Protocols per asset and the communication map, from flows.
-    let mut edges: BTreeMap<(String, String, String, u16), Edge> = BTreeMap::new();
-    for f in flows {
-        let orig = b
-            .asset_for(f.orig_h, f.orig_mac)
-            .cloned()
-            .unwrap_or_else(|| format!("net:{}", f.orig_h));
-        let resp = b
-            .asset_for(f.resp_h, f.resp_mac)
-            .cloned()
-            .unwrap_or_else(|| format!("net:{}", f.resp_h));
-        let (client, server, server_port) = if f.orig_is_server {
-            (resp, orig, f.orig_p)
-        } else {
-            (orig, resp, f.resp_p)
-        };
-        let (protocol, identified_by) = match (&f.service, f.service_identified_by) {
-            (Some(s), Some(by)) => (s.clone(), by),
-            _ => (
-                format!("{}/{}", f.transport.as_str(), f.resp_p),
-                IdentifiedBy::Port,
-            ),
-        };
-        let port = if matches!(
-            f.transport,
-            otwatch_model::TransportProto::Tcp | otwatch_model::TransportProto::Udp
-        ) {
-            Some(server_port)
-        } else {
-            None
-        };
-        let e = edges
-            .entry((
-                client.clone(),
-                server.clone(),
-                protocol.clone(),
-                server_port,
-            ))
-            .or_insert(Edge {
-                client: client.clone(),
-                server: server.clone(),
-                protocol: protocol.clone(),
-                transport: f.transport,
-                server_port: port,
-                identified_by,
-                flows: 0,
-                packets: 0,
-                bytes: 0,
-                first_seen: f.first_ts,
-                last_seen: f.last_ts,
-                first_capture: f.first_capture.clone(),
-                first_frame: f.first_frame,
-            });
-        if f.first_ts < e.first_seen {
-            e.first_capture = f.first_capture.clone();
-            e.first_frame = f.first_frame;
-        }
-        e.flows += 1;
-        e.packets += f.orig_pkts + f.resp_pkts;
-        e.bytes += f.orig_ip_bytes + f.resp_ip_bytes;
-        e.first_seen = e.first_seen.min(f.first_ts);
-        e.last_seen = e.last_seen.max(f.last_ts);
-        if identified_by == IdentifiedBy::Payload {
-            e.identified_by = IdentifiedBy::Payload;
-        }
-        if f.service.is_none() {
-            continue;
-        }
-        // A server is only credited with a protocol when it sent something.
-        let (client_sent, server_sent) = if f.orig_is_server {
-            (f.resp_pkts > 0, true)
-        } else {
-            (true, f.resp_pkts > 0)
-        };
-        let sides = [
-            (client, ProtocolRole::Client, client_sent),
-            (server, ProtocolRole::Server, server_sent),
-        ];
-        for (key, role, seen) in sides {
-            let Some(asset) = b.assets.get_mut(&key) else {
+        // 3b. What devices said about themselves. A device's own statement of its vendor beats
+        //     the guess from its MAC prefix; both stay in the attributes with their sources.
+        let mut stated: Vec<_> = obs.attributes.values().collect();
+        stated.sort_by(|a, b| {
+            (a.first, a.name, &a.value, a.protocol, a.subject)
+                .cmp(&(b.first, b.name, &b.value, b.protocol, b.subject))
+        });
+        for at in stated {
+            let Some(key) = placed.subject_key(&b, at.subject) else {
                 continue;
             };
-            if !seen {
-                continue;
+            let ev = b.evidence(at.first, at.protocol, at.message.clone(), at.confidence);
+            let asset = b.assets.get_mut(&key).expect("indexed asset");
+            if at.name == "vendor" && at.confidence >= 0.9 {
+                asset.vendor = Some(at.value.clone());
             }
-            asset.first_seen = asset.first_seen.min(f.first_ts);
-            asset.last_seen = asset.last_seen.max(f.last_ts);
-            let p = asset.protocols.iter_mut().find(|p| {
-                p.protocol == protocol
-                    && p.role == role
-                    && p.port == port.filter(|_| role == ProtocolRole::Server)
-            });
-            match p {
-                Some(p) => {
-                    p.flows += 1;
-                    p.first_seen = p.first_seen.min(f.first_ts);
-                    p.last_seen = p.last_seen.max(f.last_ts);
-                    if identified_by == IdentifiedBy::Payload {
-                        p.identified_by = IdentifiedBy::Payload;
-                    }
+            // A name stated through a route is not a name sighting of the address (it may be a
+            // module's), so it joins the host names of whichever asset it was placed on here.
+            if matches!(at.subject, Subject::Behind(..)) && at.name == "station_name" {
+                if !asset.hostnames.contains(&at.value) {
+                    asset.hostnames.push(at.value.clone());
                 }
-                None => asset.protocols.push(AssetProtocol {
+                asset.attributes.push(Attribute {
+                    name: "hostname".into(),
+                    value: at.value.clone(),
+                    evidence: ev.clone(),
+                });
+            }
+            asset.attributes.push(Attribute {
+                name: at.name.to_string(),
+                value: at.value.clone(),
+                evidence: ev,
+            });
+        }
+
+        // 4. Protocols per asset and the communication map, from flows.
+        let mut edges: BTreeMap<(String, String, String, u16), Edge> = BTreeMap::new();
+        for f in flows {
+            let orig = b
+                .asset_for(f.orig_h, f.orig_mac)
+                .cloned()
+                .unwrap_or_else(|| format!("net:{}", f.orig_h));
+            let resp = b
+                .asset_for(f.resp_h, f.resp_mac)
+                .cloned()
+                .unwrap_or_else(|| format!("net:{}", f.resp_h));
+            let (client, server, server_port) = if f.orig_is_server {
+                (resp, orig, f.orig_p)
+            } else {
+                (orig, resp, f.resp_p)
+            };
+            let (protocol, identified_by) = match (&f.service, f.service_identified_by) {
+                (Some(s), Some(by)) => (s.clone(), by),
+                _ => (
+                    format!("{}/{}", f.transport.as_str(), f.resp_p),
+                    IdentifiedBy::Port,
+                ),
+            };
+            let port = if matches!(
+                f.transport,
+                otwatch_model::TransportProto::Tcp | otwatch_model::TransportProto::Udp
+            ) {
+                Some(server_port)
+            } else {
+                None
+            };
+            let e = edges
+                .entry((
+                    client.clone(),
+                    server.clone(),
+                    protocol.clone(),
+                    server_port,
+                ))
+                .or_insert(Edge {
+                    client: client.clone(),
+                    server: server.clone(),
                     protocol: protocol.clone(),
-                    role,
-                    port: port.filter(|_| role == ProtocolRole::Server),
                     transport: f.transport,
+                    server_port: port,
                     identified_by,
+                    flows: 0,
+                    packets: 0,
+                    bytes: 0,
                     first_seen: f.first_ts,
                     last_seen: f.last_ts,
-                    flows: 1,
-                }),
+                    first_capture: f.first_capture.clone(),
+                    first_frame: f.first_frame,
+                });
+            if f.first_ts < e.first_seen {
+                e.first_capture = f.first_capture.clone();
+                e.first_frame = f.first_frame;
+            }
+            e.flows += 1;
+            e.packets += f.orig_pkts + f.resp_pkts;
+            e.bytes += f.orig_ip_bytes + f.resp_ip_bytes;
+            e.first_seen = e.first_seen.min(f.first_ts);
+            e.last_seen = e.last_seen.max(f.last_ts);
+            if identified_by == IdentifiedBy::Payload {
+                e.identified_by = IdentifiedBy::Payload;
+            }
+            if f.service.is_none() {
+                continue;
+            }
+            // A server is only credited with a protocol when it sent something.
+            let (client_sent, server_sent) = if f.orig_is_server {
+                (f.resp_pkts > 0, true)
+            } else {
+                (true, f.resp_pkts > 0)
+            };
+            let sides = [
+                (client, ProtocolRole::Client, client_sent),
+                (server, ProtocolRole::Server, server_sent),
+            ];
+            for (key, role, seen) in sides {
+                let Some(asset) = b.assets.get_mut(&key) else {
+                    continue;
+                };
+                if !seen {
+                    continue;
+                }
+                asset.first_seen = asset.first_seen.min(f.first_ts);
+                asset.last_seen = asset.last_seen.max(f.last_ts);
+                let p = asset.protocols.iter_mut().find(|p| {
+                    p.protocol == protocol
+                        && p.role == role
+                        && p.port == port.filter(|_| role == ProtocolRole::Server)
+                });
+                match p {
+                    Some(p) => {
+                        p.flows += 1;
+                        p.first_seen = p.first_seen.min(f.first_ts);
+                        p.last_seen = p.last_seen.max(f.last_ts);
+                        if identified_by == IdentifiedBy::Payload {
+                            p.identified_by = IdentifiedBy::Payload;
+                        }
+                    }
+                    None => asset.protocols.push(AssetProtocol {
+                        protocol: protocol.clone(),
+                        role,
+                        port: port.filter(|_| role == ProtocolRole::Server),
+                        transport: f.transport,
+                        identified_by,
+                        first_seen: f.first_ts,
+                        last_seen: f.last_ts,
+                        flows: 1,
+                    }),
+                }
             }
         }
-    }
 
-    // 5. Per-function aggregates, by asset pair. The names live in the key only, and move
-    // into the aggregates at the end: on a large site this map is the build's biggest.
+        let mut assets = b.assets.into_vec();
+        for a in &mut assets {
+            a.ips.sort();
+            // An address the device only announced (its LLDP management address) and never
+            // used says where it is managed from, not where it sits: it makes a device inside
+            // the site, but alone never outside it.
+            let announced_only = |ip: &IpAddr| {
+                let value = ip.to_string();
+                let mut stated = a
+                    .attributes
+                    .iter()
+                    .filter(|at| at.name == "ip" && at.value == value)
+                    .peekable();
+                stated.peek().is_some() && stated.all(|at| at.evidence.protocol == "lldp")
+            };
+            a.internal = if a.ips.iter().any(|ip| site.is_internal(*ip)) {
+                Some(true)
+            } else if a.ips.iter().all(announced_only) {
+                None
+            } else {
+                Some(false)
+            };
+            a.protocols
+                .sort_by(|x, y| (&x.protocol, x.role, x.port).cmp(&(&y.protocol, y.role, y.port)));
+            a.attributes.sort_by(|x, y| {
+                (&x.name, &x.value, x.evidence.ts).cmp(&(&y.name, &y.value, y.evidence.ts))
+            });
+            // Sorted by name and value, so the same statement by the same protocol is found
+            // among the attributes of equal name and value just before it.
+            let mut keep = Vec::with_capacity(a.attributes.len());
+            for (i, at) in a.attributes.iter().enumerate() {
+                let first_of_value = a.attributes[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|p| p.name == at.name && p.value == at.value)
+                    .all(|p| p.evidence.protocol != at.evidence.protocol);
+                keep.push(first_of_value);
+            }
+            let mut keep = keep.into_iter();
+            a.attributes.retain(|_| keep.next().unwrap_or(true));
+        }
+        // A device behind another sorts right after the one that fronts it.
+        let first_ip: BTreeMap<String, Option<IpAddr>> = assets
+            .iter()
+            .map(|a| (a.key.clone(), a.ips.first().copied()))
+            .collect();
+        assets.sort_by_cached_key(|a| {
+            let front = a.parent.clone().unwrap_or_else(|| a.key.clone());
+            let ip = a
+                .ips
+                .first()
+                .copied()
+                .or_else(|| first_ip.get(&front).copied().flatten());
+            // Shorter keys first, so that unit 2 comes before unit 10.
+            (ip, front, a.parent.is_some(), a.key.len(), a.key.clone())
+        });
+        let edges: Vec<Edge> = edges.into_values().collect();
+        let functions = counting
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        // 6. What each asset is, its role and level, from this run's view alone; the store
+        //    fuses again over everything earlier runs recorded.
+        let identities = crate::fuse::fuse_all(&assets, &edges, &functions, site, opts.threads);
+        let assets = assets
+            .into_iter()
+            .zip(identities)
+            .map(|(a, identity)| Asset { identity, ..*a })
+            .collect();
+        Inventory {
+            assets,
+            edges,
+            functions,
+        }
+    })
+}
+
+/// Per-function aggregates, by asset pair. The names live in the key only, and move into
+/// the aggregates at the end: on a large site this map is the build's biggest.
+fn function_aggregates(
+    obs: &Observations,
+    by_ip: &ahash::AHashMap<IpAddr, String>,
+    placed: &crate::behind::Placed,
+) -> Vec<FunctionAggregate> {
     struct Tally {
         count: u64,
         first_seen: otwatch_model::Micros,
@@ -492,8 +614,7 @@ pub fn build(
             if let Some(&id) = by_address.get(&ip) {
                 return id;
             }
-            let key = b
-                .by_ip
+            let key = by_ip
                 .get(&ip)
                 .cloned()
                 .unwrap_or_else(|| format!("net:{ip}"));
@@ -545,74 +666,7 @@ pub fn build(
         ))
     });
 
-    let mut assets: Vec<Asset> = b.assets.into_values().collect();
-    for a in &mut assets {
-        a.ips.sort();
-        // An address the device only announced (its LLDP management address) and never
-        // used says where it is managed from, not where it sits: it makes a device inside
-        // the site, but alone never outside it.
-        let announced_only = |ip: &IpAddr| {
-            let value = ip.to_string();
-            let mut stated = a
-                .attributes
-                .iter()
-                .filter(|at| at.name == "ip" && at.value == value)
-                .peekable();
-            stated.peek().is_some() && stated.all(|at| at.evidence.protocol == "lldp")
-        };
-        a.internal = if a.ips.iter().any(|ip| site.is_internal(*ip)) {
-            Some(true)
-        } else if a.ips.iter().all(announced_only) {
-            None
-        } else {
-            Some(false)
-        };
-        a.protocols
-            .sort_by(|x, y| (&x.protocol, x.role, x.port).cmp(&(&y.protocol, y.role, y.port)));
-        a.attributes.sort_by(|x, y| {
-            (&x.name, &x.value, x.evidence.ts).cmp(&(&y.name, &y.value, y.evidence.ts))
-        });
-        // Sorted by name and value, so the same statement by the same protocol is found
-        // among the attributes of equal name and value just before it.
-        let mut keep = Vec::with_capacity(a.attributes.len());
-        for (i, at) in a.attributes.iter().enumerate() {
-            let first_of_value = a.attributes[..i]
-                .iter()
-                .rev()
-                .take_while(|p| p.name == at.name && p.value == at.value)
-                .all(|p| p.evidence.protocol != at.evidence.protocol);
-            keep.push(first_of_value);
-        }
-        let mut keep = keep.into_iter();
-        a.attributes.retain(|_| keep.next().unwrap_or(true));
-    }
-    // A device behind another sorts right after the one that fronts it.
-    let first_ip: BTreeMap<String, Option<IpAddr>> = assets
-        .iter()
-        .map(|a| (a.key.clone(), a.ips.first().copied()))
-        .collect();
-    assets.sort_by_cached_key(|a| {
-        let front = a.parent.clone().unwrap_or_else(|| a.key.clone());
-        let ip = a
-            .ips
-            .first()
-            .copied()
-            .or_else(|| first_ip.get(&front).copied().flatten());
-        // Shorter keys first, so that unit 2 comes before unit 10.
-        (ip, front, a.parent.is_some(), a.key.len(), a.key.clone())
-    });
-    let edges: Vec<Edge> = edges.into_values().collect();
-    // 6. What each asset is, its role and level, from this run's view alone; the store
-    //    fuses again over everything earlier runs recorded.
-    let identities = crate::fuse::fuse_all(&assets, &edges, &functions, site, opts.threads);
-    for (a, id) in assets.iter_mut().zip(identities) {
-        a.identity = id;
-    }
-    Inventory {
-        assets,
-        edges,
-        functions,
-    }
+    functions
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use otwatch_model::identity::{
 };
 use otwatch_model::site::SiteNetworks;
 use otwatch_model::{Asset, Edge, Evidence, FunctionAggregate, IdentifiedBy, ProtocolRole};
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -53,14 +54,15 @@ pub struct Peer {
 impl<'a> FusionContext<'a> {
     /// Indexes the edges and aggregates by asset key. Peers start with the role a person
     /// gave them, else unknown; see [`FusionContext::with_roles`] and [`fuse_all`].
-    pub fn new(
-        assets: &'a [Asset],
+    pub fn new<A: Borrow<Asset>>(
+        assets: &'a [A],
         edges: &'a [Edge],
         functions: &'a [FunctionAggregate],
         site: &SiteNetworks,
     ) -> Self {
         let mut slots: AHashMap<&'a str, Slot<'a>> = AHashMap::with_capacity(assets.len());
         for a in assets {
+            let a = a.borrow();
             let slot = slots.entry(a.key.as_str()).or_default();
             slot.asset = Some(a);
             slot.peer = Some(Peer {
@@ -69,7 +71,7 @@ impl<'a> FusionContext<'a> {
             });
         }
         for a in assets {
-            if let Some(parent) = &a.parent {
+            if let Some(parent) = &a.borrow().parent {
                 slots.entry(parent.as_str()).or_default().children += 1;
             }
         }
@@ -165,25 +167,25 @@ impl<'a> FusionContext<'a> {
 
 /// Fuses every asset, on up to `threads` threads. Identity and role first, for all; then
 /// the levels, which depend on the roles of the peers.
-pub fn fuse_all(
-    assets: &[Asset],
+pub fn fuse_all<A: Borrow<Asset> + Sync>(
+    assets: &[A],
     edges: &[Edge],
     functions: &[FunctionAggregate],
     site: &SiteNetworks,
     threads: usize,
 ) -> Vec<AssetIdentity> {
     let ctx = FusionContext::new(assets, edges, functions, site);
-    let mut identities = par_map(assets, threads, |a| identity_and_role(a, &ctx));
+    let mut identities = par_map(assets, threads, |a| identity_and_role(a.borrow(), &ctx));
     let ctx = ctx.with_roles(
         assets
             .iter()
             .zip(&identities)
-            .map(|(a, id)| (a.key.as_str(), id.role)),
+            .map(|(a, id)| (a.borrow().key.as_str(), id.role)),
     );
     let roles: Vec<(&Asset, AssetRole)> = assets
         .iter()
         .zip(&identities)
-        .map(|(a, id)| (a, id.role))
+        .map(|(a, id)| (a.borrow(), id.role))
         .collect();
     let levels = par_map(&roles, threads, |(a, role)| level_of(a, *role, &ctx));
     for (id, (level, decided, reasons)) in identities.iter_mut().zip(levels) {

@@ -97,8 +97,8 @@ pub fn options(
     if let Some(n) = l.reassembly_max_segments {
         opts.reassembly_limits.max_segments = n;
     }
-    if let Some(n) = l.max_events {
-        opts.max_events_per_worker = n;
+    if let Some(n) = l.max_events_per_kind {
+        opts.max_events_per_kind = n;
     }
     if let Some(w) = dedup.or(config.analyze.duplicate_window_us) {
         opts.duplicate_window = w.max(0);

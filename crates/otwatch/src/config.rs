@@ -69,7 +69,7 @@ pub struct Limits {
     pub other_idle_timeout_s: Option<u64>,
     pub reassembly_max_bytes: Option<usize>,
     pub reassembly_max_segments: Option<usize>,
-    pub max_events: Option<usize>,
+    pub max_events_per_kind: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -387,6 +387,60 @@ fn thread_count_does_not_change_alerts() {
     assert_eq!(outputs[0], outputs[2], "1 and 4 threads differ");
 }
 
+/// With room for only a few events of each kind, which events are kept (the earliest of
+/// each kind) and what is counted as dropped must not depend on the number of workers
+/// either: a flood of one kind may neither change the alerts with the thread count nor
+/// crowd out a rarer kind.
+#[test]
+fn event_limits_keep_the_same_events_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = otwatch(&["simulate", "factory", "--out", "f.pcap"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(
+        dir.path().join("tight.toml"),
+        "[limits]\nmax_events_per_kind = 2\n",
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for n in ["1", "2", "4"] {
+        let db = format!("t{n}.db");
+        let summary = format!("s{n}.json");
+        let out = otwatch(
+            &[
+                "analyze",
+                "f.pcap",
+                "--db",
+                &db,
+                "--threads",
+                n,
+                "--quiet",
+                "--config",
+                "tight.toml",
+                "--summary-json",
+                &summary,
+            ],
+            dir.path(),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(&summary)).unwrap()).unwrap();
+        let alerts = otwatch(&["alerts", "--json", "--db", &db], dir.path());
+        assert!(alerts.status.success(), "{}", text(&alerts.stderr));
+        outputs.push((
+            text(&alerts.stdout),
+            summary["dropped"]["event_limit"].clone(),
+            summary["warnings"].clone(),
+        ));
+    }
+    assert!(
+        outputs[0].1.as_u64().unwrap_or(0) > 0,
+        "the limit must be reached for the test to mean anything: {:?}",
+        outputs[0].2
+    );
+    assert_eq!(outputs[0], outputs[1], "1 and 2 threads differ");
+    assert_eq!(outputs[0], outputs[2], "1 and 4 threads differ");
+}
+
 #[test]
 fn devices_identify_themselves_with_evidence() {
     // ICSNPP's cip_identity.log for this capture: vendor 1, device type 12, product code 58,
