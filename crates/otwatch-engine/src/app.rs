@@ -63,6 +63,9 @@ pub struct Ctx<'a> {
     pub events: &'a mut Vec<ProtocolEvent>,
     pub events_dropped: &'a mut u64,
     pub max_events: usize,
+    /// The worker's kept events, asked before an event is described whether it could be
+    /// kept at all; `None` keeps every event (the protocol modules' tests).
+    pub event_store: Option<&'a mut crate::events::EventStore>,
     pub ev: EvidenceRef,
     pub capture_name: &'a str,
     pub src: IpAddr,
@@ -142,9 +145,29 @@ impl Ctx<'_> {
         self.src_mac = None;
     }
 
-    pub fn event(&mut self, protocol: &str, kind: String, detail: String) {
+    /// Whether an event of `kind` from the message at hand could be kept; when not, it is
+    /// counted as dropped here, so that a flood costs no time describing what is not kept.
+    pub fn room_for_event(&mut self, kind: &str) -> bool {
+        if !self.room_for_any_event() {
+            return false;
+        }
+        match self.event_store.as_deref_mut() {
+            Some(store) => store.would_keep(kind, self.ev.ts, self.capture_name, self.ev.frame),
+            None => true,
+        }
+    }
+
+    /// Whether the events recorded since the last batch leave room for one more.
+    pub fn room_for_any_event(&mut self) -> bool {
         if self.events.len() >= self.max_events {
             *self.events_dropped += 1;
+            return false;
+        }
+        true
+    }
+
+    pub fn event(&mut self, protocol: &str, kind: String, detail: String) {
+        if !self.room_for_event(&kind) {
             return;
         }
         self.events.push(ProtocolEvent {

@@ -415,7 +415,7 @@ impl AppSide<'_> {
                 function: fc,
             });
         }
-        if is_notable_request(fc) && self.first_report(f) && room_for_event(ctx) {
+        if is_notable_request(fc) && self.first_report(f) && room_for_request_event(fc, ctx) {
             if let Some((kind, detail)) = notable_request(f, self.destination) {
                 ctx.event("dnp3", kind.into(), detail);
             }
@@ -863,14 +863,14 @@ fn iin_text(iin: u16) -> String {
     }
 }
 
-/// Whether an event can still be kept; when not, it is counted as dropped here, before any
-/// time is spent describing it.
-fn room_for_event(ctx: &mut Ctx<'_>) -> bool {
-    if ctx.events.len() >= ctx.max_events {
-        *ctx.events_dropped += 1;
-        return false;
+/// Whether the event a request is worth can still be kept; when not, it is counted here,
+/// before any time is spent describing it. A write's kind depends on its objects, so only
+/// the overall limit applies to it.
+fn room_for_request_event(fc: u8, ctx: &mut Ctx<'_>) -> bool {
+    match fc {
+        0x03..=0x06 => ctx.room_for_event("dnp3_control"),
+        _ => ctx.room_for_any_event(),
     }
-    true
 }
 
 fn is_notable_request(fc: u8) -> bool {

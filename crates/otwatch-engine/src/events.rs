@@ -77,6 +77,27 @@ impl EventStore {
         }
     }
 
+    /// Whether an event of `kind` seen at this time and frame could still be kept. When the
+    /// kind holds its fill of earlier events, it cannot: it is counted as seen here, before
+    /// any time is spent describing it. (The kept events only ever get earlier, so a `false`
+    /// stays right while events wait to be absorbed.)
+    pub fn would_keep(&mut self, kind: &str, ts: i64, capture: &str, frame: u64) -> bool {
+        let Some(k) = self.kinds.get_mut(kind) else {
+            return true;
+        };
+        let Some(latest) = k.kept.peek() else {
+            return self.per_kind > 0;
+        };
+        if k.kept.len() < self.per_kind {
+            return true;
+        }
+        let later = (ts, capture, frame) > (latest.0.ts, latest.0.capture.as_str(), latest.0.frame);
+        if later {
+            k.seen += 1;
+        }
+        !later
+    }
+
     /// Takes the events a dissector recorded.
     pub fn absorb(&mut self, events: &mut Vec<ProtocolEvent>) {
         for e in events.drain(..) {
@@ -162,6 +183,27 @@ mod tests {
 
     /// However the events are shared among workers, and in whatever order each worker
     /// meets them, the merge keeps the same: the earliest of each kind.
+    /// Asking first changes nothing in what is kept or counted.
+    #[test]
+    fn an_event_turned_away_early_counts_as_if_offered() {
+        let mut asked = EventStore::new(2);
+        let mut offered = EventStore::new(2);
+        for i in 0..5u64 {
+            let e = event("k", i as i64, i);
+            if asked.would_keep("k", e.ts, &e.capture, e.frame) {
+                asked.absorb(&mut vec![e.clone()]);
+            }
+            offered.absorb(&mut vec![e]);
+        }
+        let (mut a, seen_a) = asked.into_parts();
+        let (mut b, seen_b) = offered.into_parts();
+        a.sort_by(event_order);
+        b.sort_by(event_order);
+        assert_eq!(a, b);
+        assert_eq!(seen_a, seen_b);
+        assert_eq!(seen_a["k"], 5);
+    }
+
     #[test]
     fn the_earliest_of_each_kind_are_kept_whatever_the_split() {
         let all: Vec<ProtocolEvent> = (0..300)

@@ -153,8 +153,8 @@ impl Analysis {
 /// A capture starting more than this after the previous one ended does not continue it.
 const SEGMENT_GAP: Micros = 3_600_000_000;
 
-const BATCH_PACKETS: usize = 512;
-const BATCH_BYTES: usize = 512 * 1024;
+const BATCH_PACKETS: usize = 2048;
+const BATCH_BYTES: usize = 2 * 1024 * 1024;
 
 /// Symmetric hash of what both directions of a flow share: the address pair (or the MAC
 /// pair for non-IP frames) and the VLAN tags.

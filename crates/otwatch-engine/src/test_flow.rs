@@ -51,6 +51,7 @@ impl TestFlow {
             events: &mut self.events,
             events_dropped: &mut self.dropped,
             max_events: self.max_events,
+            event_store: None,
             ev: EvidenceRef {
                 ts,
                 capture: 0,

@@ -434,6 +434,7 @@ impl Worker {
             events: &mut self.events,
             events_dropped: &mut self.events_dropped,
             max_events: EVENTS_PER_BATCH,
+            event_store: Some(&mut self.event_store),
             ev,
             capture_name,
             src: ip.src,
@@ -566,6 +567,7 @@ impl Worker {
             events: &mut self.events,
             events_dropped: &mut self.events_dropped,
             max_events: EVENTS_PER_BATCH,
+            event_store: Some(&mut self.event_store),
             ev: EvidenceRef {
                 ts: *last_ts,
                 capture: *first_capture,
