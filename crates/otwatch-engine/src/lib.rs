@@ -471,7 +471,7 @@ fn merge(
         }
         match obs.as_mut() {
             None => obs = Some(out.observations),
-            Some(o) => o.merge(out.observations),
+            Some(o) => o.merge_in_parallel(out.observations),
         }
     }
     let obs = obs.unwrap_or_default();

@@ -340,6 +340,11 @@ impl FunctionCounts {
         self.entries.iter().map(|(_, f)| f)
     }
 
+    fn reserve(&mut self, more: usize) {
+        self.index.reserve(more);
+        self.entries.reserve(more);
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -687,7 +692,25 @@ impl Observations {
     }
 
     /// Folds another worker's observations in; the result does not depend on the order.
-    pub fn merge(&mut self, other: Observations) {
+    pub fn merge(&mut self, mut other: Observations) {
+        let theirs = std::mem::take(&mut other.functions);
+        self.merge_all_but_functions(other);
+        merge_functions(&mut self.functions, theirs);
+    }
+
+    /// [`merge`](Self::merge) on two threads: the function counts, the biggest part on a
+    /// large site, are folded in beside everything else.
+    pub fn merge_in_parallel(&mut self, mut other: Observations) {
+        let theirs = std::mem::take(&mut other.functions);
+        let mut mine = std::mem::take(&mut self.functions);
+        std::thread::scope(|scope| {
+            scope.spawn(|| merge_functions(&mut mine, theirs));
+            self.merge_all_but_functions(other);
+        });
+        self.functions = mine;
+    }
+
+    fn merge_all_but_functions(&mut self, other: Observations) {
         for (mac, theirs) in other.macs {
             match self.macs.get_mut(&mac) {
                 None => {
@@ -737,6 +760,7 @@ impl Observations {
             }
         }
         self.names_dropped += other.names_dropped;
+        self.attributes.reserve(other.attributes.len());
         for (key, theirs) in other.attributes {
             match self.attributes.get_mut(&key) {
                 None => {
@@ -752,20 +776,21 @@ impl Observations {
             }
         }
         self.merge_behind(other.behind, other.behind_dropped);
-        for (key, theirs) in other.functions {
-            let mut theirs = Some(theirs);
-            let mine = self
-                .functions
-                .entry(key, || theirs.take().expect("taken once"));
-            match theirs {
-                None => {}
-                Some(theirs) => {
-                    mine.count += theirs.count;
-                    mine.first_ts = mine.first_ts.min(theirs.first_ts);
-                    mine.last_ts = mine.last_ts.max(theirs.last_ts);
-                    mine.addresses.merge(&theirs.addresses);
-                }
-            }
+    }
+}
+
+fn merge_functions(mine: &mut FunctionCounts, theirs: FunctionCounts) {
+    // Both directions of a conversation go to one worker, so the workers' functions rarely
+    // overlap: room for all of them is made once.
+    mine.reserve(theirs.len());
+    for (key, theirs) in theirs {
+        let mut theirs = Some(theirs);
+        let entry = mine.entry(key, || theirs.take().expect("taken once"));
+        if let Some(theirs) = theirs {
+            entry.count += theirs.count;
+            entry.first_ts = entry.first_ts.min(theirs.first_ts);
+            entry.last_ts = entry.last_ts.max(theirs.last_ts);
+            entry.addresses.merge(&theirs.addresses);
         }
     }
 }
