@@ -494,8 +494,17 @@ pub fn extra(input: &DetectionInput<'_>, rules: &RuleSet) -> Vec<Alert> {
 /// Every alert of one analysis: rule alerts and detector alerts, deduplicated together.
 pub fn detect(input: &DetectionInput<'_>, rules: &RuleSet) -> Vec<Alert> {
     let mut alerts = Alerts::default();
-    rule_alerts(input, rules, &mut alerts);
-    for a in extra(input, rules) {
+    // The rules over events and the detectors over flows and assets read the same input
+    // and nothing of each other: they run side by side, and their alerts are added in the
+    // same order as if one ran after the other.
+    let detected = std::thread::scope(|scope| {
+        let detectors = scope.spawn(|| extra(input, rules));
+        rule_alerts(input, rules, &mut alerts);
+        detectors
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+    for a in detected {
         alerts.add(a);
     }
     alerts.finish()

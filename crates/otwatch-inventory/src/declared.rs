@@ -8,7 +8,7 @@
 //! — by MAC, then IP, then serial number, then name — and says which of these matched, so
 //! a surprising pairing can be checked.
 
-use otwatch_model::identity::{AssetRole, Decided, Fact, PurdueLevel};
+use otwatch_model::identity::{AssetRole, Decided, FactField, PurdueLevel};
 use otwatch_model::{Asset, Evidence};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -696,7 +696,7 @@ const VENDOR_ATTRIBUTES: &[&str] = &["vendor"];
 
 fn observed_values(a: &Asset, field: &str) -> Vec<ObservedValue> {
     let id = &a.identity;
-    let (facts, names): (Vec<(&str, &Option<Fact>)>, &[&str]) = match field {
+    let (facts, names): (Vec<(&str, &FactField)>, &[&str]) = match field {
         "vendor" => (vec![("identity", &id.vendor)], VENDOR_ATTRIBUTES),
         "model" => (
             vec![

@@ -486,7 +486,7 @@ fn modules(asset: &Asset, identity: &AssetIdentity) -> Vec<Module> {
         if !positions.insert(position.clone()) {
             continue;
         }
-        let from_s7 = |f: &Option<Fact>| {
+        let from_s7 = |f: &otwatch_model::identity::FactField| {
             f.as_ref()
                 .filter(|f| f.evidence.protocol.starts_with("s7comm"))
                 .map(|f| f.value.clone())
@@ -529,10 +529,10 @@ fn identity_and_role(asset: &Asset, ctx: &FusionContext<'_>) -> AssetIdentity {
             Field::Serial => &mut id.serial,
             Field::Name => &mut id.name,
         };
-        *slot = shown;
+        *slot = shown.map(Box::new);
         id.conflicts.extend(conflict);
     }
-    id.product_family = product_family(&id);
+    id.product_family = product_family(&id).map(Box::new);
     id.modules = modules(asset, &id);
 
     match asset.overrides.role {

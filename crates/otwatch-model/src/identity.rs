@@ -159,21 +159,25 @@ pub struct Module {
     pub evidence: Evidence,
 }
 
+/// One identity field's shown fact. Boxed: most assets state few of the fields, and an
+/// empty field then takes a pointer's room instead of a whole fact's.
+pub type FactField = Option<Box<Fact>>;
+
 /// The fused identity of one asset.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AssetIdentity {
-    pub vendor: Option<Fact>,
+    pub vendor: FactField,
     /// Product name or model as the device states it.
-    pub model: Option<Fact>,
+    pub model: FactField,
     /// Manufacturer order number, e.g. "6ES7 315-2EH14-0AB0".
-    pub order_number: Option<Fact>,
+    pub order_number: FactField,
     /// Product family the order number or model maps to, e.g. "S7-300 CPU 315-2 PN/DP".
-    pub product_family: Option<Fact>,
-    pub firmware: Option<Fact>,
-    pub hardware_revision: Option<Fact>,
-    pub serial: Option<Fact>,
+    pub product_family: FactField,
+    pub firmware: FactField,
+    pub hardware_revision: FactField,
+    pub serial: FactField,
     /// Station name, host name or application name.
-    pub name: Option<Fact>,
+    pub name: FactField,
     #[serde(default)]
     pub modules: Vec<Module>,
     #[serde(default)]

@@ -591,7 +591,7 @@ impl Store {
                 .map_err(err)?;
             for (key, id) in identities {
                 let value =
-                    |f: &Option<otwatch_model::identity::Fact>| f.as_ref().map(|f| f.value.clone());
+                    |f: &otwatch_model::identity::FactField| f.as_ref().map(|f| f.value.clone());
                 let json = serde_json::to_string(id).map_err(|source| StoreError::Identity {
                     path: path.clone(),
                     key: key.to_string(),

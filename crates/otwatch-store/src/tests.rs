@@ -214,11 +214,11 @@ fn fused_identity_is_stored_and_loaded_back() {
     let mut store = Store::open_in_memory().unwrap();
     record(&mut store, &[asset(100, 2)]);
     let identity = AssetIdentity {
-        model: Some(Fact {
+        model: Some(Box::new(Fact {
             value: "BMX P34 2020".into(),
             raw: None,
             evidence: ev(9),
-        }),
+        })),
         role: AssetRole::Controller,
         role_reasons: vec!["answers modbus on 502/tcp: controller".into()],
         purdue_level: Some(PurdueLevel::BasicControl),

@@ -78,7 +78,7 @@ fn protocol_list(a: &Asset, role: ProtocolRole) -> String {
 }
 
 /// A shown identity value, or "-".
-fn shown(fact: &Option<Fact>) -> String {
+fn shown(fact: &otwatch_model::identity::FactField) -> String {
     fact.as_ref()
         .map(|f| f.value.clone())
         .unwrap_or_else(|| "-".into())

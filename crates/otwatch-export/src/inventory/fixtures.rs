@@ -20,12 +20,12 @@ pub fn evidence(protocol: &str, message: &str, frame: u64) -> Evidence {
     }
 }
 
-pub fn fact(value: &str) -> Option<Fact> {
-    Some(Fact {
+pub fn fact(value: &str) -> otwatch_model::identity::FactField {
+    Some(Box::new(Fact {
         value: value.into(),
         raw: None,
         evidence: evidence("s7comm", "Read SZL 0x0011", 7),
-    })
+    }))
 }
 
 pub fn asset(key: &str, ip: &str) -> Asset {
@@ -74,7 +74,7 @@ pub fn plant() -> Vec<(i64, Asset)> {
         }],
         conflicts: vec![Conflict {
             field: "firmware".into(),
-            values: vec![fact("V3.2.6").unwrap(), fact("V3.2.5").unwrap()],
+            values: vec![*fact("V3.2.6").unwrap(), *fact("V3.2.5").unwrap()],
         }],
         ..AssetIdentity::default()
     };

@@ -11,7 +11,7 @@
 //! because names and hostnames come from the traffic and anyone on the network can choose
 //! them.
 
-use otwatch_model::identity::{AssetRole, Fact, PurdueLevel};
+use otwatch_model::identity::{AssetRole, PurdueLevel};
 use otwatch_model::{iso_time, Asset, Edge, FunctionAggregate, IdentifiedBy, ProtocolRole};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -53,7 +53,7 @@ fn csv_header<W: Write>(w: &mut W, names: &[&str]) -> io::Result<()> {
     write!(w, "{}\r\n", names.join(","))
 }
 
-fn fact_text(f: &Option<Fact>) -> String {
+fn fact_text(f: &otwatch_model::identity::FactField) -> String {
     f.as_ref().map(|f| f.value.clone()).unwrap_or_default()
 }
 
