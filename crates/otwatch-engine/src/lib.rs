@@ -49,9 +49,12 @@ use otwatch_inventory::{Inventory, InventoryOptions, Observations};
 use otwatch_model::logs::LogRow;
 use otwatch_model::site::SiteNetworks;
 use otwatch_model::{iso_time, FlowRecord, Micros, ProtocolEvent, TransportProto};
+#[cfg(test)]
+use otwatch_wire::Frame;
 use otwatch_wire::{decode_frame, LinkType, Network};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use worker::{Batch, PacketMeta, Worker, WorkerOutput};
@@ -160,22 +163,19 @@ const BATCH_BYTES: usize = 2 * 1024 * 1024;
 /// pair for non-IP frames) and the VLAN tags.
 fn shard_key(link: Option<LinkType>, data: &[u8]) -> u64 {
     let Some(link) = link else { return 0 };
+    if link == LinkType::Ethernet {
+        if let Some(key) = ethernet_ip_shard_key(data) {
+            return key;
+        }
+    }
     let Ok(frame) = decode_frame(link, data) else {
         return 0;
     };
-    let mut h = rustc_hash::FxHasher::default();
-    frame.vlans.key().hash(&mut h);
     match frame.network {
-        Network::Ip(ip) => {
-            let (a, b) = if ip.src <= ip.dst {
-                (ip.src, ip.dst)
-            } else {
-                (ip.dst, ip.src)
-            };
-            a.hash(&mut h);
-            b.hash(&mut h);
-        }
+        Network::Ip(ip) => address_pair_key(frame.vlans.key(), ip.src, ip.dst),
         _ => {
+            let mut h = rustc_hash::FxHasher::default();
+            frame.vlans.key().hash(&mut h);
             let (a, b) = (
                 frame.src_mac.unwrap_or_default(),
                 frame.dst_mac.unwrap_or_default(),
@@ -183,9 +183,59 @@ fn shard_key(link: Option<LinkType>, data: &[u8]) -> u64 {
             let (a, b) = if a <= b { (a, b) } else { (b, a) };
             a.hash(&mut h);
             b.hash(&mut h);
+            h.finish()
         }
     }
+}
+
+fn address_pair_key(vlans: u32, a: IpAddr, b: IpAddr) -> u64 {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut h = rustc_hash::FxHasher::default();
+    vlans.hash(&mut h);
+    lo.hash(&mut h);
+    hi.hash(&mut h);
     h.finish()
+}
+
+/// [`shard_key`] of an Ethernet frame carrying IPv4 or IPv6 behind at most two VLAN tags,
+/// read straight from the header fields: the reader does this for every packet, and the
+/// workers decode the frame in full anyway. It gives the full decoder's key (the VLAN tags
+/// as `VlanTags::key`, the addresses as decoded); `None` leaves the frame to the decoder.
+fn ethernet_ip_shard_key(data: &[u8]) -> Option<u64> {
+    let mut ethertype = u16::from_be_bytes([*data.get(12)?, *data.get(13)?]);
+    let mut at = 14;
+    let mut vlans = 0u32;
+    for shift in [16, 0] {
+        if !matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) {
+            break;
+        }
+        let tci = data.get(at..at + 4)?;
+        vlans |= u32::from(u16::from_be_bytes([tci[0], tci[1]]) & 0x0fff) << shift;
+        ethertype = u16::from_be_bytes([tci[2], tci[3]]);
+        at += 4;
+    }
+    let (src, dst) = match ethertype {
+        0x0800 => {
+            let h = data.get(at..at + 20)?;
+            // What the decoder would turn down goes to it, so that both agree.
+            let header_len = usize::from(h[0] & 0x0f) * 4;
+            if h[0] >> 4 != 4 || header_len < 20 {
+                return None;
+            }
+            let octets = |i: usize| [h[i], h[i + 1], h[i + 2], h[i + 3]];
+            (IpAddr::from(octets(12)), IpAddr::from(octets(16)))
+        }
+        0x86dd => {
+            let h = data.get(at..at + 40)?;
+            if h[0] >> 4 != 6 {
+                return None;
+            }
+            let bytes = |i: usize| -> [u8; 16] { h[i..i + 16].try_into().expect("16 bytes") };
+            (IpAddr::from(bytes(8)), IpAddr::from(bytes(24)))
+        }
+        _ => return None,
+    };
+    Some(address_pair_key(vlans, src, dst))
 }
 
 /// What the reader sends a worker.
@@ -608,6 +658,62 @@ fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both directions of a conversation land on one worker, and the header-field path gives
+    /// the full decoder's key, with and without VLAN tags, over IPv4 and IPv6.
+    #[test]
+    fn both_directions_share_a_shard() {
+        fn frame(tags: &[u16], v6: bool, swap: bool) -> Vec<u8> {
+            let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+            for t in tags {
+                f.extend([0x81, 0x00]);
+                f.extend(t.to_be_bytes());
+            }
+            let (a, b): (Vec<u8>, Vec<u8>) = if v6 {
+                ((1..=16).collect(), (101..=116).collect())
+            } else {
+                (vec![10, 0, 0, 1], vec![10, 0, 0, 2])
+            };
+            let (src, dst) = if swap { (b, a) } else { (a, b) };
+            if v6 {
+                f.extend([0x86, 0xdd, 0x60, 0, 0, 0, 0, 20, 6, 64]);
+            } else {
+                f.extend([0x08, 0x00, 0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0]);
+            }
+            f.extend(src);
+            f.extend(dst);
+            // A bare TCP header: ports, sequence numbers, data offset 5.
+            f.extend([
+                0, 80, 0, 81, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+            ]);
+            f
+        }
+        for tags in [&[][..], &[7][..], &[7, 300][..]] {
+            for v6 in [false, true] {
+                let there = frame(tags, v6, false);
+                let back = frame(tags, v6, true);
+                let fast = ethernet_ip_shard_key(&there).expect("read from the headers");
+                assert_eq!(Some(fast), ethernet_ip_shard_key(&back), "{tags:?} v6 {v6}");
+                // The decoder's key: the header-field path changes no assignment.
+                let decoded = match decode_frame(LinkType::Ethernet, &there).unwrap() {
+                    Frame {
+                        network: Network::Ip(ip),
+                        vlans,
+                        ..
+                    } => address_pair_key(vlans.key(), ip.src, ip.dst),
+                    other => panic!("not IP: {other:?}"),
+                };
+                assert_eq!(fast, decoded, "{tags:?} v6 {v6}");
+            }
+        }
+        let other_vlan = ethernet_ip_shard_key(&frame(&[8], false, false));
+        assert_ne!(
+            other_vlan,
+            ethernet_ip_shard_key(&frame(&[7], false, false))
+        );
+        // Too short to hold the addresses: the full decoder decides.
+        assert_eq!(ethernet_ip_shard_key(&frame(&[], false, false)[..30]), None);
+    }
 
     /// The `small-plant` scenario that `otwatch demo` runs.
     fn small_plant() -> Vec<u8> {
