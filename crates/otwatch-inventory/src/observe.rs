@@ -365,6 +365,10 @@ impl IntoIterator for FunctionCounts {
 /// IP addresses kept per MAC; a router forwarding for a whole network reaches it quickly,
 /// and beyond it only the count matters.
 const MAX_IPS_PER_MAC: usize = 256;
+/// Addresses a MAC claimed (ARP, DHCP, LLDP) are kept beyond [`MAX_IPS_PER_MAC`] up to this
+/// many entries in all: a claim decides who owns an address, and dropping it in one worker
+/// but not another would make the owner depend on how packets were sharded.
+const MAX_ADDRESSES_PER_MAC: usize = 4096;
 const MAX_NAMES: usize = 100_000;
 /// Devices kept behind one host: all 247 Modbus unit ids, or a few MS/TP networks behind a
 /// BACnet router. Beyond it only the count matters, kept per host.
@@ -425,7 +429,9 @@ impl Observations {
                 seen.via = via;
                 seen.via_evidence = ev;
             }
-        } else if entry.ips.len() < MAX_IPS_PER_MAC {
+        } else if entry.ips.len() < MAX_IPS_PER_MAC
+            || (via != Via::IpSource && entry.ips.len() < MAX_ADDRESSES_PER_MAC)
+        {
             entry.push(
                 ip,
                 IpSighting {
@@ -736,10 +742,17 @@ impl Observations {
                     }
                     // Keep the earliest addresses, as a single worker reading in time order
                     // would have: the result must not depend on how packets were sharded.
+                    // Claims beyond stay (see MAX_ADDRESSES_PER_MAC).
                     if mine.ips.len() > MAX_IPS_PER_MAC {
                         mine.ips.sort_by_key(|(ip, s)| (s.first, *ip));
-                        mine.ips_dropped += (mine.ips.len() - MAX_IPS_PER_MAC) as u64;
-                        mine.ips.truncate(MAX_IPS_PER_MAC);
+                        let before = mine.ips.len();
+                        let mut rank = 0;
+                        mine.ips.retain(|(_, s)| {
+                            rank += 1;
+                            rank <= MAX_IPS_PER_MAC || s.via != Via::IpSource
+                        });
+                        mine.ips.truncate(MAX_ADDRESSES_PER_MAC);
+                        mine.ips_dropped += (before - mine.ips.len()) as u64;
                         mine.index = None;
                     }
                 }
@@ -924,6 +937,41 @@ mod tests {
         };
         assert_eq!(kept(&single).len(), MAX_IPS_PER_MAC);
         assert_eq!(kept(&single), kept(&merged));
+    }
+
+    /// A router's address list is full in one worker; the ARP claim of an address seen late
+    /// lands there, while another worker saw the address earlier. Whatever the split, the
+    /// claim is kept: it decides which card owns the address.
+    #[test]
+    fn a_claim_beyond_the_cap_is_kept_whatever_the_sharding() {
+        let router = [0, 0, 0x0c, 1, 1, 1];
+        let ip = |i: u32| IpAddr::from((0x0a00_0000 + i).to_be_bytes());
+        let claimed = ip(10_000);
+        let owner = |o: &Observations| {
+            o.macs[&router]
+                .ips
+                .iter()
+                .find(|(a, _)| *a == claimed)
+                .map(|(_, s)| (s.via, s.via_evidence))
+        };
+        let mut single = Observations::default();
+        let (mut full, mut other) = (Observations::default(), Observations::default());
+        other.sighting(router, Some(claimed), Via::IpSource, ev(1, 1));
+        single.sighting(router, Some(claimed), Via::IpSource, ev(1, 1));
+        for i in 0..400u32 {
+            let e = ev(i64::from(i) + 2, u64::from(i) + 2);
+            full.sighting(router, Some(ip(i)), Via::IpSource, e);
+            single.sighting(router, Some(ip(i)), Via::IpSource, e);
+        }
+        full.sighting(router, Some(claimed), Via::Arp, ev(900, 900));
+        single.sighting(router, Some(claimed), Via::Arp, ev(900, 900));
+        let mut merged = Observations::default();
+        merged.merge(full);
+        merged.merge(other);
+        assert_eq!(owner(&single), Some((Via::Arp, ev(900, 900))));
+        assert_eq!(owner(&merged), owner(&single));
+        let count = |o: &Observations| o.macs[&router].ips.len();
+        assert_eq!(count(&merged), count(&single));
     }
 
     #[test]
