@@ -33,9 +33,22 @@ use std::path::{Path, PathBuf};
 pub use changes::ChangeOptions;
 pub use migrations::SCHEMA_VERSION;
 
+/// What to do when the database could not be written: SQLite says "disk I/O error" for a
+/// file-size limit and "database or disk is full" for a full disk, and neither says that
+/// the transaction was rolled back.
+fn write_failure_hint(source: &rusqlite::Error) -> &'static str {
+    match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure) => {
+            " (the disk may be full or a file-size limit reached: free space or raise the \
+             limit and run again; this run was rolled back, earlier runs are intact)"
+        }
+        _ => "",
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: database error: {source}")]
+    #[error("{path}: database error: {source}{hint}", hint = write_failure_hint(source))]
     Sqlite {
         path: PathBuf,
         source: rusqlite::Error,
