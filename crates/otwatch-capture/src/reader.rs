@@ -585,6 +585,91 @@ mod tests {
         }
     }
 
+    /// Reads everything `bytes` holds: the packets' data up to the first error, and whether
+    /// the reader ended cleanly, stopped on a truncation, or refused the file.
+    fn read_all(bytes: Vec<u8>) -> (Vec<Vec<u8>>, &'static str) {
+        let mut r = match CaptureReader::from_bytes("cut", bytes) {
+            Ok(r) => r,
+            Err(_) => return (Vec::new(), "refused"),
+        };
+        let mut seen = Vec::new();
+        loop {
+            match r.next_packet() {
+                Ok(Some(p)) => seen.push(p.data.to_vec()),
+                Ok(None) => return (seen, "clean"),
+                Err(CaptureError::Truncated { .. }) => return (seen, "truncated"),
+                Err(e) => panic!("unexpected error on a cut file: {e}"),
+            }
+        }
+    }
+
+    /// A capture cut at any byte keeps every packet before the cut, ends cleanly only where
+    /// the cut falls between records, and says "truncated" everywhere else; nothing panics.
+    #[test]
+    fn a_capture_cut_at_any_byte_keeps_what_came_before() {
+        let packets: [&[u8]; 3] = [b"first", b"second packet", b"3rd"];
+        let records: Vec<(u32, u32, &[u8])> = packets
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as u32, 0, *p))
+            .collect();
+        let pcap = legacy_pcap(&records);
+        let mut ends = vec![24];
+        for p in packets {
+            ends.push(ends.last().unwrap() + 16 + p.len());
+        }
+        let ng_packets: Vec<(u64, &[u8])> = packets.iter().map(|p| (1, *p)).collect();
+        let ng = pcapng(None, &ng_packets);
+        let mut ng_ends = vec![28 + 20];
+        for p in packets {
+            ng_ends.push(ng_ends.last().unwrap() + 32 + p.len().div_ceil(4) * 4);
+        }
+        for (bytes, ends) in [(pcap, ends), (ng, ng_ends)] {
+            assert_eq!(*ends.last().unwrap(), bytes.len());
+            for cut in 0..=bytes.len() {
+                let (seen, how) = read_all(bytes[..cut].to_vec());
+                let complete = ends[1..].iter().filter(|&&e| e <= cut).count();
+                assert_eq!(seen.len(), complete, "cut at {cut}");
+                assert_eq!(seen, packets[..complete], "cut at {cut}");
+                let expected = if cut < 4 {
+                    "refused"
+                } else if ends.contains(&cut) {
+                    "clean"
+                } else if cut < ends[0] && bytes[0] == 0xd4 {
+                    "refused" // inside the pcap file header
+                } else {
+                    "truncated"
+                };
+                if cut >= 4 && cut < ends[0] && bytes[0] != 0xd4 {
+                    // Inside the pcapng section or interface header: never a packet, and a
+                    // clean end only where a whole block ended (the section header).
+                    assert!(how != "clean" || cut == 28, "cut at {cut}: {how}");
+                } else {
+                    assert_eq!(how, expected, "cut at {cut}");
+                }
+            }
+        }
+    }
+
+    /// A block type the reader does not know (a vendor's, or a newer standard's) is skipped
+    /// by its length; the packets around it are read.
+    #[test]
+    fn pcapng_skips_blocks_it_does_not_know() {
+        let one = pcapng(None, &[(1, b"before")]);
+        let two = pcapng(None, &[(2, b"after")]);
+        let header_len = 28 + 20;
+        let mut bytes = one.clone();
+        // A custom block (type 0x00000BAD) of 16 bytes: type, length, 4 bytes, length.
+        bytes.extend_from_slice(&0x0bad_u32.to_le_bytes());
+        bytes.extend_from_slice(&16u32.to_le_bytes());
+        bytes.extend_from_slice(b"data");
+        bytes.extend_from_slice(&16u32.to_le_bytes());
+        bytes.extend_from_slice(&two[header_len..]);
+        let (seen, how) = read_all(bytes);
+        assert_eq!(how, "clean");
+        assert_eq!(seen, [b"before".to_vec(), b"after".to_vec()]);
+    }
+
     #[test]
     fn reads_pcapng_with_nanosecond_resolution() {
         let bytes = pcapng(Some(9), &[(1_700_000_000_123_456_789, b"xyz")]);

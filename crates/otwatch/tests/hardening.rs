@@ -140,3 +140,121 @@ fn a_full_disk_is_a_clear_error_and_loses_nothing() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(integrity_and_runs(&db), ("ok".to_string(), runs_before));
 }
+
+/// A classic pcap with the given link type and records (seconds, frame bytes, captured
+/// length).
+fn pcap(linktype: u32, records: &[(u32, &[u8], usize)]) -> Vec<u8> {
+    let mut out = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    out.extend(65535u32.to_le_bytes());
+    out.extend(linktype.to_le_bytes());
+    for (secs, frame, caplen) in records {
+        let kept = &frame[..(*caplen).min(frame.len())];
+        out.extend(secs.to_le_bytes());
+        out.extend(0u32.to_le_bytes());
+        out.extend((kept.len() as u32).to_le_bytes());
+        out.extend((frame.len() as u32).to_le_bytes());
+        out.extend(kept);
+    }
+    out
+}
+
+/// Ethernet, IPv4 and UDP from 10.0.0.1:5000 to 10.0.0.2:161, four bytes of payload.
+fn udp_frame() -> Vec<u8> {
+    let mut f = vec![0, 0x1b, 0x1b, 0, 0, 2, 0, 0x1b, 0x1b, 0, 0, 1, 0x08, 0x00];
+    f.extend([
+        0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ]);
+    f.extend([0x13, 0x88, 0, 161, 0, 12, 0, 0, 1, 2, 3, 4]);
+    f
+}
+
+fn summary_of(dir: &Path, capture: &str) -> (std::process::Output, serde_json::Value) {
+    let out = otwatch(
+        &[
+            "analyze",
+            capture,
+            "--no-db",
+            "--quiet",
+            "--summary-json",
+            "s.json",
+        ],
+        dir,
+    );
+    let summary = std::fs::read(dir.join("s.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (out, summary)
+}
+
+/// Captures broken in the ways the field produces them give the documented behaviour: a
+/// clear message, and what was valid kept.
+#[test]
+fn broken_captures_are_reported_and_what_was_valid_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let frame = udp_frame();
+
+    // A link type otwatch does not decode: counted as dropped, with a warning that says
+    // how to convert the capture.
+    std::fs::write(
+        dir.path().join("usb.pcap"),
+        pcap(147, &[(1, &frame, 64), (2, &frame, 64)]),
+    )
+    .unwrap();
+    let (out, summary) = summary_of(dir.path(), "usb.pcap");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(summary["dropped"]["unsupported_linktype_147"], 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("link type 147") && err.contains("editcap"),
+        "{err}"
+    );
+
+    // A snap length shorter than the headers: the frames are counted as malformed by the
+    // header they cut, the whole frames beside them are analysed.
+    std::fs::write(
+        dir.path().join("snapped.pcap"),
+        pcap(1, &[(1, &frame, 20), (2, &frame, 64), (3, &frame, 30)]),
+    )
+    .unwrap();
+    let (out, summary) = summary_of(dir.path(), "snapped.pcap");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let malformed: u64 = summary["malformed"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(malformed, 2, "{}", summary["malformed"]);
+    assert_eq!(summary["udp_packets"], 1);
+    assert_eq!(summary["flows"], 1);
+
+    // Time going backwards: counted, with the frame named; every frame is analysed.
+    std::fs::write(
+        dir.path().join("clock.pcap"),
+        pcap(1, &[(100, &frame, 64), (50, &frame, 64), (101, &frame, 64)]),
+    )
+    .unwrap();
+    let (out, summary) = summary_of(dir.path(), "clock.pcap");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(summary["capture_quality"]["timestamps_backwards"], 1);
+    assert!(
+        summary["capture_quality"]["timestamp_examples"][0]
+            .as_str()
+            .unwrap()
+            .contains("clock.pcap frame 2"),
+        "{}",
+        summary["capture_quality"]
+    );
+    assert_eq!(summary["packets"], 3);
+
+    // A file that is no capture at all: refused with its first bytes named.
+    std::fs::write(dir.path().join("notes.pcap"), "not packets").unwrap();
+    let (out, _) = summary_of(dir.path(), "notes.pcap");
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("notes.pcap") && err.contains("6e 6f 74 20"),
+        "{err}"
+    );
+}
