@@ -58,7 +58,7 @@ pub(crate) fn record(tx: &Transaction<'_>, run_id: i64, alerts: &[Alert]) -> rus
             .optional()?;
         match held {
             None => {
-                tx.execute(
+                crate::exec(tx,
                     "INSERT INTO alerts (rule, title, severity, techniques, assets, subject, src, dst,
                        first_seen, last_seen, count, explanation, evidence, first_run, last_run)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
@@ -97,7 +97,7 @@ pub(crate) fn record(tx: &Transaction<'_>, run_id: i64, alerts: &[Alert]) -> rus
                 }
                 kept.sort_by_key(|e| (e.ts, e.frame));
                 let reopened = a.last_seen > last_seen;
-                tx.execute(
+                crate::exec(tx,
                     "UPDATE alerts SET title = ?2, severity = ?3, techniques = ?4, explanation = ?5,
                        first_seen = MIN(first_seen, ?6), last_seen = MAX(last_seen, ?7),
                        count = count + ?8, evidence = ?9, last_run = ?10,

@@ -93,8 +93,11 @@ pub struct Stated<'a> {
 /// one place that decides what "the same device" means; values that differ only in
 /// spelling (case, spaces, a "V" before a firmware number) are one value.
 pub fn compared_fields(asset: &Asset) -> BTreeMap<Field, Vec<Stated<'_>>> {
+    // Each value is found again by its normalised form through `seen`: a router states
+    // thousands of addresses, and comparing each with every earlier one would be quadratic.
     fn add<'a>(
         out: &mut BTreeMap<Field, Vec<Stated<'a>>>,
+        seen: &mut HashMap<(Field, String), usize>,
         field: Field,
         value: &str,
         evidence: &'a Evidence,
@@ -104,17 +107,24 @@ pub fn compared_fields(asset: &Asset) -> BTreeMap<Field, Vec<Stated<'_>>> {
             return;
         }
         let list = out.entry(field).or_default();
-        let norm = normalise(field, value);
-        match list.iter_mut().find(|s| normalise(field, &s.value) == norm) {
-            Some(s) if evidence.ts < s.evidence.ts => s.evidence = evidence,
-            Some(_) => {}
-            None => list.push(Stated {
-                value: value.to_string(),
-                evidence,
-            }),
+        match seen.entry((field, normalise(field, value))) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                let s = &mut list[*at.get()];
+                if evidence.ts < s.evidence.ts {
+                    s.evidence = evidence;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(list.len());
+                list.push(Stated {
+                    value: value.to_string(),
+                    evidence,
+                });
+            }
         }
     }
     let mut out: BTreeMap<Field, Vec<Stated<'_>>> = BTreeMap::new();
+    let mut seen = HashMap::new();
     for at in &asset.attributes {
         let source = SOURCES
             .iter()
@@ -125,10 +135,10 @@ pub fn compared_fields(asset: &Asset) -> BTreeMap<Field, Vec<Stated<'_>>> {
             if *field == Field::Vendor && at.evidence.protocol == "oui" {
                 continue;
             }
-            add(&mut out, *field, &at.value, &at.evidence);
+            add(&mut out, &mut seen, *field, &at.value, &at.evidence);
         } else if at.name == "ip" && is_mac_keyed(&asset.key) {
             // An asset known only by its address (behind a router) cannot change address.
-            add(&mut out, Field::Ip, &at.value, &at.evidence);
+            add(&mut out, &mut seen, Field::Ip, &at.value, &at.evidence);
         }
     }
     out
@@ -736,7 +746,7 @@ pub(crate) fn insert_change(
     c: &AssetChange,
 ) -> rusqlite::Result<()> {
     let e = &c.evidence;
-    conn.execute(
+    crate::exec(conn,
         "INSERT INTO asset_changes (run_id, asset_id, kind, field, old_value, new_value, ts, detail,
            protocol, message, capture, frame, confidence)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -783,12 +793,14 @@ pub(crate) fn record(
                 let Some(id) = asset_id(conn, asset)? else {
                     continue;
                 };
-                conn.execute(
+                crate::exec(
+                    conn,
                     "DELETE FROM asset_current WHERE asset_id = ?1 AND field = ?2",
                     params![id, field.as_str()],
                 )?;
                 for (value, ts) in values {
-                    conn.execute(
+                    crate::exec(
+                        conn,
                         "INSERT OR REPLACE INTO asset_current (asset_id, field, value, ts, run_id)
                          VALUES (?1, ?2, ?3, ?4, ?5)",
                         params![id, field.as_str(), value, ts, run_id],
@@ -802,7 +814,7 @@ pub(crate) fn record(
                 ts,
             } => {
                 if let Some(id) = asset_id(conn, asset)? {
-                    conn.execute(
+                    crate::exec(conn,
                         "INSERT INTO asset_current (asset_id, field, value, ts, run_id)
                          VALUES (?1, ?2, ?3, ?4, ?5)
                          ON CONFLICT (asset_id, field, value) DO UPDATE SET
@@ -814,7 +826,7 @@ pub(crate) fn record(
             }
             Edit::Release { asset, ip } => {
                 if let Some(id) = asset_id(conn, asset)? {
-                    conn.execute(
+                    crate::exec(conn,
                         "DELETE FROM asset_current WHERE asset_id = ?1 AND field = 'ip' AND value = ?2",
                         params![id, ip],
                     )?;
@@ -828,7 +840,7 @@ pub(crate) fn record(
             insert_change(conn, run_id, id, &c)?;
         }
     }
-    conn.execute(
+    crate::exec(conn,
         "INSERT INTO change_runs (run_id, reference, assets_compared, changes, latest_ts, stale_after)
          VALUES (?1, ?2, ?3, (SELECT COUNT(*) FROM asset_changes WHERE run_id = ?1), ?4, ?5)",
         params![

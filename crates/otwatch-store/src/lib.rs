@@ -46,6 +46,26 @@ fn write_failure_hint(source: &rusqlite::Error) -> &'static str {
     }
 }
 
+/// Runs a statement through the connection's statement cache. One run repeats a handful of
+/// statements hundreds of thousands of times; preparing each anew costs more than running it.
+pub(crate) fn exec(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// [`exec`] for a statement that returns one row.
+pub(crate) fn query_one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{path}: database error: {source}{hint}", hint = write_failure_hint(source))]
@@ -215,7 +235,7 @@ impl Store {
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
-        tx.execute(
+        exec(&tx,
             "INSERT INTO runs (started_at, otwatch_version, summary_json) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2)",
             params![env!("CARGO_PKG_VERSION"), run.summary_json],
         )
@@ -274,7 +294,7 @@ impl Store {
             };
             let id: i64 = match merged_into {
                 Some(id) => {
-                    tx.execute(
+                    exec(&tx,
                         "UPDATE assets SET vendor = COALESCE(?2, vendor), internal = COALESCE(?3, internal),
                            first_seen = MIN(first_seen, ?4), last_seen = MAX(last_seen, ?5) WHERE id = ?1",
                         params![id, a.vendor, a.internal, a.first_seen, a.last_seen],
@@ -283,7 +303,7 @@ impl Store {
                     id
                 }
                 None => {
-                    tx.execute(
+                    exec(&tx,
                         "INSERT INTO assets (key, vendor, internal, first_seen, last_seen, note, parent, position)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                          ON CONFLICT(key) DO UPDATE SET
@@ -306,7 +326,7 @@ impl Store {
                         ],
                     )
                     .map_err(err)?;
-                    tx.query_row("SELECT id FROM assets WHERE key = ?1", [&a.key], |r| {
+                    query_one(&tx, "SELECT id FROM assets WHERE key = ?1", [&a.key], |r| {
                         r.get(0)
                     })
                     .map_err(err)?
@@ -326,14 +346,14 @@ impl Store {
                 }
                 .unwrap_or(id);
                 if target != id {
-                    tx.execute(
+                    exec(&tx,
                         "UPDATE assets SET first_seen = MIN(first_seen, ?2), last_seen = MAX(last_seen, ?3) WHERE id = ?1",
                         params![target, a.first_seen, a.last_seen],
                     )
                     .map_err(err)?;
                     split_to.push((kind, value.clone(), target));
                 }
-                tx.execute(
+                exec(&tx,
                     "INSERT OR IGNORE INTO asset_addresses (asset_id, kind, value) VALUES (?1, ?2, ?3)",
                     params![target, kind, value],
                 )
@@ -345,7 +365,7 @@ impl Store {
                     .iter()
                     .find(|(kind, value, _)| at.name == *kind && at.value == *value)
                     .map_or(id, |(_, _, target)| *target);
-                tx.execute(
+                exec(&tx,
                     "INSERT OR IGNORE INTO asset_attributes (asset_id, run_id, name, value, protocol, message, capture, frame, ts, confidence)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     params![target, run_id, at.name, at.value, e.protocol, e.message, e.capture, e.frame as i64, e.ts, f64::from(e.confidence)],
@@ -353,7 +373,7 @@ impl Store {
                 .map_err(err)?;
             }
             for p in &a.protocols {
-                tx.execute(
+                exec(&tx,
                     "INSERT INTO asset_protocols (asset_id, protocol, role, port, transport, identified_by, first_seen, last_seen, flows)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                      ON CONFLICT(asset_id, protocol, role, port) DO UPDATE SET
