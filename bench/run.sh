@@ -64,5 +64,5 @@ read -r st mt < <(measure tshark -n -r "$slice")
 row "tshark (200k-packet slice)" "$slice_bytes" 200000 "$st" "$mt"
 read -r so mo < <(measure ./target/release/otwatch analyze "$slice" --no-db --quiet --threads 1)
 row "otwatch (same slice)" "$slice_bytes" 200000 "$so" "$mo"
-awk -v a="$s1" -v b="$s2" -v n="$sn" 'BEGIN { printf "otwatch vs nDPI: %.1fx faster with 1 thread, %.1fx with 2\n", n/a, n/b }'
-awk -v o="$so" -v t="$st" 'BEGIN { printf "otwatch vs tshark on the slice: %.1fx faster\n", t/o }'
+awk -v a="$s1" -v b="$s2" -v n="$sn" 'BEGIN { printf "otwatch / nDPI throughput: %.2f with 1 thread, %.2f with 2\n", n/a, n/b }'
+awk -v o="$so" -v t="$st" 'BEGIN { printf "otwatch / tshark throughput on the slice: %.1f\n", t/o }'
