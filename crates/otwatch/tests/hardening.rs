@@ -41,16 +41,22 @@ fn captures(dir: &Path) {
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
-#[test]
-fn analysis_killed_at_any_point_leaves_a_sound_database() {
+/// A folder with both captures and a database holding one committed run (the small one).
+fn site_with_one_run() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     captures(dir.path());
-    let db = dir.path().join("site.db");
     let out = otwatch(
         &["analyze", "small.pcap", "--db", "site.db", "--quiet"],
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let db = dir.path().join("site.db");
+    (dir, db)
+}
+
+#[test]
+fn analysis_killed_at_any_point_leaves_a_sound_database() {
+    let (dir, db) = site_with_one_run();
     let assets_before = text(&otwatch(&["assets", "--db", "site.db", "--json"], dir.path()).stdout);
     assert!(assets_before.contains("\"key\""), "{assets_before}");
 
@@ -110,14 +116,7 @@ fn analysis_killed_at_any_point_leaves_a_sound_database() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_full_disk_is_a_clear_error_and_loses_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    captures(dir.path());
-    let db = dir.path().join("site.db");
-    let out = otwatch(
-        &["analyze", "small.pcap", "--db", "site.db", "--quiet"],
-        dir.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (dir, db) = site_with_one_run();
     let (_, runs_before) = integrity_and_runs(&db);
     let size = std::fs::metadata(&db).unwrap().len();
     // Room for the file as it is and a little more, in 512-byte blocks; the write that
@@ -168,7 +167,9 @@ fn udp_frame() -> Vec<u8> {
     f
 }
 
-fn summary_of(dir: &Path, capture: &str) -> (std::process::Output, serde_json::Value) {
+/// Writes `bytes` as the capture `name` and analyses it: the output and the summary.
+fn analyse(dir: &Path, capture: &str, bytes: &[u8]) -> (std::process::Output, serde_json::Value) {
+    std::fs::write(dir.join(capture), bytes).unwrap();
     let out = otwatch(
         &[
             "analyze",
@@ -196,12 +197,11 @@ fn broken_captures_are_reported_and_what_was_valid_is_kept() {
 
     // A link type otwatch does not decode: counted as dropped, with a warning that says
     // how to convert the capture.
-    std::fs::write(
-        dir.path().join("usb.pcap"),
-        pcap(147, &[(1, &frame, 64), (2, &frame, 64)]),
-    )
-    .unwrap();
-    let (out, summary) = summary_of(dir.path(), "usb.pcap");
+    let (out, summary) = analyse(
+        dir.path(),
+        "usb.pcap",
+        &pcap(147, &[(1, &frame, 64), (2, &frame, 64)]),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(summary["dropped"]["unsupported_linktype_147"], 2);
     let err = text(&out.stderr);
@@ -212,12 +212,11 @@ fn broken_captures_are_reported_and_what_was_valid_is_kept() {
 
     // A snap length shorter than the headers: the frames are counted as malformed by the
     // header they cut, the whole frames beside them are analysed.
-    std::fs::write(
-        dir.path().join("snapped.pcap"),
-        pcap(1, &[(1, &frame, 20), (2, &frame, 64), (3, &frame, 30)]),
-    )
-    .unwrap();
-    let (out, summary) = summary_of(dir.path(), "snapped.pcap");
+    let (out, summary) = analyse(
+        dir.path(),
+        "snapped.pcap",
+        &pcap(1, &[(1, &frame, 20), (2, &frame, 64), (3, &frame, 30)]),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let malformed: u64 = summary["malformed"]
         .as_object()
@@ -230,12 +229,11 @@ fn broken_captures_are_reported_and_what_was_valid_is_kept() {
     assert_eq!(summary["flows"], 1);
 
     // Time going backwards: counted, with the frame named; every frame is analysed.
-    std::fs::write(
-        dir.path().join("clock.pcap"),
-        pcap(1, &[(100, &frame, 64), (50, &frame, 64), (101, &frame, 64)]),
-    )
-    .unwrap();
-    let (out, summary) = summary_of(dir.path(), "clock.pcap");
+    let (out, summary) = analyse(
+        dir.path(),
+        "clock.pcap",
+        &pcap(1, &[(100, &frame, 64), (50, &frame, 64), (101, &frame, 64)]),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(summary["capture_quality"]["timestamps_backwards"], 1);
     assert!(
@@ -249,8 +247,7 @@ fn broken_captures_are_reported_and_what_was_valid_is_kept() {
     assert_eq!(summary["packets"], 3);
 
     // A file that is no capture at all: refused with its first bytes named.
-    std::fs::write(dir.path().join("notes.pcap"), "not packets").unwrap();
-    let (out, _) = summary_of(dir.path(), "notes.pcap");
+    let (out, _) = analyse(dir.path(), "notes.pcap", b"not packets");
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
