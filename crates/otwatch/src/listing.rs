@@ -115,7 +115,8 @@ pub fn asset_table<'a>(assets: impl Iterator<Item = (Option<i64>, &'a Asset)>) -
         "uses",
         "first seen",
         "last seen",
-    ]);
+    ])
+    .shortening();
     for (id, a) in assets {
         let ips = if let (true, Some(parent)) = (a.ips.is_empty(), &a.parent) {
             let front = first_ip.get(parent.as_str()).unwrap_or(parent);
