@@ -867,10 +867,25 @@ fn iin_text(iin: u16) -> String {
 /// before any time is spent describing it. A write's kind depends on its objects, so only
 /// the overall limit applies to it.
 fn room_for_request_event(fc: u8, ctx: &mut Ctx<'_>) -> bool {
-    match fc {
-        0x03..=0x06 => ctx.room_for_event("dnp3_control"),
+    match request_kind(fc) {
+        Some(kind) if fc != 0x02 => ctx.room_for_event(kind),
         _ => ctx.room_for_any_event(),
     }
+}
+
+/// The kind of event a request function is worth, before its objects are read (they turn a
+/// write into a file operation or a time set).
+fn request_kind(fc: u8) -> Option<&'static str> {
+    Some(match fc {
+        0x03..=0x06 => "dnp3_control",
+        0x0d | 0x0e => "dnp3_restart",
+        0x02 => "dnp3_write",
+        0x19..=0x1e => "dnp3_file_operation",
+        0x14 | 0x15 => "dnp3_unsolicited_setting",
+        0x18 => "dnp3_time_set",
+        0x0f..=0x13 | 0x1f => "dnp3_application_control",
+        _ => return None,
+    })
 }
 
 fn is_notable_request(fc: u8) -> bool {
@@ -881,18 +896,8 @@ fn is_notable_request(fc: u8) -> bool {
 fn notable_request(f: &Fragment<'_>, outstation: u16) -> Option<(&'static str, String)> {
     let fc = f.header.function;
     let name = function_label(fc);
-    let kind = match fc {
-        0x03..=0x06 => "dnp3_control",
-        0x0d | 0x0e => "dnp3_restart",
-        0x02 => "dnp3_write",
-        0x19..=0x1e => "dnp3_file_operation",
-        0x14 | 0x15 => "dnp3_unsolicited_setting",
-        0x18 => "dnp3_time_set",
-        0x0f..=0x13 | 0x1f => "dnp3_application_control",
-        _ => return None,
-    };
+    let mut kind = request_kind(fc)?;
     let mut what = Vec::new();
-    let mut kind = kind;
     for objects in dnp3::objects(f) {
         let objects = match objects {
             Ok(o) => o,

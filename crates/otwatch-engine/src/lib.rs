@@ -49,6 +49,7 @@ use otwatch_inventory::{Inventory, InventoryOptions, Observations};
 use otwatch_model::logs::LogRow;
 use otwatch_model::site::SiteNetworks;
 use otwatch_model::{iso_time, FlowRecord, Micros, ProtocolEvent, TransportProto};
+use otwatch_wire::headers::ethertype;
 #[cfg(test)]
 use otwatch_wire::Frame;
 use otwatch_wire::{decode_frame, LinkType, Network};
@@ -202,30 +203,30 @@ fn address_pair_key(vlans: u32, a: IpAddr, b: IpAddr) -> u64 {
 /// workers decode the frame in full anyway. It gives the full decoder's key (the VLAN tags
 /// as `VlanTags::key`, the addresses as decoded); `None` leaves the frame to the decoder.
 fn ethernet_ip_shard_key(data: &[u8]) -> Option<u64> {
-    let mut ethertype = u16::from_be_bytes([*data.get(12)?, *data.get(13)?]);
+    let mut ty = u16::from_be_bytes([*data.get(12)?, *data.get(13)?]);
     let mut at = 14;
     let mut vlans = 0u32;
     for shift in [16, 0] {
-        if !matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) {
+        if !matches!(ty, ethertype::VLAN | ethertype::QINQ | ethertype::QINQ_OLD) {
             break;
         }
         let tci = data.get(at..at + 4)?;
         vlans |= u32::from(u16::from_be_bytes([tci[0], tci[1]]) & 0x0fff) << shift;
-        ethertype = u16::from_be_bytes([tci[2], tci[3]]);
+        ty = u16::from_be_bytes([tci[2], tci[3]]);
         at += 4;
     }
-    let (src, dst) = match ethertype {
-        0x0800 => {
+    let (src, dst) = match ty {
+        ethertype::IPV4 => {
             let h = data.get(at..at + 20)?;
-            // What the decoder would turn down goes to it, so that both agree.
-            let header_len = usize::from(h[0] & 0x0f) * 4;
-            if h[0] >> 4 != 4 || header_len < 20 {
+            // What the decoder would turn down (another version, a header under 20 bytes)
+            // goes to it, so that both agree.
+            if h[0] >> 4 != 4 || h[0] & 0x0f < 5 {
                 return None;
             }
             let octets = |i: usize| [h[i], h[i + 1], h[i + 2], h[i + 3]];
             (IpAddr::from(octets(12)), IpAddr::from(octets(16)))
         }
-        0x86dd => {
+        ethertype::IPV6 => {
             let h = data.get(at..at + 40)?;
             if h[0] >> 4 != 6 {
                 return None;

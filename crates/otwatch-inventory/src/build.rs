@@ -46,8 +46,8 @@ fn mac_string(mac: &[u8; 6]) -> String {
     )
 }
 
-/// The assets being built, in creation order, found by key. Assets are large (over a
-/// kilobyte) and a site may have a hundred thousand: they are boxed so that neither growing
+/// The assets being built, in creation order, found by key. Assets are large (hundreds of
+/// bytes) and a site may have a hundred thousand: they are boxed so that neither growing
 /// the table nor sorting it moves them.
 #[derive(Default)]
 #[allow(clippy::vec_box)] // boxed on purpose, see above
@@ -510,21 +510,28 @@ pub fn build(
             // An address the device only announced (its LLDP management address) and never
             // used says where it is managed from, not where it sits: it makes a device inside
             // the site, but alone never outside it.
-            let announced_only = |ip: &IpAddr| {
-                let value = ip.to_string();
-                let mut stated = a
-                    .attributes
-                    .iter()
-                    .filter(|at| at.name == "ip" && at.value == value)
-                    .peekable();
-                stated.peek().is_some() && stated.all(|at| at.evidence.protocol == "lldp")
-            };
             a.internal = if a.ips.iter().any(|ip| site.is_internal(*ip)) {
                 Some(true)
-            } else if a.ips.iter().all(announced_only) {
-                None
             } else {
-                Some(false)
+                // Stated addresses, and those stated other than by LLDP, gathered once: a
+                // router may hold thousands.
+                let mut stated = ahash::AHashSet::new();
+                let mut used = ahash::AHashSet::new();
+                for at in a.attributes.iter().filter(|at| at.name == "ip") {
+                    stated.insert(at.value.as_str());
+                    if at.evidence.protocol != "lldp" {
+                        used.insert(at.value.as_str());
+                    }
+                }
+                let announced_only = |ip: &IpAddr| {
+                    let value = ip.to_string();
+                    stated.contains(value.as_str()) && !used.contains(value.as_str())
+                };
+                if a.ips.iter().all(announced_only) {
+                    None
+                } else {
+                    Some(false)
+                }
             };
             a.protocols
                 .sort_by(|x, y| (&x.protocol, x.role, x.port).cmp(&(&y.protocol, y.role, y.port)));

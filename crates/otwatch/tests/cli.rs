@@ -350,34 +350,68 @@ fn thread_count_does_not_change_results() {
     assert_eq!(outputs[0], outputs[2], "1 and 4 threads differ");
 }
 
+/// What one analysis of the simulated factory gave: `alerts`, `assets` and `edges` as JSON,
+/// and the summary.
+struct FactoryRun {
+    alerts: String,
+    assets: String,
+    edges: String,
+    summary: serde_json::Value,
+}
+
+/// The simulated factory analysed with 1, 2 and 4 threads, with the given configuration.
+fn factory_with_1_2_and_4_threads(config: &str) -> Vec<FactoryRun> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = otwatch(&["simulate", "factory", "--out", "f.pcap"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(dir.path().join("site.toml"), config).unwrap();
+    ["1", "2", "4"]
+        .into_iter()
+        .map(|n| {
+            let db = format!("t{n}.db");
+            let summary = format!("s{n}.json");
+            let out = otwatch(
+                &[
+                    "analyze",
+                    "f.pcap",
+                    "--db",
+                    &db,
+                    "--threads",
+                    n,
+                    "--quiet",
+                    "--config",
+                    "site.toml",
+                    "--summary-json",
+                    &summary,
+                ],
+                dir.path(),
+            );
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            let json = |what: &str| {
+                let out = otwatch(&[what, "--json", "--db", &db], dir.path());
+                assert!(out.status.success(), "{}", text(&out.stderr));
+                text(&out.stdout)
+            };
+            FactoryRun {
+                alerts: json("alerts"),
+                assets: json("assets"),
+                edges: json("edges"),
+                summary: serde_json::from_slice(&std::fs::read(dir.path().join(&summary)).unwrap())
+                    .unwrap(),
+            }
+        })
+        .collect()
+}
+
 /// The simulated factory carries attacks and maintenance on a timeline: its alerts, assets
 /// and changes must not depend on how many workers read the capture.
 #[test]
 fn thread_count_does_not_change_alerts() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = otwatch(&["simulate", "factory", "--out", "f.pcap"], dir.path());
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let mut outputs = Vec::new();
-    for n in ["1", "2", "4"] {
-        let db = format!("t{n}.db");
-        let out = otwatch(
-            &["analyze", "f.pcap", "--db", &db, "--threads", n, "--quiet"],
-            dir.path(),
-        );
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        let json = |args: &[&str]| {
-            let mut all = args.to_vec();
-            all.extend(["--db", db.as_str()]);
-            let out = otwatch(&all, dir.path());
-            assert!(out.status.success(), "{}", text(&out.stderr));
-            text(&out.stdout)
-        };
-        outputs.push((
-            json(&["alerts", "--json"]),
-            json(&["assets", "--json"]),
-            json(&["edges", "--json"]),
-        ));
-    }
+    let runs = factory_with_1_2_and_4_threads("");
+    let outputs: Vec<_> = runs
+        .iter()
+        .map(|r| (&r.alerts, &r.assets, &r.edges))
+        .collect();
     assert!(
         outputs[0].0.matches("\"rule\"").count() >= 7,
         "{}",
@@ -393,45 +427,17 @@ fn thread_count_does_not_change_alerts() {
 /// crowd out a rarer kind.
 #[test]
 fn event_limits_keep_the_same_events_whatever_the_thread_count() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = otwatch(&["simulate", "factory", "--out", "f.pcap"], dir.path());
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    std::fs::write(
-        dir.path().join("tight.toml"),
-        "[limits]\nmax_events_per_kind = 2\n",
-    )
-    .unwrap();
-    let mut outputs = Vec::new();
-    for n in ["1", "2", "4"] {
-        let db = format!("t{n}.db");
-        let summary = format!("s{n}.json");
-        let out = otwatch(
-            &[
-                "analyze",
-                "f.pcap",
-                "--db",
-                &db,
-                "--threads",
-                n,
-                "--quiet",
-                "--config",
-                "tight.toml",
-                "--summary-json",
-                &summary,
-            ],
-            dir.path(),
-        );
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        let summary: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.path().join(&summary)).unwrap()).unwrap();
-        let alerts = otwatch(&["alerts", "--json", "--db", &db], dir.path());
-        assert!(alerts.status.success(), "{}", text(&alerts.stderr));
-        outputs.push((
-            text(&alerts.stdout),
-            summary["dropped"]["event_limit"].clone(),
-            summary["warnings"].clone(),
-        ));
-    }
+    let runs = factory_with_1_2_and_4_threads("[limits]\nmax_events_per_kind = 2\n");
+    let outputs: Vec<_> = runs
+        .iter()
+        .map(|r| {
+            (
+                &r.alerts,
+                &r.summary["dropped"]["event_limit"],
+                &r.summary["warnings"],
+            )
+        })
+        .collect();
     assert!(
         outputs[0].1.as_u64().unwrap_or(0) > 0,
         "the limit must be reached for the test to mean anything: {:?}",
