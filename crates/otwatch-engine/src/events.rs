@@ -85,13 +85,13 @@ impl EventStore {
         let Some(k) = self.kinds.get_mut(kind) else {
             return true;
         };
-        let Some(latest) = k.kept.peek() else {
-            return self.per_kind > 0;
-        };
         if k.kept.len() < self.per_kind {
             return true;
         }
-        let later = (ts, capture, frame) > (latest.0.ts, latest.0.capture.as_str(), latest.0.frame);
+        // Full; with a limit of 0 nothing is kept, so every event is later than all kept.
+        let later = k.kept.peek().is_none_or(|latest| {
+            (ts, capture, frame) > (latest.0.ts, latest.0.capture.as_str(), latest.0.frame)
+        });
         if later {
             k.seen += 1;
         }
@@ -183,25 +183,29 @@ mod tests {
 
     /// However the events are shared among workers, and in whatever order each worker
     /// meets them, the merge keeps the same: the earliest of each kind.
-    /// Asking first changes nothing in what is kept or counted.
+    /// Asking first changes nothing in what is kept or counted, whatever the limit (0 keeps
+    /// nothing and still counts every event).
     #[test]
     fn an_event_turned_away_early_counts_as_if_offered() {
-        let mut asked = EventStore::new(2);
-        let mut offered = EventStore::new(2);
-        for i in 0..5u64 {
-            let e = event("k", i as i64, i);
-            if asked.would_keep("k", e.ts, &e.capture, e.frame) {
-                asked.absorb(&mut vec![e.clone()]);
+        for limit in [0, 2] {
+            let mut asked = EventStore::new(limit);
+            let mut offered = EventStore::new(limit);
+            for i in 0..5u64 {
+                let e = event("k", i as i64, i);
+                if asked.would_keep("k", e.ts, &e.capture, e.frame) {
+                    asked.absorb(&mut vec![e.clone()]);
+                }
+                offered.absorb(&mut vec![e]);
             }
-            offered.absorb(&mut vec![e]);
+            let (mut a, seen_a) = asked.into_parts();
+            let (mut b, seen_b) = offered.into_parts();
+            a.sort_by(event_order);
+            b.sort_by(event_order);
+            assert_eq!(a, b, "limit {limit}");
+            assert_eq!(a.len(), limit);
+            assert_eq!(seen_a, seen_b, "limit {limit}");
+            assert_eq!(seen_a["k"], 5, "limit {limit}");
         }
-        let (mut a, seen_a) = asked.into_parts();
-        let (mut b, seen_b) = offered.into_parts();
-        a.sort_by(event_order);
-        b.sort_by(event_order);
-        assert_eq!(a, b);
-        assert_eq!(seen_a, seen_b);
-        assert_eq!(seen_a["k"], 5);
     }
 
     #[test]
