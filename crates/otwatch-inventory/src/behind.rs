@@ -8,7 +8,7 @@
 //! and slot of a CPU), its facts stay with the host. The rules are in `docs/inventory.md`,
 //! section "Devices behind devices".
 
-use crate::build::Builder;
+use crate::build::{AssetId, Builder};
 use crate::observe::{BehindPath, BehindSighting, Observations, Subject};
 use otwatch_model::{AssetProtocol, Attribute, IdentifiedBy, ProtocolRole, TransportProto};
 use std::collections::BTreeMap;
@@ -28,21 +28,21 @@ pub const MODBUS_GATEWAY_FACT: &str = "modbus_gateway";
 /// Where each recorded path ended up.
 #[derive(Debug, Default)]
 pub(crate) struct Placed {
-    children: BTreeMap<(IpAddr, BehindPath), String>,
+    children: BTreeMap<(IpAddr, BehindPath), AssetId>,
 }
 
 impl Placed {
     /// The child asset a routed request or answer reached, if the path made one.
-    pub(crate) fn child(&self, front: IpAddr, path: BehindPath) -> Option<&String> {
-        self.children.get(&(front, path))
+    pub(crate) fn child(&self, front: IpAddr, path: BehindPath) -> Option<AssetId> {
+        self.children.get(&(front, path)).copied()
     }
 
     /// The asset a stated fact belongs to.
-    pub(crate) fn subject_key(&self, b: &Builder<'_>, subject: Subject) -> Option<String> {
+    pub(crate) fn subject_asset(&self, b: &Builder<'_>, subject: Subject) -> Option<AssetId> {
         match subject {
-            Subject::Ip(ip) => b.by_ip.get(&ip).cloned(),
-            Subject::Mac(mac) => b.by_mac.get(&mac).cloned(),
-            Subject::Behind(ip, path) => self.child(ip, path).or_else(|| b.by_ip.get(&ip)).cloned(),
+            Subject::Ip(ip) => b.by_ip.get(&ip).copied(),
+            Subject::Mac(mac) => b.by_mac.get(&mac).copied(),
+            Subject::Behind(ip, path) => self.child(ip, path).or_else(|| b.by_ip.get(&ip).copied()),
         }
     }
 }
@@ -124,15 +124,16 @@ pub(crate) fn place(obs: &Observations, b: &mut Builder<'_>) -> Placed {
     }
     let mut placed = Placed::default();
     for (front, mut sightings) in by_front {
-        let Some(front_key) = b.by_ip.get(&front).cloned() else {
+        let Some(&front_id) = b.by_ip.get(&front) else {
             continue;
         };
+        let front_key = b.assets.key(front_id).to_string();
         sightings.sort_by_key(|s| (s.path, s.first));
         let (children, own) = decide(&sightings);
         if let Some(own) = own {
             let s = sightings.iter().find(|s| s.path == own).expect("decided");
             let ev = b.evidence(s.first, own.protocol(), s.message.clone(), 1.0);
-            let asset = b.assets.get_mut(&front_key).expect("indexed asset");
+            let asset = b.assets.at_mut(front_id);
             if asset.parent.is_none() {
                 asset.position = Some(own.describe());
             }
@@ -150,7 +151,8 @@ pub(crate) fn place(obs: &Observations, b: &mut Builder<'_>) -> Placed {
             let key = format!("{front_key}/{}", path.key_part());
             let ev = b.evidence(s.first, path.protocol(), s.message.clone(), 1.0);
             let note = format!("reached through {front_key} at {}", path.describe());
-            let child = b.new_asset(&key, s.first.ts, s.last_ts, Some(note));
+            let child_id = b.new_asset(&key, s.first.ts, s.last_ts, Some(note));
+            let child = b.assets.at_mut(child_id);
             child.parent = Some(front_key.clone());
             child.position = Some(path.describe());
             child.first_seen = child.first_seen.min(s.first.ts);
@@ -187,7 +189,7 @@ pub(crate) fn place(obs: &Observations, b: &mut Builder<'_>) -> Placed {
                     flows: 0,
                 }),
             }
-            let front_asset = b.assets.get_mut(&front_key).expect("indexed asset");
+            let front_asset = b.assets.at_mut(front_id);
             if !front_asset
                 .attributes
                 .iter()
@@ -199,14 +201,14 @@ pub(crate) fn place(obs: &Observations, b: &mut Builder<'_>) -> Placed {
                     evidence: ev,
                 });
             }
-            placed.children.insert((front, path), key);
+            placed.children.insert((front, path), child_id);
         }
     }
     for (front, dropped) in &obs.behind_dropped {
-        let Some(front_key) = b.by_ip.get(front).cloned() else {
+        let Some(&front_id) = b.by_ip.get(front) else {
             continue;
         };
-        let asset = b.assets.get_mut(&front_key).expect("indexed asset");
+        let asset = b.assets.at_mut(front_id);
         asset.note = Some(match asset.note.take() {
             Some(n) => format!(
                 "{n}; {dropped} messages from devices behind it not kept (more than {} devices)",

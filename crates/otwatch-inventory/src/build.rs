@@ -6,7 +6,8 @@ use otwatch_model::{
     Asset, AssetProtocol, Attribute, Edge, Evidence, FlowRecord, FunctionAggregate, IdentifiedBy,
     ProtocolRole,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 #[derive(Debug, Clone)]
@@ -46,6 +47,11 @@ fn mac_string(mac: &[u8; 6]) -> String {
     )
 }
 
+/// An asset's place in the [`AssetTable`]: the build refers to assets by number, so that
+/// the address indexes, the edges and the function counts hash and copy four bytes where
+/// they would otherwise clone a key string.
+pub(crate) type AssetId = u32;
+
 /// The assets being built, in creation order, found by key. Assets are large (hundreds of
 /// bytes) and a site may have a hundred thousand: they are boxed so that neither growing
 /// the table nor sorting it moves them.
@@ -53,26 +59,29 @@ fn mac_string(mac: &[u8; 6]) -> String {
 #[allow(clippy::vec_box)] // boxed on purpose, see above
 pub(crate) struct AssetTable {
     list: Vec<Box<Asset>>,
-    index: ahash::AHashMap<String, usize>,
+    index: ahash::AHashMap<String, AssetId>,
 }
 
 impl AssetTable {
-    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Asset> {
-        let i = *self.index.get(key)?;
-        Some(&mut self.list[i])
+    pub(crate) fn at_mut(&mut self, id: AssetId) -> &mut Asset {
+        &mut self.list[id as usize]
     }
 
-    /// Adds `make()` under `key` unless an asset has that key; returns the asset either way.
-    fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Asset) -> &mut Asset {
-        let i = match self.index.get(key) {
-            Some(&i) => i,
+    pub(crate) fn key(&self, id: AssetId) -> &str {
+        &self.list[id as usize].key
+    }
+
+    /// Adds `make()` under `key` unless an asset has that key; returns its id either way.
+    fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Asset) -> AssetId {
+        match self.index.get(key) {
+            Some(&id) => id,
             None => {
+                let id = AssetId::try_from(self.list.len()).expect("fewer than 4 billion assets");
                 self.list.push(Box::new(make()));
-                self.index.insert(key.to_string(), self.list.len() - 1);
-                self.list.len() - 1
+                self.index.insert(key.to_string(), id);
+                id
             }
-        };
-        &mut self.list[i]
+        }
     }
 
     #[allow(clippy::vec_box)]
@@ -84,8 +93,8 @@ impl AssetTable {
 pub(crate) struct Builder<'a> {
     captures: &'a [String],
     pub(crate) assets: AssetTable,
-    pub(crate) by_ip: ahash::AHashMap<IpAddr, String>,
-    pub(crate) by_mac: ahash::AHashMap<[u8; 6], String>,
+    pub(crate) by_ip: ahash::AHashMap<IpAddr, AssetId>,
+    pub(crate) by_mac: ahash::AHashMap<[u8; 6], AssetId>,
 }
 
 impl Builder<'_> {
@@ -117,7 +126,7 @@ impl Builder<'_> {
         first: i64,
         last: i64,
         note: Option<String>,
-    ) -> &mut Asset {
+    ) -> AssetId {
         self.assets.get_or_insert_with(key, || Asset {
             key: key.to_string(),
             macs: Vec::new(),
@@ -137,13 +146,13 @@ impl Builder<'_> {
         })
     }
 
-    fn asset_for(&self, ip: IpAddr, mac: Option<[u8; 6]>) -> Option<&String> {
+    fn asset_for(&self, ip: IpAddr, mac: Option<[u8; 6]>) -> Option<AssetId> {
         // A MAC-keyed asset owns an address only if the address was tied to it; otherwise
         // (a router's MAC) the address's own asset is the endpoint.
-        if let Some(key) = self.by_ip.get(&ip) {
-            return Some(key);
+        if let Some(&id) = self.by_ip.get(&ip) {
+            return Some(id);
         }
-        mac.and_then(|m| self.by_mac.get(&m))
+        mac.and_then(|m| self.by_mac.get(&m).copied())
     }
 }
 
@@ -213,8 +222,8 @@ pub fn build(
                  those addresses are assets of their own"
             )
         });
-        b.new_asset(&key, seen.first.ts, seen.last_ts, note);
-        b.by_mac.insert(*mac, key.clone());
+        let id = b.new_asset(&key, seen.first.ts, seen.last_ts, note);
+        b.by_mac.insert(*mac, id);
         let vendor = otwatch_oui::lookup(*mac);
         let mac_ev = b.evidence(
             seen.first,
@@ -253,7 +262,7 @@ pub fn build(
                 ),
             ));
         }
-        let asset = b.assets.get_mut(&key).expect("just created");
+        let asset = b.assets.at_mut(id);
         asset.macs.push(mac_string(mac));
         asset.attributes.push(Attribute {
             name: "mac".into(),
@@ -273,7 +282,7 @@ pub fn build(
             // evidence (the duplicate-address detector reads it) but not the address.
             if claimed_by.get(&ip).is_none_or(|(owner, _)| *owner == mac) {
                 asset.ips.push(ip);
-                b.by_ip.insert(ip, key.clone());
+                b.by_ip.insert(ip, id);
             }
             asset.attributes.push(Attribute {
                 name: "ip".into(),
@@ -295,10 +304,11 @@ pub fn build(
             }
             let key = format!("ip:{ip}");
             let note = match mac.and_then(|m| b.by_mac.get(&m)) {
-                Some(mac_key) if opts.split_ips.contains(&ip) => {
+                Some(&mac_asset) if opts.split_ips.contains(&ip) => {
+                    let mac_key = b.assets.key(mac_asset);
                     format!("seen with the MAC of {mac_key}, split from it by a person")
                 }
-                Some(router) => format!("seen behind {router}"),
+                Some(&router) => format!("seen behind {}", b.assets.key(router)),
                 None => "seen without a link-layer address".to_string(),
             };
             let evidence = Evidence {
@@ -309,14 +319,15 @@ pub fn build(
                 ts,
                 confidence: 0.9,
             };
-            let asset = b.new_asset(&key, f.first_ts, f.last_ts, Some(note));
+            let id = b.new_asset(&key, f.first_ts, f.last_ts, Some(note));
+            let asset = b.assets.at_mut(id);
             asset.ips.push(ip);
             asset.attributes.push(Attribute {
                 name: "ip".into(),
                 value: ip.to_string(),
                 evidence,
             });
-            b.by_ip.insert(ip, key);
+            b.by_ip.insert(ip, id);
         }
     }
 
@@ -324,12 +335,14 @@ pub fn build(
     //     host that fronts them.
     let placed = crate::behind::place(obs, &mut b);
 
-    // The function aggregates need only the address index and the placed devices, both
-    // complete now: they are counted on another thread while the assets take their facts.
+    // The function aggregates need only the address index, the asset keys and the placed
+    // devices, all complete now: they are counted on another thread while the assets take
+    // their facts.
+    let keys: Vec<String> = b.assets.list.iter().map(|a| a.key.clone()).collect();
     let by_ip = b.by_ip.clone();
-    let placed_ref = &placed;
+    let (placed_ref, keys_ref) = (&placed, &keys);
     std::thread::scope(|scope| {
-        let counting = scope.spawn(move || function_aggregates(obs, &by_ip, placed_ref));
+        let counting = scope.spawn(move || function_aggregates(obs, &by_ip, placed_ref, keys_ref));
         // 3. Names, attached by MAC first, then by address.
         let mut names: Vec<_> = obs.names.values().collect();
         names.sort_by(|a, b| {
@@ -337,13 +350,13 @@ pub fn build(
                 .cmp(&(b.first, &b.name, b.protocol, b.mac, b.ip))
         });
         for n in names {
-            let key = n
+            let id = n
                 .mac
-                .and_then(|m| b.by_mac.get(&m).cloned())
-                .or_else(|| n.ip.and_then(|ip| b.by_ip.get(&ip).cloned()));
-            let Some(key) = key else { continue };
+                .and_then(|m| b.by_mac.get(&m).copied())
+                .or_else(|| n.ip.and_then(|ip| b.by_ip.get(&ip).copied()));
+            let Some(id) = id else { continue };
             let ev = b.evidence(n.first, n.protocol, n.message.clone(), n.confidence);
-            let asset = b.assets.get_mut(&key).expect("indexed asset");
+            let asset = b.assets.at_mut(id);
             if !asset.hostnames.contains(&n.name) {
                 asset.hostnames.push(n.name.clone());
             }
@@ -356,17 +369,22 @@ pub fn build(
 
         // 3b. What devices said about themselves. A device's own statement of its vendor beats
         //     the guess from its MAC prefix; both stay in the attributes with their sources.
-        let mut stated: Vec<_> = obs.attributes.values().collect();
-        stated.sort_by(|a, b| {
-            (a.first, a.name, &a.value, a.protocol, a.subject)
-                .cmp(&(b.first, b.name, &b.value, b.protocol, b.subject))
+        // The time of each statement sits beside it, so that sorting reads the statements
+        // themselves only on ties; (subject, name, value, protocol) is unique, so the order
+        // is total.
+        let mut stated: Vec<_> = obs.attributes.values().map(|at| (at.first, at)).collect();
+        stated.sort_unstable_by(|(first_a, a), (first_b, b)| {
+            first_a.cmp(first_b).then_with(|| {
+                (a.name, &a.value, a.protocol, a.subject)
+                    .cmp(&(b.name, &b.value, b.protocol, b.subject))
+            })
         });
-        for at in stated {
-            let Some(key) = placed.subject_key(&b, at.subject) else {
+        for (_, at) in stated {
+            let Some(id) = placed.subject_asset(&b, at.subject) else {
                 continue;
             };
             let ev = b.evidence(at.first, at.protocol, at.message.clone(), at.confidence);
-            let asset = b.assets.get_mut(&key).expect("indexed asset");
+            let asset = b.assets.at_mut(id);
             if at.name == "vendor" && at.confidence >= 0.9 {
                 asset.vendor = Some(at.value.clone());
             }
@@ -390,25 +408,24 @@ pub fn build(
         }
 
         // 4. Protocols per asset and the communication map, from flows.
-        let mut edges: BTreeMap<(String, String, String, u16), Edge> = BTreeMap::new();
+        let mut edges: ahash::AHashMap<(Endpoint, Endpoint, Cow<'_, str>, u16), Edge> =
+            ahash::AHashMap::new();
         for f in flows {
             let orig = b
                 .asset_for(f.orig_h, f.orig_mac)
-                .cloned()
-                .unwrap_or_else(|| format!("net:{}", f.orig_h));
+                .map_or(Endpoint::Net(f.orig_h), Endpoint::Asset);
             let resp = b
                 .asset_for(f.resp_h, f.resp_mac)
-                .cloned()
-                .unwrap_or_else(|| format!("net:{}", f.resp_h));
+                .map_or(Endpoint::Net(f.resp_h), Endpoint::Asset);
             let (client, server, server_port) = if f.orig_is_server {
                 (resp, orig, f.orig_p)
             } else {
                 (orig, resp, f.resp_p)
             };
             let (protocol, identified_by) = match (&f.service, f.service_identified_by) {
-                (Some(s), Some(by)) => (s.clone(), by),
+                (Some(s), Some(by)) => (Cow::Borrowed(s.as_str()), by),
                 _ => (
-                    format!("{}/{}", f.transport.as_str(), f.resp_p),
+                    Cow::Owned(format!("{}/{}", f.transport.as_str(), f.resp_p)),
                     IdentifiedBy::Port,
                 ),
             };
@@ -421,16 +438,11 @@ pub fn build(
                 None
             };
             let e = edges
-                .entry((
-                    client.clone(),
-                    server.clone(),
-                    protocol.clone(),
-                    server_port,
-                ))
-                .or_insert(Edge {
-                    client: client.clone(),
-                    server: server.clone(),
-                    protocol: protocol.clone(),
+                .entry((client, server, protocol.clone(), server_port))
+                .or_insert_with(|| Edge {
+                    client: client.key(&b.assets),
+                    server: server.key(&b.assets),
+                    protocol: protocol.to_string(),
                     transport: f.transport,
                     server_port: port,
                     identified_by,
@@ -467,13 +479,14 @@ pub fn build(
                 (client, ProtocolRole::Client, client_sent),
                 (server, ProtocolRole::Server, server_sent),
             ];
-            for (key, role, seen) in sides {
-                let Some(asset) = b.assets.get_mut(&key) else {
+            for (endpoint, role, seen) in sides {
+                let Endpoint::Asset(id) = endpoint else {
                     continue;
                 };
                 if !seen {
                     continue;
                 }
+                let asset = b.assets.at_mut(id);
                 asset.first_seen = asset.first_seen.min(f.first_ts);
                 asset.last_seen = asset.last_seen.max(f.last_ts);
                 let p = asset.protocols.iter_mut().find(|p| {
@@ -491,7 +504,7 @@ pub fn build(
                         }
                     }
                     None => asset.protocols.push(AssetProtocol {
-                        protocol: protocol.clone(),
+                        protocol: protocol.to_string(),
                         role,
                         port: port.filter(|_| role == ProtocolRole::Server),
                         transport: f.transport,
@@ -503,6 +516,19 @@ pub fn build(
                 }
             }
         }
+        let mut edges: Vec<(u16, Edge)> = edges
+            .into_iter()
+            .map(|((_, _, _, server_port), e)| (server_port, e))
+            .collect();
+        edges.sort_unstable_by(|(port_x, x), (port_y, y)| {
+            (&x.client, &x.server, &x.protocol, port_x).cmp(&(
+                &y.client,
+                &y.server,
+                &y.protocol,
+                port_y,
+            ))
+        });
+        let edges: Vec<Edge> = edges.into_iter().map(|(_, e)| e).collect();
 
         let mut assets = b.assets.into_vec();
         for a in &mut assets {
@@ -552,22 +578,7 @@ pub fn build(
             let mut keep = keep.into_iter();
             a.attributes.retain(|_| keep.next().unwrap_or(true));
         }
-        // A device behind another sorts right after the one that fronts it.
-        let first_ip: BTreeMap<String, Option<IpAddr>> = assets
-            .iter()
-            .map(|a| (a.key.clone(), a.ips.first().copied()))
-            .collect();
-        assets.sort_by_cached_key(|a| {
-            let front = a.parent.clone().unwrap_or_else(|| a.key.clone());
-            let ip = a
-                .ips
-                .first()
-                .copied()
-                .or_else(|| first_ip.get(&front).copied().flatten());
-            // Shorter keys first, so that unit 2 comes before unit 10.
-            (ip, front, a.parent.is_some(), a.key.len(), a.key.clone())
-        });
-        let edges: Vec<Edge> = edges.into_values().collect();
+        let assets = fronted_order(assets);
         let functions = counting
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -587,12 +598,65 @@ pub fn build(
     })
 }
 
+/// One end of a flow: an asset, or an address no asset owns (a peer that never sent, a
+/// broadcast or multicast group), keyed `net:ADDRESS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Endpoint {
+    Asset(AssetId),
+    Net(IpAddr),
+}
+
+impl Endpoint {
+    fn key(self, assets: &AssetTable) -> String {
+        match self {
+            Endpoint::Asset(id) => assets.key(id).to_string(),
+            Endpoint::Net(ip) => format!("net:{ip}"),
+        }
+    }
+}
+
+/// The assets in the order they are listed: by address, a device behind another right
+/// after the one that fronts it.
+#[allow(clippy::vec_box)]
+fn fronted_order(assets: Vec<Box<Asset>>) -> Vec<Box<Asset>> {
+    let order: Vec<usize> = {
+        let first_ip: ahash::AHashMap<&str, Option<IpAddr>> = assets
+            .iter()
+            .map(|a| (a.key.as_str(), a.ips.first().copied()))
+            .collect();
+        let mut keyed: Vec<_> = assets
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let front = a.parent.as_deref().unwrap_or(&a.key);
+                let ip = a
+                    .ips
+                    .first()
+                    .copied()
+                    .or_else(|| first_ip.get(front).copied().flatten());
+                // Shorter keys first, so that unit 2 comes before unit 10.
+                let sort_key = (ip, front, a.parent.is_some(), a.key.len(), a.key.as_str());
+                (sort_key, i)
+            })
+            .collect();
+        // Keys are unique, so the order is total.
+        keyed.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+        keyed.into_iter().map(|(_, i)| i).collect()
+    };
+    let mut taken: Vec<Option<Box<Asset>>> = assets.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|i| taken[i].take().expect("each asset is placed once"))
+        .collect()
+}
+
 /// Per-function aggregates, by asset pair. The names live in the key only, and move into
 /// the aggregates at the end: on a large site this map is the build's biggest.
 fn function_aggregates(
     obs: &Observations,
-    by_ip: &ahash::AHashMap<IpAddr, String>,
+    by_ip: &ahash::AHashMap<IpAddr, AssetId>,
     placed: &crate::behind::Placed,
+    keys: &[String],
 ) -> Vec<FunctionAggregate> {
     struct Tally {
         count: u64,
@@ -600,41 +664,28 @@ fn function_aggregates(
         last_seen: otwatch_model::Micros,
         addresses: otwatch_model::ranges::AddressRanges,
     }
-    // Asset keys are interned once per address: hashing two small numbers per function
-    // count instead of comparing and cloning four strings.
-    let mut key_ids: ahash::AHashMap<String, u32> = ahash::AHashMap::new();
-    let mut keys: Vec<String> = Vec::new();
-    let mut intern = |key: String| -> u32 {
-        if let Some(&id) = key_ids.get(&key) {
+    // Endpoints are numbered: assets by their id, addresses that no asset owns after them.
+    let asset_count = AssetId::try_from(keys.len()).expect("fewer than 4 billion assets");
+    let mut net_keys: Vec<String> = Vec::new();
+    let mut net_ids: ahash::AHashMap<IpAddr, u32> = ahash::AHashMap::new();
+    let mut endpoint_of = |ip: IpAddr| -> u32 {
+        if let Some(&id) = by_ip.get(&ip) {
             return id;
         }
-        let id = keys.len() as u32;
-        keys.push(key.clone());
-        key_ids.insert(key, id);
-        id
+        *net_ids.entry(ip).or_insert_with(|| {
+            net_keys.push(format!("net:{ip}"));
+            asset_count + (net_keys.len() - 1) as u32
+        })
     };
-    let mut by_address: ahash::AHashMap<IpAddr, u32> = ahash::AHashMap::new();
     let mut functions: ahash::AHashMap<(u32, u32, &'static str, &str), Tally> =
         ahash::AHashMap::new();
     for fc in obs.functions.values() {
-        let mut asset_of = |ip: IpAddr| -> u32 {
-            if let Some(&id) = by_address.get(&ip) {
-                return id;
-            }
-            let key = by_ip
-                .get(&ip)
-                .cloned()
-                .unwrap_or_else(|| format!("net:{ip}"));
-            let id = intern(key);
-            by_address.insert(ip, id);
-            id
-        };
-        let client = asset_of(fc.client);
+        let client = endpoint_of(fc.client);
         // A request addressed to a device behind the server counts for that device; the
         // network edge stays with the server, where the packets went.
         let server = match fc.path.and_then(|path| placed.child(fc.server, path)) {
-            Some(child) => intern(child.clone()),
-            None => asset_of(fc.server),
+            Some(child) => child,
+            None => endpoint_of(fc.server),
         };
         let e = functions
             .entry((client, server, fc.protocol, fc.function.as_str()))
@@ -649,12 +700,35 @@ fn function_aggregates(
         e.last_seen = e.last_seen.max(fc.last_ts);
         e.addresses.merge(&fc.addresses);
     }
-    let mut functions: Vec<FunctionAggregate> = functions
+    let key_of = |id: u32| -> &str {
+        match id.checked_sub(asset_count) {
+            None => &keys[id as usize],
+            Some(net) => &net_keys[net as usize],
+        }
+    };
+    // Sorted by the endpoints' keys through their ranks, computed once per endpoint: a
+    // string comparison per endpoint rather than one per comparison of two aggregates.
+    let mut by_key: Vec<u32> = (0..asset_count + net_keys.len() as u32).collect();
+    by_key.sort_unstable_by(|x, y| key_of(*x).cmp(key_of(*y)));
+    let mut rank = vec![0u32; by_key.len()];
+    for (r, id) in by_key.into_iter().enumerate() {
+        rank[id as usize] = r as u32;
+    }
+    let mut functions: Vec<_> = functions.into_iter().collect();
+    functions.sort_unstable_by(|((c1, s1, p1, f1), _), ((c2, s2, p2, f2), _)| {
+        (rank[*c1 as usize], rank[*s1 as usize], p1, f1).cmp(&(
+            rank[*c2 as usize],
+            rank[*s2 as usize],
+            p2,
+            f2,
+        ))
+    });
+    functions
         .into_iter()
         .map(
             |((client, server, protocol, function), t)| FunctionAggregate {
-                client: keys[client as usize].clone(),
-                server: keys[server as usize].clone(),
+                client: key_of(client).to_string(),
+                server: key_of(server).to_string(),
                 protocol: protocol.to_string(),
                 function: function.to_string(),
                 count: t.count,
@@ -663,17 +737,7 @@ fn function_aggregates(
                 addresses: t.addresses,
             },
         )
-        .collect();
-    functions.sort_unstable_by(|x, y| {
-        (&x.client, &x.server, &x.protocol, &x.function).cmp(&(
-            &y.client,
-            &y.server,
-            &y.protocol,
-            &y.function,
-        ))
-    });
-
-    functions
+        .collect()
 }
 
 #[cfg(test)]

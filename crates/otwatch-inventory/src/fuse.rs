@@ -395,48 +395,72 @@ fn is_order_number(name: &str, value: &str) -> bool {
     name != "product_code" || value.chars().any(|c| c.is_ascii_alphabetic())
 }
 
-fn candidates(asset: &Asset, field: Field, names: &[&str]) -> Vec<Candidate> {
-    let mut out: Vec<Candidate> = asset
-        .attributes
-        .iter()
-        .filter_map(|at| {
-            let name_rank = names.iter().position(|n| *n == at.name)?;
-            if field == Field::OrderNumber && !is_order_number(&at.name, &at.value) {
-                return None;
-            }
-            if is_filler(&at.value) {
-                return None;
-            }
-            let n = normalised(field.as_str(), &at.value);
-            let key = n.value.to_lowercase();
-            Some(Candidate {
-                fact: Fact {
-                    value: n.value,
-                    raw: n.raw,
-                    evidence: at.evidence.clone(),
-                },
-                class: source_class(&at.evidence),
-                name_rank,
-                key,
-            })
-        })
-        .collect();
+/// Where an attribute name sits in [`FIELD_ATTRIBUTES`]: the field's index there and the
+/// name's rank within the field. Looked up once per attribute, where scanning the table
+/// would compare the name with every listed one.
+fn field_of(name: &str) -> Option<(usize, usize)> {
+    static BY_NAME: std::sync::LazyLock<AHashMap<&'static str, (usize, usize)>> =
+        std::sync::LazyLock::new(|| {
+            FIELD_ATTRIBUTES
+                .iter()
+                .enumerate()
+                .flat_map(|(field, (_, names))| {
+                    names
+                        .iter()
+                        .enumerate()
+                        .map(move |(rank, name)| (*name, (field, rank)))
+                })
+                .collect()
+        });
+    BY_NAME.get(name).copied()
+}
+
+/// The statements of each identity field, in the order of [`FIELD_ATTRIBUTES`], each list
+/// strongest first.
+fn candidates(asset: &Asset) -> Vec<Vec<Candidate>> {
+    let mut per_field: Vec<Vec<Candidate>> = FIELD_ATTRIBUTES.iter().map(|_| Vec::new()).collect();
+    for at in &asset.attributes {
+        let Some((index, name_rank)) = field_of(&at.name) else {
+            continue;
+        };
+        let field = FIELD_ATTRIBUTES[index].0;
+        if field == Field::OrderNumber && !is_order_number(&at.name, &at.value) {
+            continue;
+        }
+        if is_filler(&at.value) {
+            continue;
+        }
+        let n = normalised(field.as_str(), &at.value);
+        let key = n.value.to_lowercase();
+        per_field[index].push(Candidate {
+            fact: Fact {
+                value: n.value,
+                raw: n.raw,
+                evidence: at.evidence.clone(),
+            },
+            class: source_class(&at.evidence),
+            name_rank,
+            key,
+        });
+    }
     // Strongest source first; among equals the better attribute name, the more confident
     // statement, then the latest one (a firmware update is the device's current word).
-    out.sort_by(|a, b| {
-        b.class
-            .cmp(&a.class)
-            .then(a.name_rank.cmp(&b.name_rank))
-            .then(
-                b.fact
-                    .evidence
-                    .confidence
-                    .total_cmp(&a.fact.evidence.confidence),
-            )
-            .then(b.fact.evidence.ts.cmp(&a.fact.evidence.ts))
-            .then(a.fact.value.cmp(&b.fact.value))
-    });
-    out
+    for list in &mut per_field {
+        list.sort_by(|a, b| {
+            b.class
+                .cmp(&a.class)
+                .then(a.name_rank.cmp(&b.name_rank))
+                .then(
+                    b.fact
+                        .evidence
+                        .confidence
+                        .total_cmp(&a.fact.evidence.confidence),
+                )
+                .then(b.fact.evidence.ts.cmp(&a.fact.evidence.ts))
+                .then(a.fact.value.cmp(&b.fact.value))
+        });
+    }
+    per_field
 }
 
 /// The shown value of a field and, when sources disagree, every distinct value with the
@@ -512,8 +536,7 @@ pub fn fuse(asset: &Asset, ctx: &FusionContext<'_>) -> AssetIdentity {
 
 fn identity_and_role(asset: &Asset, ctx: &FusionContext<'_>) -> AssetIdentity {
     let mut id = AssetIdentity::default();
-    for (field, names) in FIELD_ATTRIBUTES {
-        let mut list = candidates(asset, *field, names);
+    for ((field, _), mut list) in FIELD_ATTRIBUTES.iter().zip(candidates(asset)) {
         if *field == Field::Name {
             if let Some(name) = asset.overrides.name.as_deref().filter(|n| !n.is_empty()) {
                 list.insert(0, person_fact(name));

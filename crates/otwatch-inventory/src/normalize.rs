@@ -305,6 +305,28 @@ fn key_matches((cased, folded): (&str, &str), pattern: &str) -> bool {
 
 /// The canonical manufacturer for vendor text, when the text names a known one.
 fn known_vendor(raw: &str) -> Option<&'static str> {
+    // A site states a handful of vendor spellings on tens of thousands of devices: each
+    // thread remembers the answers it found, up to a bound, instead of matching every key
+    // of the table again.
+    const REMEMBERED: usize = 4096;
+    thread_local! {
+        static FOUND: std::cell::RefCell<ahash::AHashMap<String, Option<&'static str>>> =
+            Default::default();
+    }
+    if let Some(found) = FOUND.with_borrow(|f| f.get(raw).copied()) {
+        return found;
+    }
+    let found = match_vendor(raw);
+    FOUND.with_borrow_mut(|f| {
+        if f.len() >= REMEMBERED {
+            f.clear();
+        }
+        f.insert(raw.to_string(), found);
+    });
+    found
+}
+
+fn match_vendor(raw: &str) -> Option<&'static str> {
     let (cased, folded) = vendor_key(raw);
     if folded.is_empty() {
         return None;

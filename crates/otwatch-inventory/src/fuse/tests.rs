@@ -803,3 +803,29 @@ fn threads_change_nothing_but_the_time() {
     assert_eq!(one[1].role, AssetRole::Hmi);
     assert_eq!(one[0].role, AssetRole::Controller);
 }
+
+#[test]
+fn each_attribute_name_states_one_identity_field() {
+    // `field_of` keeps one field per name: a name listed under two fields would feed only one.
+    let mut seen = std::collections::BTreeMap::new();
+    for (field, names) in FIELD_ATTRIBUTES {
+        for (rank, name) in names.iter().enumerate() {
+            assert_eq!(seen.insert(*name, *field), None, "{name} is listed twice");
+            let (index, found_rank) = field_of(name).expect("listed names are found");
+            assert_eq!((FIELD_ATTRIBUTES[index].0, found_rank), (*field, rank));
+        }
+    }
+    assert_eq!(field_of("ip"), None);
+}
+
+#[test]
+fn a_vendor_spelling_reads_the_same_when_asked_again() {
+    // The second answer comes from the thread's memory of the first.
+    for _ in 0..3 {
+        assert_eq!(normalised("vendor", "SIEMENS AG").value, "Siemens");
+        assert_eq!(
+            normalised("vendor", "ACME SYSTEMS GMBH").value,
+            "ACME SYSTEMS"
+        );
+    }
+}
