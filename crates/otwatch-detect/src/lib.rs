@@ -16,6 +16,7 @@ mod techniques;
 pub use rules::{check_file, GroupBy, Origin, Rule, RuleError, RuleErrors, RuleSet, Threshold};
 pub use techniques::technique_name;
 
+use ahash::AHashMap;
 use otwatch_model::alert::{Alert, AlertEvidence, MAX_ALERT_EVIDENCE};
 use otwatch_model::identity::{AssetRole, PurdueLevel};
 use otwatch_model::site::SiteNetworks;
@@ -53,12 +54,12 @@ impl AssetInfo {
 /// One analysis, as detection sees it.
 pub struct DetectionInput<'a> {
     pub events: &'a [ProtocolEvent],
-    pub assets: HashMap<IpAddr, AssetInfo>,
+    pub assets: AHashMap<IpAddr, AssetInfo>,
     pub flows: &'a [FlowRecord],
     pub site: &'a SiteNetworks,
     /// Addresses that devices claimed for themselves (ARP, DHCP), with the asset key and
     /// the evidence of each claim; an address claimed by two devices is a duplicate.
-    pub address_claims: HashMap<IpAddr, Vec<(String, otwatch_model::Evidence)>>,
+    pub address_claims: AHashMap<IpAddr, Vec<(String, otwatch_model::Evidence)>>,
     /// The inventory's assets whole, for detectors that judge when and how a device
     /// appeared (its first frame, DHCP lease, MAC vendor).
     pub inventory: &'a [Asset],
@@ -74,19 +75,26 @@ impl<'a> DetectionInput<'a> {
         // When two records hold one address: devices behind a gateway share its address and
         // the address is the gateway's; a record whose role is known beats an unknown one;
         // otherwise the card that claimed the address first owns it (a spoofer comes later).
-        let mut by_ip: HashMap<IpAddr, (bool, i64, AssetInfo)> = HashMap::new();
+        let mut by_ip: AHashMap<IpAddr, (bool, i64, AssetInfo)> = AHashMap::new();
         for a in assets {
+            if a.ips.is_empty() {
+                continue;
+            }
             let front = a.parent.is_none();
+            // When each address was first stated, gathered in one pass: a router's record
+            // may hold thousands of addresses.
+            let mut stated_at: AHashMap<&str, i64> = AHashMap::new();
+            for at in a.attributes.iter().filter(|at| at.name == "ip") {
+                let ts = stated_at.entry(at.value.as_str()).or_insert(i64::MAX);
+                *ts = (*ts).min(at.evidence.ts);
+            }
+            let info = AssetInfo::of(a);
             for ip in &a.ips {
-                let text = ip.to_string();
-                let claimed_at = a
-                    .attributes
-                    .iter()
-                    .filter(|at| at.name == "ip" && at.value == text)
-                    .map(|at| at.evidence.ts)
-                    .min()
+                let claimed_at = stated_at
+                    .get(ip.to_string().as_str())
+                    .copied()
                     .unwrap_or(i64::MAX);
-                let info = AssetInfo::of(a);
+                let info = info.clone();
                 let keep_existing = match by_ip.get(ip) {
                     None => false,
                     Some((was_front, was_claimed, was)) => {
@@ -106,8 +114,8 @@ impl<'a> DetectionInput<'a> {
                 }
             }
         }
-        let mut address_claims: HashMap<IpAddr, Vec<(String, otwatch_model::Evidence)>> =
-            HashMap::new();
+        let mut address_claims: AHashMap<IpAddr, Vec<(String, otwatch_model::Evidence)>> =
+            AHashMap::new();
         for a in assets.iter().filter(|a| a.key.starts_with("mac:")) {
             for at in &a.attributes {
                 let claimed = matches!(at.evidence.protocol.as_str(), "arp" | "dhcp");
