@@ -548,7 +548,7 @@ fn merge(
     };
     let merged = merge_started.elapsed();
     let inventory_started = std::time::Instant::now();
-    let inventory = otwatch_inventory::build(&obs, &flows, &captures, &opts.site, &inventory_opts);
+    let inventory = otwatch_inventory::build(obs, &flows, &captures, &opts.site, &inventory_opts);
     let stage_seconds = BTreeMap::from([
         ("merge", merged.as_secs_f64()),
         ("inventory", inventory_started.elapsed().as_secs_f64()),

@@ -157,13 +157,17 @@ impl Builder<'_> {
 }
 
 /// Builds the inventory. `captures` names the capture files by the index used in evidence.
+/// The observations are taken whole: their function counts move into the aggregates rather
+/// than being copied.
 pub fn build(
-    obs: &Observations,
+    mut obs: Observations,
     flows: &[FlowRecord],
     captures: &[String],
     site: &SiteNetworks,
     opts: &InventoryOptions,
 ) -> Inventory {
+    let function_counts = std::mem::take(&mut obs.functions);
+    let obs = &obs;
     let mut b = Builder {
         captures,
         assets: AssetTable::default(),
@@ -342,7 +346,8 @@ pub fn build(
     let by_ip = b.by_ip.clone();
     let (placed_ref, keys_ref) = (&placed, &keys);
     std::thread::scope(|scope| {
-        let counting = scope.spawn(move || function_aggregates(obs, &by_ip, placed_ref, keys_ref));
+        let counting =
+            scope.spawn(move || function_aggregates(function_counts, &by_ip, placed_ref, keys_ref));
         // 3. Names, attached by MAC first, then by address.
         let mut names: Vec<_> = obs.names.values().collect();
         names.sort_by(|a, b| {
@@ -653,7 +658,7 @@ fn fronted_order(assets: Vec<Box<Asset>>) -> Vec<Box<Asset>> {
 /// Per-function aggregates, by asset pair. The names live in the key only, and move into
 /// the aggregates at the end: on a large site this map is the build's biggest.
 fn function_aggregates(
-    obs: &Observations,
+    counts: crate::observe::FunctionCounts,
     by_ip: &ahash::AHashMap<IpAddr, AssetId>,
     placed: &crate::behind::Placed,
     keys: &[String],
@@ -677,9 +682,10 @@ fn function_aggregates(
             asset_count + (net_keys.len() - 1) as u32
         })
     };
-    let mut functions: ahash::AHashMap<(u32, u32, &'static str, &str), Tally> =
-        ahash::AHashMap::new();
-    for fc in obs.functions.values() {
+    // Nearly every count is an aggregate of its own: sized once, the map never rehashes.
+    let mut functions: ahash::AHashMap<(u32, u32, &'static str, String), Tally> =
+        ahash::AHashMap::with_capacity(counts.len());
+    for (_, fc) in counts {
         let client = endpoint_of(fc.client);
         // A request addressed to a device behind the server counts for that device; the
         // network edge stays with the server, where the packets went.
@@ -687,18 +693,25 @@ fn function_aggregates(
             Some(child) => child,
             None => endpoint_of(fc.server),
         };
-        let e = functions
-            .entry((client, server, fc.protocol, fc.function.as_str()))
-            .or_insert(Tally {
-                count: 0,
-                first_seen: fc.first_ts,
-                last_seen: fc.last_ts,
-                addresses: Default::default(),
-            });
-        e.count += fc.count;
-        e.first_seen = e.first_seen.min(fc.first_ts);
-        e.last_seen = e.last_seen.max(fc.last_ts);
-        e.addresses.merge(&fc.addresses);
+        // The first count of a function moves its address ranges in: most functions are
+        // counted by one worker on one flow, and copying the ranges would double them.
+        match functions.entry((client, server, fc.protocol, fc.function)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Tally {
+                    count: fc.count,
+                    first_seen: fc.first_ts,
+                    last_seen: fc.last_ts,
+                    addresses: fc.addresses,
+                });
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let e = o.get_mut();
+                e.count += fc.count;
+                e.first_seen = e.first_seen.min(fc.first_ts);
+                e.last_seen = e.last_seen.max(fc.last_ts);
+                e.addresses.merge(&fc.addresses);
+            }
+        }
     }
     let key_of = |id: u32| -> &str {
         match id.checked_sub(asset_count) {
@@ -730,7 +743,7 @@ fn function_aggregates(
                 client: key_of(client).to_string(),
                 server: key_of(server).to_string(),
                 protocol: protocol.to_string(),
-                function: function.to_string(),
+                function,
                 count: t.count,
                 first_seen: t.first_seen,
                 last_seen: t.last_seen,
@@ -809,7 +822,7 @@ mod tests {
                 obs.sighting(cpu, Some(management), Via::Arp, ev(2, 2));
             }
             let inv = build(
-                &obs,
+                obs,
                 &[],
                 &["c.pcap".into()],
                 &SiteNetworks::default(),
@@ -835,7 +848,7 @@ mod tests {
             ev(1, 1),
         );
         let inv = build(
-            &obs,
+            obs,
             &[],
             &["c.pcap".into()],
             &SiteNetworks::default(),
@@ -882,7 +895,7 @@ mod tests {
             router,
         )];
         let inv = build(
-            &obs,
+            obs,
             &flows,
             &["c.pcap".into()],
             &SiteNetworks::default(),
@@ -935,21 +948,24 @@ mod tests {
     #[test]
     fn an_address_split_by_a_person_is_an_asset_with_its_own_traffic() {
         let nat = [0x00, 0xd0, 0xc9, 1, 1, 1];
-        let mut obs = Observations::default();
-        obs.sighting(nat, Some("10.0.0.5".parse().unwrap()), Via::Arp, ev(1, 1));
-        obs.sighting(
-            nat,
-            Some("10.0.0.6".parse().unwrap()),
-            Via::IpSource,
-            ev(2, 2),
-        );
+        let observed = || {
+            let mut obs = Observations::default();
+            obs.sighting(nat, Some("10.0.0.5".parse().unwrap()), Via::Arp, ev(1, 1));
+            obs.sighting(
+                nat,
+                Some("10.0.0.6".parse().unwrap()),
+                Via::IpSource,
+                ev(2, 2),
+            );
+            obs
+        };
         let flows = vec![flow("10.0.0.6", "10.0.0.9", 502, Some("modbus"), nat)];
         let split = InventoryOptions {
             split_ips: ["10.0.0.6".parse().unwrap()].into(),
             ..Default::default()
         };
         let together = build(
-            &obs,
+            observed(),
             &flows,
             &["c.pcap".into()],
             &SiteNetworks::default(),
@@ -957,7 +973,7 @@ mod tests {
         );
         assert_eq!(together.edges[0].client, "mac:00:d0:c9:01:01:01");
         let inv = build(
-            &obs,
+            observed(),
             &flows,
             &["c.pcap".into()],
             &SiteNetworks::default(),
@@ -1007,7 +1023,7 @@ mod behind_tests {
         obs
     }
 
-    fn built(obs: &Observations) -> Inventory {
+    fn built(obs: Observations) -> Inventory {
         build(
             obs,
             &[],
@@ -1087,7 +1103,7 @@ mod behind_tests {
             1.0,
             ev(3, 21),
         );
-        let inv = built(&obs);
+        let inv = built(obs);
         let gateway_key = "mac:00:90:e8:01:02:03";
         // Unit 1 addresses the gateway itself; 3 and 7 are devices behind it, in that order
         // right after it.
@@ -1147,7 +1163,7 @@ mod behind_tests {
             1.0,
             ev(3, 3),
         );
-        let inv = built(&obs);
+        let inv = built(obs);
         assert_eq!(keys(&inv), vec!["mac:00:90:e8:01:02:03"]);
         let server = &inv.assets[0];
         assert_eq!(value(server, "modbus_server_id"), Some("Wingpath Limited"));
@@ -1180,7 +1196,7 @@ mod behind_tests {
                 ev(3, 6),
             );
         }
-        let inv = built(&obs);
+        let inv = built(obs.clone());
         let child = asset(&inv, "mac:00:90:e8:01:02:03/bacnet:3:0x1d");
         assert_eq!(
             child.position.as_deref(),
@@ -1200,7 +1216,7 @@ mod behind_tests {
             mac: BacnetMac::new(&[0x01]).unwrap(),
         };
         obs.behind_asking(front(), workstation, || "ReadProperty".into(), ev(4, 7));
-        let inv = built(&obs);
+        let inv = built(obs);
         let ws = asset(&inv, "mac:00:90:e8:01:02:03/bacnet:7:0x01");
         assert_eq!(ws.protocols[0].role, ProtocolRole::Client);
     }
@@ -1224,7 +1240,7 @@ mod behind_tests {
             1.0,
             ev(2, 31),
         );
-        let inv = built(&obs);
+        let inv = built(obs);
         let module = asset(&inv, "mac:00:90:e8:01:02:03/slot:1.0");
         assert_eq!(module.position.as_deref(), Some("backplane slot 0"));
         assert_eq!(value(module, "model"), Some("1756-L61/B LOGIX5561"));
@@ -1259,7 +1275,7 @@ mod behind_tests {
             1.0,
             ev(9, 10),
         );
-        let inv = built(&obs);
+        let inv = built(obs);
         let cpu = asset(&inv, "mac:00:90:e8:01:02:03");
         assert_eq!(cpu.position.as_deref(), Some("rack 0, slot 2"));
         assert_eq!(value(cpu, "order_number"), Some("6ES7 315-2EH14-0AB0"));
@@ -1272,7 +1288,7 @@ mod behind_tests {
         obs.behind(front(), at(0, 1), || "COTP CC".into(), ev(2, 2));
         obs.behind(front(), at(0, 1), || "COTP CC".into(), ev(2, 3));
         obs.behind(front(), at(0, 0), || "COTP CC".into(), ev(2, 4));
-        let inv = built(&obs);
+        let inv = built(obs);
         assert_eq!(keys(&inv), vec!["mac:00:90:e8:01:02:03"]);
         assert_eq!(inv.assets[0].position.as_deref(), Some("rack 0, slot 1"));
     }
@@ -1292,7 +1308,7 @@ mod behind_tests {
         }
         assert_eq!(obs.behind.len(), crate::MAX_BEHIND_PER_FRONT);
         assert_eq!(obs.behind_dropped[&front()], 44);
-        let inv = built(&obs);
+        let inv = built(obs.clone());
         assert_eq!(inv.assets.len(), 1 + crate::MAX_BEHIND_PER_FRONT);
         let router = asset(&inv, "mac:00:90:e8:01:02:03");
         let note = router.note.as_deref().unwrap_or_default();

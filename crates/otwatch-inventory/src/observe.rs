@@ -377,7 +377,7 @@ pub const MAX_BEHIND_PER_FRONT: usize = 256;
 /// gateways must not grow the observations without end.
 const MAX_BEHIND: usize = 100_000;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Observations {
     pub macs: AHashMap<[u8; 6], MacSighting>,
     pub names: AHashMap<NameKey, NameSighting>,
