@@ -452,9 +452,9 @@ impl Store {
         Ok(done)
     }
 
-    /// Makes `absorb` part of `keep`: its addresses, facts, protocols, map edges and audit
-    /// trail move over, its overrides fill the gaps of `keep`'s, and its key is pinned so
-    /// that later analyses record it into `keep`.
+    /// Makes `absorb` part of `keep`: its addresses, facts, protocols, map edges, the devices
+    /// behind it and its audit trail move over, its overrides fill the gaps of `keep`'s, and
+    /// its key is pinned so that later analyses record it into `keep`.
     pub fn merge_assets(&mut self, keep: i64, absorb: i64, by: &str) -> Result<Vec<Correction>> {
         if keep == absorb {
             return Err(refused(format!(
@@ -545,6 +545,12 @@ impl Store {
         )
         .map_err(err)?;
         rekey_map(&tx, &absorb_key, &keep_key).map_err(err)?;
+        // Devices behind the absorbed record are behind the kept one now.
+        tx.execute(
+            "UPDATE assets SET parent = ?1 WHERE parent = ?2",
+            params![keep_key, absorb_key],
+        )
+        .map_err(err)?;
         tx.execute(
             "UPDATE asset_corrections SET asset_id = ?1 WHERE asset_id = ?2",
             params![keep, absorb],

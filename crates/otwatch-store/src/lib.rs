@@ -286,7 +286,13 @@ impl Store {
         // Merges and splits people made: a pinned key records into the asset it was merged
         // into, a pinned address (and the facts naming it) into the asset it was split to.
         let pins = corrections::any_pins(&tx).map_err(err)?;
+        // A device behind a front that was merged away sits behind the asset it went into.
+        let mut parent_keys = corrections::KeyMapper::new(&tx).map_err(err)?;
         for a in run.assets {
+            let parent = match &a.parent {
+                Some(p) => Some(parent_keys.map(&tx, p).map_err(err)?),
+                None => None,
+            };
             let merged_into = if pins {
                 corrections::pinned(&tx, "key", &a.key).map_err(err)?
             } else {
@@ -321,7 +327,7 @@ impl Store {
                             a.first_seen,
                             a.last_seen,
                             a.note,
-                            a.parent,
+                            parent,
                             a.position
                         ],
                     )

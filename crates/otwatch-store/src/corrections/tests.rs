@@ -302,3 +302,40 @@ fn a_split_holds_across_later_analyses() {
         format!("moved to asset {new} (ip:10.0.0.4)")
     );
 }
+
+#[test]
+fn devices_behind_a_merged_record_move_to_the_kept_one() {
+    let mut store = Store::open_in_memory().unwrap();
+    let (mut assets, edges) = plant();
+    // A Modbus unit behind B, as the inventory writes it.
+    let mut unit = asset("00:00:00:00:00:0b", &[], 50);
+    unit.key = "mac:00:00:00:00:00:0b/unit:2".into();
+    unit.macs.clear();
+    unit.attributes.clear();
+    unit.parent = Some("mac:00:00:00:00:00:0b".into());
+    unit.position = Some("unit 2".into());
+    assets.push(unit);
+    run(&mut store, &assets, &edges);
+    let a = id_of(&store, "mac:00:00:00:00:00:0a");
+    let b = id_of(&store, "mac:00:00:00:00:00:0b");
+    store.merge_assets(a, b, "bob").unwrap();
+
+    let parent_of_unit = |store: &Store| {
+        let all = store.assets().unwrap();
+        let (_, u) = all
+            .iter()
+            .find(|(_, x)| x.key == "mac:00:00:00:00:00:0b/unit:2")
+            .expect("the unit stays an asset of its own");
+        u.parent.clone()
+    };
+    assert_eq!(
+        parent_of_unit(&store).as_deref(),
+        Some("mac:00:00:00:00:00:0a")
+    );
+    // The next analysis still names B as the front; the unit stays behind A.
+    run(&mut store, &assets, &edges);
+    assert_eq!(
+        parent_of_unit(&store).as_deref(),
+        Some("mac:00:00:00:00:00:0a")
+    );
+}
