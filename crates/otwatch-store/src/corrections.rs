@@ -283,20 +283,37 @@ pub(crate) fn upsert_edge(conn: &Connection, e: &Edge) -> rusqlite::Result<()> {
 }
 
 pub(crate) fn upsert_function(conn: &Connection, f: &FunctionAggregate) -> rusqlite::Result<()> {
+    upsert_function_checked(conn, f, true)
+}
+
+/// As [`upsert_function`]; with `may_exist` false the caller knows no row has this key
+/// (an empty table, keys unique within the run) and the lookup of earlier ranges is skipped.
+pub(crate) fn upsert_function_checked(
+    conn: &Connection,
+    f: &FunctionAggregate,
+    may_exist: bool,
+) -> rusqlite::Result<()> {
     // Address ranges merge as sets: what earlier runs saw is kept and widened.
-    let earlier: Option<String> = conn
-        .prepare_cached(
+    let earlier: Option<String> = if may_exist {
+        conn.prepare_cached(
             "SELECT addresses FROM function_aggregates
              WHERE client = ?1 AND server = ?2 AND protocol = ?3 AND function = ?4",
         )?
         .query_row(params![f.client, f.server, f.protocol, f.function], |r| {
             r.get(0)
         })
-        .optional()?;
-    let mut addresses = earlier
-        .map(|t| otwatch_model::ranges::AddressRanges::parse(&t))
-        .unwrap_or_default();
-    addresses.merge(&f.addresses);
+        .optional()?
+    } else {
+        None
+    };
+    let addresses = match earlier {
+        Some(text) => {
+            let mut addresses = otwatch_model::ranges::AddressRanges::parse(&text);
+            addresses.merge(&f.addresses);
+            std::borrow::Cow::Owned(addresses)
+        }
+        None => std::borrow::Cow::Borrowed(&f.addresses),
+    };
     conn.prepare_cached(
         "INSERT INTO function_aggregates (client, server, protocol, function, count, first_seen, last_seen, addresses)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)

@@ -415,8 +415,20 @@ impl Store {
                 corrections::upsert_edge(&tx, e).map_err(err)?;
             }
         }
+        // The first run into a database has no earlier aggregates to widen, and its keys
+        // are unique unless merges map two onto one.
+        let functions_may_exist = pins
+            || query_one(
+                &tx,
+                "SELECT EXISTS (SELECT 1 FROM function_aggregates)",
+                [],
+                |r| r.get::<_, bool>(0),
+            )
+            .map_err(err)?;
         for f in run.functions {
-            if pins {
+            if !functions_may_exist {
+                corrections::upsert_function_checked(&tx, f, false).map_err(err)?;
+            } else if pins {
                 let mapped = FunctionAggregate {
                     client: keys.map(&tx, &f.client).map_err(err)?,
                     server: keys.map(&tx, &f.server).map_err(err)?,
