@@ -5,13 +5,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    match otwatch_inventory::declared::parse_declared("fuzz.csv", data) {
-        Ok(file) => {
-            std::hint::black_box(file);
-        }
-        Err(e) => {
-            std::hint::black_box(e.to_string());
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::declared_csv::run(data));

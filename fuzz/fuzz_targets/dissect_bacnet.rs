@@ -4,31 +4,5 @@
 //! read as every APDU type, and its parameters as every service the dissector decodes.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::bacnet;
 
-fn services(apdu: &[u8]) {
-    let Ok(a) = bacnet::parse_apdu(apdu) else {
-        return;
-    };
-    let b = a.body;
-    let _ = std::hint::black_box(bacnet::who_is(b));
-    let _ = std::hint::black_box(bacnet::i_am(b));
-    let _ = std::hint::black_box(bacnet::who_has(b));
-    let _ = std::hint::black_box(bacnet::i_have(b));
-    let _ = std::hint::black_box(bacnet::read_property_request(b));
-    let _ = std::hint::black_box(bacnet::read_property_ack(b));
-    let _ = std::hint::black_box(bacnet::read_property_multiple_request(b));
-    let _ = std::hint::black_box(bacnet::read_property_multiple_ack(b));
-    let _ = std::hint::black_box(bacnet::write_property(b));
-    let _ = std::hint::black_box(bacnet::write_property_multiple(b));
-    let _ = std::hint::black_box(bacnet::device_communication_control(b));
-    let _ = std::hint::black_box(bacnet::reinitialize_device(b));
-    let _ = std::hint::black_box(bacnet::error_class_code(b));
-}
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(bacnet::Message { npdu: Some(n), .. }) = bacnet::parse(data) {
-        services(n.body);
-    }
-    services(data);
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_bacnet::run(data));

@@ -4,17 +4,5 @@
 //! the remote-database function; the input is also checked by the payload identification.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::bsap::{self, Datagram};
 
-fuzz_target!(|data: &[u8]| {
-    match bsap::parse(data) {
-        Ok(Datagram::Ip(m)) => {
-            let _ = std::hint::black_box((m.rdb_request(), bsap::ip_message_type_name(m.message_func)));
-        }
-        Ok(Datagram::Serial(m)) => {
-            let _ = std::hint::black_box((m.rdb_request(), bsap::app_function_name(m.dfun)));
-        }
-        Err(_) => {}
-    }
-    let _ = std::hint::black_box(otwatch_dissect::identify::looks_like_bsap(data, true));
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_bsap::run(data));

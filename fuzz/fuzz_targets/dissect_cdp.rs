@@ -3,12 +3,5 @@
 //! Input: an 802.3 LLC payload; CDP behind a SNAP header, or a bare CDP PDU.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::cdp;
 
-fuzz_target!(|data: &[u8]| {
-    if let Some(pdu) = cdp::strip_snap(data) {
-        let _ = std::hint::black_box(cdp::parse(pdu));
-    }
-    // The same bytes as a bare PDU, so mutations need not keep the SNAP prefix intact.
-    let _ = std::hint::black_box(cdp::parse(data));
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_cdp::run(data));

@@ -3,9 +3,5 @@
 //! Input: a UDP payload taken as DHCP/BOOTP.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::dhcp;
 
-fuzz_target!(|data: &[u8]| {
-    std::hint::black_box(dhcp::looks_like_dhcp(data));
-    let _ = std::hint::black_box(dhcp::parse(data));
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_dhcp::run(data));

@@ -6,40 +6,5 @@
 //! decoded as one application fragment directly.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::dnp3::{
-    self, AnalogOutput, Attribute, Crob, FileObject, LinkFramed, Reassembled, Reassembler,
-};
 
-fn fragment(bytes: &[u8]) {
-    let Ok(f) = dnp3::parse_fragment(bytes) else {
-        return;
-    };
-    let _ = std::hint::black_box(dnp3::function_name(f.header.function));
-    for objects in dnp3::objects(&f).flatten() {
-        let v = objects.header.variation;
-        let _ = std::hint::black_box(objects.header.count());
-        for o in objects.items() {
-            let _ = std::hint::black_box(Crob::parse(o.data));
-            let _ = std::hint::black_box(AnalogOutput::parse(v, o.data));
-            let _ = std::hint::black_box(Attribute::parse(v, o.data));
-            let _ = std::hint::black_box(FileObject::parse(v, o.data));
-        }
-    }
-}
-
-fuzz_target!(|data: &[u8]| {
-    let mut reassembler = Reassembler::default();
-    let mut user = [0u8; dnp3::MAX_USER_DATA];
-    let mut rest = data;
-    while let LinkFramed::Frame(frame) = dnp3::frame_link(rest) {
-        rest = &rest[frame.bytes.len()..];
-        if let Ok(segment) = frame.user_data(&mut user) {
-            if !segment.is_empty() {
-                if let Reassembled::Fragment(bytes) = reassembler.push(segment) {
-                    fragment(bytes);
-                }
-            }
-        }
-    }
-    fragment(data);
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_dnp3::run(data));

@@ -3,9 +3,5 @@
 //! Input: a UDP payload taken as DNS (also mDNS and LLMNR, which share the format).
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::dns;
 
-fuzz_target!(|data: &[u8]| {
-    std::hint::black_box(dns::looks_like_dns(data));
-    let _ = std::hint::black_box(dns::parse(data));
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_dns::run(data));

@@ -5,22 +5,5 @@
 //! ListServices, RegisterSession, SendRRData/SendUnitData items), and so is the input itself.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::enip::{self, Framed};
 
-fn read(data: &[u8]) {
-    let _ = std::hint::black_box(enip::parse_list_identity_reply(data));
-    let _ = std::hint::black_box(enip::parse_list_services_reply(data));
-    let _ = std::hint::black_box(enip::parse_register_session(data));
-    if let Ok(send) = enip::parse_send_data(data) {
-        let _ = std::hint::black_box(enip::carried(&send));
-    }
-}
-
-fuzz_target!(|data: &[u8]| {
-    let mut rest = data;
-    while let Framed::Message(m, used) = enip::frame(rest) {
-        read(m.data);
-        rest = &rest[used..];
-    }
-    read(data);
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_enip::run(data));

@@ -5,19 +5,5 @@
 //! checked by the payload identification.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::genisys::{self, Framed};
 
-fuzz_target!(|data: &[u8]| {
-    let mut at = 0;
-    while at < data.len() {
-        match genisys::frame(&data[at..]) {
-            Framed::Message(m, used) => {
-                let _ = std::hint::black_box((genisys::header_name(m.header), m.crc_ok()));
-                at += used;
-            }
-            Framed::Invalid(_, skip) => at += skip,
-            Framed::NeedMore => break,
-        }
-    }
-    let _ = std::hint::black_box(otwatch_dissect::identify::looks_like_genisys(data));
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_genisys::run(data));

@@ -4,15 +4,5 @@
 //! first byte chooses which.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::goose;
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&which, payload)) = data.split_first() else {
-        return;
-    };
-    if which & 1 == 0 {
-        let _ = std::hint::black_box(goose::parse_goose(payload));
-    } else {
-        let _ = std::hint::black_box(goose::parse_sampled_values(payload));
-    }
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_goose::run(data));

@@ -5,17 +5,5 @@
 //! MMS PDU, since mutations rarely keep the layers above it intact.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::mms;
 
-fn names(m: &mms::Message) {
-    let _ = std::hint::black_box((m.service_name(), m.kind.name(), m.kind.is_request()));
-}
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(Some(m)) = mms::parse(data) {
-        names(&m);
-    }
-    if let Ok(m) = mms::parse_pdu(data) {
-        names(&m);
-    }
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_mms::run(data));

@@ -4,14 +4,5 @@
 //! is also read as the data of a Read Device Identification response.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::modbus::{self, Framed};
 
-fuzz_target!(|data: &[u8]| {
-    let mut rest = data;
-    while let Framed::Adu(adu, used) = modbus::frame(rest) {
-        let _ = std::hint::black_box(modbus::parse_device_identification(adu.data));
-        let _ = std::hint::black_box((modbus::function_name(adu.function), adu.is_exception()));
-        rest = &rest[used..];
-    }
-    let _ = std::hint::black_box(modbus::parse_device_identification(data));
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_modbus::run(data));

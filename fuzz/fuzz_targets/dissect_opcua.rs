@@ -6,48 +6,5 @@
 //! directly.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::opcua;
 
-fn chunk(header: &opcua::Header, body: &[u8]) {
-    match &header.message_type {
-        b"HEL" | b"ACK" => {
-            let _ = std::hint::black_box(opcua::hello(body, header.message_type == *b"HEL"));
-        }
-        b"ERR" => {
-            let _ = std::hint::black_box(opcua::error(body));
-        }
-        _ => {
-            let Ok(secured) = opcua::secured(header.message_type == *b"OPN", body) else {
-                return;
-            };
-            if let Some(a) = &secured.asymmetric {
-                let _ = std::hint::black_box(a.is_none_policy());
-            }
-            if let Ok((_, _, body)) = opcua::sequence(secured.payload) {
-                service(body);
-            }
-        }
-    }
-}
-
-fn service(body: &[u8]) {
-    if let Ok(s) = opcua::service(body) {
-        let name = opcua::service_name(s.type_id);
-        let _ = std::hint::black_box(name.map(opcua::service_stem));
-        if let opcua::ServiceKind::Response(h, _) = &s.kind {
-            let _ = std::hint::black_box(opcua::status_name(h.service_result));
-        }
-    }
-}
-
-fuzz_target!(|data: &[u8]| {
-    let mut rest = data;
-    while let Some(header) = opcua::header(rest) {
-        let Some(bytes) = rest.get(..header.size as usize) else {
-            break;
-        };
-        chunk(&header, &bytes[opcua::HEADER_LEN..]);
-        rest = &rest[bytes.len()..];
-    }
-    service(data);
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_opcua::run(data));

@@ -5,27 +5,5 @@
 //! decoded.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::profinet_io_cm::{self as pn, Block};
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(d) = pn::parse(data) else {
-        return;
-    };
-    let _ = std::hint::black_box(pn::uuid_text(&d.header.activity_uuid));
-    let Ok(args) = pn::parse_args(&d.header, d.body) else {
-        return;
-    };
-    for b in &args.blocks {
-        match b {
-            Block::Control { command, .. } => {
-                let _ = std::hint::black_box(pn::control_command_names(*command));
-            }
-            Block::Record { index, .. } => {
-                let _ = std::hint::black_box(pn::record_index_name(*index));
-            }
-            other => {
-                let _ = std::hint::black_box(other);
-            }
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_profinet_io_cm::run(data));

@@ -5,25 +5,5 @@
 //! session and CPU version of a CreateObject answer.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::{s7comm, s7comm_plus};
 
-fn plus(p: &[u8]) {
-    if let Ok(m) = s7comm_plus::parse(p) {
-        let _ = std::hint::black_box(s7comm_plus::created_session(&m));
-        let _ = std::hint::black_box(s7comm_plus::plc_version(&m));
-    }
-}
-
-fuzz_target!(|data: &[u8]| {
-    let mut rest = data;
-    while let Some(total) = s7comm::tpkt_total(rest) {
-        if total < s7comm::TPKT_HEADER || total > rest.len() {
-            break;
-        }
-        if let Ok(cotp) = s7comm::parse_cotp(&rest[..total]) {
-            plus(cotp.payload);
-        }
-        rest = &rest[total..];
-    }
-    plus(data);
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_s7comm_plus::run(data));

@@ -5,31 +5,5 @@
 //! 2 RFB version and security types, 3 FTP control lines, 4 an SSH banner.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::sessions;
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&which, chunk)) = data.split_first() else {
-        return;
-    };
-    match which % 5 {
-        0 => {
-            let _ = std::hint::black_box(sessions::smb_message(chunk));
-        }
-        1 => {
-            let _ = std::hint::black_box(sessions::rdp_request(chunk));
-            if let Some(sessions::RdpConfirm::Selected(p)) = sessions::rdp_confirm(chunk) {
-                let _ = std::hint::black_box(sessions::rdp_protocols(p));
-            }
-        }
-        2 => {
-            let _ = std::hint::black_box(sessions::rfb_version(chunk));
-            let _ = std::hint::black_box(sessions::rfb_security_types(chunk));
-        }
-        3 => {
-            let _ = std::hint::black_box(sessions::ftp_lines(chunk));
-        }
-        _ => {
-            let _ = std::hint::black_box(sessions::ssh_banner(chunk));
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_sessions::run(data));

@@ -4,23 +4,5 @@
 //! with the views of batch device access and Read Type Name.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::slmp::{self, Frame};
 
-fuzz_target!(|data: &[u8]| {
-    let _ = std::hint::black_box(slmp::looks_like(data));
-    match slmp::parse(data) {
-        Ok(Frame::Request {
-            command,
-            subcommand,
-            data,
-            ..
-        }) => {
-            let _ = std::hint::black_box(slmp::command_name(command));
-            let _ = std::hint::black_box(slmp::batch_range(subcommand, data));
-        }
-        Ok(Frame::Response { data, .. }) => {
-            let _ = std::hint::black_box(slmp::type_name(data));
-        }
-        Err(_) => {}
-    }
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_slmp::run(data));

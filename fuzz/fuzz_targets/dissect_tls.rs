@@ -5,15 +5,5 @@
 //! mutations rarely keep the record and handshake lengths around it right.
 
 use libfuzzer_sys::fuzz_target;
-use otwatch_dissect::tls;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(f) = tls::read_flight(data) {
-        if let Some(h) = &f.server_hello {
-            let _ = std::hint::black_box(tls::cipher_name(h.cipher_suite));
-            let _ = std::hint::black_box(tls::version_name(h.version));
-        }
-        let _ = std::hint::black_box(f.client_hello.map(|h| h.max_version()));
-    }
-    let _ = std::hint::black_box(tls::parse_certificate(data));
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::dissect_tls::run(data));

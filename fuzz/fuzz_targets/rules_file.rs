@@ -5,16 +5,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    match otwatch_detect::check_file("fuzz.toml", text) {
-        Ok(n) => {
-            std::hint::black_box(n);
-        }
-        Err(errors) => {
-            std::hint::black_box(errors.to_string());
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| otwatch_harness::rules_file::run(data));
