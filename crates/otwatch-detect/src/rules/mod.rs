@@ -558,42 +558,7 @@ impl RuleSet {
 
     /// Built-ins with user files `(name, text)` applied in order.
     pub fn load(user_files: &[(String, String)]) -> Result<RuleSet, RuleErrors> {
-        let mut errors = Vec::new();
-        let mut order: Vec<String> = Vec::new();
-        let mut merged: BTreeMap<String, (Patch, Origin)> = BTreeMap::new();
-        let none = HashSet::new();
-        for (file, text) in BUILTIN_FILES {
-            match parse_file(file, text, &none) {
-                Ok(patches) => {
-                    for p in patches {
-                        if let Some((_, Origin::Builtin(other))) = merged.get(&p.id) {
-                            errors.push(RuleError {
-                                file: file.to_string(),
-                                line: 1,
-                                column: 1,
-                                message: format!("rule id {:?} is also defined in {other}", p.id),
-                            });
-                            continue;
-                        }
-                        order.push(p.id.clone());
-                        merged.insert(p.id.clone(), (p, Origin::Builtin(file.to_string())));
-                    }
-                }
-                Err(e) => errors.extend(e),
-            }
-        }
-        for d in crate::detectors::DETECTORS {
-            order.push(d.id.to_string());
-            let p = Patch {
-                id: d.id.to_string(),
-                title: Some(d.title.to_string()),
-                severity: Some(d.severity),
-                techniques: Some(d.techniques.iter().map(|t| t.to_string()).collect()),
-                explanation: Some(d.explanation.to_string()),
-                ..Patch::default()
-            };
-            merged.insert(d.id.to_string(), (p, Origin::Builtin("detector".into())));
-        }
+        let (mut order, mut merged, mut errors) = builtin_rules().clone();
         let builtin_ids: HashSet<String> = merged.keys().cloned().collect();
         for (file, text) in user_files {
             match parse_file(file, text, &builtin_ids) {
@@ -664,6 +629,58 @@ impl RuleSet {
     pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
         RuleSet { rules }
     }
+}
+
+/// What the built-in rules files and the code detectors define, with their problems.
+type BuiltinRules = (
+    Vec<String>,
+    BTreeMap<String, (Patch, Origin)>,
+    Vec<RuleError>,
+);
+
+/// The built-in rules, parsed once per process: every load (each analysis, each `rules
+/// check`, each fuzz input) starts from a copy of them.
+fn builtin_rules() -> &'static BuiltinRules {
+    static PARSED: std::sync::OnceLock<BuiltinRules> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        let mut errors = Vec::new();
+        let mut order: Vec<String> = Vec::new();
+        let mut merged: BTreeMap<String, (Patch, Origin)> = BTreeMap::new();
+        let none = HashSet::new();
+        for (file, text) in BUILTIN_FILES {
+            match parse_file(file, text, &none) {
+                Ok(patches) => {
+                    for p in patches {
+                        if let Some((_, Origin::Builtin(other))) = merged.get(&p.id) {
+                            errors.push(RuleError {
+                                file: file.to_string(),
+                                line: 1,
+                                column: 1,
+                                message: format!("rule id {:?} is also defined in {other}", p.id),
+                            });
+                            continue;
+                        }
+                        order.push(p.id.clone());
+                        merged.insert(p.id.clone(), (p, Origin::Builtin(file.to_string())));
+                    }
+                }
+                Err(e) => errors.extend(e),
+            }
+        }
+        for d in crate::detectors::DETECTORS {
+            order.push(d.id.to_string());
+            let p = Patch {
+                id: d.id.to_string(),
+                title: Some(d.title.to_string()),
+                severity: Some(d.severity),
+                techniques: Some(d.techniques.iter().map(|t| t.to_string()).collect()),
+                explanation: Some(d.explanation.to_string()),
+                ..Patch::default()
+            };
+            merged.insert(d.id.to_string(), (p, Origin::Builtin("detector".into())));
+        }
+        (order, merged, errors)
+    })
 }
 
 /// Validates one user file against the built-ins: the number of rules it states, or every
