@@ -286,11 +286,13 @@ impl Store {
         // Merges and splits people made: a pinned key records into the asset it was merged
         // into, a pinned address (and the facts naming it) into the asset it was split to.
         let pins = corrections::any_pins(&tx).map_err(err)?;
-        // A device behind a front that was merged away sits behind the asset it went into.
-        let mut parent_keys = corrections::KeyMapper::new(&tx).map_err(err)?;
+        // Asset keys as written: a pinned key becomes the key of the asset it was merged
+        // into, for parents (a device behind a merged front sits behind the kept asset),
+        // edges and function aggregates alike.
+        let mut keys = corrections::KeyMapper::new(&tx).map_err(err)?;
         for a in run.assets {
             let parent = match &a.parent {
-                Some(p) => Some(parent_keys.map(&tx, p).map_err(err)?),
+                Some(p) => Some(keys.map(&tx, p).map_err(err)?),
                 None => None,
             };
             let merged_into = if pins {
@@ -402,7 +404,6 @@ impl Store {
                 .map_err(err)?;
             }
         }
-        let mut keys = corrections::KeyMapper::new(&tx).map_err(err)?;
         for e in run.edges {
             if pins {
                 let mapped = Edge {
@@ -426,18 +427,18 @@ impl Store {
             )
             .map_err(err)?;
         for f in run.functions {
-            if !functions_may_exist {
-                corrections::upsert_function_checked(&tx, f, false).map_err(err)?;
-            } else if pins {
-                let mapped = FunctionAggregate {
+            let mapped;
+            let f = if pins {
+                mapped = FunctionAggregate {
                     client: keys.map(&tx, &f.client).map_err(err)?,
                     server: keys.map(&tx, &f.server).map_err(err)?,
                     ..f.clone()
                 };
-                corrections::upsert_function(&tx, &mapped).map_err(err)?;
+                &mapped
             } else {
-                corrections::upsert_function(&tx, f).map_err(err)?;
-            }
+                f
+            };
+            corrections::upsert_function_checked(&tx, f, functions_may_exist).map_err(err)?;
         }
         {
             let mut st = tx
